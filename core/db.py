@@ -1,0 +1,214 @@
+"""The one door to DuckDB.
+
+Only this module imports duckdb. It opens (or creates) the database file, applies the numbered
+migrations in ``schemas/migrations/``, hands each thread its own cursor (a DuckDB connection refuses
+concurrent calls), and wraps every write in an explicit transaction: DuckDB would otherwise
+auto-commit each statement of a batch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIR = ROOT / "schemas" / "migrations"
+DEFAULT_DB_PATH = ROOT / "data" / "jixiao.duckdb"
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process holds the database file; the message is a sentence for people."""
+
+
+class DatabaseError(RuntimeError):
+    """A database failure, worded for people; the original error is chained."""
+
+
+def default_path() -> Path:
+    """The database file named by ``JIXIAO_DB``, else ``data/jixiao.duckdb``."""
+    return Path(os.environ.get("JIXIAO_DB") or DEFAULT_DB_PATH)
+
+
+_LOCK_PID = re.compile(r"PID (\d+)")
+
+
+def _busy_message(path: Path, err: Exception) -> str:
+    pid = _LOCK_PID.search(str(err))
+    who = f"进程 {pid.group(1)}" if pid else "另一个程序"
+    return (
+        f"数据库文件 {path} 正被{who}使用（可能是正在运行的 JiXiao 应用）。"
+        "DuckDB 同一时间只允许一个程序打开它：请先关闭该程序，或用 --db 指定另一个数据库文件，然后再试。"
+    )
+
+
+class Database:
+    """An open JiXiao database: one read-write connection, one cursor per thread."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else default_path()
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"enable_progress_bar": False}
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+        except duckdb.IOException as err:
+            if "lock" in str(err).lower():
+                raise DatabaseBusy(_busy_message(self.path, err)) from err
+            raise DatabaseError(f"无法打开数据库文件 {self.path}：{err}") from err
+        self._local = threading.local()
+        self._cursors: list[Cursor] = []
+        self._cursors_lock = threading.Lock()
+        self._closed = False
+        if not read_only:
+            migrate(self)
+
+    # -- cursors and transactions -------------------------------------------------------------
+    def cursor(self) -> Cursor:
+        """This thread's cursor (created on first use)."""
+        if self._closed:
+            raise DatabaseError("数据库已关闭。")
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cursor = cur
+            with self._cursors_lock:
+                self._cursors.append(cur)
+        return cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """``BEGIN … COMMIT`` on this thread's cursor; any exception rolls everything back."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+
+    # -- reads ------------------------------------------------------------------------------
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts."""
+        cur = self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The first row of a query as a dict, or None."""
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        cur = self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        row = cur.fetchone()
+        return row[0] if row else None
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+        """A query's result as a Polars frame."""
+        cur = self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
+        return cur.pl()
+
+    def close(self) -> None:
+        """Close every cursor and the connection."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._cursors_lock:
+            for cur in self._cursors:
+                try:
+                    cur.close()
+                except duckdb.Error:
+                    pass
+            self._cursors.clear()
+        self._con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def insert_frame(cur: Cursor, table: str, frame: pl.DataFrame) -> int:
+    """Append a Polars frame to ``table`` by column name (one vectorised statement)."""
+    if frame.height == 0:
+        return 0
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
+        raise ValueError(f"bad table name {table!r}")
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    cur.register("_jixiao_frame", frame.to_arrow())
+    try:
+        cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _jixiao_frame")
+    finally:
+        cur.unregister("_jixiao_frame")
+    return frame.height
+
+
+def register_frame(cur: Cursor, name: str, frame: pl.DataFrame) -> None:
+    """Make a Polars frame queryable as ``name`` on this cursor until :func:`unregister_frame`."""
+    cur.register(name, frame.to_arrow())
+
+
+def unregister_frame(cur: Cursor, name: str) -> None:
+    """Drop a frame registered with :func:`register_frame`."""
+    cur.unregister(name)
+
+
+def is_constraint_error(err: BaseException) -> bool:
+    """True for a primary-key / unique / not-null violation."""
+    return isinstance(err, duckdb.ConstraintException)
+
+
+def migrations() -> list[tuple[int, str, Path]]:
+    """The numbered migration files, in order."""
+    found = []
+    for p in sorted(MIGRATIONS_DIR.glob("*.sql")):
+        m = re.match(r"(\d+)_(.+)\.sql$", p.name)
+        if m:
+            found.append((int(m.group(1)), m.group(2), p))
+    return found
+
+
+def migrate(db: Database) -> list[int]:
+    """Apply every migration not yet applied, each in its own transaction. Returns the applied numbers."""
+    cur = db.cursor()
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)"
+    )
+    done = {r[0] for r in cur.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, path in migrations():
+        if version in done:
+            continue
+        with db.transaction() as tx:
+            for statement in _split_sql(path.read_text(encoding="utf-8")):
+                tx.execute(statement)
+            tx.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+        applied.append(version)
+    return applied
+
+
+def _split_sql(text: str) -> list[str]:
+    """Split a migration file on ``;`` at line ends (our migrations hold no procedural code)."""
+    lines = [ln for ln in text.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip().rstrip(";").strip()]
+
+
+def open_database(path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Database:
+    """Open (creating and migrating if needed) the database at ``path`` or ``JIXIAO_DB``."""
+    return Database(path, read_only=read_only)

@@ -1,0 +1,113 @@
+"""What an import did: the LoadReport every pipeline returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import polars as pl
+
+from core.export import excel_bytes
+
+# loaded: every data row taken; partial: some rows rejected; refused: the file was not read at all;
+# unchanged: this exact file was imported before; failed: an unexpected error, nothing written.
+STATUSES = ("loaded", "partial", "refused", "unchanged", "failed")
+
+STATUS_LABELS = {
+    "loaded": "已全部导入",
+    "partial": "部分导入（有被拒绝的行）",
+    "refused": "文件被拒收",
+    "unchanged": "重复文件，未做任何更改",
+    "failed": "导入失败，未写入任何数据",
+}
+
+REJECT_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "值", "reason": "原因"}
+
+
+@dataclass
+class Reject:
+    """One rejected row: where it is in the file and why it was not taken, in Chinese."""
+
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+
+@dataclass
+class LoadReport:
+    """Rows read, loaded and rejected for one file, with every reject and notes for people."""
+
+    file_name: str
+    source: str = "auto"
+    sha256: str = ""
+    status: str = "failed"
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    batch_id: str | None = None
+
+    @property
+    def rows_rejected(self) -> int:
+        """Data rows not taken (every rejected row once, however many reasons it had)."""
+        return len({(r.sheet, r.row) for r in self.rejects if r.row is not None}) + sum(
+            1 for r in self.rejects if r.row is None
+        )
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    def reject(self, sheet: str | None, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        """Record one rejected row."""
+        self.rejects.append(Reject(sheet, row, column, None if value is None else str(value), reason))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (the CLI's ``--json``)."""
+        return {
+            "file_name": self.file_name,
+            "source": self.source,
+            "sha256": self.sha256,
+            "status": self.status,
+            "message": self.message,
+            "rows_read": self.rows_read,
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "rejects": [asdict(r) for r in self.rejects],
+            "notes": list(self.notes),
+            "batch_id": self.batch_id,
+        }
+
+    def rejects_frame(self) -> pl.DataFrame:
+        """The rejected rows as a frame with Chinese column titles, in file order."""
+        frame = pl.DataFrame(
+            [asdict(r) for r in self.rejects],
+            schema={"sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String},
+        )
+        return frame.rename(REJECT_COLUMNS)
+
+    def to_excel_bytes(self) -> bytes:
+        """The report as an .xlsx workbook: a summary sheet and the rejected rows (cells neutralised)."""
+        summary = pl.DataFrame(
+            {
+                "项目": ["文件", "类型", "状态", "说明", "读取行数", "导入行数", "拒绝行数", "批次"],
+                "内容": [
+                    self.file_name,
+                    self.source,
+                    self.status_label,
+                    self.message,
+                    str(self.rows_read),
+                    str(self.rows_loaded),
+                    str(self.rows_rejected),
+                    self.batch_id or "",
+                ],
+            }
+        )
+        return excel_bytes({"导入结果": summary, "被拒绝的行": self.rejects_frame()})
