@@ -1,0 +1,84 @@
+"""Analytics over closed cycles: the department × period view of scores and grade shares.
+
+Only closed cycles count (imported legacy history lands as closed cycles). A person's grade is the
+calibrated grade when calibration changed it, else the grade as rated. Departments are the snapshot
+kept on each appraisal, so people who moved later stay where they were in that period.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.db import Database
+
+# Cycle kinds in the order a screen should offer them (the first one present is the default).
+CYCLE_KINDS = ("quarterly", "annual", "half_year", "monthly")
+
+
+def closed_cycle_kinds(db: Database) -> list[str]:
+    """The cycle kinds that have at least one closed cycle with appraisals, most useful first."""
+    found = {
+        r["kind"]
+        for r in db.rows(
+            """
+            SELECT DISTINCT c.kind FROM cycles c
+            WHERE c.status = 'closed' AND EXISTS (SELECT 1 FROM appraisals a WHERE a.cycle_id = c.cycle_id)
+            """
+        )
+    }
+    return [k for k in CYCLE_KINDS if k in found] + sorted(found - set(CYCLE_KINDS))
+
+
+def department_period_scores(db: Database, kind: str = "quarterly", *, hide_below: int = 0) -> pl.DataFrame:
+    """One row per department × period of the closed cycles of ``kind``, in period order.
+
+    Columns: dept_id, department, period, period_start, people (appraised), scored, mean_score,
+    graded, share_a, share_c, hidden. ``mean_score`` is the mean final score of those with one;
+    ``share_a`` / ``share_c`` are shares of those with a grade. Cells of fewer than ``hide_below``
+    people keep their counts but have their measures set to null and ``hidden`` true.
+    """
+    frame = db.frame(
+        """
+        WITH graded AS (
+            SELECT a.employee_id, a.dept_id, a.final_score,
+                   upper(trim(coalesce(a.calibrated_grade, a.grade))) AS grade,
+                   c.period, c.period_start, c.period_end
+            FROM appraisals a
+            JOIN cycles c ON c.cycle_id = a.cycle_id
+            WHERE c.status = 'closed' AND c.kind = $kind
+        )
+        SELECT g.dept_id, d.name AS department, g.period,
+               min(g.period_start) AS period_start, max(g.period_end) AS period_end,
+               count(DISTINCT g.employee_id)::INTEGER AS people,
+               count(g.final_score)::INTEGER AS scored,
+               avg(g.final_score) AS mean_score,
+               count(g.grade)::INTEGER AS graded,
+               avg(CASE WHEN g.grade = 'A' THEN 1.0 WHEN g.grade IS NOT NULL THEN 0.0 END) AS share_a,
+               avg(CASE WHEN g.grade = 'C' THEN 1.0 WHEN g.grade IS NOT NULL THEN 0.0 END) AS share_c
+        FROM graded g
+        LEFT JOIN departments d ON d.dept_id = g.dept_id
+        GROUP BY g.dept_id, d.name, g.period
+        ORDER BY period_start, period_end, g.period, department, g.dept_id
+        """,
+        {"kind": kind},
+    )
+    hidden = pl.col("people") < hide_below
+    measures = ("mean_score", "share_a", "share_c")
+    return frame.drop("period_end").with_columns(
+        *(pl.when(hidden).then(None).otherwise(pl.col(m)).alias(m) for m in measures),
+        hidden.alias("hidden"),
+    )
+
+
+def people_in_closed_cycles(db: Database, kind: str = "quarterly") -> int:
+    """How many distinct people have an appraisal in the closed cycles of ``kind``."""
+    return int(
+        db.scalar(
+            """
+            SELECT count(DISTINCT a.employee_id) FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
+            WHERE c.status = 'closed' AND c.kind = ?
+            """,
+            [kind],
+        )
+        or 0
+    )

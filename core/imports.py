@@ -1,0 +1,36 @@
+"""Import history: every file that came in through pipelines/, and the rows each one rejected."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.db import Database
+
+
+def list_batches(db: Database, limit: int = 500) -> pl.DataFrame:
+    """Import batches, newest first (at most ``limit``).
+
+    Columns: batch_id, at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message.
+    """
+    return db.frame(
+        """
+        SELECT batch_id, "at", file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message
+        FROM import_batches
+        ORDER BY "at" DESC, batch_id DESC
+        LIMIT ?
+        """,
+        [limit],
+    )
+
+
+def batch_rejects(db: Database, batch_id: str) -> pl.DataFrame:
+    """The rejected rows of one batch in file order. Columns: sheet, row, column, value, reason."""
+    return db.frame(
+        """
+        SELECT sheet, "row", "column", value, reason
+        FROM import_rejects
+        WHERE batch_id = ?
+        ORDER BY seq
+        """,
+        [batch_id],
+    )
