@@ -59,13 +59,13 @@ class Database:
         self.read_only = read_only
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"enable_progress_bar": False}
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only, config=config)
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as err:
             if "lock" in str(err).lower():
                 raise DatabaseBusy(_busy_message(self.path, err)) from err
             raise DatabaseError(f"无法打开数据库文件 {self.path}：{err}") from err
+        self._con.execute("SET enable_progress_bar = false")
         self._local = threading.local()
         self._cursors: list[Cursor] = []
         self._cursors_lock = threading.Lock()
@@ -81,6 +81,7 @@ class Database:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._con.cursor()
+            cur.execute("SET enable_progress_bar = false")
             self._local.cursor = cur
             with self._cursors_lock:
                 self._cursors.append(cur)
@@ -119,8 +120,7 @@ class Database:
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         """A query's result as a Polars frame."""
-        cur = self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
-        return cur.pl()
+        return query_frame(self.cursor(), sql, params)
 
     def close(self) -> None:
         """Close every cursor and the connection."""
@@ -141,6 +141,16 @@ class Database:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def query_frame(cur: Cursor, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
+    """A query's result on ``cur`` as a Polars frame (through Arrow, no copy per row)."""
+    relation = cur.sql(sql, params=params) if params is not None else cur.sql(sql)
+    if relation is None:
+        return pl.DataFrame()
+    frame = pl.from_arrow(relation.to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 def insert_frame(cur: Cursor, table: str, frame: pl.DataFrame) -> int:

@@ -9,13 +9,15 @@ import polars as pl
 
 from core.export import excel_bytes
 
-# loaded: every data row taken; partial: some rows rejected; refused: the file was not read at all;
-# unchanged: this exact file was imported before; failed: an unexpected error, nothing written.
-STATUSES = ("loaded", "partial", "refused", "unchanged", "failed")
+# loaded: every data row taken; partial: some rows rejected; rejected: every data row rejected;
+# refused: the file was not read at all; unchanged: everything in it is already in the database;
+# failed: an unexpected error, nothing written.
+STATUSES = ("loaded", "partial", "rejected", "refused", "unchanged", "failed")
 
 STATUS_LABELS = {
     "loaded": "已全部导入",
     "partial": "部分导入（有被拒绝的行）",
+    "rejected": "所有数据行都被拒绝，未导入任何数据",
     "refused": "文件被拒收",
     "unchanged": "重复文件，未做任何更改",
     "failed": "导入失败，未写入任何数据",
@@ -45,6 +47,7 @@ class LoadReport:
     status: str = "failed"
     rows_read: int = 0
     rows_loaded: int = 0
+    rows_unchanged: int = 0
     rejects: list[Reject] = field(default_factory=list)
     message: str = ""
     notes: list[str] = field(default_factory=list)
@@ -80,6 +83,7 @@ class LoadReport:
             "rows_read": self.rows_read,
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rows_rejected,
+            "rows_unchanged": self.rows_unchanged,
             "rejects": [asdict(r) for r in self.rejects],
             "notes": list(self.notes),
             "batch_id": self.batch_id,
@@ -97,7 +101,7 @@ class LoadReport:
         """The report as an .xlsx workbook: a summary sheet and the rejected rows (cells neutralised)."""
         summary = pl.DataFrame(
             {
-                "项目": ["文件", "类型", "状态", "说明", "读取行数", "导入行数", "拒绝行数", "批次"],
+                "项目": ["文件", "类型", "状态", "说明", "读取行数", "导入行数", "拒绝行数", "未变化行数", "批次"],
                 "内容": [
                     self.file_name,
                     self.source,
@@ -106,8 +110,10 @@ class LoadReport:
                     str(self.rows_read),
                     str(self.rows_loaded),
                     str(self.rows_rejected),
+                    str(self.rows_unchanged),
                     self.batch_id or "",
                 ],
             }
         )
-        return excel_bytes({"导入结果": summary, "被拒绝的行": self.rejects_frame()})
+        notes = pl.DataFrame({"说明": self.notes}, schema={"说明": pl.String})
+        return excel_bytes({"导入结果": summary, "被拒绝的行": self.rejects_frame(), "处理说明": notes})

@@ -51,7 +51,7 @@ CREATE TABLE import_batches (
     file_name     TEXT NOT NULL,
     sha256        TEXT NOT NULL,
     uploaded_by   TEXT NOT NULL,
-    at            TIMESTAMP NOT NULL,
+    imported_at   TIMESTAMP NOT NULL,
     rows_read     INTEGER NOT NULL DEFAULT 0,
     rows_loaded   INTEGER NOT NULL DEFAULT 0,
     rows_rejected INTEGER NOT NULL DEFAULT 0,

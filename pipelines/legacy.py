@@ -1,0 +1,710 @@
+"""Legacy appraisal workbooks → closed historical cycles, appraisals and appraisal items.
+
+read (workbook.py) → find layout (layout.py) → stage text rows (staging.py) → normalise values
+(normalise.py) → validate (schemas/staged.py, pandera) → resolve people, departments, KPIs against
+the roster (context.py) → assemble one appraisal per person and period → frames ready to load.
+Every record that is not taken becomes a reject with its sheet, Excel row, column, value and reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandera.polars as pa
+import polars as pl
+
+from pipelines.context import OrgContext, fold_expr, stable_id
+from pipelines.layout import Table, find_form, find_table
+from pipelines.normalise import (
+    GRADE_WORDS,
+    as_percent_points,
+    clean_employee_id,
+    clean_text,
+    find_period_in_text,
+    grade_from_score,
+    parse_number,
+    parse_period,
+    restore_ids,
+)
+from pipelines.staging import Staged, stage_form, stage_table
+from pipelines.workbook import Grid
+from schemas.staged import LegacyRecord, reason_for
+
+FIELDS = (
+    "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
+    "score", "total", "grade", "comment", "manager",
+)  # fmt: skip
+
+ERR_SCHEMA = {"_rid": pl.UInt32, "column": pl.String, "value": pl.String, "reason": pl.String}
+# A file where most rows fail is the wrong file: stop before validating it row by row.
+GIVE_UP_ROWS, GIVE_UP_SHARE = 2000, 0.8
+
+
+@dataclass
+class SheetPlan:
+    """How one sheet is read."""
+
+    grid: Grid
+    layout: str  # table | form | summary | roster | skip
+    table: Table | None = None
+    note: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # field -> header text
+
+
+@dataclass
+class LegacyResult:
+    """Frames to load plus every reject and note."""
+
+    records: int = 0
+    rows_read: int = 0
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame())
+    unchanged_rows: int = 0
+    loaded_rows: int = 0
+    notes: list[str] = field(default_factory=list)
+    cycles: pl.DataFrame = field(default_factory=pl.DataFrame)
+    departments: pl.DataFrame = field(default_factory=pl.DataFrame)
+    positions: pl.DataFrame = field(default_factory=pl.DataFrame)
+    employees: pl.DataFrame = field(default_factory=pl.DataFrame)
+    kpis: pl.DataFrame = field(default_factory=pl.DataFrame)
+    appraisals: pl.DataFrame = field(default_factory=pl.DataFrame)
+    items: pl.DataFrame = field(default_factory=pl.DataFrame)
+
+
+class TooManyErrors(Exception):
+    """Most rows of the file fail: it is the wrong file or the wrong kind."""
+
+
+def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
+    """Decide per sheet: tabular, per-person form, summary of forms, roster, or skip (with a note)."""
+    plans: list[SheetPlan] = []
+    for g in grids:
+        if g.error:
+            plans.append(SheetPlan(g, "skip", note=f"工作表「{g.name}」无法读取，已跳过：{g.error}"))
+            continue
+        if g.frame.height == 0:
+            continue
+        if not g.visible:
+            plans.append(
+                SheetPlan(g, "skip", note=f"隐藏的工作表「{g.name}」已跳过（如需导入，请在 Excel 中取消隐藏）。")
+            )
+            continue
+        form = find_form(g)
+        if form is not None:
+            plan = SheetPlan(g, "form", form.table)
+            plan.form = form  # type: ignore[attr-defined]
+            plans.append(plan)
+            continue
+        table = find_table(g)
+        if table is None or table.kind is None:
+            plans.append(
+                SheetPlan(
+                    g, "skip", note=f"工作表「{g.name}」里没有找到考核表的表头（工号/姓名 + 得分/总分/等级），已跳过。"
+                )
+            )
+            continue
+        plans.append(SheetPlan(g, "table" if table.kind == "legacy" else "roster", table))
+    if any(p.layout == "form" for p in plans):
+        for p in plans:
+            if (
+                p.layout == "table"
+                and p.table is not None
+                and not ({"period", "kpi"} & p.table.fields)
+                and not p.table.wide
+            ):
+                p.layout = "summary"
+                p.note = f"工作表「{p.grid.name}」是个人考核表的汇总页，已用于核对总分，不重复导入。"
+    for p in plans:
+        if p.layout == "roster":
+            p.note = f"工作表「{p.grid.name}」看起来是花名册，不是考核表，已跳过（花名册请单独导入）。"
+        if p.table is not None:
+            p.headers = {c.field: c.header for c in p.table.columns}
+    return plans
+
+
+def stage_sheets(plans: list[SheetPlan], file_name: str) -> tuple[pl.DataFrame, list[str], dict[tuple[str, str], str]]:
+    """All staged records of the file with ``_sheet``, ``_row``, ``_period_hint``, ``_points`` and the
+    header text of every (sheet, field)."""
+    frames: list[pl.DataFrame] = []
+    notes: list[str] = []
+    headers: dict[tuple[str, str], str] = {}
+    file_period = find_period_in_text(file_name)
+    for p in plans:
+        if p.note:
+            notes.append(p.note)
+        if p.layout not in ("table", "form"):
+            continue
+        g = p.grid
+        if p.layout == "form":
+            form = p.form  # type: ignore[attr-defined]
+            staged: Staged = stage_form(g, form, FIELDS)
+            for f, (_, _, label) in form.labels.items():
+                headers[(g.name, f)] = label
+        else:
+            assert p.table is not None
+            staged = stage_table(g, p.table, FIELDS)
+            skipped = []
+            if staged.skipped_totals:
+                skipped.append(f"{staged.skipped_totals} 行合计/平均")
+            if staged.skipped_headers:
+                skipped.append(f"{staged.skipped_headers} 行重复表头")
+            if staged.skipped_notes:
+                skipped.append(f"{staged.skipped_notes} 行备注说明")
+            if skipped:
+                notes.append(f"工作表「{g.name}」跳过了" + "、".join(skipped) + "（不是数据行）。")
+        for f, h in p.headers.items():
+            headers[(g.name, f)] = h
+        title = p.table.title if p.table is not None and p.layout == "table" else ""
+        hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
+        frames.append(
+            staged.frame.with_columns(
+                _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
+                _sheet_name=pl.lit(g.name),
+                _layout=pl.lit(p.layout),
+            )
+        )
+    if not frames:
+        return pl.DataFrame(), notes, headers
+    return pl.concat(frames, how="vertical_relaxed").with_row_index("_rid"), notes, headers
+
+
+def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse every text column into values. Returns (records, parse errors)."""
+    score = parse_number(pl.col("score"))
+    total = parse_number(pl.col("total"))
+    weight = parse_number(pl.col("weight"))
+    period_text = clean_text(pl.col("period"))
+    frame = staged.with_columns(
+        employee_id=clean_employee_id(pl.col("employee_id")),
+        name=fold_expr(pl.col("name")),
+        department=clean_text(pl.col("department")),
+        position=clean_text(pl.col("position")),
+        kpi=clean_text(pl.col("kpi")),
+        target=clean_text(pl.col("target")),
+        actual=clean_text(pl.col("actual")),
+        comment=clean_text(pl.col("comment")),
+        manager=clean_employee_id(pl.col("manager")),
+        grade_raw=clean_text(pl.col("grade")),
+        period_text=pl.coalesce(period_text, pl.col("_period_hint")),
+        score_raw=clean_text(pl.col("score")),
+        total_raw=clean_text(pl.col("total")),
+        weight_raw=clean_text(pl.col("weight")),
+        _score_n=score.value,
+        _score_pct=score.percent,
+        _score_err=score.error,
+        _absent=score.absent | total.absent,
+        _total_n=total.value,
+        _total_pct=total.percent,
+        _total_err=total.error,
+        _weight_n=weight.value,
+        _weight_pct=weight.percent,
+        _weight_err=weight.error,
+    )
+    # per sheet: a weight column written as fractions (0.3) and 5-point ratings
+    sheet_stats = frame.group_by("_sheet").agg(
+        _w_frac=(pl.col("_weight_n").max() <= 1.0) & pl.col("_weight_n").is_not_null().any(),
+        _s_frac=(pl.col("_score_n").max() <= 1.0) & pl.col("_score_n").is_not_null().any(),
+        _t_frac=(pl.col("_total_n").max() <= 1.0) & pl.col("_total_n").is_not_null().any(),
+        _scale5=(pl.max_horizontal(pl.col("_score_n").max(), pl.col("_total_n").max()) <= 5.0)
+        & ~(pl.col("_score_pct") | pl.col("_total_pct")).any(),
+    )
+    frame = frame.join(sheet_stats, on="_sheet", how="left")
+    weight_pp = as_percent_points(_parsed("_weight"), pl.col("_w_frac"))
+    score_pp = as_percent_points(_parsed("_score"), pl.col("_s_frac") & ~pl.col("_scale5"))
+    total_pp = as_percent_points(_parsed("_total"), pl.col("_t_frac") & ~pl.col("_scale5"))
+    frame = frame.with_columns(
+        weight_v=weight_pp,
+        _scale=pl.when(pl.col("_scale5")).then(pl.lit(5)).otherwise(pl.lit(100)),
+        score_src=score_pp,
+        total_src=total_pp,
+    ).with_columns(
+        score_v=pl.when(pl.col("_scale") == 5).then(pl.col("score_src") * 20).otherwise(pl.col("score_src")),
+        total_v=pl.when(pl.col("_scale") == 5).then(pl.col("total_src") * 20).otherwise(pl.col("total_src")),
+    )
+    # items scored in weighted points (得分 27 of 权重 30, summing to the total): per sheet
+    points = frame.filter(
+        pl.col("kpi").is_not_null() & pl.col("score_v").is_not_null() & pl.col("weight_v").is_not_null()
+    )
+    points = points.group_by("_sheet").agg(
+        _points=(pl.col("score_v") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2)
+    )
+    frame = frame.join(points, on="_sheet", how="left").with_columns(pl.col("_points").fill_null(False))
+
+    grade_map = pl.DataFrame({"_g": list(GRADE_WORDS), "_gv": list(GRADE_WORDS.values())})
+    frame = frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")).join(
+        grade_map, on="_g", how="left", maintain_order="left"
+    )
+    frame = frame.with_columns(grade_v=pl.coalesce(pl.col("_gv"), pl.col("grade_raw"))).drop("_g", "_gv")
+
+    periods = {t: parse_period(t) for t in frame.get_column("period_text").drop_nulls().unique().to_list()}
+    keymap = pl.DataFrame(
+        {"period_text": list(periods), "period_key": [p.key if p else t for t, p in periods.items()]},
+        schema={"period_text": pl.String, "period_key": pl.String},
+    )
+    frame = frame.join(keymap, on="period_text", how="left", maintain_order="left")
+
+    errors = pl.concat(
+        [
+            _errors(frame, pl.col("_score_err"), "score", pl.col("score_raw")),
+            _errors(frame, pl.col("_total_err"), "total", pl.col("total_raw")),
+            _errors(frame, pl.col("_weight_err"), "weight", pl.col("weight_raw")),
+            _errors(
+                frame,
+                pl.when(pl.col("period_text").is_null()).then(
+                    pl.lit("缺少考核期间（表内、标题、工作表名和文件名里都没有找到）：请加一列「考核期间」，如 2024Q1")
+                ),
+                "period",
+                pl.lit(None, dtype=pl.String),
+            ),
+            _errors(
+                frame,
+                pl.when(pl.col("employee_id").is_null() & pl.col("name").is_null()).then(
+                    pl.lit("缺少工号和姓名：无法确定是谁的成绩")
+                ),
+                "employee_id",
+                pl.lit(None, dtype=pl.String),
+            ),
+            _errors(
+                frame,
+                pl.when(pl.col("_absent")).then(pl.lit("标记为缺考/未考核，这一期没有成绩，未导入")),
+                "score",
+                pl.coalesce(pl.col("score_raw"), pl.col("total_raw")),
+            ),
+            _errors(
+                frame,
+                pl.when(
+                    ~pl.col("_absent")
+                    & pl.col("score_v").is_null()
+                    & pl.col("total_v").is_null()
+                    & pl.col("grade_v").is_null()
+                    & pl.col("_score_err").is_null()
+                    & pl.col("_total_err").is_null()
+                ).then(pl.lit("这一行没有分数或等级：请补上得分，或删除这一行")),
+                "score",
+                pl.lit(None, dtype=pl.String),
+            ),
+        ]
+    )
+    return frame, errors
+
+
+def _parsed(prefix: str):
+    from pipelines.normalise import ParsedNumber
+
+    return ParsedNumber(
+        pl.col(f"{prefix}_n"), pl.col(f"{prefix}_pct"), pl.lit(False), pl.lit(False), pl.col(f"{prefix}_err")
+    )
+
+
+def _errors(frame: pl.DataFrame, reason: pl.Expr, column: str, value: pl.Expr) -> pl.DataFrame:
+    return (
+        frame.select(pl.col("_rid"), column=pl.lit(column), value=value.cast(pl.String), reason=reason)
+        .filter(pl.col("reason").is_not_null())
+        .cast(ERR_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def validate(frame: pl.DataFrame) -> pl.DataFrame:
+    """pandera checks on the normalised records; failures become errors keyed by record."""
+    cols = ["employee_id", "period_key", "weight_v", "score_v", "total_v", "grade_v"]
+    subset = frame.select(cols)
+    try:
+        LegacyRecord.validate(subset, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        fc = err.failure_cases.filter(pl.col("index").is_not_null())
+        rids = frame.get_column("_rid")
+        rows = []
+        for column, check, value, index in fc.select("column", "check", "failure_case", "index").iter_rows():
+            rows.append((rids[int(index)], column, value, reason_for(column, str(check))))
+        return pl.DataFrame(rows, schema=ERR_SCHEMA, orient="row")
+    return pl.DataFrame(schema=ERR_SCHEMA)
+
+
+def resolve(
+    frame: pl.DataFrame, ctx: OrgContext
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, pl.DataFrame], list[str]]:
+    """Attach employee, department, position, KPI and rater ids. Returns (records, errors,
+    new org rows, notes)."""
+    notes: list[str] = []
+    emp = ctx.employees
+    known_ids = emp.get_column("employee_id")
+    frame = frame.with_columns(employee_id=restore_ids(frame.get_column("employee_id"), known_ids, ctx.id_rule))
+
+    # name-only rows: a name that is unique in the roster names the person
+    by_name = emp.group_by("_name_fold").agg(pl.col("employee_id").first().alias("_by_name"), pl.len().alias("_name_n"))
+    frame = frame.join(by_name, left_on="name", right_on="_name_fold", how="left", maintain_order="left")
+    roster = emp.select(
+        pl.col("employee_id"),
+        pl.col("_name_fold").alias("_roster_name"),
+        pl.col("name").alias("_roster_name_raw"),
+        pl.col("dept_id").alias("_roster_dept"),
+        pl.col("position_id").alias("_roster_pos"),
+        pl.col("manager_id").alias("_roster_mgr"),
+    )
+    frame = frame.with_columns(
+        employee_id=pl.when(pl.col("employee_id").is_null() & (pl.col("_name_n") == 1))
+        .then(pl.col("_by_name"))
+        .otherwise(pl.col("employee_id"))
+    ).join(roster, on="employee_id", how="left", maintain_order="left")
+    known = pl.col("_roster_name").is_not_null()
+    err_parts = [
+        _errors(
+            frame,
+            pl.when(pl.col("employee_id").is_null() & pl.col("name").is_not_null() & (pl.col("_name_n") > 1)).then(
+                pl.format("没有工号，而花名册里有 {} 人叫「{}」：请补上工号", pl.col("_name_n"), pl.col("name"))
+            ),
+            "employee_id",
+            pl.col("name"),
+        ),
+        _errors(
+            frame,
+            pl.when(pl.col("employee_id").is_null() & pl.col("name").is_not_null() & pl.col("_name_n").is_null()).then(
+                pl.format("没有工号，花名册里也找不到姓名「{}」：请补上工号", pl.col("name"))
+            ),
+            "employee_id",
+            pl.col("name"),
+        ),
+        _errors(
+            frame,
+            pl.when(known & pl.col("name").is_not_null() & (pl.col("name") != pl.col("_roster_name"))).then(
+                pl.format(
+                    "工号 {} 在花名册中是「{}」，与本行姓名「{}」不一致：请核对工号",
+                    pl.col("employee_id"),
+                    pl.col("_roster_name_raw"),
+                    pl.col("name"),
+                )
+            ),
+            "name",
+            pl.col("name"),
+        ),
+        _errors(
+            frame,
+            pl.when(pl.col("employee_id").is_not_null() & ~known & pl.col("name").is_null()).then(
+                pl.format(
+                    "工号 {} 不在花名册中，本行也没有姓名：请先导入花名册，或在表中补上姓名", pl.col("employee_id")
+                )
+            ),
+            "employee_id",
+            pl.col("employee_id"),
+        ),
+    ]
+    # people seen only in history: id and name given, not in the roster
+    newcomers = frame.filter(pl.col("employee_id").is_not_null() & ~known & pl.col("name").is_not_null())
+    name_clash = newcomers.group_by("employee_id").agg(pl.col("name").n_unique().alias("_n")).filter(pl.col("_n") > 1)
+    err_parts.append(
+        _errors(
+            frame.join(name_clash, on="employee_id", how="left", maintain_order="left"),
+            pl.when(pl.col("_n") > 1).then(
+                pl.format("工号 {} 在本文件中对应了不同的姓名：请核对", pl.col("employee_id"))
+            ),
+            "employee_id",
+            pl.col("employee_id"),
+        )
+    )
+
+    # departments: the row's own, else the roster's
+    frame = frame.with_columns(_dept_fold=fold_expr(pl.col("department")))
+    depts = ctx.departments.select(pl.col("_fold").alias("_dept_fold"), pl.col("dept_id").alias("_dept_known"))
+    frame = frame.join(depts, on="_dept_fold", how="left", maintain_order="left")
+    new_depts = (
+        frame.filter(pl.col("_dept_fold").is_not_null() & pl.col("_dept_known").is_null())
+        .group_by("_dept_fold")
+        .agg(pl.col("department").first())
+        .sort("_dept_fold")
+    )
+    new_depts = new_depts.with_columns(
+        dept_id=pl.col("_dept_fold").map_elements(lambda n: stable_id("D", n), return_dtype=pl.String)
+    )
+    if new_depts.height:
+        notes.append("新建了花名册中没有的部门：" + "、".join(new_depts.get_column("department").to_list()[:20]))
+    frame = frame.join(
+        new_depts.select("_dept_fold", pl.col("dept_id").alias("_dept_new")),
+        on="_dept_fold",
+        how="left",
+        maintain_order="left",
+    ).with_columns(dept_id=pl.coalesce("_dept_known", "_dept_new", "_roster_dept"))
+
+    # positions within the department
+    frame = frame.with_columns(_pos_fold=fold_expr(pl.col("position")))
+    pos = ctx.positions.select(
+        pl.col("dept_id"), pl.col("_fold").alias("_pos_fold"), pl.col("position_id").alias("_pos_known")
+    )
+    frame = frame.join(pos, on=["dept_id", "_pos_fold"], how="left", maintain_order="left")
+    new_pos = (
+        frame.filter(
+            pl.col("_pos_fold").is_not_null() & pl.col("_pos_known").is_null() & pl.col("dept_id").is_not_null()
+        )
+        .group_by("dept_id", "_pos_fold")
+        .agg(pl.col("position").first())
+        .sort("dept_id", "_pos_fold")
+    )
+    new_pos = new_pos.with_columns(
+        position_id=pl.struct("dept_id", "_pos_fold").map_elements(
+            lambda s: stable_id("P", s["dept_id"], s["_pos_fold"]), return_dtype=pl.String
+        )
+    )
+    frame = frame.join(
+        new_pos.select("dept_id", "_pos_fold", pl.col("position_id").alias("_pos_new")),
+        on=["dept_id", "_pos_fold"],
+        how="left",
+        maintain_order="left",
+    ).with_columns(
+        position_id=pl.coalesce(
+            "_pos_known",
+            "_pos_new",
+            pl.when(pl.col("_pos_fold").is_null() & (pl.col("dept_id") == pl.col("_roster_dept"))).then(
+                pl.col("_roster_pos")
+            ),
+        )
+    )
+
+    # KPIs by name
+    frame = frame.with_columns(_kpi_fold=fold_expr(pl.col("kpi")))
+    kpis = ctx.kpis.select(pl.col("_fold").alias("_kpi_fold"), pl.col("kpi_id").alias("_kpi_known")).unique("_kpi_fold")
+    frame = frame.join(kpis, on="_kpi_fold", how="left", maintain_order="left")
+    new_kpis = (
+        frame.filter(pl.col("_kpi_fold").is_not_null() & pl.col("_kpi_known").is_null())
+        .group_by("_kpi_fold")
+        .agg(pl.col("kpi").first().alias("name"))
+        .sort("_kpi_fold")
+    )
+    new_kpis = new_kpis.with_columns(
+        kpi_id=pl.col("_kpi_fold").map_elements(lambda n: stable_id("LK", n), return_dtype=pl.String)
+    )
+    frame = frame.join(
+        new_kpis.select("_kpi_fold", pl.col("kpi_id").alias("_kpi_new")),
+        on="_kpi_fold",
+        how="left",
+        maintain_order="left",
+    ).with_columns(kpi_id=pl.coalesce("_kpi_known", "_kpi_new"))
+
+    # rater: an id of the roster, else a unique name, else the employee's current manager
+    mgr_known = pl.concat([known_ids, newcomers.get_column("employee_id")]).unique()
+    frame = frame.with_columns(_mgr_id=restore_ids(frame.get_column("manager"), mgr_known, ctx.id_rule))
+    names = by_name.filter(pl.col("_name_n") == 1).select(
+        pl.col("_name_fold").alias("_mgr_id"), pl.col("_by_name").alias("_mgr_by_name")
+    )
+    frame = frame.join(names, on="_mgr_id", how="left", maintain_order="left").with_columns(
+        manager_id=pl.when(pl.col("_mgr_id").is_in(mgr_known.implode()))
+        .then(pl.col("_mgr_id"))
+        .otherwise(pl.col("_mgr_by_name"))
+    )
+    unmatched = frame.filter(pl.col("_mgr_id").is_not_null() & pl.col("manager_id").is_null()).height
+    if unmatched:
+        notes.append(f"{unmatched} 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。")
+    frame = frame.with_columns(manager_id=pl.coalesce("manager_id", "_roster_mgr"))
+
+    newcomers = frame.filter(
+        pl.col("employee_id").is_not_null() & pl.col("_roster_name").is_null() & pl.col("name").is_not_null()
+    )
+    new_emps = (
+        (
+            newcomers.join(name_clash, on="employee_id", how="anti")
+            .group_by("employee_id")
+            .agg(
+                pl.col("name").first(), pl.col("dept_id").drop_nulls().last(), pl.col("position_id").drop_nulls().last()
+            )
+            .sort("employee_id")
+        )
+        if newcomers.height
+        else pl.DataFrame()
+    )
+    if new_emps.height:
+        notes.append(f"{new_emps.height} 人不在花名册中，已作为“历史人员”建档（只出现在历史考核中）。")
+
+    new = {
+        "departments": new_depts.select("dept_id", pl.col("department").alias("name")),
+        "positions": new_pos.select("position_id", "dept_id", pl.col("position").alias("name")),
+        "kpis": new_kpis.select("kpi_id", "name"),
+        "employees": new_emps,
+    }
+    return frame, pl.concat(err_parts), new, notes
+
+
+KEY = ["_cycle", "employee_id"]
+WRITTEN_TOTAL = (
+    pl.when(pl.col("kpi").is_not_null()).then(pl.col("total_v")).otherwise(pl.coalesce("total_v", "score_v"))
+)
+
+
+def _usable(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    bad = errors.get_column("_rid").unique().implode()
+    ok = frame.filter(
+        ~pl.col("_rid").is_in(bad) & pl.col("employee_id").is_not_null() & pl.col("period_key").is_not_null()
+    )
+    return ok.with_columns(_cycle=pl.lit("H-") + pl.col("period_key"), _is_item=pl.col("kpi").is_not_null())
+
+
+def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """Errors that only show across rows: the same key twice in the file (reported, never silently
+    deduplicated), and totals or grades of one appraisal that disagree."""
+    ok = _usable(frame, errors)
+    key = KEY
+    more: list[pl.DataFrame] = []
+    first_row = pl.format(
+        "第 {} 行（工作表「{}」）", pl.col("_row").cast(pl.String).str.join("、"), pl.col("_sheet").first()
+    )
+    dup_results = (
+        ok.filter(~pl.col("_is_item"))
+        .group_by(key)
+        .agg(pl.len().alias("_n"), _first=first_row)
+        .filter(pl.col("_n") > 1)
+    )
+    dup_items = (
+        ok.filter(pl.col("_is_item"))
+        .group_by([*key, "kpi_id"])
+        .agg(pl.len().alias("_n"), _first=first_row)
+        .filter(pl.col("_n") > 1)
+    )
+    more.append(
+        _errors(
+            ok.join(dup_results, on=key, how="inner").filter(~pl.col("_is_item")),
+            pl.format("{}是同一工号、同一考核期间，重复出现：请删掉多余的行", pl.col("_first")),
+            "employee_id",
+            pl.col("employee_id"),
+        )
+    )
+    more.append(
+        _errors(
+            ok.join(dup_items, on=[*key, "kpi_id"], how="inner"),
+            pl.format("{}是同一人同一期的同一指标，重复出现：请删掉多余的行", pl.col("_first")),
+            "kpi",
+            pl.col("kpi"),
+        )
+    )
+    # totals written on several rows of one appraisal must agree
+    totals = (
+        ok.with_columns(_wt=WRITTEN_TOTAL)
+        .group_by(key)
+        .agg(_tmin=pl.col("_wt").min(), _tmax=pl.col("_wt").max())
+        .filter((pl.col("_tmax") - pl.col("_tmin")) > 0.05)
+    )
+    more.append(
+        _errors(
+            ok.join(totals, on=key, how="inner"),
+            pl.lit("同一人同一期的几行写了不同的总分：请统一后再导入"),
+            "total",
+            pl.col("total_raw"),
+        )
+    )
+    grades = (
+        ok.filter(pl.col("grade_v").is_not_null())
+        .group_by(key)
+        .agg(_ng=pl.col("grade_v").n_unique())
+        .filter(pl.col("_ng") > 1)
+    )
+    more.append(
+        _errors(
+            ok.join(grades, on=key, how="inner"),
+            pl.lit("同一人同一期的几行写了不同的等级：请统一后再导入"),
+            "grade",
+            pl.col("grade_raw"),
+        )
+    )
+    return pl.concat(more)
+
+
+def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One appraisal per (period, person) from the records without errors, with its items.
+    Returns (appraisals, items, errors of appraisals whose computed total is impossible)."""
+    ok = _usable(frame, errors)
+    key = KEY
+    written_total = WRITTEN_TOTAL
+    items = ok.filter(pl.col("_is_item")).with_columns(
+        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
+        .then(pl.col("score_v") / pl.col("weight_v") * 100)
+        .otherwise(pl.col("score_v"))
+    )
+    item_agg = items.group_by(key).agg(
+        _wsum=pl.col("weight_v").sum(),
+        _wn=pl.col("weight_v").is_not_null().sum(),
+        _n=pl.len(),
+        _scored=pl.col("item_score").is_not_null().sum(),
+        _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
+        _mean=pl.col("item_score").mean(),
+        _points_sum=pl.col("score_v").sum(),
+        _points=pl.col("_points").first(),
+    )
+    written = (
+        ok.with_columns(_wt=written_total)
+        .group_by(key, maintain_order=True)
+        .agg(
+            _written=pl.col("_wt").drop_nulls().first(),
+            _grade=pl.col("grade_v").drop_nulls().first(),
+            _scale=pl.col("_scale").max(),
+            _src=pl.when(pl.col("_is_item"))
+            .then(pl.col("total_src"))
+            .otherwise(pl.coalesce("total_src", "score_src"))
+            .drop_nulls()
+            .first(),
+            dept_id=pl.col("dept_id").drop_nulls().first(),
+            position_id=pl.col("position_id").drop_nulls().first(),
+            manager_id=pl.col("manager_id").drop_nulls().first(),
+            period_key=pl.col("period_key").first(),
+            _rows=pl.struct("_sheet", "_row").unique().len(),
+        )
+    )
+    apps = written.join(item_agg, on=key, how="left").with_columns(
+        final_score=pl.coalesce(
+            "_written",
+            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum")),
+            pl.when(
+                (pl.col("_wn") == pl.col("_n"))
+                & ((pl.col("_wsum") - 100).abs() <= 1)
+                & (pl.col("_scored") == pl.col("_n"))
+            ).then(pl.col("_weighted")),
+            pl.col("_mean"),
+        ).round(2)
+    )
+    apps = apps.with_columns(
+        grade=pl.coalesce(
+            "_grade",
+            grade_from_score(
+                pl.col("final_score") / pl.when(pl.col("_scale") == 5).then(20).otherwise(1), pl.col("_scale")
+            ),
+        ),
+        source_score=pl.coalesce(
+            "_src", pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score"))
+        ),
+        source_scale=pl.col("_scale").cast(pl.Int32),
+        appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+    ).rename({"_cycle": "cycle_id"})
+    over = apps.filter(pl.col("final_score") > 120)
+    more_errors = _errors(
+        ok.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id"), on=key, how="inner"),
+        pl.lit("算出的总分超过 120 分：请核对各项得分和权重"),
+        "score",
+        pl.col("score_raw"),
+    )
+    if over.height:
+        apps = apps.filter(pl.col("final_score") <= 120)
+        items = items.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id"), on=key, how="anti")
+    items = items.select(
+        appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+        kpi_id="kpi_id",
+        weight="weight_v",
+        target="target",
+        actual="actual",
+        manager_score="item_score",
+        item_score="item_score",
+        manager_comment="comment",
+        _rid="_rid",
+    )
+    return apps, items, more_errors
+
+
+def propagate(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """An appraisal is loaded whole or not at all: when one of its rows is rejected, so are the others."""
+    frame = frame.with_columns(_key=pl.col("period_key") + "|" + pl.col("employee_id"))
+    bad_rids = errors.get_column("_rid").unique().implode()
+    bad = (
+        frame.filter(pl.col("_rid").is_in(bad_rids) & pl.col("_key").is_not_null())
+        .group_by("_key")
+        .agg(_where=pl.format("第 {} 行（{}）", pl.col("_row").first(), pl.col("_sheet").first()))
+    )
+    extra = _errors(
+        frame.join(bad, on="_key", how="inner").filter(~pl.col("_rid").is_in(bad_rids)),
+        pl.format("同一人同一期的{}有错误，为保持完整，这份考核的各行都未导入", pl.col("_where")),
+        "employee_id",
+        pl.col("employee_id"),
+    )
+    return pl.concat([errors, extra])

@@ -1,0 +1,143 @@
+"""Look at a file before parsing it: size cap, type by content (not by name), decompression bombs.
+
+Nothing here decompresses a workbook: the zip check reads only the central directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILE_MB = float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "200"))
+# An .xlsx of real data compresses 5–30×; a bomb compresses thousands of times.
+MAX_ZIP_RATIO = 200.0
+MAX_UNZIPPED_BYTES = 4 * 1024**3
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+BIFF_OLD_MAGIC = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # BIFF2–BIFF4 stream starts
+
+
+class FileRefused(Exception):
+    """The file is not read at all; ``reason`` says why in Chinese and what to do."""
+
+    def __init__(self, reason: str, sha256: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.sha256 = sha256
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What the file is, by its content."""
+
+    kind: str  # xlsx | xls | xlsb | ods | csv
+    size: int
+    sha256: str
+    encoding: str | None = None  # for csv
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 as hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inspect_file(path: str | os.PathLike[str], max_mb: float | None = None) -> FileInfo:
+    """Identify ``path`` by content or raise :class:`FileRefused` with a reason."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileRefused(f"找不到文件 {path.name}：请检查路径后重新上传。")
+    size = path.stat().st_size
+    cap = MAX_FILE_MB if max_mb is None else max_mb
+    if size == 0:
+        raise FileRefused("文件是空的（0 字节）：请确认上传的是正确的文件。")
+    if size > cap * 1024 * 1024:
+        raise FileRefused(
+            f"文件太大（{size / 1024 / 1024:.1f} MB，上限 {cap:.0f} MB）：请按年度或部门拆分成几个文件再上传。"
+        )
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    digest = sha256_of(path)
+
+    if head.startswith(ZIP_MAGIC):
+        return FileInfo(_zip_kind(path), size, digest)
+    if head.startswith(OLE_MAGIC):
+        return FileInfo(_ole_kind(path), size, digest)
+    if head[:2] in BIFF_OLD_MAGIC:
+        raise FileRefused(
+            "这是 Excel 4.0 或更早版本的文件（BIFF2–4），无法读取：请在 Excel 中打开并另存为 .xlsx 后再上传。"
+        )
+    encoding = _text_encoding(path, head)
+    if encoding is None:
+        raise FileRefused("这不是电子表格文件（既不是 Excel 也不是 CSV 文本）：请上传 .xlsx、.xls 或 .csv 文件。")
+    return FileInfo("csv", size, digest, encoding)
+
+
+def _zip_kind(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile as err:
+        raise FileRefused("文件已损坏（压缩结构无法读取）：请从原系统重新导出或另存一份再上传。") from err
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    worst = max((i.file_size / max(i.compress_size, 1) for i in infos if i.file_size > 1 << 20), default=0.0)
+    if total > MAX_UNZIPPED_BYTES or worst > MAX_ZIP_RATIO or (total > 1 << 26 and total / packed > MAX_ZIP_RATIO):
+        raise FileRefused(
+            f"文件解压后异常巨大（压缩比 {max(worst, total / packed):.0f} 倍），疑似“压缩炸弹”，为保护系统未读取："
+            "请确认文件来源，或从原系统重新导出。"
+        )
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "content.xml" in names and "mimetype" in names:
+        return "ods"
+    if any(n.startswith("xl/") for n in names):
+        raise FileRefused(
+            "这个 Excel 文件没有工作簿结构（可能是 Strict OOXML 或已损坏）：请在 Excel 中另存为普通 .xlsx。"
+        )
+    if "word/document.xml" in names:
+        raise FileRefused("这是 Word 文档，不是电子表格：请上传 Excel（.xlsx/.xls）或 CSV 文件。")
+    raise FileRefused("这是一个压缩包，不是电子表格：请解压后上传其中的 Excel 或 CSV 文件。")
+
+
+def _ole_kind(path: Path) -> str:
+    with open(path, "rb") as f:
+        data = f.read(min(path.stat().st_size, 8 << 20))
+    # Directory entry names are UTF-16LE: an encrypted OOXML package or a Word file is not a workbook.
+    if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
+        raise FileRefused("文件设有打开密码（已加密），系统无法读取：请在 Excel 中取消密码后另存，再上传。")
+    if "WordDocument".encode("utf-16-le") in data:
+        raise FileRefused("这是 Word 文档，不是电子表格：请上传 Excel（.xlsx/.xls）或 CSV 文件。")
+    return "xls"
+
+
+def _text_encoding(path: Path, head: bytes) -> str | None:
+    """utf-8 / utf-8-sig / gb18030 when the file is text, else None."""
+    if b"\x00" in head:
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return "utf-16"
+        return None
+    with open(path, "rb") as f:
+        sample = f.read(1 << 20)
+    for enc in ("utf-8-sig" if sample.startswith(b"\xef\xbb\xbf") else "utf-8", "gb18030"):
+        try:
+            text = sample.decode(enc)
+        except UnicodeDecodeError as err:
+            # A multi-byte character cut at the sample's end is not an error.
+            if len(sample) == 1 << 20 and err.start >= len(sample) - 4:
+                text = sample[: err.start].decode(enc)
+            else:
+                continue
+        control = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\r\n\t")
+        return enc if control == 0 else None
+    return None

@@ -1,0 +1,141 @@
+"""Cut the data rows out of a sheet into a staged frame of text columns named by canonical field,
+with the sheet name and the Excel row of every record. Blank rows, repeated headers, totals and
+notes are dropped here (and counted), never guessed into data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from pipelines.layout import IDENTITY, TOTAL_WORDS, Form, Table
+from pipelines.normalise import clean_text
+from pipelines.workbook import Grid, column_index
+from schemas.headers import fold_header
+
+NOTE_STARTS = ("注", "说明", "备注", "制表", "审核", "签字", "签名", "填表", "打印", "note", "*")
+
+
+@dataclass
+class Staged:
+    """Staged records of one sheet (text columns) and what was skipped."""
+
+    frame: pl.DataFrame
+    skipped_totals: int = 0
+    skipped_notes: int = 0
+    skipped_headers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
+    """The grid with every merged range below ``first_row`` filled with its top-left value
+    (a 工号 merged over one person's five KPI rows belongs to all five)."""
+    frame = grid.frame
+    if not grid.merged or frame.height == 0:
+        return frame
+    letters = frame.columns
+    first_col = column_index(letters[0])
+    by_col: dict[int, np.ndarray] = {}
+    for r0, c0, r1, c1 in grid.merged:
+        if r1 < first_row or r1 == r0:
+            continue
+        for c in range(c0, c1 + 1):
+            ci = c - first_col
+            if not 0 <= ci < len(letters):
+                continue
+            idx = by_col.get(ci)
+            if idx is None:
+                idx = by_col[ci] = np.arange(frame.height)
+            idx[max(r0 + 1, first_row) : min(r1, frame.height - 1) + 1] = r0
+    if not by_col:
+        return frame
+    return frame.with_columns(
+        frame.get_column(letters[ci]).gather(idx).alias(letters[ci]) for ci, idx in by_col.items()
+    )
+
+
+def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_texts: set[str]) -> pl.DataFrame:
+    """Mark blank, totals, repeated-header and note rows."""
+    cleaned = [clean_text(pl.col(c)) for c in frame.columns]
+    n_filled = pl.sum_horizontal([e.is_not_null().cast(pl.Int32) for e in cleaned])
+    first = pl.coalesce(cleaned)
+    first_fold = first.str.to_lowercase().str.replace_all(r"[\s:：()（）]", "")
+    header_hits = pl.sum_horizontal(
+        [e.str.replace_all(r"\s", "").is_in(list(header_texts)).cast(pl.Int32) for e in cleaned]
+    )
+    ids_empty = pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in id_cols]) if id_cols else pl.lit(True)
+    return frame.with_columns(
+        _blank=n_filled == 0,
+        _total=first_fold.is_in(list(TOTAL_WORDS)),
+        _header=header_hits >= 2,
+        _note=pl.any_horizontal([first.str.to_lowercase().str.starts_with(w) for w in NOTE_STARTS])
+        | (
+            (n_filled == 1)
+            & first.cast(pl.Float64, strict=False).is_null()
+            & (ids_empty | (first.str.len_chars() > 15))
+        ),
+    )
+
+
+def stage_table(grid: Grid, table: Table, fields: tuple[str, ...]) -> Staged:
+    """The data rows under ``table``'s header as canonical text columns, ``_sheet`` and ``_row``.
+    A period-wide layout (one column group per period) becomes one record per person and period."""
+    first = table.header_row + 1
+    frame = fill_merged(grid, first).with_row_index("_i").slice(first)
+    frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64)).drop("_i")
+    id_cols = [table.letter(f) for f in IDENTITY if table.letter(f)]
+    header_texts = {c.header.replace(" ", "") for c in table.columns} | {fold_header(c.header) for c in table.columns}
+    data_cols = [c for c in frame.columns if c != "_row"]
+    kinds = _row_kinds(frame.select(data_cols), id_cols, header_texts)
+    frame = pl.concat([frame.select("_row"), kinds], how="horizontal")
+    staged = Staged(pl.DataFrame())
+    staged.skipped_totals = int(frame.get_column("_total").sum())
+    staged.skipped_headers = int((frame.get_column("_header") & ~frame.get_column("_total")).sum())
+    keep = ~pl.col("_blank") & ~pl.col("_total") & ~pl.col("_header")
+    staged.skipped_notes = int(frame.filter(keep & pl.col("_note")).height)
+    frame = frame.filter(keep & ~pl.col("_note"))
+
+    base = [pl.col(c.letter).alias(c.field) for c in table.columns if c.period is None and c.field in fields]
+    if table.wide:
+        parts = []
+        periods = list(dict.fromkeys(c.period for c in table.wide))
+        for p in periods:
+            cols = [pl.col(c.letter).alias(c.field) for c in table.wide if c.period == p]
+            wide_fields = {c.field for c in table.wide if c.period == p}
+            part = frame.select(
+                pl.col("_row"), *[e for e in base if e.meta.output_name() not in wide_fields], *cols
+            ).with_columns(period=pl.lit(p))
+            part = part.filter(pl.any_horizontal([clean_text(pl.col(f)).is_not_null() for f in wide_fields]))
+            parts.append(part)
+        out = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+    else:
+        out = frame.select(pl.col("_row"), *base)
+    staged.frame = _with_all_fields(out, fields).with_columns(_sheet=pl.lit(grid.name))
+    return staged
+
+
+def stage_form(grid: Grid, form: Form, fields: tuple[str, ...]) -> Staged:
+    """A per-person form as item records carrying the person's labels (姓名, 工号, 月份 …) and the
+    form's total."""
+    table = form.table
+    assert table is not None
+    first = table.header_row + 1
+    frame = grid.frame.with_row_index("_i").slice(first, max(form.items_end - first, 0))
+    frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64))
+    kpi = table.letter("kpi")
+    frame = frame.filter(clean_text(pl.col(kpi)).is_not_null()) if kpi else frame.clear()
+    cols = [pl.col(c.letter).alias(c.field) for c in table.columns if c.period is None and c.field in fields]
+    out = frame.select(pl.col("_row"), *cols)
+    label_values = {f: v for f, (v, _, _) in form.labels.items() if f in fields}
+    if form.total is not None and "total" in fields:
+        label_values["total"] = form.total[0]
+    out = out.with_columns(pl.lit(v, dtype=pl.String).alias(f) for f, v in label_values.items() if f not in out.columns)
+    staged = Staged(_with_all_fields(out, fields).with_columns(_sheet=pl.lit(grid.name)))
+    return staged
+
+
+def _with_all_fields(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
+    missing = [pl.lit(None, dtype=pl.String).alias(f) for f in fields if f not in frame.columns]
+    frame = frame.with_columns(missing) if missing else frame
+    return frame.select(pl.col("_row"), *[pl.col(f).cast(pl.String) for f in fields])

@@ -1,0 +1,168 @@
+"""Read every sheet of a file as a grid of text cells, with Excel row numbers and merged ranges.
+
+Every cell is read as text (``dtypes="string"``): fastexcel guesses a column's type from its first
+1,000 rows and would silently null text after that window (DESIGN.md §8). Leading blank rows are kept
+(``skip_rows=0``) so that grid row *i* is Excel row *i + 1*; columns are named by their Excel letter.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+import fastexcel
+import polars as pl
+
+from pipelines.sniff import FileInfo, FileRefused
+
+
+@dataclass
+class Grid:
+    """One sheet: text cells in columns named by Excel letter; row i is Excel row i + 1."""
+
+    name: str
+    index: int
+    frame: pl.DataFrame
+    visible: bool = True
+    # merged ranges as (first_row, first_col, last_row, last_col), 0-based, absolute
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def letters(self) -> list[str]:
+        return self.frame.columns
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    s = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def column_index(letters: str) -> int:
+    """A → 0, AA → 26."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def read_grids(path: Path, info: FileInfo) -> list[Grid]:
+    """All sheets of the file as text grids (a CSV is one sheet). Raises FileRefused when unreadable."""
+    if info.kind == "csv":
+        return [_csv_grid(path, info)]
+    data = path.read_bytes()
+    try:
+        reader = fastexcel.read_excel(data)
+    except Exception as err:  # calamine raises its own error types for every broken structure
+        raise FileRefused(_readable_error(err)) from err
+    merged = _merged_ranges(data, info.kind, len(reader.sheet_names))
+    grids = []
+    for i, name in enumerate(reader.sheet_names):
+        try:
+            sheet = reader.load_sheet(i, header_row=None, dtypes="string", skip_rows=0)
+            cols = sheet.available_columns()
+            frame = sheet.to_polars()
+            letters = [column_letter(c.absolute_index) for c in cols]
+            frame = frame.rename(dict(zip(frame.columns, letters, strict=True))) if frame.width else frame
+            grids.append(Grid(name, i, frame, sheet.visible == "visible", merged.get(i, [])))
+        except Exception as err:
+            grids.append(Grid(name, i, pl.DataFrame(), False, [], _readable_error(err)))
+    return grids
+
+
+def _readable_error(err: Exception) -> str:
+    text = str(err)
+    if "Cannot detect file format" in text:
+        return "无法识别的文件格式（可能已损坏或是不支持的旧版 Excel）：请在 Excel 中另存为 .xlsx 后再上传。"
+    if "password" in text.lower() or "encrypt" in text.lower():
+        return "文件设有密码，系统无法读取：请取消密码后另存，再上传。"
+    if "chartsheet" in text.lower():
+        return "这是图表工作表，没有数据。"
+    first = text.splitlines()[0] if text else type(err).__name__
+    return f"文件内容已损坏，无法读取（{first[:120]}）：请从原系统重新导出或在 Excel 中另存后再上传。"
+
+
+def _csv_grid(path: Path, info: FileInfo) -> Grid:
+    text = path.read_bytes().decode(info.encoding or "utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    sample = text[:8192]
+    sep = max([",", "\t", ";", "|"], key=sample.count)
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text),
+            has_header=False,
+            separator=sep,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+    except pl.exceptions.ComputeError as err:
+        raise FileRefused(f"CSV 文件无法解析（{str(err).splitlines()[0][:100]}）：请检查分隔符和引号。") from err
+    frame = frame.rename({c: column_letter(i) for i, c in enumerate(frame.columns)})
+    return Grid(path.stem, 0, frame)
+
+
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _merged_ranges(data: bytes, kind: str, n_sheets: int) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Merged cell ranges per sheet index. For .xlsx read straight from the sheet XML (cheap: no cell
+    parsing); for other formats from python-calamine (those files are small)."""
+    if kind == "xlsx":
+        try:
+            return _xlsx_merged(data)
+        except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+            return {}
+    try:
+        import python_calamine
+
+        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        out = {}
+        for i in range(n_sheets):
+            try:
+                ranges = wb.get_sheet_by_index(i).merged_cell_ranges or []
+            except Exception:
+                continue
+            out[i] = [(a[0], a[1], b[0], b[1]) for a, b in ranges]
+        return out
+    except Exception:
+        return {}
+
+
+def _xlsx_merged(data: bytes) -> dict[int, list[tuple[int, int, int, int]]]:
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        names = set(z.namelist())
+        out: dict[int, list[tuple[int, int, int, int]]] = {}
+        sheets = [s for s in book.iter() if s.tag.endswith("}sheet") or s.tag == "sheet"]
+        for i, sheet in enumerate(sheets):
+            rid = sheet.get(f"{ns_rel}id") or sheet.get("r:id")
+            target = targets.get(rid or "", "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in names:
+                continue
+            xml = z.read(member)
+            at = xml.rfind(b"<mergeCells")
+            if at < 0:
+                at = xml.rfind(b":mergeCells")
+            if at < 0:
+                continue
+            ranges = []
+            for ref in re.findall(rb'ref="([A-Z]+\d+):([A-Z]+\d+)"', xml[at:]):
+                (c0, r0), (c1, r1) = (_REF.fullmatch(x.decode()).groups() for x in ref)
+                ranges.append((int(r0) - 1, column_index(c0), int(r1) - 1, column_index(c1)))
+            out[i] = ranges
+        return out
