@@ -72,13 +72,11 @@ def department_period_scores(db: Database, kind: str = "quarterly", *, hide_belo
 
 def people_in_closed_cycles(db: Database, kind: str = "quarterly") -> int:
     """How many distinct people have an appraisal in the closed cycles of ``kind``."""
-    return int(
-        db.scalar(
-            """
-            SELECT count(DISTINCT a.employee_id) FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
-            WHERE c.status = 'closed' AND c.kind = ?
-            """,
-            [kind],
-        )
-        or 0
+    row = db.one(
+        """
+        SELECT count(DISTINCT a.employee_id) AS people FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
+        WHERE c.status = 'closed' AND c.kind = ?
+        """,
+        [kind],
     )
+    return int(row["people"]) if row else 0

@@ -10,13 +10,13 @@ from core.db import Database
 def list_batches(db: Database, limit: int = 500) -> pl.DataFrame:
     """Import batches, newest first (at most ``limit``).
 
-    Columns: batch_id, at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message.
+    Columns: batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message.
     """
     return db.frame(
         """
-        SELECT batch_id, "at", file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message
+        SELECT batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message
         FROM import_batches
-        ORDER BY "at" DESC, batch_id DESC
+        ORDER BY imported_at DESC, batch_id DESC
         LIMIT ?
         """,
         [limit],

@@ -94,7 +94,7 @@ def test_empty_database_gives_empty_frames(fresh_db: Database) -> None:
 def test_import_history_newest_first_and_rejects_in_file_order(fresh_db: Database) -> None:
     with fresh_db.transaction() as cur:
         cur.executemany(
-            'INSERT INTO import_batches (batch_id, source, file_name, sha256, uploaded_by, "at", rows_read,'
+            "INSERT INTO import_batches (batch_id, source, file_name, sha256, uploaded_by, imported_at, rows_read,"
             " rows_loaded, rows_rejected, status) VALUES (?, ?, ?, ?, 'hr', ?, ?, ?, ?, ?)",
             [
                 ("b1", "roster", "花名册.xlsx", "s1", dt.datetime(2024, 1, 2, 9, 0), 10, 10, 0, "loaded"),
@@ -110,7 +110,7 @@ def test_import_history_newest_first_and_rejects_in_file_order(fresh_db: Databas
         )
     batches = imports.list_batches(fresh_db)
     assert batches["batch_id"].to_list() == ["b2", "b1"]
-    assert batches.columns[:5] == ["batch_id", "at", "file_name", "source", "status"]
+    assert batches.columns[:5] == ["batch_id", "imported_at", "file_name", "source", "status"]
     assert imports.list_batches(fresh_db, limit=1).height == 1
     rejects = imports.batch_rejects(fresh_db, "b2")
     assert rejects.columns == ["sheet", "row", "column", "value", "reason"]

@@ -1,0 +1,110 @@
+"""Running uploads through the pipelines with a progress bar per file, and showing LoadReports."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import polars as pl
+import streamlit as st
+
+from core.db import Database
+from pipelines import LoadReport, import_file
+from pipelines.report import REJECT_COLUMNS
+from ui.i18n import t
+from ui.widgets import XLSX_MIME, data_table, plain
+
+# How each status is announced: loaded → green, partial → amber, rejected/refused/failed → red, unchanged → blue.
+_STATUS_BOX = {
+    "loaded": st.success,
+    "partial": st.warning,
+    "rejected": st.error,
+    "refused": st.error,
+    "failed": st.error,
+}
+_STATUS_ICON = {
+    "loaded": ":material/check_circle:",
+    "partial": ":material/warning:",
+    "rejected": ":material/block:",
+    "refused": ":material/block:",
+    "failed": ":material/error:",
+    "unchanged": ":material/info:",
+}
+
+
+class UploadedFile(Protocol):
+    """What the import needs of an ``st.file_uploader`` file."""
+
+    name: str
+
+    def getvalue(self) -> bytes: ...
+
+
+def import_uploads(db: Database, files: Sequence[UploadedFile], source: str, uploaded_by: str) -> list[LoadReport]:
+    """Import each uploaded file in turn, each with its own progress bar; returns their reports.
+
+    The bytes are written to a temporary file under the original name (the pipeline sniffs content,
+    and reports and history carry the original file name).
+    """
+    bars = [st.progress(0.0, text=t("import.queued", name=plain(f.name))) for f in files]
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="jixiao-upload-") as tmp:
+        for i, (upload, bar) in enumerate(zip(files, bars, strict=True)):
+            folder = Path(tmp) / str(i)  # one folder per file: two uploads may share a name
+            folder.mkdir()
+            path = folder / (Path(upload.name).name or "upload")
+            path.write_bytes(upload.getvalue())
+
+            def progress(fraction: float, step: str, bar=bar, name=upload.name) -> None:
+                bar.progress(min(max(fraction, 0.0), 1.0), text=t("import.step", name=plain(name), step=plain(step)))
+
+            report = import_file(
+                db, path, source=source, uploaded_by=uploaded_by, file_name=upload.name, progress=progress
+            )
+            bar.progress(1.0, text=t("import.finished", name=plain(upload.name), status=t(f"status.{report.status}")))
+            reports.append(report)
+    return reports
+
+
+def rejects_frame(report: LoadReport) -> pl.DataFrame:
+    """The report's rejected rows with snake_case columns (sheet, row, column, value, reason)."""
+    return report.rejects_frame().rename({title: name for name, title in REJECT_COLUMNS.items()})
+
+
+def show_load_report(report: LoadReport, key: str) -> None:
+    """One file's LoadReport: status and message, rows read / loaded / already there / rejected, notes,
+    the rejected rows as a table, and the whole report as an Excel download."""
+    with st.container(border=True):
+        st.subheader(plain(report.file_name), anchor=False)
+        box = _STATUS_BOX.get(report.status, st.info)
+        headline = t(f"status.{report.status}")
+        box(
+            f"**{headline}**" + (f" — {plain(report.message)}" if report.message else ""),
+            icon=_STATUS_ICON.get(report.status),
+        )
+        counts = {
+            "import.rows_read": report.rows_read,
+            "import.rows_loaded": report.rows_loaded,
+            "import.rows_unchanged": report.rows_unchanged,
+            "import.rows_rejected": report.rows_rejected,
+        }
+        if not report.rows_unchanged:
+            del counts["import.rows_unchanged"]
+        for column, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
+            column.metric(t(label), value)
+        for note in report.notes:
+            st.caption(plain(note))
+        if report.rejects:
+            st.markdown(t("import.rejects_heading", n=report.rows_rejected))
+            data_table(rejects_frame(report), key=f"{key}.rejects", file_stem=None, scope="reject")
+        st.download_button(
+            t("import.download_report"),
+            data=report.to_excel_bytes,
+            file_name=t("import.report_file", stem=Path(report.file_name).stem),
+            mime=XLSX_MIME,
+            key=f"{key}.download",
+            icon=":material/download:",
+            on_click="ignore",
+        )

@@ -1,0 +1,26 @@
+"""Process-wide resources. Only the database connection is cached here, never per-user data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
+from ui.i18n import t
+
+
+@st.cache_resource(show_spinner=False)
+def _open_database(path: str) -> Database:
+    # Keyed by path so that a changed JIXIAO_DB (tests, a second instance) gets its own database.
+    return open_database(path)
+
+
+def database() -> Database:
+    """The app's database (``JIXIAO_DB``); when it cannot be opened, say why and stop the page."""
+    path = str(default_path().resolve())
+    try:
+        return _open_database(path)
+    except DatabaseBusy as err:
+        st.error(t("db.busy", detail=str(err)), icon=":material/lock:")
+    except DatabaseError as err:
+        st.error(t("db.error", detail=str(err)), icon=":material/error:")
+    st.stop()

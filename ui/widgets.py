@@ -1,0 +1,104 @@
+"""Shared widgets: tables with an Excel download, empty states, and safe rendering of user text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import polars as pl
+import streamlit as st
+
+from core.export import excel_bytes
+from ui.i18n import has_text, t
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Characters that Markdown (as st.markdown / st.caption / labels render it) would interpret.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
+
+
+def plain(text: object) -> str:
+    """User or file text made safe to pass to a Markdown-rendering element: every Markdown character escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+def column_title(name: str, scope: str | None = None) -> str:
+    """The translated title of a column: ``col.<scope>.<name>`` if the catalog has it, else ``col.<name>``."""
+    if scope and has_text(f"col.{scope}.{name}"):
+        return t(f"col.{scope}.{name}")
+    return t(f"col.{name}")
+
+
+def translate_values(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
+    """Replace the codes in ``column`` (e.g. status 'loaded') by their translation ``<prefix>.<code>``."""
+    codes = [c for c in frame.get_column(column).unique().to_list() if c is not None]
+    mapping = {c: t(f"{prefix}.{c}") if has_text(f"{prefix}.{c}") else c for c in codes}
+    return frame.with_columns(pl.col(column).replace(mapping))
+
+
+def _is_share(name: str) -> bool:
+    return name.startswith("share_")
+
+
+def _for_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """Shares as percentages (0–100) so one format string can show them."""
+    return frame.with_columns(pl.col(c) * 100 for c in frame.columns if _is_share(c))
+
+
+def _column_config(frame: pl.DataFrame, titles: Mapping[str, str]) -> dict[str, object]:
+    """Formats by type and name: dates YYYY-MM-DD, scores one decimal, shares as %."""
+    config: dict[str, object] = {}
+    for name, dtype in frame.schema.items():
+        title = titles[name]
+        if dtype == pl.Date:
+            config[title] = st.column_config.DateColumn(title, format="YYYY-MM-DD")
+        elif isinstance(dtype, pl.Datetime):
+            config[title] = st.column_config.DatetimeColumn(title, format="YYYY-MM-DD HH:mm")
+        elif _is_share(name):
+            config[title] = st.column_config.NumberColumn(title, format="%.1f%%")
+        elif dtype.is_float():
+            config[title] = st.column_config.NumberColumn(title, format="%.1f")
+    return config
+
+
+def excel_table(frame: pl.DataFrame, titles: Mapping[str, str], sheet: str) -> bytes:
+    """The table as a formatted .xlsx: translated titles, scores rounded to one decimal, shares in %."""
+    out = frame.with_columns(
+        *(pl.col(c).round(1) for c, d in frame.schema.items() if d.is_float() and not _is_share(c)),
+        *((pl.col(c) * 100).round(1) for c in frame.columns if _is_share(c)),
+    )
+    renamed = {c: f"{titles[c]} (%)" if _is_share(c) else titles[c] for c in out.columns}
+    return excel_bytes({sheet: out.rename(renamed)})
+
+
+def data_table(
+    frame: pl.DataFrame,
+    *,
+    key: str,
+    file_stem: str | None,
+    scope: str | None = None,
+    height: int | str = "auto",
+) -> None:
+    """A table with translated column titles and formats, and a button that downloads it as Excel.
+
+    ``key`` must be unique on the page; ``file_stem`` names the download (``<file_stem>.xlsx``) and its
+    sheet, or is None for a table without a download of its own.
+    """
+    titles = {c: column_title(c, scope) for c in frame.columns}
+    shown = _for_display(frame).rename(titles)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=_column_config(frame, titles))
+    if file_stem is not None:
+        st.download_button(
+            t("table.download"),
+            data=lambda: excel_table(frame, titles, file_stem),
+            file_name=f"{file_stem}.xlsx",
+            mime=XLSX_MIME,
+            key=f"{key}.download",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def empty_state(message: str) -> None:
+    """Say that there is nothing to show yet and what to do about it."""
+    st.info(message, icon=":material/info:")
