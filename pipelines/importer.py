@@ -305,6 +305,11 @@ def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tupl
         )
     where = frame.select("_rid", "_sheet", "_row")
     out = errors.unique(["_rid", "column", "reason"], maintain_order=True).join(where, on="_rid", how="left")
+    headers = dict(headers)
+    for (sheet, field), text in list(headers.items()):
+        twin = {"score": "total", "total": "score"}.get(field)
+        if twin:
+            headers.setdefault((sheet, twin), text)
     head = pl.DataFrame(
         {"_sheet": [k[0] for k in headers], "column": [k[1] for k in headers], "_head": list(headers.values())},
         schema={"_sheet": pl.String, "column": pl.String, "_head": pl.String},

@@ -86,8 +86,13 @@ def _cell_text(v: object) -> str | None:
     return s or None
 
 
+_HAS_YEAR = re.compile(r"(19|20|21)\d{2}|^\d{5}(\.0+)?$")
+
+
 def _wide_field(text: str) -> tuple[str, str] | None:
     """'2024Q1' → ('score', '2024Q1'); '2024Q1得分' / '2024年第一季度 等级' → (field, period text)."""
+    if not _HAS_YEAR.search(text) or len(text) > 40:
+        return None
     if parse_period(text) is not None:
         return "score", text
     period = find_period_in_text(text)
@@ -136,13 +141,21 @@ def _score(cols: list[Column]) -> int:
     fields = {c.field for c in cols if c.period is None}
     if not fields & set(IDENTITY):
         return 0
-    periods = {c.period for c in cols if c.period is not None}
-    return len(fields) + min(len(periods), 3)
+    wide = {(c.period, c.field) for c in cols if c.period is not None}
+    return len(fields) + min(len(wide), 8)
 
 
 def find_table(grid: Grid, scan_rows: int = HEADER_SCAN_ROWS, *, start: int = 0) -> Table | None:
     """The best header in the first ``scan_rows`` rows (from ``start``): one row, or two rows with merged
-    group cells above. None when no row names an identity column (工号 or 姓名) and one more field."""
+    group cells above. None when no row names an identity column (工号 or 姓名) and one more field.
+    Remembered on the grid: detection and planning ask the same question."""
+    key = ("table", scan_rows, start)
+    if key not in grid.found:
+        grid.found[key] = _find_table(grid, scan_rows, start)
+    return grid.found[key]  # type: ignore[return-value]
+
+
+def _find_table(grid: Grid, scan_rows: int, start: int) -> Table | None:
     if grid.frame.height == 0:
         return None
     top = [[_cell_text(v) for v in row] for row in grid.frame.slice(start, scan_rows).rows()]
@@ -205,7 +218,13 @@ def _item_table(grid: Grid) -> Table | None:
 
 def find_form(grid: Grid) -> Form | None:
     """A per-person form: label cells naming the person above an item table (指标 + 得分/实际
-    columns, no 工号/姓名 column). None when the sheet is not one."""
+    columns, no 工号/姓名 column). None when the sheet is not one. Remembered on the grid."""
+    if "form" not in grid.found:
+        grid.found["form"] = _find_form(grid)
+    return grid.found["form"]  # type: ignore[return-value]
+
+
+def _find_form(grid: Grid) -> Form | None:
     if grid.frame.height == 0:
         return None
     table = _item_table(grid)

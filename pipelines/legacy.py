@@ -112,7 +112,7 @@ def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
                 and not p.table.wide
             ):
                 p.layout = "summary"
-                p.note = f"工作表「{p.grid.name}」是个人考核表的汇总页，已用于核对总分，不重复导入。"
+                p.note = f"工作表「{p.grid.name}」是个人考核表的汇总页，不重复导入。"
     for p in plans:
         if p.layout == "roster":
             p.note = f"工作表「{p.grid.name}」看起来是花名册，不是考核表，已跳过（花名册请单独导入）。"
@@ -169,36 +169,31 @@ def stage_sheets(plans: list[SheetPlan], file_name: str) -> tuple[pl.DataFrame, 
 
 def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse every text column into values. Returns (records, parse errors)."""
-    score = parse_number(pl.col("score"))
-    total = parse_number(pl.col("total"))
-    weight = parse_number(pl.col("weight"))
-    period_text = clean_text(pl.col("period"))
-    frame = staged.with_columns(
-        employee_id=clean_employee_id(pl.col("employee_id")),
-        name=fold_expr(pl.col("name")),
-        department=clean_text(pl.col("department")),
-        position=clean_text(pl.col("position")),
-        kpi=clean_text(pl.col("kpi")),
-        target=clean_text(pl.col("target")),
-        actual=clean_text(pl.col("actual")),
-        comment=clean_text(pl.col("comment")),
-        manager=clean_employee_id(pl.col("manager")),
-        grade_raw=clean_text(pl.col("grade")),
-        period_text=pl.coalesce(period_text, pl.col("_period_hint")),
-        score_raw=clean_text(pl.col("score")),
-        total_raw=clean_text(pl.col("total")),
-        weight_raw=clean_text(pl.col("weight")),
-        _score_n=score.value,
-        _score_pct=score.percent,
-        _score_err=score.error,
-        _absent=score.absent | total.absent,
-        _total_n=total.value,
-        _total_pct=total.percent,
-        _total_err=total.error,
-        _weight_n=weight.value,
-        _weight_pct=weight.percent,
-        _weight_err=weight.error,
-    )
+    frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
+    x = pl.col("_v")
+    frame = _derive(frame, "employee_id", employee_id=clean_employee_id(x))
+    frame = _derive(frame, "manager", manager=clean_employee_id(x))
+    frame = _derive(frame, "name", name=fold_expr(x))
+    for col in ("department", "position", "kpi", "target", "actual", "comment"):
+        frame = _derive(frame, col, **{col: clean_text(x)})
+    frame = _derive(frame, "grade", grade_raw=clean_text(x))
+    frame = _derive(frame, "period", period_text=clean_text(x))
+    for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
+        num = parse_number(x)
+        frame = _derive(
+            frame,
+            col,
+            **{
+                f"{col}_raw": clean_text(x),
+                f"{prefix}_n": num.value,
+                f"{prefix}_pct": num.percent,
+                f"{prefix}_err": num.error,
+                f"{prefix}_absent": num.absent,
+            },
+        )
+    frame = frame.with_columns(
+        pl.col("_score_pct", "_total_pct", "_weight_pct", "_score_absent", "_total_absent").fill_null(False)
+    ).with_columns(_absent=pl.col("_score_absent") | pl.col("_total_absent"))
     # per sheet: a weight column written as fractions (0.3) and 5-point ratings
     sheet_stats = frame.group_by("_sheet").agg(
         _w_frac=(pl.col("_weight_n").max() <= 1.0) & pl.col("_weight_n").is_not_null().any(),
@@ -285,6 +280,18 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         ]
     )
     return frame, errors
+
+
+def _derive(frame: pl.DataFrame, col: str, **exprs: pl.Expr) -> pl.DataFrame:
+    """Compute ``exprs`` (written over ``pl.col("_v")``) once per distinct value of ``col`` and join the
+    results back: text columns repeat a lot (departments, periods, scores), so this is many times
+    cheaper than parsing every cell. A derived column named like ``col`` replaces it."""
+    table = frame.select(pl.col(col).unique().alias("_v")).filter(pl.col("_v").is_not_null())
+    table = table.with_columns(**exprs).rename({"_v": "_k"})
+    out = frame.join(table, left_on=col, right_on="_k", how="left", maintain_order="left", suffix="_new")
+    if col in exprs:
+        out = out.with_columns(pl.col(f"{col}_new").alias(col)).drop(f"{col}_new")
+    return out
 
 
 def _parsed(prefix: str):
@@ -540,21 +547,22 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
     ok = _usable(frame, errors)
     key = KEY
     more: list[pl.DataFrame] = []
-    first_row = pl.format(
-        "第 {} 行（工作表「{}」）", pl.col("_row").cast(pl.String).str.join("、"), pl.col("_sheet").first()
-    )
-    dup_results = (
-        ok.filter(~pl.col("_is_item"))
-        .group_by(key)
-        .agg(pl.len().alias("_n"), _first=first_row)
-        .filter(pl.col("_n") > 1)
-    )
-    dup_items = (
-        ok.filter(pl.col("_is_item"))
-        .group_by([*key, "kpi_id"])
-        .agg(pl.len().alias("_n"), _first=first_row)
-        .filter(pl.col("_n") > 1)
-    )
+
+    def duplicated(rows: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+        # count first, describe only the (few) duplicated keys
+        dup = rows.group_by(by).agg(_n=pl.len()).filter(pl.col("_n") > 1).drop("_n")
+        return (
+            rows.join(dup, on=by, how="semi")
+            .group_by(by)
+            .agg(
+                _first=pl.format(
+                    "第 {} 行（工作表「{}」）", pl.col("_row").cast(pl.String).str.join("、"), pl.col("_sheet").first()
+                )
+            )
+        )
+
+    dup_results = duplicated(ok.filter(~pl.col("_is_item")), key)
+    dup_items = duplicated(ok.filter(pl.col("_is_item")), [*key, "kpi_id"])
     more.append(
         _errors(
             ok.join(dup_results, on=key, how="inner").filter(~pl.col("_is_item")),

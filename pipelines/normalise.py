@@ -54,8 +54,8 @@ def parse_number(expr: pl.Expr) -> ParsedNumber:
     '缺考' … mark an absence; anything else is an error with a Chinese reason."""
     t = clean_text(expr)
     missing = t.is_null() | t.is_in(list(MISSING_WORDS))
-    absent = t.is_in(list(ABSENT_WORDS))
-    excel_error = t.is_in(list(EXCEL_ERRORS))
+    absent = t.is_in(list(ABSENT_WORDS)).fill_null(False)
+    excel_error = t.is_in(list(EXCEL_ERRORS)).fill_null(False)
     s = t.str.replace_all(r"[分点,，\s]", "").str.replace_all("％", "%", literal=True)
     percent = s.str.ends_with("%")
     value = s.str.strip_suffix("%").cast(pl.Float64, strict=False)
@@ -142,6 +142,7 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^[qQ](?P<q>[1-4])[-/.]?{_Y}$"), "q"),
     (re.compile(rf"^{_Y}年?[-/.]?(?:第)?(?P<m>0?[1-9]|1[0-2])月份?$"), "m"),
     (re.compile(rf"^{_Y}[-/.](?P<m>0?[1-9]|1[0-2])$"), "m"),
+    (re.compile(rf"^{_Y}-?[mM](?P<m>0[1-9]|1[0-2])$"), "m"),
     (re.compile(rf"^{_Y}(?P<m>0[1-9]|1[0-2])$"), "m"),
     (re.compile(rf"^{_Y}年?[-/.]?(?P<h>上|下)半年度?$"), "h"),
     (re.compile(rf"^{_Y}[-/.]?[hH](?P<h>[12])$"), "h"),

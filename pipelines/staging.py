@@ -10,9 +10,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.layout import IDENTITY, TOTAL_WORDS, Form, Table
-from pipelines.normalise import clean_text
+from pipelines.normalise import MISSING_WORDS, clean_text
 from pipelines.workbook import Grid, column_index
-from schemas.headers import fold_header
 
 NOTE_STARTS = ("注", "说明", "备注", "制表", "审核", "签字", "签名", "填表", "打印", "note", "*")
 
@@ -55,25 +54,31 @@ def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
     )
 
 
-def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_texts: set[str]) -> pl.DataFrame:
-    """Mark blank, totals, repeated-header and note rows."""
-    cleaned = [clean_text(pl.col(c)) for c in frame.columns]
-    n_filled = pl.sum_horizontal([e.is_not_null().cast(pl.Int32) for e in cleaned])
-    first = pl.coalesce(cleaned)
-    first_fold = first.str.to_lowercase().str.replace_all(r"[\s:：()（）]", "")
+def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str]) -> pl.DataFrame:
+    """Mark blank, totals, repeated-header and note rows. Cheap on purpose (strip only, one pass per
+    column): it runs over every row of every sheet."""
+    stripped = {c: pl.col(c).str.strip_chars() for c in frame.columns}
+    filled = {c: (e.str.len_bytes() > 0).fill_null(False) for c, e in stripped.items()}
+    n_filled = pl.sum_horizontal([f.cast(pl.Int32) for f in filled.values()])
+    first = pl.coalesce([pl.when(filled[c]).then(stripped[c]) for c in frame.columns])
     header_hits = pl.sum_horizontal(
-        [e.str.replace_all(r"\s", "").is_in(list(header_texts)).cast(pl.Int32) for e in cleaned]
+        [(stripped[c] == text).fill_null(False).cast(pl.Int32) for c, text in header_of.items() if c in stripped]
+        or [pl.lit(0)]
     )
-    ids_empty = pl.all_horizontal([clean_text(pl.col(c)).is_null() for c in id_cols]) if id_cols else pl.lit(True)
-    return frame.with_columns(
-        _blank=n_filled == 0,
-        _total=first_fold.is_in(list(TOTAL_WORDS)),
-        _header=header_hits >= 2,
-        _note=pl.any_horizontal([first.str.to_lowercase().str.starts_with(w) for w in NOTE_STARTS])
+    ids_empty = pl.all_horizontal([~filled[c] for c in id_cols]) if id_cols else pl.lit(True)
+    # materialise the first cell once: expressions reused below would otherwise be recomputed per use
+    base = frame.select(_n=n_filled, _first=first, _hits=header_hits, _ids_empty=ids_empty)
+    first_l = pl.col("_first").str.to_lowercase()
+    return base.select(
+        _blank=pl.col("_n") == 0,
+        _total=first_l.str.replace_all(r"[\s:：()（）]", "").is_in(list(TOTAL_WORDS)).fill_null(False),
+        _header=pl.col("_hits") >= 2,
+        _note=first_l.str.starts_with(NOTE_STARTS[0]).fill_null(False)
+        | pl.any_horizontal([first_l.str.starts_with(w) for w in NOTE_STARTS[1:]]).fill_null(False)
         | (
-            (n_filled == 1)
-            & first.cast(pl.Float64, strict=False).is_null()
-            & (ids_empty | (first.str.len_chars() > 15))
+            (pl.col("_n") == 1)
+            & pl.col("_first").cast(pl.Float64, strict=False).is_null()
+            & (pl.col("_ids_empty") | (pl.col("_first").str.len_chars() > 15))
         ),
     )
 
@@ -84,11 +89,11 @@ def stage_table(grid: Grid, table: Table, fields: tuple[str, ...]) -> Staged:
     first = table.header_row + 1
     frame = fill_merged(grid, first).with_row_index("_i").slice(first)
     frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64)).drop("_i")
-    id_cols = [table.letter(f) for f in IDENTITY if table.letter(f)]
-    header_texts = {c.header.replace(" ", "") for c in table.columns} | {fold_header(c.header) for c in table.columns}
+    id_cols = [c for c in (table.letter(f) for f in IDENTITY) if c]
+    header_of = {c.letter: c.header.split(" ")[-1] for c in table.columns}
     data_cols = [c for c in frame.columns if c != "_row"]
-    kinds = _row_kinds(frame.select(data_cols), id_cols, header_texts)
-    frame = pl.concat([frame.select("_row"), kinds], how="horizontal")
+    kinds = _row_kinds(frame.select(data_cols), id_cols, header_of)
+    frame = pl.concat([frame, kinds], how="horizontal")
     staged = Staged(pl.DataFrame())
     staged.skipped_totals = int(frame.get_column("_total").sum())
     staged.skipped_headers = int((frame.get_column("_header") & ~frame.get_column("_total")).sum())
@@ -106,7 +111,12 @@ def stage_table(grid: Grid, table: Table, fields: tuple[str, ...]) -> Staged:
             part = frame.select(
                 pl.col("_row"), *[e for e in base if e.meta.output_name() not in wide_fields], *cols
             ).with_columns(period=pl.lit(p))
-            part = part.filter(pl.any_horizontal([clean_text(pl.col(f)).is_not_null() for f in wide_fields]))
+            # a period left blank or marked '-' in the wide layout simply has no result
+            part = part.filter(
+                pl.any_horizontal(
+                    [(~clean_text(pl.col(f)).is_in(list(MISSING_WORDS))).fill_null(False) for f in wide_fields]
+                )
+            )
             parts.append(part)
         out = pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
     else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -31,6 +32,8 @@ class Grid:
     # merged ranges as (first_row, first_col, last_row, last_col), 0-based, absolute
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
     error: str | None = None
+    # layouts already found in this sheet (pipelines.layout remembers its answers here)
+    found: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def letters(self) -> list[str]:
@@ -64,16 +67,32 @@ def read_grids(path: Path, info: FileInfo) -> list[Grid]:
         reader = fastexcel.read_excel(data)
     except Exception as err:  # calamine raises its own error types for every broken structure
         raise FileRefused(_readable_error(err)) from err
-    merged = _merged_ranges(data, info.kind, len(reader.sheet_names))
+    names = reader.sheet_names
+    # Two cores: sheets are parsed on two threads (each with its own reader; fastexcel releases
+    # the GIL while parsing) and the merged ranges are read beside them.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        merged_job = pool.submit(_merged_ranges, data, info.kind, len(names))
+        halves = [list(range(len(names)))[k::2] for k in range(2)] if len(names) > 1 else [[0]]
+        jobs = [pool.submit(_load_sheets, data, idx, names) for idx in halves if idx]
+        grids = sorted((g for job in jobs for g in job.result()), key=lambda g: g.index)
+        merged = merged_job.result()
+    for g in grids:
+        g.merged = merged.get(g.index, [])
+    return grids
+
+
+def _load_sheets(data: bytes, indices: list[int], names: list[str]) -> list[Grid]:
+    reader = fastexcel.read_excel(data)
     grids = []
-    for i, name in enumerate(reader.sheet_names):
+    for i in indices:
+        name = names[i]
         try:
             sheet = reader.load_sheet(i, header_row=None, dtypes="string", skip_rows=0)
             cols = sheet.available_columns()
             frame = sheet.to_polars()
             letters = [column_letter(c.absolute_index) for c in cols]
             frame = frame.rename(dict(zip(frame.columns, letters, strict=True))) if frame.width else frame
-            grids.append(Grid(name, i, frame, sheet.visible == "visible", merged.get(i, [])))
+            grids.append(Grid(name, i, frame, sheet.visible == "visible"))
         except Exception as err:
             grids.append(Grid(name, i, pl.DataFrame(), False, [], _readable_error(err)))
     return grids
