@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import imports
 from ui.i18n import option_labels, t
+from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report
 from ui.resources import database
 from ui.widgets import data_table, empty_state, translate_values
@@ -14,6 +15,7 @@ SOURCES = ("auto", "legacy", "roster")
 UPLOADED_BY = "web"
 REPORTS_KEY = "data_import.reports"
 
+require_app_navigation()
 st.title(t("import.title"), anchor=False)
 st.caption(t("import.intro"))
 db = database()

@@ -4,9 +4,11 @@ import streamlit as st
 
 from core import org
 from ui.i18n import t
+from ui.navigation import require_app_navigation
 from ui.resources import database
 from ui.widgets import data_table, empty_state, translate_values
 
+require_app_navigation()
 st.title(t("org.title"), anchor=False)
 db = database()
 

@@ -5,9 +5,11 @@ import streamlit as st
 from core import analytics
 from ui.charts import HEATMAP_MEASURES, department_heatmap, heatmap_caption
 from ui.i18n import option_labels, t
+from ui.navigation import require_app_navigation
 from ui.resources import database
 from ui.widgets import data_table, empty_state
 
+require_app_navigation()
 st.title(t("overview.title"), anchor=False)
 db = database()
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from ui.i18n import t
 
@@ -59,3 +60,16 @@ def build_navigation(roles: Iterable[str]) -> dict[str, list[st.Page]]:
         page = st.Page(screen.path, title=t(screen.title_key), icon=screen.icon)
         sections.setdefault(t(screen.section_key), []).append(page)
     return sections
+
+
+def require_app_navigation() -> None:
+    """Make sure the page runs inside app.py's navigation; call first thing in every page file.
+
+    With a ``pages/`` folder beside app.py, Streamlit serves the old folder-based navigation until some
+    session has run ``st.navigation``. If the first request after a server start is a page's URL
+    (a bookmark, a tab reconnecting after a restart), that page would run alone: no page config, no
+    language switch, the wrong menu. Then switch to app.py's navigation and rerun the same page.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False  # what st.navigation sets, process-wide
+        st.rerun()
