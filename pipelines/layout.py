@@ -216,6 +216,11 @@ def _item_table(grid: Grid) -> Table | None:
     return table
 
 
+def _is_label(text: str) -> bool:
+    m = _LABEL.match(text)
+    return match_header(m.group(1) if m else text, FORM_INDEX) is not None
+
+
 def find_form(grid: Grid) -> Form | None:
     """A per-person form: label cells naming the person above an item table (指标 + 得分/实际
     columns, no 工号/姓名 column). None when the sheet is not one. Remembered on the grid."""
@@ -247,15 +252,13 @@ def _find_form(grid: Grid) -> Form | None:
                 continue
             if not value:
                 nxt = next((v for v in row[c + 1 : c + 4] if v is not None), None)
-                if nxt is not None and match_header(nxt.rstrip(":："), FORM_INDEX) is None:
+                below = (
+                    rows[r + 1][c] if r + 1 < len(rows) and c < len(rows[r + 1]) and r + 1 != table.header_row else None
+                )
+                if nxt is not None and not _is_label(nxt):
                     value = nxt
-                elif (
-                    r + 1 < len(rows)
-                    and c < len(rows[r + 1])
-                    and rows[r + 1][c] is not None
-                    and r + 1 != table.header_row
-                ):
-                    value = rows[r + 1][c]
+                elif below is not None and not _is_label(below):
+                    value = below
             if value and f not in form.labels:
                 form.labels[f] = (value, r, label)
     if not ({"name", "employee_id"} & form.labels.keys()):
