@@ -233,6 +233,7 @@ def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by
         errors = legacy.propagate(frame, errors)
         apps, items, over = legacy.build_appraisals(frame, errors)
         errors = pl.concat([errors, over])
+        report.notes.extend(legacy.summary_mismatches(plans, frame, apps))
         apps, items, conflicts, unchanged_keys = _compare_existing(cur, frame, apps, items)
         errors = pl.concat([errors, conflicts])
         rejects = _rejects_frame(frame, errors, headers)

@@ -716,3 +716,34 @@ def propagate(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
         pl.col("employee_id"),
     )
     return pl.concat([errors, extra])
+
+
+def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.DataFrame) -> list[str]:
+    """Compare the totals of a forms workbook's summary sheet (汇总) with the totals computed from
+    the per-person sheets; each disagreement becomes a note (the forms are what is loaded)."""
+    notes: list[str] = []
+    people = frame.filter(pl.col("_layout") == "form").select("employee_id", "name").unique()
+    computed = apps.join(people, on="employee_id", how="inner").select("employee_id", "name", "final_score")
+    for p in plans:
+        if p.layout != "summary" or p.table is None:
+            continue
+        staged = stage_table(p.grid, p.table, FIELDS).frame
+        total = parse_number(pl.coalesce(pl.col("total"), pl.col("score")))
+        summary = staged.select(
+            pl.col("_row"),
+            _id=clean_employee_id(pl.col("employee_id")),
+            _name=fold_expr(pl.col("name")),
+            _total=as_percent_points(total, pl.lit(False)),
+        ).filter(pl.col("_total").is_not_null())
+        by_id = summary.join(computed, left_on="_id", right_on="employee_id", how="inner")
+        by_name = summary.filter(pl.col("_id").is_null()).join(computed, left_on="_name", right_on="name", how="inner")
+        both = pl.concat([by_id.select("_row", "_total", "final_score", "name"),
+                          by_name.select("_row", "_total", "final_score", pl.col("_name").alias("name"))])  # fmt: skip
+        for row, written, score, name in both.filter(
+            (pl.col("_total") - pl.col("final_score")).abs() > 0.05
+        ).iter_rows():
+            notes.append(
+                f"汇总页「{p.grid.name}」第 {row} 行 {name} 的总分 {written:g} 与其个人考核表算出的 {score:g} 不一致，"
+                "已按个人考核表导入：请核对汇总页。"
+            )
+    return notes

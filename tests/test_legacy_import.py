@@ -235,7 +235,7 @@ def form_sheet(name: str, eid: str | None, items: list[tuple], total: str, month
 
 def test_per_person_forms_with_summary_sheet(db, tmp_path: Path) -> None:
     sheets = {
-        "汇总": [["工号", "姓名", "总分"], ["000003", "丙二", 88], ["000004", "丁三", 75]],
+        "汇总": [["工号", "姓名", "总分"], ["000003", "丙二", 88], [None, "丁三", 79]],
         "丙二": form_sheet(
             "丙二",
             "000003",
@@ -255,7 +255,10 @@ def test_per_person_forms_with_summary_sheet(db, tmp_path: Path) -> None:
     assert form is not None and form.labels["name"][0] == "丙二" and form.labels["period"][0] == "2024年3月"
     report = import_file(db, path)
     assert report.status == "loaded", report.rejects
-    assert report.rows_read == 6 and any("汇总" in n for n in report.notes)
+    assert report.rows_read == 6 and any("汇总页，不重复导入" in n for n in report.notes)
+    # the summary's 79 for 丁三 disagrees with the 75 the form adds up to: said, not silently taken
+    mismatches = [n for n in report.notes if "不一致" in n]
+    assert len(mismatches) == 1 and "丁三" in mismatches[0] and "79" in mismatches[0] and "75" in mismatches[0]
     got = {r["employee_id"]: r for r in db.rows("SELECT * FROM appraisals")}
     assert got["000003"]["final_score"] == 88 and got["000004"]["final_score"] == 75  # 丁三 found by name
     assert got["000003"]["cycle_id"] == "H-2024-M03" and got["000003"]["manager_id"] == "000002"
