@@ -28,7 +28,7 @@ people_tab, departments_tab, positions_tab = st.tabs(
 )
 
 with people_tab:
-    search_col, dept_col, left_col = st.columns([3, 2, 1], vertical_alignment="bottom")
+    search_col, dept_col, left_col = st.columns([3, 2, 2], vertical_alignment="bottom")
     text = search_col.text_input(t("org.search"), placeholder=t("org.search_placeholder"), key="org.search")
     dept_options = {
         None: t("org.all_departments"),

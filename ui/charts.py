@@ -33,8 +33,19 @@ def department_heatmap(cells: pl.DataFrame, measure: str) -> alt.Chart:
         alt.Chart(data.select("department", "period", measure, "people", "scored", "graded"))
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
-            x=alt.X("period:O", sort=periods, title=t("chart.period"), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("department:N", sort=departments, title=t("chart.department")),
+            x=alt.X(
+                "period:O",
+                sort=periods,
+                title=t("chart.period"),
+                axis=alt.Axis(labelAngle=0 if len(periods) <= 8 else -45),
+            ),
+            # A horizontal title above the labels: Chinese set vertically would be turned on its side.
+            y=alt.Y(
+                "department:N",
+                sort=departments,
+                title=t("chart.department"),
+                axis=alt.Axis(titleAngle=0, titleAlign="right", titleX=0, titleY=-8),
+            ),
             color=alt.Color(f"{measure}:Q", scale=scale, title=_measure_title(measure), legend=alt.Legend(format=fmt)),
             tooltip=[
                 alt.Tooltip("department:N", title=t("chart.department")),

@@ -127,7 +127,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "chart.heatmap_caption": (
             "图中为已关闭的{kind}考核周期中各部门的{measure}（{first} 至 {last}，{periods} 期，{departments} 个部门，"
             "共 {people} 人）。等级以校准后的为准；部门为当期所在部门。悬停格子可查看人数。",
-            "{measure} per department in closed {kind} cycles ({first} to {last}: {periods} periods, "
+            "{measure} per department in closed cycles ({kind}, {first} to {last}: {periods} periods, "
             "{departments} departments, {people} people). Grades are calibrated grades where calibration "
             "changed them; departments are as they were in each period. Hover a cell for the number of people.",
         ),
@@ -204,8 +204,15 @@ def option_labels(prefix: str, codes: Iterable[str]) -> dict[str, str]:
 
 
 def language_switch() -> str:
-    """The sidebar's language switch; returns the chosen language code."""
-    st.session_state.setdefault(LANG_KEY, DEFAULT_LANG)
+    """The sidebar's language switch; returns the chosen language code.
+
+    Bound to the URL (``?ui.lang=en``) so that a reload or a shared link keeps the language.
+    """
     return st.sidebar.radio(
-        t("app.language"), list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key=LANG_KEY
+        t("app.language"),
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key=LANG_KEY,
+        bind="query-params",
     )

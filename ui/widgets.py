@@ -86,7 +86,14 @@ def data_table(
     """
     titles = {c: column_title(c, scope) for c in frame.columns}
     shown = _for_display(frame).rename(titles)
-    st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=_column_config(frame, titles))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=_column_config(frame, titles),
+        placeholder="",  # an empty cell, not the word None
+    )
     if file_stem is not None:
         st.download_button(
             t("table.download"),
