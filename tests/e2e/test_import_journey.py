@@ -31,14 +31,17 @@ def test_upload_with_bad_rows_report_and_download(
     workbook, good, bad = write_workbook_with_bad_rows(tmp_path / "2022年一季度考核.xlsx")
     server = streamlit_server()
 
-    # The first request after the server starts is the page's own URL (a bookmark): it must still
-    # come up inside the app's navigation, with its sections and the language switch.
-    page.goto(f"{server.url}/data_import")
-    page.get_by_role("heading", name="数据导入").wait_for()
+    # The first request after the server starts is a page's own URL (a bookmark): it must still come
+    # up inside the app's navigation, with its sections and the language switch.
+    page.goto(f"{server.url}/org")
+    page.get_by_role("heading", name="组织与人员").wait_for()
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("人力资源").wait_for()
-    sidebar.get_by_text("绩效总览").wait_for()
     sidebar.get_by_text("语言 / Language").wait_for()
+    page.get_by_text("还没有组织数据").wait_for()
+
+    sidebar.get_by_role("link", name="数据导入").click()
+    page.get_by_role("heading", name="数据导入").wait_for()
     page.get_by_text("还没有导入记录").wait_for()
 
     page.locator('input[type="file"]').set_input_files(str(workbook))
