@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core import audit
 from core.db import Database, insert_frame, query_frame, register_frame, unregister_frame
 from pipelines import legacy, roster
 from pipelines.context import OrgContext
@@ -145,6 +146,8 @@ def _record_refusal(db: Database, report: LoadReport, uploaded_by: str) -> None:
                     report.message,
                 ],
             )
+            audit.record(cur, uploaded_by, "import", "import_batch", report.batch_id,
+                         {"file": report.file_name, "status": "refused", "reason": report.message})  # fmt: skip
     except Exception:
         log.exception("could not record the refusal of %s", report.file_name)
 
@@ -191,6 +194,15 @@ def write_batch(cur, report: LoadReport, uploaded_by: str) -> None:
             report.message,
         ],
     )
+    audit.record(
+        cur,
+        uploaded_by,
+        "import",
+        "import_batch",
+        report.batch_id,
+        {"file": report.file_name, "source": report.source, "status": report.status, "sha256": report.sha256,
+         "rows_read": report.rows_read, "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected},
+    )  # fmt: skip
     if report.rejects:
         frame = pl.DataFrame(
             {

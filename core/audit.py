@@ -1,0 +1,146 @@
+"""The audit trail: append-only, hash-chained, written inside the transaction of what it records.
+
+Each row's hash is SHA-256 over the previous row's hash and the row's own canonical content, so any
+later UPDATE, DELETE or insertion in the middle breaks the chain at that row. ``verify_chain`` walks
+it and names the first row that no longer matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from core.db import Cursor, Database
+
+GENESIS = "0" * 64
+
+# action → label shown on the 审计日志 screen
+ACTIONS = {
+    "login": "登录成功",
+    "login_failed": "登录失败",
+    "lockout": "账户锁定",
+    "logout": "退出登录",
+    "session_expired": "会话超时",
+    "import": "导入文件",
+    "export": "导出数据",
+    "read_appraisal": "查看个人考核",
+    "user_create": "创建用户",
+    "user_update": "修改用户",
+    "password_reset": "重置密码",
+    "user_disable": "停用用户",
+    "user_enable": "启用用户",
+}
+
+
+def _canonical(seq: int, ts: dt.datetime, actor: str, action: str, entity: str | None, entity_id: str | None,
+               detail: str | None) -> str:  # fmt: skip
+    return json.dumps(
+        [seq, ts.isoformat(timespec="microseconds"), actor, action, entity, entity_id, detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def row_hash(prev_hash: str, seq: int, ts: dt.datetime, actor: str, action: str, entity: str | None,
+             entity_id: str | None, detail: str | None) -> str:  # fmt: skip
+    """The chain hash of one audit row."""
+    payload = prev_hash + _canonical(seq, ts, actor, action, entity, entity_id, detail)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(cur: Cursor, actor: str, action: str, entity: str | None = None, entity_id: str | None = None,
+           detail: dict[str, Any] | str | None = None) -> int:  # fmt: skip
+    """Append one audit row on ``cur`` — call it inside the transaction of the change it records,
+    so both commit or neither does. Returns the row's sequence number."""
+    text = (
+        detail
+        if isinstance(detail, str) or detail is None
+        else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
+    )
+    last = cur.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    ts = dt.datetime.now().replace(tzinfo=None)
+    digest = row_hash(prev, seq, ts, actor, action, entity, entity_id, text)
+    cur.execute(
+        "INSERT INTO audit_log (seq, ts, actor, action, entity, entity_id, detail, prev_hash, hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [seq, ts, actor, action, entity, entity_id, text, prev, digest],
+    )
+    return seq
+
+
+def log(db: Database, actor: str, action: str, entity: str | None = None, entity_id: str | None = None,
+        detail: dict[str, Any] | str | None = None) -> int:  # fmt: skip
+    """Record an event that has no other write (a login, a read, an export) in its own transaction."""
+    with db.transaction() as cur:
+        return record(cur, actor, action, entity, entity_id, detail)
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """The outcome of walking the chain."""
+
+    ok: bool
+    rows: int
+    first_broken_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def message(self) -> str:
+        if self.ok:
+            return f"审计日志完整：共 {self.rows} 行，哈希链逐行核对无误。"
+        return f"审计日志被改动过：第 {self.first_broken_seq} 行（seq={self.first_broken_seq}）{self.problem}。"
+
+
+def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
+    """Walk the whole chain in order; the first row whose hash or link does not match is named."""
+    prev = GENESIS
+    expected_seq = 1
+    rows = 0
+    cur = db.cursor()
+    last_seq = 0
+    while True:
+        chunk = cur.execute(
+            "SELECT seq, ts, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log "
+            "WHERE seq > ? ORDER BY seq LIMIT ?",
+            [last_seq, batch],
+        ).fetchall()
+        if not chunk:
+            return ChainCheck(True, rows)
+        for seq, ts, actor, action, entity, entity_id, detail, prev_hash, digest in chunk:
+            if seq != expected_seq:
+                return ChainCheck(False, rows, expected_seq, f"缺失（下一行是 seq={seq}），有行被删除")
+            if prev_hash != prev:
+                return ChainCheck(False, rows, seq, "的“上一行哈希”与上一行不符，有行被删除、插入或改动")
+            if row_hash(prev, seq, ts, actor, action, entity, entity_id, detail) != digest:
+                return ChainCheck(False, rows, seq, "的内容与其哈希不符，这一行被改动过")
+            prev = digest
+            expected_seq += 1
+            rows += 1
+            last_seq = seq
+
+
+def entries(db: Database, *, actor: str | None = None, action: str | None = None, entity_id: str | None = None,
+            since: dt.date | None = None, until: dt.date | None = None, limit: int = 500) -> pl.DataFrame:  # fmt: skip
+    """Audit rows, newest first, filtered. Callers check that the acting user may read the trail."""
+    where, params = [], []
+    for column, value in (("actor", actor), ("action", action), ("entity_id", entity_id)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since:
+        where.append("ts >= ?")
+        params.append(dt.datetime.combine(since, dt.time.min))
+    if until:
+        where.append("ts < ?")
+        params.append(dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min))
+    sql = "SELECT seq, ts, actor, action, entity, entity_id, detail FROM audit_log"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY seq DESC LIMIT {int(limit)}"
+    return db.frame(sql, params)

@@ -1,0 +1,308 @@
+"""Users, passwords (argon2id), lockout and sessions.
+
+Login failures all get one generic sentence, whether the user is unknown, the password wrong, the
+account locked or disabled, so the screen never tells an attacker which accounts exist. Five
+failures within 15 minutes lock the account for 15 minutes. A session is a random token held by the
+browser; the database keeps only its SHA-256, its owner and when it was last used, so an idle or
+disabled session ends on the next request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from core import audit
+from core.db import Database
+
+ROLES = ("employee", "manager", "hrbp", "hr", "executive", "analyst", "admin")
+ROLE_LABELS = {
+    "employee": "员工",
+    "manager": "主管",
+    "hrbp": "HRBP",
+    "hr": "人力资源管理员",
+    "executive": "分管副总/高管",
+    "analyst": "数据分析师",
+    "admin": "系统管理员",
+}
+LOCK_AFTER_FAILURES = 5
+FAILURE_WINDOW = dt.timedelta(minutes=15)
+LOCK_DURATION = dt.timedelta(minutes=15)
+GENERIC_FAILURE = "用户名或密码不正确，或该账户暂时无法登录。连续输错 5 次将锁定 15 分钟；如有疑问请联系人力资源部。"
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+_DUMMY_HASH = _hasher.hash("jixiao-timing-equaliser")
+
+
+def idle_timeout() -> dt.timedelta:
+    """The idle timeout (JIXIAO_IDLE_MINUTES, default 30)."""
+    return dt.timedelta(minutes=float(os.environ.get("JIXIAO_IDLE_MINUTES", "30")))
+
+
+class LoginFailed(Exception):
+    """Login refused; the message is the same generic sentence for every reason."""
+
+    def __init__(self) -> None:
+        super().__init__(GENERIC_FAILURE)
+
+
+class UserError(ValueError):
+    """A user-management request that cannot be done; the message says why in Chinese."""
+
+
+@dataclass(frozen=True)
+class User:
+    """The acting user, as every scoped core function receives it."""
+
+    username: str
+    roles: frozenset[str]
+    employee_id: str | None = None
+    display_name: str | None = None
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    """At least 8 characters with a letter and a digit; raises UserError otherwise."""
+    if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        raise UserError("密码至少 8 位，并且同时包含字母和数字：请换一个密码。")
+
+
+def _user_from_row(row: dict) -> User:
+    roles = frozenset(r for r in (row["roles"] or "").split(",") if r)
+    return User(row["username"], roles, row["employee_id"], row["display_name"])
+
+
+def get_user(db: Database, username: str) -> User | None:
+    """The enabled user called ``username``, or None (unknown or disabled)."""
+    row = db.one(
+        "SELECT username, roles, employee_id, display_name FROM users WHERE username = ? AND NOT disabled", [username]
+    )
+    return _user_from_row(row) if row else None
+
+
+def authenticate(db: Database, username: str, password: str) -> User:
+    """Check a login. Records success, failure and lockout in the audit log; raises LoginFailed
+    with the generic message on any failure."""
+    username = (username or "").strip()
+    now = _now()
+    row = db.one(
+        "SELECT username, roles, employee_id, display_name, password_hash, locked_until, disabled FROM users WHERE username = ?",
+        [username],
+    )
+    if row is None:
+        _verify(_DUMMY_HASH, password)  # spend the same time as for a real account
+        audit.log(db, username or "?", "login_failed", "user", username, {"why": "unknown_user"})
+        raise LoginFailed()
+    if row["disabled"]:
+        _verify(_DUMMY_HASH, password)
+        audit.log(db, username, "login_failed", "user", username, {"why": "disabled"})
+        raise LoginFailed()
+    if row["locked_until"] is not None and row["locked_until"] > now:
+        _verify(_DUMMY_HASH, password)
+        audit.log(db, username, "login_failed", "user", username, {"why": "locked", "until": row["locked_until"]})
+        raise LoginFailed()
+    if not _verify(row["password_hash"], password):
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO login_failures (username, failed_at) VALUES (?, ?)", [username, now])
+            recent = cur.execute(
+                "SELECT count(*) FROM login_failures WHERE username = ? AND failed_at > ?",
+                [username, now - FAILURE_WINDOW],
+            ).fetchone()[0]
+            cur.execute("UPDATE users SET failed_logins = ? WHERE username = ?", [recent, username])
+            audit.record(
+                cur, username, "login_failed", "user", username, {"why": "password", "recent_failures": recent}
+            )
+            if recent >= LOCK_AFTER_FAILURES:
+                until = now + LOCK_DURATION
+                cur.execute("UPDATE users SET locked_until = ? WHERE username = ?", [until, username])
+                cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
+                audit.record(cur, "system", "lockout", "user", username, {"until": until, "failures": recent})
+        raise LoginFailed()
+    with db.transaction() as cur:
+        cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
+        cur.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username])
+        audit.record(cur, username, "login", "user", username)
+    return _user_from_row(row)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+# ---- sessions -----------------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "ignore")).hexdigest()
+
+
+def start_session(db: Database, user: User) -> str:
+    """A new session for ``user``; returns the token for the browser (never stored in clear)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO sessions (token_sha256, username, created_at, last_seen) VALUES (?, ?, ?, ?)",
+            [_token_hash(token), user.username, now, now],
+        )
+    return token
+
+
+def resume_session(db: Database, token: str | None) -> User | None:
+    """The user of a live session, touching its last use; None when the token is unknown, ended,
+    idle for longer than the timeout, or its user is disabled (that session ends at once)."""
+    if not token:
+        return None
+    digest = _token_hash(token)
+    row = db.one(
+        "SELECT s.username, s.last_seen, s.ended_at, u.disabled FROM sessions s LEFT JOIN users u USING (username) "
+        "WHERE s.token_sha256 = ?",
+        [digest],
+    )
+    if row is None or row["ended_at"] is not None:
+        return None
+    now = _now()
+    if row["disabled"] is None or row["disabled"]:
+        _end(db, digest, row["username"], "logout", {"why": "disabled"})
+        return None
+    if now - row["last_seen"] > idle_timeout():
+        _end(db, digest, row["username"], "session_expired", {"idle_since": row["last_seen"]})
+        return None
+    with db.transaction() as cur:
+        cur.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
+    return get_user(db, row["username"])
+
+
+def end_session(db: Database, token: str | None) -> None:
+    """Log out: the session ends and the logout is audited."""
+    if not token:
+        return
+    digest = _token_hash(token)
+    row = db.one("SELECT username FROM sessions WHERE token_sha256 = ? AND ended_at IS NULL", [digest])
+    if row:
+        _end(db, digest, row["username"], "logout", None)
+
+
+def _end(db: Database, digest: str, username: str, action: str, detail: dict | None) -> None:
+    with db.transaction() as cur:
+        cur.execute("UPDATE sessions SET ended_at = ? WHERE token_sha256 = ?", [_now(), digest])
+        audit.record(cur, username, action, "user", username, detail)
+
+
+# ---- user management ----------------------------------------------------------------------------
+
+
+def create_user(db: Database, actor: str, username: str, password: str, roles: list[str] | tuple[str, ...],
+                employee_id: str | None = None, display_name: str | None = None,
+                hrbp_departments: list[str] | tuple[str, ...] = ()) -> User:  # fmt: skip
+    """Create an account (HR and admin accounts need not be employees). Raises UserError with a
+    Chinese reason for a bad name, password, role, employee or a taken name."""
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise UserError("用户名只能由 2–40 位字母、数字、点、下划线或连字符组成：请换一个用户名。")
+    roles = sorted(set(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if not roles or unknown:
+        raise UserError(f"角色无效：{', '.join(unknown) or '未选择角色'}。可选角色：{', '.join(ROLES)}。")
+    check_password_policy(password)
+    if employee_id is not None:
+        person = db.one("SELECT name FROM employees WHERE employee_id = ?", [employee_id])
+        if person is None:
+            raise UserError(f"工号 {employee_id} 不在花名册中：请先导入花名册，或不关联员工。")
+        display_name = display_name or person["name"]
+        taken = db.one("SELECT username FROM users WHERE employee_id = ?", [employee_id])
+        if taken:
+            raise UserError(f"工号 {employee_id} 已有账户 {taken['username']}：一名员工只能有一个账户。")
+    elif roles and set(roles) & {"employee", "manager"}:
+        raise UserError("员工和主管账户必须关联花名册中的工号。")
+    if "hrbp" in roles and not hrbp_departments:
+        raise UserError("HRBP 账户需要指定负责的部门。")
+    if db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
+        raise UserError(f"用户名 {username} 已被使用：请换一个。")
+    known = {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments")}
+    missing = [d for d in hrbp_departments if d not in known]
+    if missing:
+        raise UserError(f"部门不存在：{', '.join(missing)}。")
+    with db.transaction() as cur:
+        cur.execute(
+            "INSERT INTO users (username, employee_id, display_name, password_hash, roles, created_at, password_changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [username, employee_id, display_name, hash_password(password), ",".join(roles), _now(), _now()],
+        )
+        for dept in hrbp_departments:
+            cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])
+        audit.record(cur, actor, "user_create", "user", username,
+                     {"roles": roles, "employee_id": employee_id, "hrbp_departments": list(hrbp_departments)})  # fmt: skip
+    return User(username, frozenset(roles), employee_id, display_name)
+
+
+def reset_password(db: Database, actor: str, username: str, password: str) -> None:
+    """Set a new password; clears a lockout."""
+    check_password_policy(password)
+    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
+        raise UserError(f"没有用户 {username}。")
+    with db.transaction() as cur:
+        cur.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
+            [hash_password(password), _now(), username],
+        )
+        cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
+        audit.record(cur, actor, "password_reset", "user", username)
+
+
+def set_disabled(db: Database, actor: str, username: str, disabled: bool = True) -> None:
+    """Disable (or re-enable) an account; a disabled account's open sessions end at once."""
+    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
+        raise UserError(f"没有用户 {username}。")
+    if disabled and actor == username:
+        raise UserError("不能停用自己正在使用的账户。")
+    with db.transaction() as cur:
+        cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
+        if disabled:
+            cur.execute("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL", [_now(), username])
+        audit.record(cur, actor, "user_disable" if disabled else "user_enable", "user", username)
+
+
+def set_roles(db: Database, actor: str, username: str, roles: list[str], hrbp_departments: list[str] = ()) -> None:
+    """Change an account's roles (and an HRBP's departments)."""
+    roles = sorted(set(roles))
+    if not roles or any(r not in ROLES for r in roles):
+        raise UserError(f"角色无效。可选角色：{', '.join(ROLES)}。")
+    if "hrbp" in roles and not hrbp_departments:
+        raise UserError("HRBP 账户需要指定负责的部门。")
+    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
+        raise UserError(f"没有用户 {username}。")
+    with db.transaction() as cur:
+        cur.execute("UPDATE users SET roles = ? WHERE username = ?", [",".join(roles), username])
+        cur.execute("DELETE FROM hrbp_scope WHERE username = ?", [username])
+        for dept in hrbp_departments if "hrbp" in roles else ():
+            cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])
+        audit.record(
+            cur, actor, "user_update", "user", username, {"roles": roles, "hrbp_departments": list(hrbp_departments)}
+        )
