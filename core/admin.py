@@ -30,7 +30,7 @@ def _database_path(args: argparse.Namespace) -> Path:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Build the demo company into the database: generate, write HR's legacy files, import them."""
-    from core.demo import build_demo  # the generator and writers load only for this command
+    from core.demo import DEFAULT_WORKDIR, build_demo  # the generator and writers load only for this command
 
     path = _database_path(args)
     if args.if_missing and path.exists():
@@ -44,12 +44,14 @@ def run_demo(args: argparse.Namespace) -> int:
     # interrupted build never leaves a half-filled file for --if-missing to mistake for a finished one.
     target = path.with_name(f".demo-{os.getpid()}-{path.name}") if fresh else path
     _say(f"正在生成演示公司：约 {args.employees} 名员工、{args.years} 年季度考核历史（随机种子 {args.seed}）……")
-    last_step = [-1]
+    shown = {"step": -1, "file": ""}
 
     def progress(fraction: float, message: str) -> None:
+        # one line per file imported, and otherwise one per 5 %
+        file_part = message.split("：", 1)[0] if message.startswith("正在导入") else ""
         step = int(fraction * 20)
-        if message.startswith("正在导入") or step != last_step[0]:
-            last_step[0] = step
+        if (file_part and file_part != shown["file"]) or (not file_part and step != shown["step"]):
+            shown["step"], shown["file"] = step, file_part
             _say(f"[{fraction:4.0%}] {message}")
 
     try:
@@ -59,7 +61,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 employees=args.employees,
                 years=args.years,
                 seed=args.seed,
-                workdir=Path(args.workdir),
+                workdir=Path(args.workdir) if args.workdir else DEFAULT_WORKDIR,
                 progress=progress,
             )
         if fresh:
@@ -95,7 +97,7 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--years", type=int, default=3, help="季度考核历史的年数（默认 3）")
     p.add_argument("--seed", type=int, default=2024, help="随机种子：相同种子生成相同数据（默认 2024）")
     p.add_argument("--if-missing", action="store_true", help="数据库文件已存在时什么也不做")
-    p.add_argument("--workdir", default="data/demo", help="存放生成的 Excel 文件的目录（默认 data/demo）")
+    p.add_argument("--workdir", help="存放生成的 Excel 文件的目录（默认 data/demo）")
     p.set_defaults(handler=run_demo)
 
 

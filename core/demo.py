@@ -33,6 +33,7 @@ import xlsxwriter
 import xlwt
 
 COMPANY_NAME = "演示机械制造有限公司"
+DEFAULT_WORKDIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 ID_WIDTH = 6
 
 Progress = Callable[[float, str], None]
@@ -1597,9 +1598,15 @@ def import_demo_files(db: Any, files: list[WrittenFile], progress: Progress | No
     ordered = sorted(files, key=lambda f: f.kind != "roster")
     reports = []
     for k, f in enumerate(ordered):
+        label = f"正在导入 {f.path.name}（{k + 1}/{len(ordered)}）"
+
+        def step(fraction: float, message: str, k: int = k, label: str = label) -> None:
+            if progress:
+                progress((k + fraction) / len(ordered), f"{label}：{message}")
+
         if progress:
-            progress(k / len(ordered), f"正在导入 {f.path.name}（{k + 1}/{len(ordered)}）")
-        reports.append(import_file(db, f.path, source="auto", uploaded_by="demo", file_name=f.path.name))
+            progress(k / len(ordered), label)
+        reports.append(import_file(db, f.path, source="auto", uploaded_by="demo", file_name=f.path.name, progress=step))
     if progress:
         progress(1.0, f"已导入 {len(ordered)} 个文件")
     return reports
@@ -1611,7 +1618,7 @@ def build_demo(
     employees: int = 420,
     years: int = 3,
     seed: int = 2024,
-    workdir: Path | str = Path("data/demo"),
+    workdir: Path | str = DEFAULT_WORKDIR,
     today: dt.date | None = None,
     progress: Progress | None = None,
 ) -> DemoSummary:

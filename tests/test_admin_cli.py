@@ -39,7 +39,7 @@ def test_the_parser_knows_the_demo_command_and_its_options() -> None:
         2024,
         True,
     )
-    assert args.workdir == "data/demo"
+    assert args.workdir is None
     with pytest.raises(SystemExit):
         build_parser().parse_args([])
 
