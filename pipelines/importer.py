@@ -75,10 +75,7 @@ def import_file(
         grids = read_grids(path, info)
         kind = detect_kind(grids) if source == "auto" else source
         if kind is None:
-            raise FileRefused(
-                "没有在文件里找到可识别的表头。历史考核表需要「工号」或「姓名」列，以及「得分」「总分」或「等级」列；"
-                "花名册需要「工号」「姓名」「部门」列。请检查表头后再上传。"
-            )
+            raise FileRefused(no_header_message(grids))
         report.source = kind
         step(0.3, f"识别为{SOURCE_LABELS[kind]}，正在整理和校验")
         if kind == "legacy":
@@ -126,6 +123,17 @@ def detect_kind(grids: list[Grid]) -> str | None:
     if not any(votes.values()):
         return None
     return "legacy" if votes["legacy"] >= votes["roster"] else "roster"
+
+
+def no_header_message(grids: list[Grid]) -> str:
+    """Why a file without any recognisable header is refused, naming the sheets looked at."""
+    names = [g.name for g in grids]
+    shown = "、".join(f"「{n}」" for n in names[:8]) + ("等" if len(names) > 8 else "")
+    looked = f"（检查了 {len(names)} 个工作表：{shown}）" if names else ""
+    return (
+        f"没有在文件里找到可识别的表头{looked}。历史考核表需要「工号」或「姓名」列，以及「得分」「总分」或「等级」列；"
+        "花名册需要「工号」「姓名」「部门」列。请检查表头后再上传。"
+    )
 
 
 def _record_refusal(db: Database, report: LoadReport, uploaded_by: str) -> None:
@@ -222,6 +230,8 @@ def write_batch(cur, report: LoadReport, uploaded_by: str) -> None:
 
 def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by: str, step: Progress) -> None:
     plans = legacy.plan_sheets(grids)
+    if not any(p.layout in ("table", "form") for p in plans):
+        raise FileRefused(no_header_message(grids))
     staged, notes, headers = legacy.stage_sheets(plans, report.file_name)
     report.notes.extend(notes)
     if staged.height == 0:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_FILE_MB = float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "200"))
@@ -16,6 +17,18 @@ MAX_FILE_MB = float(os.environ.get("JIXIAO_MAX_UPLOAD_MB", "200"))
 MAX_ZIP_RATIO = 200.0
 MAX_UNZIPPED_BYTES = 4 * 1024**3
 
+NOT_SPREADSHEET_MAGIC = {
+    b"%PDF-": "PDF 文档",
+    b"\x89PNG": "PNG 图片",
+    b"\xff\xd8\xff": "JPEG 图片",
+    b"GIF8": "GIF 图片",
+    b"Rar!": "RAR 压缩包",
+    b"7z\xbc\xaf": "7z 压缩包",
+    b"\x1f\x8b": "gzip 压缩包",
+    b"{\\rtf": "RTF 文档",
+    b"<!DOCTYPE html": "网页",
+    b"<html": "网页",
+}
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 BIFF_OLD_MAGIC = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # BIFF2–BIFF4 stream starts
@@ -38,6 +51,8 @@ class FileInfo:
     size: int
     sha256: str
     encoding: str | None = None  # for csv
+    # for .xlsx: each worksheet member's XML from '<mergeCells' on (read during the verification pass)
+    merge_tails: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 def sha256_of(path: Path) -> str:
@@ -65,9 +80,20 @@ def inspect_file(path: str | os.PathLike[str], max_mb: float | None = None) -> F
     with open(path, "rb") as f:
         head = f.read(4096)
     digest = sha256_of(path)
+    try:
+        return _identify(path, head, size, digest)
+    except FileRefused as refused:
+        refused.sha256 = digest
+        raise
 
+
+def _identify(path: Path, head: bytes, size: int, digest: str) -> FileInfo:
+    for magic, what in NOT_SPREADSHEET_MAGIC.items():
+        if head.lstrip()[: len(magic)].lower() == magic.lower():
+            raise FileRefused(f"这是{what}，不是电子表格：请上传 Excel（.xlsx/.xls）或 CSV 文件。")
     if head.startswith(ZIP_MAGIC):
-        return FileInfo(_zip_kind(path), size, digest)
+        kind, tails = _zip_kind(path)
+        return FileInfo(kind, size, digest, merge_tails=tails)
     if head.startswith(OLE_MAGIC):
         return FileInfo(_ole_kind(path), size, digest)
     if head[:2] in BIFF_OLD_MAGIC:
@@ -80,7 +106,7 @@ def inspect_file(path: str | os.PathLike[str], max_mb: float | None = None) -> F
     return FileInfo("csv", size, digest, encoding)
 
 
-def _zip_kind(path: Path) -> str:
+def _zip_kind(path: Path) -> tuple[str, dict[str, bytes]]:
     try:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
@@ -95,12 +121,15 @@ def _zip_kind(path: Path) -> str:
             "请确认文件来源，或从原系统重新导出。"
         )
     names = {i.filename for i in infos}
+    kind = None
     if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "xl/workbook.bin" in names:
-        return "xlsb"
-    if "content.xml" in names and "mimetype" in names:
-        return "ods"
+        kind = "xlsx"
+    elif "xl/workbook.bin" in names:
+        kind = "xlsb"
+    elif "content.xml" in names and "mimetype" in names:
+        kind = "ods"
+    if kind is not None:
+        return kind, _verify_members(path, infos)
     if any(n.startswith("xl/") for n in names):
         raise FileRefused(
             "这个 Excel 文件没有工作簿结构（可能是 Strict OOXML 或已损坏）：请在 Excel 中另存为普通 .xlsx。"
@@ -108,6 +137,47 @@ def _zip_kind(path: Path) -> str:
     if "word/document.xml" in names:
         raise FileRefused("这是 Word 文档，不是电子表格：请上传 Excel（.xlsx/.xls）或 CSV 文件。")
     raise FileRefused("这是一个压缩包，不是电子表格：请解压后上传其中的 Excel 或 CSV 文件。")
+
+
+def _verify_members(path: Path, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
+    """Inflate every member once, never past the size its directory declares, and check its CRC:
+    a bomb whose directory lies about sizes fails here instead of inflating inside the parser.
+    Keeps each worksheet's XML from '<mergeCells' on, so merged ranges need no second pass."""
+    tails: dict[str, bytes] = {}
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in infos:
+                if info.is_dir():
+                    continue
+                # deflate cannot make data much bigger: a member larger packed than unpacked lies
+                if info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size > info.file_size * 1.01 + 1024:
+                    raise FileRefused(
+                        "文件的压缩目录与内容不符（声明的大小是伪造的），疑似“压缩炸弹”，为保护系统未读取：请确认文件来源。"
+                    )
+                is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+                keep: bytearray | None = None
+                prev = b""
+                with z.open(info) as member:  # stops at the declared size; raises on a CRC mismatch
+                    while chunk := member.read(1 << 20):
+                        if not is_sheet:
+                            continue
+                        if keep is None:
+                            window = prev[-16:] + chunk
+                            at = window.find(b"<mergeCells")
+                            if at < 0:
+                                at = window.find(b":mergeCells")
+                            if at >= 0:
+                                keep = bytearray(window[at:])
+                            prev = chunk
+                        else:
+                            keep += chunk
+                if keep is not None:
+                    tails[info.filename] = bytes(keep)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as err:
+        raise FileRefused(
+            "文件内容已损坏或被篡改（解压校验失败）：请从原系统重新导出，或在 Excel 中另存一份再上传。"
+        ) from err
+    return tails
 
 
 def _ole_kind(path: Path) -> str:

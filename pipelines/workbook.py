@@ -71,7 +71,7 @@ def read_grids(path: Path, info: FileInfo) -> list[Grid]:
     # Two cores: sheets are parsed on two threads (each with its own reader; fastexcel releases
     # the GIL while parsing) and the merged ranges are read beside them.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        merged_job = pool.submit(_merged_ranges, data, info.kind, len(names))
+        merged_job = pool.submit(_merged_ranges, data, info, len(names))
         halves = [list(range(len(names)))[k::2] for k in range(2)] if len(names) > 1 else [[0]]
         jobs = [pool.submit(_load_sheets, data, idx, names) for idx in halves if idx]
         grids = sorted((g for job in jobs for g in job.result()), key=lambda g: g.index)
@@ -134,13 +134,13 @@ def _csv_grid(path: Path, info: FileInfo) -> Grid:
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _merged_ranges(data: bytes, kind: str, n_sheets: int) -> dict[int, list[tuple[int, int, int, int]]]:
-    """Merged cell ranges per sheet index. For .xlsx read straight from the sheet XML (cheap: no cell
-    parsing); for other formats from python-calamine (those files are small)."""
-    if kind == "xlsx":
+def _merged_ranges(data: bytes, info: FileInfo, n_sheets: int) -> dict[int, list[tuple[int, int, int, int]]]:
+    """Merged cell ranges per sheet index. For .xlsx from the sheet XML tails kept by the sniffing pass
+    (no cell parsing); for other formats from python-calamine (those files are small)."""
+    if info.kind == "xlsx":
         try:
-            return _xlsx_merged(data)
-        except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+            return _xlsx_merged(data, info.merge_tails)
+        except Exception:  # a workbook without readable merge data just has no merged ranges
             return {}
     try:
         import python_calamine
@@ -158,7 +158,7 @@ def _merged_ranges(data: bytes, kind: str, n_sheets: int) -> dict[int, list[tupl
         return {}
 
 
-def _xlsx_merged(data: bytes) -> dict[int, list[tuple[int, int, int, int]]]:
+def _xlsx_merged(data: bytes, tails: dict[str, bytes]) -> dict[int, list[tuple[int, int, int, int]]]:
     ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         book = ElementTree.fromstring(z.read("xl/workbook.xml"))
@@ -171,16 +171,11 @@ def _xlsx_merged(data: bytes) -> dict[int, list[tuple[int, int, int, int]]]:
             rid = sheet.get(f"{ns_rel}id") or sheet.get("r:id")
             target = targets.get(rid or "", "")
             member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            if member not in names:
-                continue
-            xml = z.read(member)
-            at = xml.rfind(b"<mergeCells")
-            if at < 0:
-                at = xml.rfind(b":mergeCells")
-            if at < 0:
+            xml = tails.get(member)
+            if member not in names or xml is None:
                 continue
             ranges = []
-            for ref in re.findall(rb'ref="([A-Z]+\d+):([A-Z]+\d+)"', xml[at:]):
+            for ref in re.findall(rb'ref="([A-Z]+\d+):([A-Z]+\d+)"', xml):
                 (c0, r0), (c1, r1) = (_REF.fullmatch(x.decode()).groups() for x in ref)
                 ranges.append((int(r0) - 1, column_index(c0), int(r1) - 1, column_index(c1)))
             out[i] = ranges
