@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,7 +68,8 @@ class Database:
             raise DatabaseError(f"无法打开数据库文件 {self.path}：{err}") from err
         self._con.execute("SET enable_progress_bar = false")
         self._local = threading.local()
-        self._cursors: list[Cursor] = []
+        # weak: a Streamlit rerun runs on a new thread; when it ends, its cursor is dropped with it
+        self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._cursors_lock = threading.Lock()
         self._closed = False
         if not read_only:
@@ -84,7 +86,7 @@ class Database:
             cur.execute("SET enable_progress_bar = false")
             self._local.cursor = cur
             with self._cursors_lock:
-                self._cursors.append(cur)
+                self._cursors.add(cur)
         return cur
 
     @contextmanager
@@ -115,8 +117,8 @@ class Database:
     def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
         cur = self.cursor().execute(sql, params) if params is not None else self.cursor().execute(sql)
-        row = cur.fetchone()
-        return row[0] if row else None
+        rows = cur.fetchall()  # fetch everything: a half-read result blocks the cursor's next query
+        return rows[0][0] if rows else None
 
     def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pl.DataFrame:
         """A query's result as a Polars frame."""
@@ -128,12 +130,11 @@ class Database:
             return
         self._closed = True
         with self._cursors_lock:
-            for cur in self._cursors:
+            for cur in list(self._cursors):
                 try:
                     cur.close()
                 except duckdb.Error:
                     pass
-            self._cursors.clear()
         self._con.close()
 
     def __enter__(self) -> Database:
