@@ -546,13 +546,6 @@ class Company:
     rater_bias: dict[str, float]
     lenient: frozenset[str]
     harsh: frozenset[str]
-    _index: dict[str, int] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        self._index = {e.employee_id: i for i, e in enumerate(self.employees)}
-
-    def employee(self, employee_id: str) -> Employee:
-        return self.employees[self._index[employee_id]]
 
     def size_of(self, department: str) -> int:
         return sum(1 for e in self.employees if e.department == department)
@@ -1307,7 +1300,9 @@ def _write_bad_row(
     plan: SheetPlan,
     out: WrittenFile,
 ) -> int:
-    """Slip in one genuinely bad row after a real one: the importer should reject it and only it."""
+    """Slip in one genuinely bad row after a real one: an unknown id without a name, an unreadable score on
+    an extra KPI line, or a duplicated line. The importer must reject it; for the last two it may also hold
+    back the rest of the appraisal the row belongs to (``spoils`` names whose)."""
     kind = rng.choice(_BAD_KINDS)
     row = list(like)
     col = {f: i for i, f in enumerate(fields)}
