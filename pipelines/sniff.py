@@ -47,7 +47,8 @@ class FileRefused(Exception):
 class FileInfo:
     """What the file is, by its content."""
 
-    kind: str  # xlsx | xls | xlsb | ods | csv
+    # xlsx | xls (BIFF8) | xls_old (Excel 2.x–95: BIFF2–7) | xlsb | ods | csv
+    kind: str
     size: int
     sha256: str
     encoding: str | None = None  # for csv
@@ -97,9 +98,7 @@ def _identify(path: Path, head: bytes, size: int, digest: str) -> FileInfo:
     if head.startswith(OLE_MAGIC):
         return FileInfo(_ole_kind(path), size, digest)
     if head[:2] in BIFF_OLD_MAGIC:
-        raise FileRefused(
-            "这是 Excel 4.0 或更早版本的文件（BIFF2–4），无法读取：请在 Excel 中打开并另存为 .xlsx 后再上传。"
-        )
+        return FileInfo("xls_old", size, digest)
     encoding = _text_encoding(path, head)
     if encoding is None:
         raise FileRefused("这不是电子表格文件（既不是 Excel 也不是 CSV 文本）：请上传 .xlsx、.xls 或 .csv 文件。")
@@ -188,6 +187,9 @@ def _ole_kind(path: Path) -> str:
         raise FileRefused("文件设有打开密码（已加密），系统无法读取：请在 Excel 中取消密码后另存，再上传。")
     if "WordDocument".encode("utf-16-le") in data:
         raise FileRefused("这是 Word 文档，不是电子表格：请上传 Excel（.xlsx/.xls）或 CSV 文件。")
+    lowered = data.lower()
+    if "workbook".encode("utf-16-le") not in lowered and "book\x00".encode("utf-16-le") in lowered:
+        return "xls_old"  # Excel 5.0/95 (BIFF5/7): a 'Book' stream, text in the file's code page
     return "xls"
 
 
@@ -199,7 +201,9 @@ def _text_encoding(path: Path, head: bytes) -> str | None:
         return None
     with open(path, "rb") as f:
         sample = f.read(1 << 20)
-    for enc in ("utf-8-sig" if sample.startswith(b"\xef\xbb\xbf") else "utf-8", "gb18030"):
+    # UTF-8 first, then GB18030 (a superset of GBK, what Chinese Excel saves), then Windows-1252
+    # (English Excel's CSV); control characters in the result mean it was not text after all
+    for enc in ("utf-8-sig" if sample.startswith(b"\xef\xbb\xbf") else "utf-8", "gb18030", "cp1252"):
         try:
             text = sample.decode(enc)
         except UnicodeDecodeError as err:

@@ -62,6 +62,8 @@ def read_grids(path: Path, info: FileInfo) -> list[Grid]:
     """All sheets of the file as text grids (a CSV is one sheet). Raises FileRefused when unreadable."""
     if info.kind == "csv":
         return [_csv_grid(path, info)]
+    if info.kind == "xls_old":
+        return _old_xls_grids(path)
     data = path.read_bytes()
     try:
         reader = fastexcel.read_excel(data)
@@ -96,6 +98,54 @@ def _load_sheets(data: bytes, indices: list[int], names: list[str]) -> list[Grid
         except Exception as err:
             grids.append(Grid(name, i, pl.DataFrame(), False, [], _readable_error(err)))
     return grids
+
+
+def _old_xls_grids(path: Path) -> list[Grid]:
+    """Excel 2.x–95 workbooks (BIFF2–7) through xlrd: calamine decodes BIFF5 text stored in a
+    double-byte code page such as GBK (936) byte by byte and loses it, xlrd decodes it with the
+    file's CODEPAGE. These files are small (at most 16,384 rows a sheet)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=False, on_demand=True, logfile=io.StringIO())
+    except Exception as err:  # xlrd raises XLRDError, CompDocError, struct errors … for broken files
+        raise FileRefused(_readable_error(err)) from err
+    grids = []
+    for i in range(book.nsheets):
+        sheet = book.sheet_by_index(i)
+        width = sheet.ncols
+        columns: list[list[str | None]] = [[] for _ in range(width)]
+        for r in range(sheet.nrows):
+            row = sheet.row(r)
+            for c in range(width):
+                columns[c].append(_xlrd_text(row[c], book.datemode) if c < len(row) else None)
+        frame = pl.DataFrame(
+            {column_letter(c): columns[c] for c in range(width)},
+            schema={column_letter(c): pl.String for c in range(width)},
+        )
+        merged = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in getattr(sheet, "merged_cells", [])]
+        grids.append(Grid(sheet.name, i, frame, getattr(sheet, "visibility", 0) == 0, merged))
+    return grids
+
+
+def _xlrd_text(cell, datemode: int) -> str | None:
+    import xlrd
+
+    kind, value = cell.ctype, cell.value
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_NUMBER:
+        return str(int(value)) if float(value).is_integer() else repr(value)
+    if kind == xlrd.XL_CELL_DATE:
+        try:
+            return xlrd.xldate_as_datetime(value, datemode).strftime("%Y-%m-%d %H:%M:%S")
+        except (ValueError, OverflowError):
+            return repr(value)
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return "true" if value else "false"
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(value, "#ERR")
+    return str(value) if value != "" else None
 
 
 def _readable_error(err: Exception) -> str:

@@ -325,3 +325,21 @@ def test_layout_detection_finds_header_below_title_rows(tmp_path: Path) -> None:
     table = find_table(read_grids(path, inspect_file(path))[0])
     assert table is not None and table.header_row == 4 and table.kind == "legacy"
     assert {c.field for c in table.columns} == {"employee_id", "name", "period", "score"}
+
+
+def test_excel95_workbook_with_gbk_text(db, tmp_path: Path) -> None:
+    """Old HR systems export Excel 95 (BIFF5) files whose text is GBK (code page 936)."""
+    from tests.biff5 import write_biff5
+
+    rows = [["工号", "姓名", "考核期间", "总分", "评语"], ["000003", "丙二", "2024年第一季度", 88, "表现良好"],
+            ["000004", "丁三", "2024Q1", "９０分", None]]  # fmt: skip
+    path = write_biff5(tmp_path / "旧系统导出.xls", {"生产一车间": rows})
+    assert inspect_file(path).kind == "xls_old"
+    grids = read_grids(path, inspect_file(path))
+    assert grids[0].name == "生产一车间" and grids[0].frame.row(1)[1] == "丙二"
+    report = import_file(db, path)
+    assert report.status == "loaded", report.rejects
+    assert {r["employee_id"]: r["final_score"] for r in db.rows("SELECT * FROM appraisals")} == {
+        "000003": 88,
+        "000004": 90,
+    }
