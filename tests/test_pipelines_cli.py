@@ -1,0 +1,180 @@
+"""``python -m pipelines import FILE... [--source] [--db] [--json] [--user]`` as HR's scripts call it.
+
+Exit status: 0 processed (even with rejected rows), 2 refused, 1 failed or database busy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import pipelines.__main__ as cli
+import pipelines.importer as importer
+from core.db import open_database
+from tests import builders as b
+
+ROOT = Path(__file__).resolve().parents[1]
+HAN = re.compile(r"[\u4e00-\u9fff]")
+REPORT_KEYS = {"rows_read", "rows_loaded", "rows_rejected", "rejects", "status"}
+REJECT_KEYS = {"sheet", "row", "column", "value", "reason"}
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "JIXIAO_DB"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", "import", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> tuple[Path, b.MessyLayout]:
+    return b.write_messy_legacy(tmp_path / "2024年考核.xlsx")
+
+
+def test_json_report_of_a_file_with_bad_rows_exits_0(tmp_path: Path, messy) -> None:
+    path, layout = messy
+    db_path = tmp_path / "cli.duckdb"
+    done = run_cli(str(path), "--db", str(db_path), "--json", "--user", "hr_zhang")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert REPORT_KEYS <= report.keys()
+    bad_rows = sorted(row for row, case in layout.data_rows.items() if case.expect_score is None)
+    assert report["status"] == "partial"
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"]) == (8, 6, 2)
+    assert sorted(r["row"] for r in report["rejects"]) == bad_rows
+    for r in report["rejects"]:
+        assert set(r) >= REJECT_KEYS
+        assert r["sheet"] == layout.sheet and HAN.search(r["reason"])
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 6
+        assert db.one("SELECT uploaded_by, status FROM import_batches") == {
+            "uploaded_by": "hr_zhang",
+            "status": "partial",
+        }
+
+
+def test_refused_file_prints_its_report_and_exits_2(tmp_path: Path) -> None:
+    empty = tmp_path / "空.xlsx"
+    empty.write_bytes(b"")
+    done = run_cli(str(empty), "--db", str(tmp_path / "cli.duckdb"), "--json")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    report = json.loads(done.stdout)
+    assert REPORT_KEYS <= report.keys()
+    assert report["status"] == "refused"
+    assert "空" in report["message"] and HAN.search(report["message"])
+    assert (report["rows_read"], report["rows_loaded"], report["rows_rejected"], report["rejects"]) == (0, 0, 0, [])
+
+
+def test_several_files_one_refused_prints_a_list_and_exits_2(tmp_path: Path) -> None:
+    roster = b.write_roster_csv(tmp_path / "花名册.csv", b.sample_people(6), encoding="gbk")
+    picture = tmp_path / "照片.xlsx"
+    picture.write_bytes(b.PNG_BYTES)
+    done = run_cli(str(roster), str(picture), "--db", str(tmp_path / "cli.duckdb"), "--json")
+    assert done.returncode == 2, done.stderr
+    reports = json.loads(done.stdout)
+    assert isinstance(reports, list) and len(reports) == 2
+    assert [(r["file_name"], r["source"], r["status"]) for r in reports] == [
+        ("花名册.csv", "roster", "loaded"),
+        ("照片.xlsx", "auto", "refused"),
+    ]
+    assert reports[0]["rows_loaded"] == 6
+    assert "不是电子表格" in reports[1]["message"]
+
+
+def test_text_output_is_chinese_and_lists_every_reject(tmp_path: Path, messy) -> None:
+    path, layout = messy
+    done = run_cli(str(path), "--db", str(tmp_path / "cli.duckdb"))
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert f"== {path.name}：部分导入" in out
+    assert "读取 8 行，导入 6 行，拒绝 2 行" in out
+    for row, case in layout.data_rows.items():
+        if case.expect_score is None:
+            line = next(ln for ln in out.splitlines() if f"第 {row} 行" in ln)
+            assert line.strip().startswith("拒绝：") and case.reject_hint in line, line
+    assert "说明：" in out  # the skipped totals and notes are explained
+    assert "Traceback" not in done.stderr
+
+
+def test_reimport_through_the_cli_is_unchanged_and_exits_0(tmp_path: Path, messy) -> None:
+    path, _ = messy
+    db_path = tmp_path / "cli.duckdb"
+    assert run_cli(str(path), "--db", str(db_path), "--json").returncode == 0
+    again = run_cli(str(path), "--db", str(db_path), "--json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["status"] == "unchanged"
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 6
+        assert db.scalar("SELECT count(*) FROM import_batches") == 1
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from core.db import open_database
+db = open_database(sys.argv[1])
+Path(sys.argv[2]).touch()
+time.sleep(120)
+"""
+
+
+def test_database_held_by_another_process_gives_a_chinese_busy_message(tmp_path: Path, messy) -> None:
+    path, _ = messy
+    db_path, ready = tmp_path / "held.duckdb", tmp_path / "ready"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db_path), str(ready)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert holder.poll() is None, "the holder process died before opening the database"
+            assert time.monotonic() < deadline, "the holder process never opened the database"
+            time.sleep(0.05)
+        done = run_cli(str(path), "--db", str(db_path), "--json")
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert "正被" in done.stderr and "使用" in done.stderr, done.stderr
+    assert str(holder.pid) in done.stderr  # says which process holds it
+    # once the holder is gone the same command works
+    after = run_cli(str(path), "--db", str(db_path), "--json")
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["status"] == "partial"
+
+
+def test_unexpected_failure_exits_1_and_says_nothing_was_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], messy
+) -> None:
+    path, _ = messy
+    real_insert = importer.insert_frame
+
+    def broken(cur, table, frame):
+        if table == "appraisals":
+            raise OSError("disk full (simulated)")
+        return real_insert(cur, table, frame)
+
+    monkeypatch.setattr(importer, "insert_frame", broken)
+    code = cli.main(["import", str(path), "--db", str(tmp_path / "cli.duckdb"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert report["status"] == "failed" and "没有写入任何数据" in report["message"]
+    with open_database(tmp_path / "cli.duckdb") as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 0
+        assert db.scalar("SELECT count(*) FROM import_batches") == 0
