@@ -55,14 +55,14 @@ def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
 
 
 def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str]) -> pl.DataFrame:
-    """Mark blank, totals, repeated-header and note rows. Cheap on purpose (strip only, one pass per
-    column): it runs over every row of every sheet."""
-    stripped = {c: pl.col(c).str.strip_chars() for c in frame.columns}
-    filled = {c: (e.str.len_bytes() > 0).fill_null(False) for c, e in stripped.items()}
+    """Mark blank, totals, repeated-header and note rows. Cheap on purpose: it runs over every row of
+    every sheet, so cells are only tested for content (a whitespace-only cell counts as content; the
+    row then fails validation visibly instead of vanishing) and only the first cell is trimmed."""
+    filled = {c: (pl.col(c).str.len_bytes() > 0).fill_null(False) for c in frame.columns}
     n_filled = pl.sum_horizontal([f.cast(pl.Int32) for f in filled.values()])
-    first = pl.coalesce([pl.when(filled[c]).then(stripped[c]) for c in frame.columns])
+    first = pl.coalesce([pl.when(filled[c]).then(pl.col(c)) for c in frame.columns]).str.strip_chars()
     header_hits = pl.sum_horizontal(
-        [(stripped[c] == text).fill_null(False).cast(pl.Int32) for c, text in header_of.items() if c in stripped]
+        [(pl.col(c) == text).fill_null(False).cast(pl.Int32) for c, text in header_of.items() if c in filled]
         or [pl.lit(0)]
     )
     ids_empty = pl.all_horizontal([~filled[c] for c in id_cols]) if id_cols else pl.lit(True)
