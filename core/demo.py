@@ -575,10 +575,17 @@ class Company:
         level = (
             80.0 + self.department_effect[emp.department] + emp.effect + emp.slope * qi / 4 + bias + rng.gauss(0, 3.5)
         )
-        items = []
-        for kpi, weight in zip(emp.position.kpis, emp.position.weights, strict=True):
-            items.append(_score_item(rng, kpi, weight, level + rng.gauss(0, 6)))
-        total = round(min(110.0, max(40.0, sum(it.score * it.weight for it in items) / 100)), 1)
+        pairs = list(zip(emp.position.kpis, emp.position.weights, strict=True))
+        raws = [level + rng.gauss(0, 6) for _ in pairs]
+        for _ in range(10):
+            items = [_score_item(rng, kpi, weight, raw) for (kpi, weight), raw in zip(pairs, raws, strict=True)]
+            weighted = sum(it.score * it.weight for it in items) / 100
+            # totals stay within 40–110 and still add up from the items: move every item, not the total
+            if 40.0 <= weighted <= 110.0:
+                break
+            shift = (110.0 - weighted - 0.5) if weighted > 110.0 else (40.0 - weighted + 0.5)
+            raws = [r + shift for r in raws]
+        total = round(weighted, 1)
         return Appraisal(emp, quarter, emp.manager_id, tuple(items), total, grade_of(total))
 
 
