@@ -178,3 +178,10 @@ def test_unexpected_failure_exits_1_and_says_nothing_was_written(
     with open_database(tmp_path / "cli.duckdb") as db:
         assert db.scalar("SELECT count(*) FROM appraisals") == 0
         assert db.scalar("SELECT count(*) FROM import_batches") == 0
+
+
+def test_missing_file_is_refused_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["import", str(tmp_path / "不存在.xlsx"), "--db", str(tmp_path / "cli.duckdb")])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "不存在.xlsx：文件被拒收" in out and "找不到文件" in out
