@@ -68,6 +68,7 @@ class Database:
             raise DatabaseError(f"无法打开数据库文件 {self.path}：{err}") from err
         self._con.execute("SET enable_progress_bar = false")
         self._local = threading.local()
+        self._write_lock = threading.RLock()
         # weak: a Streamlit rerun runs on a new thread; when it ends, its cursor is dropped with it
         self._cursors: weakref.WeakSet[Cursor] = weakref.WeakSet()
         self._cursors_lock = threading.Lock()
@@ -91,16 +92,19 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Cursor]:
-        """``BEGIN … COMMIT`` on this thread's cursor; any exception rolls everything back."""
-        cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
-            cur.execute("COMMIT")
+        """``BEGIN … COMMIT`` on this thread's cursor; any exception rolls everything back.
+        Write transactions of this process take turns (one lock, as one writer queue): two at once
+        would both read the audit chain's head and collide on its next sequence number."""
+        with self._write_lock:
+            cur = self.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
 
     # -- reads ------------------------------------------------------------------------------
     def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:

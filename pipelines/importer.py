@@ -160,12 +160,16 @@ def _record_refusal(db: Database, report: LoadReport, uploaded_by: str) -> None:
         log.exception("could not record the refusal of %s", report.file_name)
 
 
-def finish_report(report: LoadReport, rows_read: int, rejects: pl.DataFrame, unchanged_rows: int) -> None:
-    """Fill counts, rejects and the status from the outcome."""
+def finish_report(
+    report: LoadReport, rows_read: int, rejects: pl.DataFrame, rejected: int, unchanged_rows: int
+) -> None:
+    """Fill counts, rejects and the status from the outcome. Counts are of records: one per row,
+    except in a period-wide sheet, where a row holds one record per period."""
     for sheet, row, column, value, reason in rejects.select("sheet", "row", "column", "value", "reason").iter_rows():
         report.reject(sheet, row, column, value, reason)
     report.rows_read = rows_read
     report.rows_unchanged = unchanged_rows
+    report.rows_rejected = rejected
     report.rows_loaded = max(rows_read - report.rows_rejected - unchanged_rows, 0)
     if report.rows_rejected and report.rows_loaded == 0:
         report.status = "rejected"
@@ -262,12 +266,9 @@ def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by
         unchanged_rows = (
             frame.with_columns(_aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id"))
             .filter(pl.col("_aid").is_in(unchanged_keys.implode()))
-            .select("_sheet", "_row")
-            .unique()
             .height
         )
-        rows_read = frame.select("_sheet", "_row").unique().height
-        finish_report(report, rows_read, rejects, unchanged_rows)
+        finish_report(report, frame.height, rejects, errors.get_column("_rid").n_unique(), unchanged_rows)
         step(0.8, "写入数据库")
         _load_legacy(cur, batch_id, apps, items, new)
         write_batch(cur, report, uploaded_by)

@@ -275,7 +275,7 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                     & pl.col("_total_err").is_null()
                 ).then(pl.lit("这一行没有分数或等级：请补上得分，或删除这一行")),
                 "score",
-                pl.lit(None, dtype=pl.String),
+                pl.coalesce("score_raw", "total_raw", "grade_raw"),
             ),
         ]
     )

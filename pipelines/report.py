@@ -48,17 +48,12 @@ class LoadReport:
     rows_read: int = 0
     rows_loaded: int = 0
     rows_unchanged: int = 0
+    # records not taken (a row of a period-wide sheet holds one record per period)
+    rows_rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
     message: str = ""
     notes: list[str] = field(default_factory=list)
     batch_id: str | None = None
-
-    @property
-    def rows_rejected(self) -> int:
-        """Data rows not taken (every rejected row once, however many reasons it had)."""
-        return len({(r.sheet, r.row) for r in self.rejects if r.row is not None}) + sum(
-            1 for r in self.rejects if r.row is None
-        )
 
     @property
     def refused(self) -> bool:

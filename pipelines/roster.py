@@ -290,11 +290,10 @@ def run(db: Database, grids: list[Grid], report: LoadReport, uploaded_by: str, s
         people = people.join(existing, on="employee_id", how="left", maintain_order="left")
         inserts = people.filter(~pl.col("_exists"))
         updates = people.filter(pl.col("_exists") & ~pl.col("_same"))
-        unchanged_rows = people.filter(pl.col("_same")).select("_sheet", "_row").unique().height
+        unchanged_rows = people.filter(pl.col("_same")).height
 
         rejects = _rejects(frame, errors, headers)
-        rows_read = frame.select("_sheet", "_row").unique().height
-        finish_report(report, rows_read, rejects, unchanged_rows)
+        finish_report(report, frame.height, rejects, errors.get_column("_rid").n_unique(), unchanged_rows)
         if new_depts.height:
             report.notes.append(
                 f"新建部门 {new_depts.height} 个：" + "、".join(new_depts.get_column("name").to_list()[:20])
