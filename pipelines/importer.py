@@ -260,6 +260,9 @@ def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by
         apps, items, over = legacy.build_appraisals(frame, errors)
         errors = pl.concat([errors, over])
         report.notes.extend(legacy.summary_mismatches(plans, frame, apps))
+        off = apps.filter(pl.col("weights_off")).height
+        if off:
+            report.notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
         apps, items, conflicts, unchanged_keys = _compare_existing(cur, frame, apps, items)
         errors = pl.concat([errors, conflicts])
         rejects = _rejects_frame(frame, errors, headers)

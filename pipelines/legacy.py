@@ -25,6 +25,7 @@ from pipelines.normalise import (
     parse_number,
     parse_period,
     restore_ids,
+    trim_text,
 )
 from pipelines.staging import Staged, stage_form, stage_table
 from pipelines.workbook import Grid
@@ -105,12 +106,7 @@ def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
         plans.append(SheetPlan(g, "table" if table.kind == "legacy" else "roster", table))
     if any(p.layout == "form" for p in plans):
         for p in plans:
-            if (
-                p.layout == "table"
-                and p.table is not None
-                and not ({"period", "kpi"} & p.table.fields)
-                and not p.table.wide
-            ):
+            if p.layout == "table" and p.table is not None and "kpi" not in p.table.fields and not p.table.wide:
                 p.layout = "summary"
                 p.note = f"工作表「{p.grid.name}」是个人考核表的汇总页，不重复导入。"
     for p in plans:
@@ -174,8 +170,9 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     frame = _derive(frame, "employee_id", employee_id=clean_employee_id(x))
     frame = _derive(frame, "manager", manager=clean_employee_id(x))
     frame = _derive(frame, "name", name=fold_expr(x))
+    # names of things and free text are kept as written (trimmed); comparisons fold them separately
     for col in ("department", "position", "kpi", "target", "actual", "comment"):
-        frame = _derive(frame, col, **{col: clean_text(x)})
+        frame = _derive(frame, col, **{col: trim_text(x)})
     frame = _derive(frame, "grade", grade_raw=clean_text(x))
     frame = _derive(frame, "period", period_text=clean_text(x))
     for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
@@ -273,7 +270,16 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                     & pl.col("grade_v").is_null()
                     & pl.col("_score_err").is_null()
                     & pl.col("_total_err").is_null()
-                ).then(pl.lit("这一行没有分数或等级：请补上得分，或删除这一行")),
+                ).then(
+                    pl.when(pl.coalesce("score_raw", "total_raw").is_not_null())
+                    .then(
+                        pl.format(
+                            "分数写的是「{}」（空缺），这一行没有成绩，未导入：如有成绩请补上",
+                            pl.coalesce("score_raw", "total_raw"),
+                        )
+                    )
+                    .otherwise(pl.lit("这一行没有分数或等级：请补上得分，或删除这一行"))
+                ),
                 "score",
                 pl.coalesce("score_raw", "total_raw", "grade_raw"),
             ),
@@ -594,6 +600,40 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
             pl.col("total_raw"),
         )
     )
+    # weights that do not add up to 100 leave no way to compute a total the file does not write
+    # (judged only on appraisals whose rows are all readable: a missing row would skew the sum)
+    so_far = pl.concat([errors, *more]).get_column("_rid").unique().implode()
+    broken = (
+        frame.filter(pl.col("_rid").is_in(so_far))
+        .select(_cycle=pl.lit("H-") + pl.col("period_key"), employee_id="employee_id")
+        .drop_nulls()
+        .unique()
+    )
+    weights = (
+        ok.join(broken, on=key, how="anti")
+        .filter(pl.col("_is_item"))
+        .group_by(key)
+        .agg(
+            _wsum=pl.col("weight_v").sum(),
+            _all=pl.col("weight_v").is_not_null().all(),
+            _written=pl.col("total_v").drop_nulls().first(),
+            _points=pl.col("_points").first(),
+        )
+        .filter(
+            pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
+        )
+    )
+    more.append(
+        _errors(
+            ok.join(weights, on=key, how="inner"),
+            pl.format(
+                "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
+                pl.col("_wsum").round(1),
+            ),
+            "weight",
+            pl.col("weight_raw"),
+        )
+    )
     grades = (
         ok.filter(pl.col("grade_v").is_not_null())
         .group_by(key)
@@ -675,6 +715,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         ),
         source_scale=pl.col("_scale").cast(pl.Int32),
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+        weights_off=((pl.col("_wn") == pl.col("_n")) & ((pl.col("_wsum") - 100).abs() > 0.5)).fill_null(False),
     ).rename({"_cycle": "cycle_id"})
     over = apps.filter(pl.col("final_score") > 120)
     more_errors = _errors(

@@ -30,11 +30,10 @@ def clean_text(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.str.len_chars() == 0).then(None).otherwise(s)
 
 
-def fold_text(text: str | None) -> str:
-    """NFKC, trimmed, inner whitespace removed: for comparing names and departments."""
-    if text is None:
-        return ""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+def trim_text(expr: pl.Expr) -> pl.Expr:
+    """Text kept as written, only trimmed; empty becomes null (comments, names of things)."""
+    s = expr.str.strip_chars().str.replace_all("\x00", "", literal=True)
+    return pl.when(s.str.len_chars() == 0).then(None).otherwise(s)
 
 
 @dataclass(frozen=True)
@@ -73,10 +72,11 @@ def parse_number(expr: pl.Expr) -> ParsedNumber:
 
 def as_percent_points(num: ParsedNumber, fraction_column: pl.Expr) -> pl.Expr:
     """A 0–100 value: '95%' → 95; 0.95 → 95 when ``fraction_column`` says the column holds fractions,
-    or when a single value below 1.5 has decimals in a column of larger numbers (a cell formatted as
+    or when a single value up to 1.2 has decimals in a column of larger numbers (a cell formatted as
     a percentage shows 95% but holds 0.95)."""
     v = num.value
-    looks_fraction = (v > 0) & (v <= 1.0) & (v != v.floor())
+    # a stretch result of 105 % written as 1.05 is a fraction too (1.05 points out of 100 is not a result)
+    looks_fraction = (v > 0) & (v <= 1.2) & (v != v.floor())
     return pl.when(num.percent).then(v).when(fraction_column | looks_fraction).then(v * 100).otherwise(v)
 
 

@@ -343,3 +343,46 @@ def test_excel95_workbook_with_gbk_text(db, tmp_path: Path) -> None:
         "000003": 88,
         "000004": 90,
     }
+
+
+def test_weights_not_adding_to_100_and_text_kept_as_written(db, tmp_path: Path) -> None:
+    rows = [
+        ["工号", "姓名", "考核期间", "指标", "权重", "得分", "总分", "评语"],
+        ["000003", "丙二", "2024Q4", "产量（A线）", 50, 90, None, "问题较多，需制定改进计划"],
+        ["000003", "丙二", "2024Q4", "安全", 40, 80, None, None],  # 90 % in all and no total: no way to score
+        ["000004", "丁三", "2024Q4", "产量（A线）", 50, 90, 86, "　好　"],
+        ["000004", "丁三", "2024Q4", "安全", 40, 80, 86, None],  # 90 % but the total is written: taken, noted
+        ["000005", "戊四", "2024Q4", "产量（A线）", 100, "1.05", None, None],  # 105 % written as a fraction
+        ["000006", "己五", "2024Q4", "产量（A线）", 100, "-", None, None],
+    ]
+    report = import_file(db, write_xlsx(tmp_path / "w.xlsx", {"S": rows}))
+    reasons = {(r.row, r.reason) for r in report.rejects}
+    assert any(row == 2 and "权重合计为 90.0%" in reason for row, reason in reasons)
+    assert any(row == 7 and "「-」" in reason for row, reason in reasons)
+    assert any("权重合计不是 100%" in n for n in report.notes)
+    got = {r["employee_id"]: r["final_score"] for r in db.rows("SELECT * FROM appraisals")}
+    assert got == {"000004": 86.0, "000005": 105.0}
+    comments = {
+        r["manager_comment"] for r in db.rows("SELECT manager_comment FROM appraisal_items") if r["manager_comment"]
+    }
+    assert comments == {"好"}  # trimmed (ideographic spaces too), otherwise as written
+    assert db.scalar("SELECT count(*) FROM kpis WHERE name = '产量（A线）'") == 1  # full-width brackets kept
+
+
+def test_comments_keep_their_punctuation(db, tmp_path: Path) -> None:
+    rows = [["工号", "姓名", "考核期间", "指标", "权重", "得分", "评语"],
+            ["000003", "丙二", "2024Q4", "产量", 100, 90, "问题较多，需制定改进计划（下季度）"]]  # fmt: skip
+    assert import_file(db, write_xlsx(tmp_path / "c.xlsx", {"S": rows})).status == "loaded"
+    assert db.scalar("SELECT manager_comment FROM appraisal_items") == "问题较多，需制定改进计划（下季度）"
+
+
+def test_summary_sheet_with_periods_in_a_forms_workbook_is_not_loaded_twice(db, tmp_path: Path) -> None:
+    sheets = {
+        "汇总": [["2024年第三季度绩效考核汇总"], ["序号", "工号", "姓名", "考核期间", "总分", "等级"],
+                 [1, "000003", "丙二", "2024年第三季度", 92.5, "A"], ["平均", None, None, None, 92.5]],
+        "丙二": form_sheet("丙二", "3", [("产量完成率", 50, 100, 98, 98, None), ("质量", 50, 0, 0, 77, None)], "87.5", month="2024年第三季度"),
+    }  # fmt: skip
+    report = import_file(db, write_xlsx(tmp_path / "f.xlsx", sheets))
+    assert report.status == "loaded", report.rejects
+    assert db.scalar("SELECT final_score FROM appraisals WHERE employee_id = '000003'") == 87.5
+    assert any("92.5" in n and "87.5" in n for n in report.notes)
