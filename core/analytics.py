@@ -3,16 +3,40 @@
 Only closed cycles count (imported legacy history lands as closed cycles). A person's grade is the
 calibrated grade when calibration changed it, else the grade as rated. Departments are the snapshot
 kept on each appraisal, so people who moved later stay where they were in that period.
+
+Every measure is computed over the people the acting user may see in aggregate: the whole company for
+HR, admins, executives and analysts; their own scope (:func:`core.permissions.scope_of`) for managers,
+HRBPs and employees. Cells of fewer than :data:`core.permissions.MIN_CELL` people are hidden from anyone
+without the ``see_small_cells`` permission.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
+from core import permissions
+from core.auth import User
 from core.db import Database
 
 # Cycle kinds in the order a screen should offer them (the first one present is the default).
 CYCLE_KINDS = ("quarterly", "annual", "half_year", "monthly")
+# Roles that see company-wide aggregates (analysts see no individual, but every aggregate of 3 or more).
+COMPANY_AGGREGATE_ROLES = ("hr", "admin", "executive", "analyst")
+
+
+def aggregate_population(db: Database, user: User | None) -> list[str] | None:
+    """The 工号 whose results ``user``'s aggregates are computed over: None for the whole company."""
+    if user is None:
+        return []
+    if user.has(*COMPANY_AGGREGATE_ROLES):
+        return None
+    readable = permissions.scope_of(db, user).readable
+    return None if readable is None else sorted(readable)
+
+
+def smallest_shown_cell(db: Database, user: User | None) -> int:
+    """Cells of fewer people than this are hidden from ``user`` (0: nothing hidden)."""
+    return 0 if permissions.can(db, user, "see_small_cells") else permissions.MIN_CELL
 
 
 def closed_cycle_kinds(db: Database) -> list[str]:
@@ -29,13 +53,14 @@ def closed_cycle_kinds(db: Database) -> list[str]:
     return [k for k in CYCLE_KINDS if k in found] + sorted(found - set(CYCLE_KINDS))
 
 
-def department_period_scores(db: Database, kind: str = "quarterly", *, hide_below: int = 0) -> pl.DataFrame:
-    """One row per department × period of the closed cycles of ``kind``, in period order.
+def department_period_scores(db: Database, user: User | None, kind: str = "quarterly") -> pl.DataFrame:
+    """One row per department × period of the closed cycles of ``kind``, in period order, over the
+    people ``user`` may see in aggregate.
 
     Columns: dept_id, department, period, period_start, people (appraised), scored, mean_score,
     graded, share_a, share_c, hidden. ``mean_score`` is the mean final score of those with one;
-    ``share_a`` / ``share_c`` are shares of those with a grade. Cells of fewer than ``hide_below``
-    people keep their counts but have their measures set to null and ``hidden`` true.
+    ``share_a`` / ``share_c`` are shares of those with a grade. Cells of fewer people than
+    :func:`smallest_shown_cell` keep their counts but have their measures set to null and ``hidden`` true.
     """
     frame = db.frame(
         """
@@ -46,6 +71,7 @@ def department_period_scores(db: Database, kind: str = "quarterly", *, hide_belo
             FROM appraisals a
             JOIN cycles c ON c.cycle_id = a.cycle_id
             WHERE c.status = 'closed' AND c.kind = $kind
+              AND ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], a.employee_id))
         )
         SELECT g.dept_id, d.name AS department, g.period,
                min(g.period_start) AS period_start, max(g.period_end) AS period_end,
@@ -60,9 +86,9 @@ def department_period_scores(db: Database, kind: str = "quarterly", *, hide_belo
         GROUP BY g.dept_id, d.name, g.period
         ORDER BY period_start, period_end, g.period, department, g.dept_id
         """,
-        {"kind": kind},
+        {"kind": kind, "ids": aggregate_population(db, user)},
     )
-    hidden = pl.col("people") < hide_below
+    hidden = pl.col("people") < smallest_shown_cell(db, user)
     measures = ("mean_score", "share_a", "share_c")
     return frame.drop("period_end").with_columns(
         *(pl.when(hidden).then(None).otherwise(pl.col(m)).alias(m) for m in measures),
@@ -70,13 +96,14 @@ def department_period_scores(db: Database, kind: str = "quarterly", *, hide_belo
     )
 
 
-def people_in_closed_cycles(db: Database, kind: str = "quarterly") -> int:
-    """How many distinct people have an appraisal in the closed cycles of ``kind``."""
+def people_in_closed_cycles(db: Database, user: User | None, kind: str = "quarterly") -> int:
+    """How many distinct people ``user`` may see in aggregate have an appraisal in the closed cycles of ``kind``."""
     row = db.one(
         """
         SELECT count(DISTINCT a.employee_id) AS people FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
-        WHERE c.status = 'closed' AND c.kind = ?
+        WHERE c.status = 'closed' AND c.kind = $kind
+          AND ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], a.employee_id))
         """,
-        [kind],
+        {"kind": kind, "ids": aggregate_population(db, user)},
     )
     return int(row["people"]) if row else 0

@@ -1,17 +1,24 @@
-"""Import history: every file that came in through pipelines/, and the rows each one rejected."""
+"""Import history: every file that came in through pipelines/, and the rows each one rejected.
+
+Rejected rows carry names and scores from the uploaded files, so both reads are for those allowed to
+import (HR and admins); anyone else gets :class:`core.permissions.Forbidden`.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
+from core import permissions
+from core.auth import User
 from core.db import Database
 
 
-def list_batches(db: Database, limit: int = 500) -> pl.DataFrame:
+def list_batches(db: Database, user: User | None, limit: int = 500) -> pl.DataFrame:
     """Import batches, newest first (at most ``limit``).
 
     Columns: batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message.
     """
+    permissions.require(db, user, "import")
     return db.frame(
         """
         SELECT batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message
@@ -23,8 +30,9 @@ def list_batches(db: Database, limit: int = 500) -> pl.DataFrame:
     )
 
 
-def batch_rejects(db: Database, batch_id: str) -> pl.DataFrame:
+def batch_rejects(db: Database, user: User | None, batch_id: str) -> pl.DataFrame:
     """The rejected rows of one batch in file order. Columns: sheet, row, column, value, reason."""
+    permissions.require(db, user, "import")
     return db.frame(
         """
         SELECT sheet, "row", "column", value, reason

@@ -1,24 +1,68 @@
-"""The organisation as the 组织与人员 screen shows it: departments, positions and people.
+"""The organisation as the 组织与人员 screen shows it: departments, positions and people, scoped to the
+acting user (DESIGN.md §2 rule 2).
 
-Every function returns a Polars frame with snake_case column names; screens translate the titles.
+Every function takes the acting user and returns only what their row-level scope
+(:func:`core.permissions.scope_of`) allows: HR, admins and executives see everyone; HRBPs the people of
+their departments; managers themselves and everyone below them; employees themselves; analysts nobody.
+Departments and positions are limited to those holding someone in scope. Frames have snake_case
+column names; screens translate the titles.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
+from core import audit, permissions
+from core.auth import User
 from core.db import Database
 
 EMPLOYEE_STATUSES = ("active", "left", "historical")
 
 
-def list_departments(db: Database) -> pl.DataFrame:
-    """Departments with their parent, their head and the number of active employees, by name.
+def readable_ids(db: Database, user: User | None) -> list[str] | None:
+    """The 工号 ``user`` may read as a query parameter: None for everyone, else a (possibly empty) list."""
+    if user is None:
+        return []
+    readable = permissions.scope_of(db, user).readable
+    return None if readable is None else sorted(readable)
+
+
+def guard_read(db: Database, user: User | None, employee_id: str, what: str = "read_employee") -> None:
+    """Raise :class:`core.permissions.Forbidden` unless ``user`` may read ``employee_id``.
+
+    A refused attempt is audited as ``access_denied`` (nothing was read), so a tampered id in a URL
+    leaves a trace. ``what`` names the read that was refused.
+    """
+    try:
+        permissions.require(db, user, "read_employee", employee_id)
+    except permissions.Forbidden:
+        actor = user.username if user else "?"
+        audit.log(db, actor, "access_denied", "employee", employee_id, {"wanted": what})
+        raise
+
+
+# Departments holding at least one person in scope (every department when the scope is everyone).
+_SCOPED_DEPARTMENTS = """
+    scoped_departments AS (
+        SELECT dept_id FROM departments WHERE $ids::VARCHAR[] IS NULL
+        UNION
+        SELECT DISTINCT dept_id FROM employees
+        WHERE dept_id IS NOT NULL AND list_contains($ids::VARCHAR[], employee_id)
+    )
+"""
+
+
+def list_departments(db: Database, user: User | None) -> pl.DataFrame:
+    """Departments in the user's scope with their parent, their head and the number of active employees,
+    by name.
 
     Columns: dept_id, name, parent_name, head_id, head_name, headcount.
     """
     return db.frame(
-        """
+        f"""
+        WITH {_SCOPED_DEPARTMENTS}
         SELECT d.dept_id, d.name, p.name AS parent_name, d.head_id, h.name AS head_name,
                coalesce(n.headcount, 0)::INTEGER AS headcount
         FROM departments d
@@ -27,18 +71,22 @@ def list_departments(db: Database) -> pl.DataFrame:
         LEFT JOIN (
             SELECT dept_id, count(*) AS headcount FROM employees WHERE status = 'active' GROUP BY dept_id
         ) n ON n.dept_id = d.dept_id
+        WHERE d.dept_id IN (SELECT dept_id FROM scoped_departments)
         ORDER BY d.name, d.dept_id
-        """
+        """,
+        {"ids": readable_ids(db, user)},
     )
 
 
-def list_positions(db: Database, dept_id: str | None = None) -> pl.DataFrame:
-    """Positions (optionally of one department) with whether they are key positions and their headcount.
+def list_positions(db: Database, user: User | None, dept_id: str | None = None) -> pl.DataFrame:
+    """Positions of the departments in the user's scope (optionally of one department) with whether they
+    are key positions and their active headcount.
 
     Columns: position_id, dept_id, department, name, is_key, headcount.
     """
     return db.frame(
-        """
+        f"""
+        WITH {_SCOPED_DEPARTMENTS}
         SELECT p.position_id, p.dept_id, d.name AS department, p.name, p.is_key,
                coalesce(n.headcount, 0)::INTEGER AS headcount
         FROM positions p
@@ -47,21 +95,23 @@ def list_positions(db: Database, dept_id: str | None = None) -> pl.DataFrame:
             SELECT position_id, count(*) AS headcount FROM employees WHERE status = 'active' GROUP BY position_id
         ) n ON n.position_id = p.position_id
         WHERE ($dept_id IS NULL OR p.dept_id = $dept_id)
+          AND p.dept_id IN (SELECT dept_id FROM scoped_departments)
         ORDER BY d.name, p.name, p.position_id
         """,
-        {"dept_id": dept_id},
+        {"dept_id": dept_id, "ids": readable_ids(db, user)},
     )
 
 
 def search_employees(
     db: Database,
+    user: User | None,
     text: str = "",
     *,
     dept_id: str | None = None,
     statuses: tuple[str, ...] = ("active",),
 ) -> pl.DataFrame:
-    """People whose 工号 or name contains ``text`` (case-insensitive), optionally in one department
-    and limited to the given employment statuses, ordered by 工号.
+    """People in the user's scope whose 工号 or name contains ``text`` (case-insensitive), optionally in
+    one department and limited to the given employment statuses, ordered by 工号.
 
     Columns: employee_id, name, department, position, manager_id, manager_name, hire_date, leave_date, status.
     """
@@ -74,22 +124,56 @@ def search_employees(
         LEFT JOIN departments d ON d.dept_id = e.dept_id
         LEFT JOIN positions p ON p.position_id = e.position_id
         LEFT JOIN employees m ON m.employee_id = e.manager_id
-        WHERE ($needle = '' OR contains(lower(e.employee_id), $needle) OR contains(lower(e.name), $needle))
+        WHERE ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], e.employee_id))
+          AND ($needle = '' OR contains(lower(e.employee_id), $needle) OR contains(lower(e.name), $needle))
           AND ($dept_id IS NULL OR e.dept_id = $dept_id)
           AND list_contains($statuses, e.status)
         ORDER BY e.employee_id
         """,
-        {"needle": needle, "dept_id": dept_id, "statuses": list(statuses)},
+        {"needle": needle, "dept_id": dept_id, "statuses": list(statuses), "ids": readable_ids(db, user)},
     )
 
 
-def org_counts(db: Database) -> dict[str, int]:
-    """How many departments, positions and active employees there are."""
+def org_counts(db: Database, user: User | None) -> dict[str, int]:
+    """How many departments, positions and active employees the user's scope holds."""
     row = db.one(
-        """
-        SELECT (SELECT count(*) FROM departments) AS departments,
-               (SELECT count(*) FROM positions) AS positions,
-               (SELECT count(*) FROM employees WHERE status = 'active') AS employees
-        """
+        f"""
+        WITH {_SCOPED_DEPARTMENTS}
+        SELECT (SELECT count(*) FROM scoped_departments) AS departments,
+               (SELECT count(*) FROM positions WHERE dept_id IN (SELECT dept_id FROM scoped_departments)) AS positions,
+               (SELECT count(*) FROM employees
+                WHERE status = 'active'
+                  AND ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], employee_id))) AS employees
+        """,
+        {"ids": readable_ids(db, user)},
     )
     return {k: int(v) for k, v in (row or {}).items()}
+
+
+def employee_profile(db: Database, user: User | None, employee_id: str) -> dict[str, Any] | None:
+    """One person's record as the person detail shows it, or None when HR asks for an id that does not
+    exist. Raises :class:`core.permissions.Forbidden` (and audits the refusal) for an id outside the
+    user's scope — an unknown id is refused the same way, so the answer never tells whether it exists.
+    The read is audited as ``read_employee``.
+
+    Keys: employee_id, name, department, position, manager_id, manager_name, hire_date, leave_date,
+    status, editable (whether the user may edit this person's appraisals).
+    """
+    guard_read(db, user, employee_id, "read_employee")
+    assert user is not None  # guard_read refuses anonymous reads
+    row = db.one(
+        """
+        SELECT e.employee_id, e.name, d.name AS department, p.name AS position,
+               e.manager_id, m.name AS manager_name, e.hire_date, e.leave_date, e.status
+        FROM employees e
+        LEFT JOIN departments d ON d.dept_id = e.dept_id
+        LEFT JOIN positions p ON p.position_id = e.position_id
+        LEFT JOIN employees m ON m.employee_id = e.manager_id
+        WHERE e.employee_id = ?
+        """,
+        [employee_id],
+    )
+    if row is None:
+        return None
+    audit.log(db, user.username, "read_employee", "employee", employee_id)
+    return {**row, "editable": permissions.can(db, user, "edit_employee", employee_id)}

@@ -1,12 +1,14 @@
-"""Shared fixtures: fresh databases, the small fixture company, and the shared corpus."""
+"""Shared fixtures: fresh databases, the small fixture company with one login per role, and the shared corpus."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from core import auth
 from core.db import Database, open_database
 from tests.workbooks import fixture_people, write_legacy_history, write_roster
 
@@ -62,3 +64,58 @@ def corpus_dir() -> Path:
     if not CORPUS_DIR.is_dir():
         pytest.skip(f"the shared corpus is not present at {CORPUS_DIR} (see DESIGN.md §7)")
     return CORPUS_DIR
+
+
+# The fixture company's logins: username -> (roles, 工号). 生产部 is 00101 (head) with 00102–00104 reporting
+# to them; 质检部 00201–00204 and 销售部 00301–00304 likewise. The HRBP follows 质检部.
+PASSWORD = "Passw0rd-test"
+LOGINS: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "hr": (("hr",), None),
+    "admin": (("admin",), None),
+    "head": (("manager",), "00101"),
+    "worker": (("employee",), "00102"),
+    "bp": (("hrbp",), None),
+    "exec": (("executive",), "00301"),
+    "analyst": (("analyst",), None),
+}
+HRBP_DEPARTMENT = "质检部"
+
+
+def ensure_login(db: Database, username: str) -> auth.User:
+    """The account ``username`` of :data:`LOGINS`, created if missing (HRBP departments looked up by name)."""
+    existing = auth.get_user(db, username)
+    if existing:
+        return existing
+    roles, employee_id = LOGINS[username]
+    departments = ()
+    if "hrbp" in roles:
+        departments = (db.scalar("SELECT dept_id FROM departments WHERE name = ?", [HRBP_DEPARTMENT]),)
+    return auth.create_user(
+        db, "fixture", username, PASSWORD, list(roles), employee_id=employee_id, hrbp_departments=departments
+    )
+
+
+def session_token(db_path: Path, username: str) -> str:
+    """A live session of ``username`` (created if missing) in the database at ``db_path``, as a login would start."""
+    with open_database(db_path) as db:
+        return auth.start_session(db, ensure_login(db, username))
+
+
+@pytest.fixture(scope="session")
+def access_company(tmp_path_factory: pytest.TempPathFactory, fixture_company: Path) -> Path:
+    """The fixture company with every login of :data:`LOGINS` (password :data:`PASSWORD`). Read-only: take
+    ``company_db`` for a copy a test may write to."""
+    path = tmp_path_factory.mktemp("access_db") / "company.duckdb"
+    shutil.copy(fixture_company, path)
+    with open_database(path) as db:
+        for username in LOGINS:
+            ensure_login(db, username)
+    return path
+
+
+@pytest.fixture
+def company_db(tmp_path: Path, access_company: Path) -> Path:
+    """A private copy of the fixture company with its logins: tests may log in, write and tamper."""
+    path = tmp_path / "company.duckdb"
+    shutil.copy(access_company, path)
+    return path

@@ -1,4 +1,5 @@
-"""core/org.py, core/imports.py and core/analytics.py on hand-made rows."""
+"""core/org.py, core/imports.py and core/analytics.py on hand-made rows, read as HR (everyone in scope).
+Scoping by role is tested in test_scoped_reads.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ import datetime as dt
 import pytest
 
 from core import analytics, imports, org
+from core.auth import User
 from core.db import Database
+
+HR = User("hr", frozenset({"hr"}))
+EXECUTIVE = User("exec", frozenset({"executive"}))
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ def org_db(fresh_db: Database) -> Database:
 
 
 def test_departments_have_parent_head_and_active_headcount(org_db: Database) -> None:
-    frame = org.list_departments(org_db)
+    frame = org.list_departments(org_db, HR)
     rows = {r["dept_id"]: r for r in frame.to_dicts()}
     assert rows["D1"] == {
         "dept_id": "D1",
@@ -53,42 +58,42 @@ def test_departments_have_parent_head_and_active_headcount(org_db: Database) -> 
 
 
 def test_positions_of_one_department(org_db: Database) -> None:
-    every = org.list_positions(org_db)
+    every = org.list_positions(org_db, HR)
     assert every.height == 3
-    d1 = org.list_positions(org_db, "D1")
+    d1 = org.list_positions(org_db, HR, "D1")
     assert d1["name"].to_list() == ["装配工", "车间主任"]  # by name (code point order)
     assert d1.filter(d1["position_id"] == "P1")["is_key"].item() is True
     assert dict(zip(every["position_id"], every["headcount"], strict=True)) == {"P1": 1, "P2": 1, "P3": 1}
 
 
 def test_search_by_id_name_department_and_status(org_db: Database) -> None:
-    assert org.search_employees(org_db)["employee_id"].to_list() == ["0001", "0002", "0003"]
-    assert org.search_employees(org_db, "乙")["employee_id"].to_list() == ["0002"]
-    assert org.search_employees(org_db, " 0003 ")["name"].to_list() == ["员工丙"]
+    assert org.search_employees(org_db, HR)["employee_id"].to_list() == ["0001", "0002", "0003"]
+    assert org.search_employees(org_db, HR, "乙")["employee_id"].to_list() == ["0002"]
+    assert org.search_employees(org_db, HR, " 0003 ")["name"].to_list() == ["员工丙"]
     # case-insensitive, and statuses widen the search
-    assert org.search_employees(org_db, "test person").height == 0
-    found = org.search_employees(org_db, "TEST", statuses=("active", "left", "historical"))
+    assert org.search_employees(org_db, HR, "test person").height == 0
+    found = org.search_employees(org_db, HR, "TEST", statuses=("active", "left", "historical"))
     assert found["employee_id"].to_list() == ["0105"]
-    d2 = org.search_employees(org_db, dept_id="D2", statuses=org.EMPLOYEE_STATUSES)
+    d2 = org.search_employees(org_db, HR, dept_id="D2", statuses=org.EMPLOYEE_STATUSES)
     assert d2["employee_id"].to_list() == ["0003", "0004", "0105"]
-    row = org.search_employees(org_db, "0002").row(0, named=True)
+    row = org.search_employees(org_db, HR, "0002").row(0, named=True)
     assert row["department"] == "生产部" and row["position"] == "装配工" and row["manager_name"] == "员工甲"
     assert row["hire_date"] == dt.date(2019, 7, 1)
     # LIKE wildcards in the search text are plain characters
-    assert org.search_employees(org_db, "%").height == 0
+    assert org.search_employees(org_db, HR, "%").height == 0
 
 
 def test_org_counts(org_db: Database) -> None:
-    assert org.org_counts(org_db) == {"departments": 2, "positions": 3, "employees": 3}
+    assert org.org_counts(org_db, HR) == {"departments": 2, "positions": 3, "employees": 3}
 
 
 def test_empty_database_gives_empty_frames(fresh_db: Database) -> None:
-    assert org.list_departments(fresh_db).height == 0
-    assert org.search_employees(fresh_db, "x").height == 0
-    assert imports.list_batches(fresh_db).height == 0
+    assert org.list_departments(fresh_db, HR).height == 0
+    assert org.search_employees(fresh_db, HR, "x").height == 0
+    assert imports.list_batches(fresh_db, HR).height == 0
     assert analytics.closed_cycle_kinds(fresh_db) == []
-    assert analytics.department_period_scores(fresh_db).height == 0
-    assert analytics.people_in_closed_cycles(fresh_db) == 0
+    assert analytics.department_period_scores(fresh_db, HR).height == 0
+    assert analytics.people_in_closed_cycles(fresh_db, HR) == 0
 
 
 def test_import_history_newest_first_and_rejects_in_file_order(fresh_db: Database) -> None:
@@ -108,14 +113,14 @@ def test_import_history_newest_first_and_rejects_in_file_order(fresh_db: Databas
                 ("b2", 1, "Q1", 4, "总分", "优秀", "分数不是数字"),
             ],
         )
-    batches = imports.list_batches(fresh_db)
+    batches = imports.list_batches(fresh_db, HR)
     assert batches["batch_id"].to_list() == ["b2", "b1"]
     assert batches.columns[:5] == ["batch_id", "imported_at", "file_name", "source", "status"]
-    assert imports.list_batches(fresh_db, limit=1).height == 1
-    rejects = imports.batch_rejects(fresh_db, "b2")
+    assert imports.list_batches(fresh_db, HR, limit=1).height == 1
+    rejects = imports.batch_rejects(fresh_db, HR, "b2")
     assert rejects.columns == ["sheet", "row", "column", "value", "reason"]
     assert rejects["row"].to_list() == [4, 9]
-    assert imports.batch_rejects(fresh_db, "b1").height == 0
+    assert imports.batch_rejects(fresh_db, HR, "b1").height == 0
 
 
 def _seed_appraisals(db: Database) -> None:
@@ -155,7 +160,7 @@ def _seed_appraisals(db: Database) -> None:
 def test_heatmap_cells(fresh_db: Database) -> None:
     _seed_appraisals(fresh_db)
     assert analytics.closed_cycle_kinds(fresh_db) == ["quarterly", "annual"]
-    frame = analytics.department_period_scores(fresh_db, "quarterly")
+    frame = analytics.department_period_scores(fresh_db, HR, "quarterly")
     assert frame.select("period", "department").rows() == [
         ("2024-Q1", "生产部"),
         ("2024-Q1", "质检科"),
@@ -173,14 +178,15 @@ def test_heatmap_cells(fresh_db: Database) -> None:
     assert q2["share_a"] == 0.0 and q2["mean_score"] == 91.0
     d2 = frame.filter(frame["department"] == "质检科")["share_c"].to_list()
     assert d2 == [0.0, 1.0]
-    assert analytics.people_in_closed_cycles(fresh_db, "quarterly") == 5
-    annual = analytics.department_period_scores(fresh_db, "annual")
+    assert analytics.people_in_closed_cycles(fresh_db, HR, "quarterly") == 5
+    annual = analytics.department_period_scores(fresh_db, HR, "annual")
     assert annual.select("period", "people", "mean_score").rows() == [("2023", 1, 88.0)]
 
 
 def test_heatmap_hides_small_cells(fresh_db: Database) -> None:
     _seed_appraisals(fresh_db)
-    frame = analytics.department_period_scores(fresh_db, "quarterly", hide_below=3)
+    assert not analytics.department_period_scores(fresh_db, HR, "quarterly")["hidden"].any()  # HR sees every cell
+    frame = analytics.department_period_scores(fresh_db, EXECUTIVE, "quarterly")
     shown = frame.filter(~frame["hidden"])
     assert shown.select("period", "department").rows() == [("2024-Q1", "生产部")]
     small = frame.filter(frame["hidden"])
