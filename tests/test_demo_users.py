@@ -1,0 +1,37 @@
+"""The demo company's logins: one per role, picked from the roster by fixed rules, all able to log in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core import auth, org
+from core.db import open_database
+from core.demo import build_demo
+from core.demo_users import DEMO_PASSWORD, create_demo_users
+
+
+def test_demo_company_gets_one_login_per_role(tmp_path: Path) -> None:
+    with open_database(tmp_path / "demo.duckdb") as db:
+        build_demo(db, employees=120, years=1, seed=7, workdir=tmp_path / "files")
+        created = create_demo_users(db)
+        assert [c.username for c in created] == ["hr", "exec", "hrbp", "head", "lead", "employee", "analyst", "admin"]
+        assert create_demo_users(db) == []  # a second run changes nothing
+        by_name = {c.username: c for c in created}
+        dept = {r["name"]: r for r in db.rows("SELECT dept_id, name, head_id FROM departments")}
+        assert by_name["head"].employee_id == dept["生产一车间"]["head_id"]
+        assert by_name["hr"].employee_id == dept["人力资源部"]["head_id"]
+        assert by_name["exec"].employee_id == dept["总经办"]["head_id"]
+        assert set(by_name["hrbp"].hrbp_departments) == {dept["生产一车间"]["dept_id"], dept["生产二车间"]["dept_id"]}
+        manager_of = {
+            r["employee_id"]: r["manager_id"] for r in db.rows("SELECT employee_id, manager_id FROM employees")
+        }
+        assert manager_of[by_name["lead"].employee_id] == by_name["head"].employee_id
+        assert manager_of[by_name["employee"].employee_id] == by_name["lead"].employee_id
+        for login in created:
+            user = auth.authenticate(db, login.username, DEMO_PASSWORD)
+            assert user.roles == set(login.roles)
+        lead = auth.get_user(db, "lead")
+        head = auth.get_user(db, "head")
+        lead_team = org.search_employees(db, lead)["employee_id"].to_list()
+        assert by_name["employee"].employee_id in lead_team
+        assert set(lead_team) < set(org.search_employees(db, head)["employee_id"].to_list())
