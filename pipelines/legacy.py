@@ -274,7 +274,7 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                     pl.when(pl.coalesce("score_raw", "total_raw").is_not_null())
                     .then(
                         pl.format(
-                            "分数写的是「{}」（空缺），这一行没有成绩，未导入：如有成绩请补上",
+                            "分数写的是「{}」（空缺），这一行没有分数，未导入：如有成绩请补上",
                             pl.coalesce("score_raw", "total_raw"),
                         )
                     )
