@@ -1,11 +1,18 @@
-"""JiXiao entry point: page config, language switch, navigation built from the user's roles."""
+"""JiXiao entry point: page config, language switch, login gate, navigation built from the user's roles."""
 
 import streamlit as st
 
+from ui import session
 from ui.i18n import language_switch, t
-from ui.navigation import ALL_ROLES, build_navigation
+from ui.navigation import build_navigation
+from ui.resources import database
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", layout="wide")
 language_switch()
-# Until login exists (issue 3) everyone holds every role.
-st.navigation(build_navigation(ALL_ROLES)).run()
+# Every rerun resumes the session in core: an idle or disabled session ends at the next click.
+user = session.current_user(database())
+page = st.navigation(build_navigation(user))
+if user is not None:
+    session.account_sidebar(user)
+session.sync_cookie()
+page.run()

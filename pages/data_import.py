@@ -1,24 +1,22 @@
-"""数据导入: upload spreadsheets, watch each file's progress, read its LoadReport, browse the history."""
+"""数据导入 (HR): upload spreadsheets, watch each file's progress, read its LoadReport, browse the history."""
 
 import polars as pl
 import streamlit as st
 
 from core import imports
+from ui import session
 from ui.i18n import option_labels, t
 from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report
-from ui.resources import database
 from ui.widgets import data_table, empty_state, translate_values
 
 SOURCES = ("auto", "legacy", "roster")
-# Until login exists (issue 3) uploads are attributed to the web screen.
-UPLOADED_BY = "web"
 REPORTS_KEY = "data_import.reports"
 
 require_app_navigation()
+user, db = session.require_screen("data_import")
 st.title(t("import.title"), anchor=False)
 st.caption(t("import.intro"))
-db = database()
 
 with st.form("data_import.form", clear_on_submit=True, border=True):
     files = st.file_uploader(
@@ -26,11 +24,13 @@ with st.form("data_import.form", clear_on_submit=True, border=True):
     )
     sources = option_labels("source", SOURCES)
     source = st.selectbox(t("import.source"), list(sources), format_func=sources.get, key="data_import.source")
-    submitted = st.form_submit_button(t("import.start"), type="primary", icon=":material/upload:")
+    submitted = st.form_submit_button(
+        t("import.start"), type="primary", icon=":material/upload:", key="data_import.start"
+    )
 
 if submitted:
     if files:
-        st.session_state[REPORTS_KEY] = import_uploads(db, files, source, UPLOADED_BY)
+        st.session_state[REPORTS_KEY] = import_uploads(db, files, source, user.username)
     else:
         st.warning(t("import.no_files"), icon=":material/warning:")
 
@@ -38,7 +38,7 @@ for i, report in enumerate(st.session_state.get(REPORTS_KEY, [])):
     show_load_report(report, key=f"data_import.report.{i}")
 
 st.header(t("import.history"), anchor=False)
-batches = imports.list_batches(db)
+batches = imports.list_batches(db, user)
 if batches.is_empty():
     empty_state(t("import.history_empty"))
     st.stop()
@@ -74,7 +74,7 @@ labels = {
 }
 chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
 data_table(
-    imports.batch_rejects(db, chosen),
+    imports.batch_rejects(db, user, chosen),
     key="data_import.batch_rejects",
     file_stem=t("import.rejects_file", batch=chosen),
     scope="reject",

@@ -1,17 +1,19 @@
-"""绩效总览: the department × period heatmap of closed cycles (mean score, share of A, share of C)."""
+"""绩效总览: the department × period heatmap of closed cycles (mean score, share of A, share of C) over
+the people the signed-in user may see in aggregate; cells of fewer than 3 people stay blank for anyone
+but HR."""
 
 import streamlit as st
 
 from core import analytics
+from ui import session
 from ui.charts import HEATMAP_MEASURES, department_heatmap, heatmap_caption
 from ui.i18n import option_labels, t
 from ui.navigation import require_app_navigation
-from ui.resources import database
 from ui.widgets import data_table, empty_state
 
 require_app_navigation()
+user, db = session.require_screen("overview")
 st.title(t("overview.title"), anchor=False)
-db = database()
 
 kinds = analytics.closed_cycle_kinds(db)
 if not kinds:
@@ -31,11 +33,17 @@ measure = measure_col.segmented_control(
     key="overview.measure",
 )
 
-cells = analytics.department_period_scores(db, kind)
-people = analytics.people_in_closed_cycles(db, kind)
+cells = analytics.department_period_scores(db, user, kind)
+if cells.is_empty():
+    empty_state(t("overview.empty_scope"))
+    st.stop()
+people = analytics.people_in_closed_cycles(db, user, kind)
 st.subheader(t("overview.heatmap_title", measure=measure_labels[measure]), anchor=False)
 st.altair_chart(department_heatmap(cells, measure), width="stretch")
 st.caption(heatmap_caption(cells, measure, kind, people))
+hidden = cells.filter(cells["hidden"]).height
+if hidden:
+    st.caption(t("overview.hidden_cells", n=hidden, min=analytics.smallest_shown_cell(db, user)))
 
 with st.expander(t("overview.table")):
     data_table(

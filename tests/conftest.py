@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from core import auth
 from core.db import Database, open_database
+from tests.apptest import StartApp
 from tests.workbooks import fixture_people, write_legacy_history, write_roster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,3 +122,43 @@ def company_db(tmp_path: Path, access_company: Path) -> Path:
     path = tmp_path / "company.duckdb"
     shutil.copy(access_company, path)
     return path
+
+
+@pytest.fixture
+def start_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[StartApp]:
+    """Run app.py (or, with ``page``, one page file on its own) once against a database file; returns
+    the AppTest. ``login`` is the account of :data:`LOGINS` whose session this browser holds, as after
+    logging in (None: not logged in); ``query`` the URL's query parameters.
+
+    AppTest forgets on every run that st.navigation was called, and with a ``pages/`` folder next to
+    app.py it then reruns a page without the entry script (no sidebar, no navigation). A real server
+    remembers. The patch makes AppTest remember too, so reruns go through app.py as in production.
+    """
+    init = PagesManager.__init__
+
+    def init_as_server(self: PagesManager, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init_as_server)
+
+    def start(
+        db_path: Path,
+        *,
+        lang: str | None = None,
+        login: str | None = "hr",
+        page: str = "app.py",
+        query: dict[str, str] | None = None,
+    ) -> AppTest:
+        monkeypatch.setenv("JIXIAO_DB", str(db_path))
+        at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+        if lang:
+            at.session_state["ui.lang"] = lang
+        if login:
+            at.session_state["auth.token"] = session_token(db_path, login)
+        at.query_params.update(query or {})
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield start

@@ -1,69 +1,42 @@
-"""AppTest of every screen through app.py: empty states, the fixture company, uploads, and English."""
+"""AppTest of every screen through app.py, logged in as HR: empty states, the fixture company, uploads,
+and English. Who may see what is tested in test_access_pages.py."""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest import StartApp, all_text, open_page
 from tests.workbooks import fixture_people, write_roster, write_workbook_with_bad_rows
 
-ROOT = Path(__file__).resolve().parent.parent
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 # Widgets whose options are the app's own words (other option lists hold data, such as department names).
 FIXED_OPTIONS = {"data_import.source", "overview.kind", "overview.measure"}
 
-StartApp = Callable[..., AppTest]
-
-
-@pytest.fixture
-def start_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[StartApp]:
-    """Run app.py once against a given database file (and language); returns the AppTest.
-
-    AppTest forgets on every run that st.navigation was called, and with a ``pages/`` folder next to
-    app.py it then reruns a page without the entry script (no sidebar, no navigation). A real server
-    remembers. The patch makes AppTest remember too, so reruns go through app.py as in production.
-    """
-    init = PagesManager.__init__
-
-    def init_as_server(self: PagesManager, *args: object, **kwargs: object) -> None:
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_as_server)
-
-    def start(db_path: Path, *, lang: str | None = None) -> AppTest:
-        monkeypatch.setenv("JIXIAO_DB", str(db_path))
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        if lang:
-            at.session_state["ui.lang"] = lang
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield start
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def chrome(at: AppTest) -> list[str]:
     """Every label the app itself writes: titles, headers, widget labels and options, metric labels, tabs,
     table column titles, info boxes. Data values (department names …) are not included, nor the language
     switch, which is labelled in both languages on purpose."""
     out = [e.value for e in (*at.title, *at.header, *at.subheader, *at.info)]
-    for kind in ("selectbox", "radio", "text_input", "toggle", "button", "download_button", "file_uploader"):
+    for kind in (
+        "selectbox",
+        "radio",
+        "text_input",
+        "toggle",
+        "button",
+        "download_button",
+        "file_uploader",
+        "multiselect",
+        "checkbox",
+        "date_input",
+    ):
         out += [w.label for w in at.get(kind) if getattr(w, "key", None) != "ui.lang"]
     for kind in ("selectbox", "button_group"):
         out += [str(o) for w in at.get(kind) if w.key in FIXED_OPTIONS for o in w.options]
@@ -79,20 +52,17 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
     return found
 
 
-def all_text(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.subheader, *at.markdown, *at.caption, *at.info)]
-    parts += [e.value for e in (*at.success, *at.warning, *at.error)]
-    return "\n".join(str(p) for p in parts)
-
-
 # -- app shell and empty database -------------------------------------------------------------
 
 
-def test_app_opens_on_data_import_with_sidebar_switch(start_app: StartApp, db_path: Path) -> None:
+def test_hr_without_a_record_lands_on_org_with_sidebar_switch_and_account(start_app: StartApp, db_path: Path) -> None:
     at = start_app(db_path)
-    assert [t.value for t in at.title] == ["数据导入"]
+    assert [t.value for t in at.title] == ["组织与人员"]
     switch = at.sidebar.radio[0]
     assert switch.key == "ui.lang" and switch.options == ["中文", "English"] and switch.value == "zh-CN"
+    assert [x.value for x in at.sidebar.text] == ["当前用户：hr", "角色：人力资源管理员"]
+    assert at.sidebar.button(key="auth.logout").label == "退出登录"
+    open_page(at, "pages/data_import.py")
     uploader = at.file_uploader[0]
     assert uploader.accept_multiple_files
     assert at.selectbox(key="data_import.source").options == ["自动识别", "历史考核表", "花名册"]
@@ -116,7 +86,9 @@ def test_empty_database_says_what_to_do(
     assert not at.dataframe
 
 
-@pytest.mark.parametrize("page", ["pages/data_import.py", "pages/org.py", "pages/overview.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/data_import.py", "pages/org.py", "pages/overview.py", "pages/users.py", "pages/audit.py"]
+)
 def test_switching_to_english_on_an_empty_database(start_app: StartApp, db_path: Path, page: str) -> None:
     at = open_page(start_app(db_path), page)
     at.sidebar.radio(key="ui.lang").set_value("en").run()
@@ -129,8 +101,8 @@ def test_switching_to_english_on_an_empty_database(start_app: StartApp, db_path:
 # -- the fixture company --------------------------------------------------------------------
 
 
-def test_org_page_lists_departments_positions_and_people(start_app: StartApp, fixture_company: Path) -> None:
-    at = open_page(start_app(fixture_company), "pages/org.py")
+def test_org_page_lists_departments_positions_and_people(start_app: StartApp, company_db: Path) -> None:
+    at = open_page(start_app(company_db), "pages/org.py")
     assert {m.label: m.value for m in at.metric} == {"部门": "3", "岗位": "6", "在职人数": "12"}
     assert [tab.label for tab in at.tabs] == ["人员", "部门", "岗位"]
     people, departments, positions = (df.value for df in at.dataframe)
@@ -148,8 +120,8 @@ def test_org_page_lists_departments_positions_and_people(start_app: StartApp, fi
     assert "找到 12 人" in all_text(at)
 
 
-def test_org_search_by_name_id_and_department(start_app: StartApp, fixture_company: Path) -> None:
-    at = open_page(start_app(fixture_company), "pages/org.py")
+def test_org_search_by_name_id_and_department(start_app: StartApp, company_db: Path) -> None:
+    at = open_page(start_app(company_db), "pages/org.py")
     at.text_input(key="org.search").set_value("员工3").run()
     assert sorted(at.dataframe[0].value["工号"]) == ["00301", "00302", "00303", "00304"]
     at.text_input(key="org.search").set_value("00102").run()
@@ -166,8 +138,8 @@ def test_org_search_by_name_id_and_department(start_app: StartApp, fixture_compa
     assert "找到 0 人" in all_text(at)
 
 
-def test_overview_heatmap_of_the_fixture_company(start_app: StartApp, fixture_company: Path) -> None:
-    at = open_page(start_app(fixture_company), "pages/overview.py")
+def test_overview_heatmap_of_the_fixture_company(start_app: StartApp, company_db: Path) -> None:
+    at = open_page(start_app(company_db), "pages/overview.py")
     (chart,) = at.get("vega_lite_chart")
     spec = json.loads(chart.proto.spec)
     assert spec["encoding"]["x"]["title"] == "考核期" and spec["encoding"]["y"]["title"] == "部门"
@@ -185,10 +157,13 @@ def test_overview_heatmap_of_the_fixture_company(start_app: StartApp, fixture_co
     assert "各部门各期C 等占比" in all_text(at)
 
 
-def test_english_pages_of_the_fixture_company(start_app: StartApp, fixture_company: Path) -> None:
-    at = start_app(fixture_company, lang="en")
+def test_english_pages_of_the_fixture_company(start_app: StartApp, company_db: Path) -> None:
+    at = start_app(company_db, lang="en")
     for page, title in [
+        ("pages/my_record.py", "My performance"),
         ("pages/data_import.py", "Data import"),
+        ("pages/users.py", "Users and permissions"),
+        ("pages/audit.py", "Audit trail"),
         ("pages/org.py", "Organisation and people"),
         ("pages/overview.py", "Performance overview"),
     ]:
@@ -203,10 +178,12 @@ def test_english_pages_of_the_fixture_company(start_app: StartApp, fixture_compa
 
 
 def upload(at: AppTest, files: list[Path], source: str | None = None) -> AppTest:
+    if at.title[0].value != "数据导入":
+        open_page(at, "pages/data_import.py")
     at.file_uploader(key="data_import.files").set_value([(p.name, p.read_bytes(), XLSX) for p in files])
     if source:
         at.selectbox(key="data_import.source").set_value(source)
-    at.button[0].click().run(timeout=120)
+    at.button(key="data_import.start").click().run(timeout=120)
     assert not at.exception, at.exception
     return at
 
@@ -244,6 +221,6 @@ def test_upload_several_files_at_once(start_app: StartApp, db_path: Path, tmp_pa
 
 
 def test_submitting_without_files_asks_for_them(start_app: StartApp, db_path: Path) -> None:
-    at = start_app(db_path)
-    at.button[0].click().run()
+    at = open_page(start_app(db_path), "pages/data_import.py")
+    at.button(key="data_import.start").click().run()
     assert [w.value for w in at.warning] == ["请先选择要导入的文件。"]

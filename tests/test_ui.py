@@ -12,6 +12,8 @@ import openpyxl
 import polars as pl
 import pytest
 
+from core import permissions
+from core.auth import ROLES, User
 from pipelines.report import REJECT_COLUMNS, STATUS_LABELS
 from ui import charts, i18n, navigation, widgets
 
@@ -53,16 +55,33 @@ def test_every_catalog_key_used_in_the_code_exists() -> None:
     assert not missing
 
 
-def test_navigation_by_role() -> None:
-    paths = [s.path for s in navigation.screens_for(navigation.ALL_ROLES)]
-    assert paths == ["pages/data_import.py", "pages/org.py", "pages/overview.py"]
-    assert [s.path for s in navigation.screens_for([navigation.ROLE_EXECUTIVE])] == ["pages/overview.py"]
-    assert navigation.screens_for([navigation.ROLE_EMPLOYEE]) == []
-    for screen in navigation.SCREENS:
-        assert (ROOT / screen.path).is_file()
+def _user(*roles: str, employee_id: str | None = "000001") -> User:
+    return User("u", frozenset(roles), employee_id)
+
+
+def test_navigation_shows_what_core_permissions_allow() -> None:
+    # core.permissions.SCREENS is the one table of who opens what; the UI only describes each screen.
+    assert set(navigation.SCREENS) == set(permissions.SCREENS)
+    for screen in navigation.SCREENS.values():
+        assert (ROOT / screen.path).is_file() and screen.path == f"pages/{screen.screen_id}.py"
         assert screen.icon.startswith(":material/")
         assert screen.section_key in navigation.SECTIONS
         assert screen.title_key in i18n.CATALOG
+    for role in ROLES:
+        shown = [s.screen_id for s in navigation.screens_for(_user(role))]
+        assert set(shown) == set(permissions.screens_for(_user(role))), role
+    everything = [s.screen_id for s in navigation.screens_for(_user("hr"))]
+    assert everything == ["my_record", "org", "data_import", "users", "audit", "overview"]  # by section
+    assert [s.screen_id for s in navigation.screens_for(_user("employee"))] == ["my_record"]
+    assert [s.screen_id for s in navigation.screens_for(_user("analyst"))] == ["overview"]
+    assert navigation.screens_for(None) == []
+
+
+def test_landing_screen_is_the_own_record_when_there_is_one() -> None:
+    assert navigation.default_screen(_user("manager")).screen_id == "my_record"
+    assert navigation.default_screen(_user("hr", employee_id=None)).screen_id == "org"
+    assert navigation.default_screen(_user("analyst", employee_id=None)).screen_id == "overview"
+    assert navigation.default_screen(_user("employee", employee_id=None)).screen_id == "my_record"
 
 
 @pytest.mark.parametrize(

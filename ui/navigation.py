@@ -1,22 +1,25 @@
-"""Which screens exist, who may open them, and the navigation built from a user's roles."""
+"""The screens' page files, titles, icons and sections, and the navigation built for the signed-in user.
+
+Who may open which screen is :data:`core.permissions.SCREENS` alone; this module only says how each
+screen looks in the menu. The navigation never holds a page its user may not open:
+- signed out, every screen's URL runs the login page (so a bookmark or a reload after the session
+  ended asks to log in, and after logging in the same URL opens the screen it names);
+- signed in, the screens the user may open are in the menu, and every other screen's URL runs a page
+  that says, in Chinese, that the user may not open it.
+A page's script hash is its URL path, so the same URL keeps meaning the same screen across logins.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from core import permissions
+from core.auth import User
 from ui.i18n import t
-
-ROLE_HR = "hr"
-ROLE_HRBP = "hrbp"
-ROLE_MANAGER = "manager"
-ROLE_EXECUTIVE = "executive"
-ROLE_EMPLOYEE = "employee"
-ROLE_ANALYST = "analyst"
-ALL_ROLES = (ROLE_HR, ROLE_HRBP, ROLE_MANAGER, ROLE_EXECUTIVE, ROLE_EMPLOYEE, ROLE_ANALYST)
 
 # Navigation sections in the order DESIGN.md §9 gives them (我的 / 团队 / 人力资源 / 管理层 / 分析).
 SECTIONS = ("nav.section.mine", "nav.section.team", "nav.section.hr", "nav.section.management", "nav.section.analysis")
@@ -24,41 +27,82 @@ SECTIONS = ("nav.section.mine", "nav.section.team", "nav.section.hr", "nav.secti
 
 @dataclass(frozen=True)
 class Screen:
-    """One page file, its title (catalog key), Material icon, navigation section and the roles that see it."""
+    """How one screen appears: its page file, title (catalog key), Material icon and navigation section."""
 
+    screen_id: str
     path: str
     title_key: str
     icon: str
     section_key: str
-    roles: frozenset[str]
+
+    @property
+    def url_path(self) -> str:
+        return self.screen_id
 
 
-SCREENS = (
-    Screen("pages/data_import.py", "nav.data_import", ":material/upload_file:", "nav.section.hr", frozenset({ROLE_HR})),
-    Screen("pages/org.py", "nav.org", ":material/account_tree:", "nav.section.hr", frozenset({ROLE_HR})),
-    Screen(
-        "pages/overview.py",
-        "nav.overview",
-        ":material/grid_view:",
-        "nav.section.management",
-        frozenset({ROLE_HR, ROLE_EXECUTIVE}),
-    ),
+SCREENS = MappingProxyType(
+    {
+        s.screen_id: s
+        for s in (
+            Screen("my_record", "pages/my_record.py", "nav.my_record", ":material/assignment_ind:", "nav.section.mine"),
+            Screen("org", "pages/org.py", "nav.org", ":material/account_tree:", "nav.section.team"),
+            Screen(
+                "data_import", "pages/data_import.py", "nav.data_import", ":material/upload_file:", "nav.section.hr"
+            ),
+            Screen("users", "pages/users.py", "nav.users", ":material/manage_accounts:", "nav.section.hr"),
+            Screen("audit", "pages/audit.py", "nav.audit", ":material/policy:", "nav.section.hr"),
+            Screen("overview", "pages/overview.py", "nav.overview", ":material/grid_view:", "nav.section.management"),
+        )
+    }
 )
+LOGIN_PAGE = "pages/login.py"
+NO_ACCESS_PAGE = "pages/no_access.py"
 
 
-def screens_for(roles: Iterable[str]) -> list[Screen]:
-    """The screens any of ``roles`` may open, in section order."""
-    have = set(roles)
-    visible = [s for s in SCREENS if s.roles & have]
-    return sorted(visible, key=lambda s: SECTIONS.index(s.section_key))
+def screens_for(user: User | None) -> list[Screen]:
+    """The screens ``user`` may open (core.permissions decides), in section order."""
+    allowed = set(permissions.screens_for(user))
+    ordered = [s for s in SCREENS.values() if s.screen_id in allowed]
+    return sorted(ordered, key=lambda s: SECTIONS.index(s.section_key))
 
 
-def build_navigation(roles: Iterable[str]) -> dict[str, list[st.Page]]:
-    """The ``st.navigation`` mapping (translated section title → pages) for a user holding ``roles``."""
+def default_screen(user: User) -> Screen | None:
+    """The screen a user lands on: their own record when they have one, else the first of their menu."""
+    screens = screens_for(user)
+    if user.employee_id is None:
+        screens = [s for s in screens if s.screen_id != "my_record"] or screens
+    return screens[0] if screens else None
+
+
+def build_navigation(user: User | None) -> list[st.Page] | dict[str, list[st.Page]]:
+    """The ``st.navigation`` argument for ``user`` (None: signed out)."""
+    if user is None:
+        login = st.Page(LOGIN_PAGE, title=t("nav.login"), icon=":material/login:", url_path="login", default=True)
+        aliases = [
+            st.Page(LOGIN_PAGE, title=t("nav.login"), url_path=s.url_path, visibility="hidden")
+            for s in SCREENS.values()
+        ]
+        return [login, *aliases]
+    visible = screens_for(user)
+    landing = default_screen(user)
     sections: dict[str, list[st.Page]] = {}
-    for screen in screens_for(roles):
-        page = st.Page(screen.path, title=t(screen.title_key), icon=screen.icon)
+    for screen in visible:
+        page = st.Page(
+            screen.path,
+            title=t(screen.title_key),
+            icon=screen.icon,
+            url_path=screen.url_path,
+            default=screen == landing,
+        )
         sections.setdefault(t(screen.section_key), []).append(page)
+    refused = [
+        st.Page(NO_ACCESS_PAGE, title=t("nav.no_access"), url_path=s.url_path, visibility="hidden")
+        for s in SCREENS.values()
+        if s not in visible
+    ]
+    if not sections:  # a role with no screen at all still gets a page that says so
+        return [st.Page(NO_ACCESS_PAGE, title=t("nav.no_access"), url_path="no_access", default=True), *refused]
+    sections[next(reversed(sections))].extend(refused)
     return sections
 
 
@@ -68,7 +112,7 @@ def require_app_navigation() -> None:
     With a ``pages/`` folder beside app.py, Streamlit serves the old folder-based navigation until some
     session has run ``st.navigation``. If the first request after a server start is a page's URL
     (a bookmark, a tab reconnecting after a restart), that page would run alone: no page config, no
-    language switch, the wrong menu. Then switch to app.py's navigation and rerun the same page.
+    language switch, no login, the wrong menu. Then switch to app.py's navigation and rerun the same page.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False  # what st.navigation sets, process-wide

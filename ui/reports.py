@@ -14,7 +14,7 @@ from core.db import Database
 from pipelines import LoadReport, import_file
 from pipelines.report import REJECT_COLUMNS
 from ui.i18n import t
-from ui.widgets import XLSX_MIME, data_table, plain
+from ui.widgets import data_table, download_excel, plain
 
 # How each status is announced: loaded → green, partial → amber, rejected/refused/failed → red, unchanged → blue.
 _STATUS_BOX = {
@@ -99,12 +99,10 @@ def show_load_report(report: LoadReport, key: str) -> None:
         if report.rejects:
             st.markdown(t("import.rejects_heading", n=report.rows_rejected))
             data_table(rejects_frame(report), key=f"{key}.rejects", file_stem=None, scope="reject")
-        st.download_button(
+        download_excel(
             t("import.download_report"),
-            data=report.to_excel_bytes,
+            report.to_excel_bytes,
             file_name=t("import.report_file", stem=Path(report.file_name).stem),
-            mime=XLSX_MIME,
             key=f"{key}.download",
-            icon=":material/download:",
-            on_click="ignore",
+            rows=len(report.rejects),
         )

@@ -1,15 +1,17 @@
-"""Shared widgets: tables with an Excel download, empty states, and safe rendering of user text."""
+"""Shared widgets: tables with an Excel download, audited downloads, empty states, and safe rendering of
+user text."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import polars as pl
 import streamlit as st
 
 from core.export import excel_bytes
 from ui.i18n import has_text, t
+from ui.session import audit_export
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -71,6 +73,20 @@ def excel_table(frame: pl.DataFrame, titles: Mapping[str, str], sheet: str) -> b
     return excel_bytes({sheet: out.rename(renamed)})
 
 
+def download_excel(label: str, data: Callable[[], bytes], *, file_name: str, key: str, rows: int) -> None:
+    """A button that builds an Excel file only when clicked, and records the download in the audit trail."""
+    st.download_button(
+        label,
+        data=data,
+        file_name=file_name,
+        mime=XLSX_MIME,
+        key=key,
+        icon=":material/download:",
+        on_click=audit_export,
+        args=(file_name, rows),
+    )
+
+
 def data_table(
     frame: pl.DataFrame,
     *,
@@ -78,32 +94,37 @@ def data_table(
     file_stem: str | None,
     scope: str | None = None,
     height: int | str = "auto",
-) -> None:
+    select_row: bool = False,
+) -> int | None:
     """A table with translated column titles and formats, and a button that downloads it as Excel.
 
     ``key`` must be unique on the page; ``file_stem`` names the download (``<file_stem>.xlsx``) and its
-    sheet, or is None for a table without a download of its own.
+    sheet, or is None for a table without a download of its own. With ``select_row`` a click on a row
+    selects it; returns the selected row's index (else None).
     """
     titles = {c: column_title(c, scope) for c in frame.columns}
     shown = _for_display(frame).rename(titles)
-    st.dataframe(
+    event = st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         height=height,
         column_config=_column_config(frame, titles),
         placeholder="",  # an empty cell, not the word None
+        key=key,
+        on_select="rerun" if select_row else "ignore",
+        selection_mode="single-row",
     )
     if file_stem is not None:
-        st.download_button(
+        download_excel(
             t("table.download"),
-            data=lambda: excel_table(frame, titles, file_stem),
+            lambda: excel_table(frame, titles, file_stem),
             file_name=f"{file_stem}.xlsx",
-            mime=XLSX_MIME,
             key=f"{key}.download",
-            icon=":material/download:",
-            on_click="ignore",
+            rows=frame.height,
         )
+    rows = event.selection.rows if select_row else []
+    return rows[0] if rows else None
 
 
 def empty_state(message: str) -> None:

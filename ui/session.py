@@ -1,0 +1,154 @@
+"""Who is signed in to this browser session: login, the session cookie, logout and the page guard.
+
+A login starts a server-side session (:func:`core.auth.start_session`) whose random token lives in
+this Streamlit session's state and in a browser cookie, so a reload (a new Streamlit session) finds it
+again through ``st.context.cookies``. Every rerun resumes the session in core, which ends it when it
+has been idle too long or its account was disabled: the next click then shows the login page.
+
+Streamlit cannot set a cookie from Python, so a two-line script sets or clears it
+(``st.html(..., unsafe_allow_javascript=True)``: it runs in the app's own document, no iframe). The
+script holds only the token, which :func:`secrets.token_urlsafe` makes of ``[A-Za-z0-9_-]``, and never
+any user text. The cookie is ``SameSite=Strict``, path ``/``, ``Secure`` over HTTPS, and lives until the
+browser closes; the server keeps only the token's SHA-256.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from core import audit, auth, permissions
+from core.auth import User
+from core.db import Database
+from ui.i18n import t
+from ui.resources import database
+
+COOKIE_NAME = "jixiao_session"
+TOKEN_KEY = "auth.token"  # this browser session's session token
+USER_KEY = "auth.user"  # the user app.py resolved for this run (None: signed out)
+COOKIE_KEY = "auth.cookie"  # a cookie change the browser still has to make: "set" or "clear"
+SPENT_KEY = "auth.spent_cookie"  # a cookie token already found dead: never try it again in this session
+NOTICE_KEY = "auth.notice"  # why the login page is shown again
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
+
+
+def _cookie() -> str | None:
+    """The session cookie this browser sent when it connected (AppTest has no cookies: None)."""
+    value = st.context.cookies.get(COOKIE_NAME)
+    return value if isinstance(value, str) and _TOKEN.match(value) else None
+
+
+def _cookie_token() -> str | None:
+    token = _cookie()
+    return None if token == st.session_state.get(SPENT_KEY) else token
+
+
+def current_user(db: Database) -> User | None:
+    """Resume this browser's session, if any, and remember the user for the pages of this run.
+
+    A session that no longer resumes (idle, logged out elsewhere, account disabled) is forgotten, its
+    cookie cleared, and the login page says why.
+    """
+    token = st.session_state.get(TOKEN_KEY) or _cookie_token()
+    user = auth.resume_session(db, token) if token else None
+    if user is None and token:
+        st.session_state.pop(TOKEN_KEY, None)
+        st.session_state[SPENT_KEY] = _cookie()
+        st.session_state[COOKIE_KEY] = "clear"
+        st.session_state[NOTICE_KEY] = "auth.session_ended"
+    elif user is not None:
+        st.session_state[TOKEN_KEY] = token
+    st.session_state[USER_KEY] = user
+    return user
+
+
+def signed_in_user(db: Database) -> User | None:
+    """The user app.py resolved for this run (resolved here when a page runs on its own)."""
+    if USER_KEY in st.session_state:
+        return st.session_state[USER_KEY]
+    return current_user(db)
+
+
+def log_in(db: Database, username: str, password: str) -> User:
+    """Check the password, start a session and have the browser keep its token; raises
+    :class:`core.auth.LoginFailed` (one generic message for every reason)."""
+    user = auth.authenticate(db, username, password)
+    st.session_state[TOKEN_KEY] = auth.start_session(db, user)
+    st.session_state[COOKIE_KEY] = "set"
+    st.session_state.pop(NOTICE_KEY, None)
+    return user
+
+
+def log_out() -> None:
+    """End the session in core, forget it here and clear the browser's cookie (a button callback)."""
+    auth.end_session(database(), st.session_state.pop(TOKEN_KEY, None))
+    st.session_state[SPENT_KEY] = _cookie()
+    st.session_state[COOKIE_KEY] = "clear"
+    st.session_state[USER_KEY] = None
+    st.session_state[NOTICE_KEY] = "auth.logged_out"
+
+
+def sync_cookie() -> None:
+    """Make the browser set or clear the session cookie if a login or logout asked for it."""
+    action = st.session_state.pop(COOKIE_KEY, None)
+    token = st.session_state.get(TOKEN_KEY)
+    if action == "set" and token and _TOKEN.match(token):
+        value = f"{COOKIE_NAME}={token}; path=/; SameSite=Strict"
+    elif action == "clear":
+        value = f"{COOKIE_NAME}=; path=/; Max-Age=0; SameSite=Strict"
+    else:
+        return
+    script = f"<script>document.cookie = '{value}' + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+    with st.sidebar:
+        st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def pop_notice() -> str | None:
+    """The catalog key of why the login page is shown again, once."""
+    return st.session_state.pop(NOTICE_KEY, None)
+
+
+def account_sidebar(user: User) -> None:
+    """Who is signed in, with which roles, and the logout button."""
+    with st.sidebar:
+        st.divider()
+        # st.text: names and usernames are shown as typed, never as Markdown or HTML
+        if user.display_name:
+            st.text(t("auth.signed_in_as", name=user.display_name, username=user.username))
+        else:
+            st.text(t("auth.signed_in", username=user.username))
+        st.text(t("auth.roles", roles=role_names(user.roles)))
+        st.button(t("auth.logout"), key="auth.logout", icon=":material/logout:", on_click=log_out)
+
+
+def role_names(roles: frozenset[str] | list[str]) -> str:
+    """Role codes as their translated names, in the order of core.auth.ROLES."""
+    return "、".join(
+        t(f"role.{r}") for r in sorted(roles, key=lambda r: (auth.ROLES.index(r) if r in auth.ROLES else 99, r))
+    )
+
+
+def audit_export(file_name: str, rows: int) -> None:
+    """Record a download in the audit trail (the download button's on_click callback)."""
+    user = st.session_state.get(USER_KEY)
+    audit.log(database(), user.username if user else "?", "export", "file", file_name, {"rows": rows})
+
+
+def require_screen(screen_id: str) -> tuple[User, Database]:
+    """The page guard, called first in every screen: the signed-in user and the database, or the
+    Chinese refusal and nothing else when the user may not open ``screen_id``."""
+    db = database()
+    user = signed_in_user(db)
+    try:
+        permissions.require(db, user, f"screen:{screen_id}")
+    except permissions.Forbidden as err:
+        refuse(err)
+    assert user is not None
+    return user, db
+
+
+def refuse(err: permissions.Forbidden) -> None:
+    """Show core's refusal and stop the page."""
+    st.error(str(err), icon=":material/block:")  # core's own sentence, no user text
+    st.stop()
