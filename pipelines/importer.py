@@ -236,11 +236,10 @@ def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by
     plans = legacy.plan_sheets(grids)
     if not any(p.layout in ("table", "form") for p in plans):
         raise FileRefused(no_header_message(grids))
-    staged, notes, headers = legacy.stage_sheets(plans, report.file_name)
+    frame, errors, notes, headers = legacy.read_records(plans, report.file_name)
     report.notes.extend(notes)
-    if staged.height == 0:
+    if frame.height == 0:
         raise FileRefused("文件里找到了表头，但表头下面没有数据行：请检查是否选错了文件或工作表。")
-    frame, errors = legacy.normalise(staged)
     bad_rows = errors.get_column("_rid").n_unique()
     if bad_rows > legacy.GIVE_UP_ROWS and bad_rows > legacy.GIVE_UP_SHARE * frame.height:
         raise legacy.TooManyErrors(
@@ -272,6 +271,7 @@ def _run_legacy(db: Database, grids: list[Grid], report: LoadReport, uploaded_by
             .height
         )
         finish_report(report, frame.height, rejects, errors.get_column("_rid").n_unique(), unchanged_rows)
+        del frame, errors, rejects  # the records are summed up: free them before DuckDB takes the rows
         step(0.8, "写入数据库")
         _load_legacy(cur, batch_id, apps, items, new)
         write_batch(cur, report, uploaded_by)

@@ -117,9 +117,46 @@ def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
     return plans
 
 
-def stage_sheets(plans: list[SheetPlan], file_name: str) -> tuple[pl.DataFrame, list[str], dict[tuple[str, str], str]]:
-    """All staged records of the file with ``_sheet``, ``_row``, ``_period_hint``, ``_points`` and the
-    header text of every (sheet, field)."""
+def stage_sheet(plan: SheetPlan, file_period) -> tuple[pl.DataFrame, list[str], dict[tuple[str, str], str]]:
+    """One sheet's staged records with ``_sheet``, ``_row``, ``_period_hint``, ``_layout``; notes on
+    what was skipped; the header text of every (sheet, field). Reads the whole sheet and lets it go."""
+    notes: list[str] = []
+    headers: dict[tuple[str, str], str] = {}
+    g = plan.grid.full()
+    if plan.layout == "form":
+        form = plan.form  # type: ignore[attr-defined]
+        staged: Staged = stage_form(g, form, FIELDS)
+        for f, (_, _, label) in form.labels.items():
+            headers[(g.name, f)] = label
+    else:
+        assert plan.table is not None
+        staged = stage_table(g, plan.table, FIELDS)
+        skipped = []
+        if staged.skipped_totals:
+            skipped.append(f"{staged.skipped_totals} 行合计/平均")
+        if staged.skipped_headers:
+            skipped.append(f"{staged.skipped_headers} 行重复表头")
+        if staged.skipped_notes:
+            skipped.append(f"{staged.skipped_notes} 行备注说明")
+        if skipped:
+            notes.append(f"工作表「{g.name}」跳过了" + "、".join(skipped) + "（不是数据行）。")
+    for f, h in plan.headers.items():
+        headers[(g.name, f)] = h
+    title = plan.table.title if plan.table is not None and plan.layout == "table" else ""
+    hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
+    frame = staged.frame.with_columns(
+        _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
+        _sheet_name=pl.lit(g.name),
+        _layout=pl.lit(plan.layout),
+    )
+    return frame, notes, headers
+
+
+def read_records(
+    plans: list[SheetPlan], file_name: str
+) -> tuple[pl.DataFrame, pl.DataFrame, list[str], dict[tuple[str, str], str]]:
+    """Stage the file sheet by sheet, letting each sheet's cells go once staged, then normalise all
+    records at once. Returns (records, parse errors, notes, headers); ``_rid`` numbers the records."""
     frames: list[pl.DataFrame] = []
     notes: list[str] = []
     headers: dict[tuple[str, str], str] = {}
@@ -129,38 +166,20 @@ def stage_sheets(plans: list[SheetPlan], file_name: str) -> tuple[pl.DataFrame, 
             notes.append(p.note)
         if p.layout not in ("table", "form"):
             continue
-        g = p.grid
-        if p.layout == "form":
-            form = p.form  # type: ignore[attr-defined]
-            staged: Staged = stage_form(g, form, FIELDS)
-            for f, (_, _, label) in form.labels.items():
-                headers[(g.name, f)] = label
-        else:
-            assert p.table is not None
-            staged = stage_table(g, p.table, FIELDS)
-            skipped = []
-            if staged.skipped_totals:
-                skipped.append(f"{staged.skipped_totals} 行合计/平均")
-            if staged.skipped_headers:
-                skipped.append(f"{staged.skipped_headers} 行重复表头")
-            if staged.skipped_notes:
-                skipped.append(f"{staged.skipped_notes} 行备注说明")
-            if skipped:
-                notes.append(f"工作表「{g.name}」跳过了" + "、".join(skipped) + "（不是数据行）。")
-        for f, h in p.headers.items():
-            headers[(g.name, f)] = h
-        title = p.table.title if p.table is not None and p.layout == "table" else ""
-        hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
-        frames.append(
-            staged.frame.with_columns(
-                _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
-                _sheet_name=pl.lit(g.name),
-                _layout=pl.lit(p.layout),
-            )
-        )
+        staged, sheet_notes, sheet_headers = stage_sheet(p, file_period)
+        p.grid.frame = p.grid.frame.clear()  # staged: the sheet's cells are not needed again
+        notes.extend(sheet_notes)
+        headers.update(sheet_headers)
+        if staged.height:
+            frames.append(staged)
     if not frames:
-        return pl.DataFrame(), notes, headers
-    return pl.concat(frames, how="vertical_relaxed").with_row_index("_rid"), notes, headers
+        return pl.DataFrame(), pl.DataFrame(schema=ERR_SCHEMA), notes, headers
+    # one contiguous frame: later steps add columns, and adding a column to a frame of several
+    # chunks would copy all of it
+    staged = pl.concat(frames, how="vertical_relaxed", rechunk=True).with_row_index("_rid")
+    frames.clear()
+    records, errors = normalise(staged)
+    return records, errors, notes, headers
 
 
 def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -199,7 +218,7 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         _scale5=(pl.max_horizontal(pl.col("_score_n").max(), pl.col("_total_n").max()) <= 5.0)
         & ~(pl.col("_score_pct") | pl.col("_total_pct")).any(),
     )
-    frame = frame.join(sheet_stats, on="_sheet", how="left")
+    frame = _attach(frame, sheet_stats, "_sheet")
     weight_pp = as_percent_points(_parsed("_weight"), pl.col("_w_frac"))
     score_pp = as_percent_points(_parsed("_score"), pl.col("_s_frac") & ~pl.col("_scale5"))
     total_pp = as_percent_points(_parsed("_total"), pl.col("_t_frac") & ~pl.col("_scale5"))
@@ -213,17 +232,18 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         total_v=pl.when(pl.col("_scale") == 5).then(pl.col("total_src") * 20).otherwise(pl.col("total_src")),
     )
     # items scored in weighted points (得分 27 of 权重 30, summing to the total): per sheet
-    points = frame.filter(
-        pl.col("kpi").is_not_null() & pl.col("score_v").is_not_null() & pl.col("weight_v").is_not_null()
+    points = (
+        frame.lazy()
+        .filter(pl.col("kpi").is_not_null() & pl.col("score_v").is_not_null() & pl.col("weight_v").is_not_null())
+        .group_by("_sheet")
+        .agg(_points=(pl.col("score_v") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
+        .collect()
     )
-    points = points.group_by("_sheet").agg(
-        _points=(pl.col("score_v") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2)
-    )
-    frame = frame.join(points, on="_sheet", how="left").with_columns(pl.col("_points").fill_null(False))
+    frame = _attach(frame, points, "_sheet").with_columns(pl.col("_points").fill_null(False))
 
     grade_map = pl.DataFrame({"_g": list(GRADE_WORDS), "_gv": list(GRADE_WORDS.values())})
-    frame = frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")).join(
-        grade_map, on="_g", how="left", maintain_order="left"
+    frame = _attach(
+        frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")), grade_map, "_g"
     )
     frame = frame.with_columns(grade_v=pl.coalesce(pl.col("_gv"), pl.col("grade_raw"))).drop("_g", "_gv")
 
@@ -232,7 +252,7 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         {"period_text": list(periods), "period_key": [p.key if p else t for t, p in periods.items()]},
         schema={"period_text": pl.String, "period_key": pl.String},
     )
-    frame = frame.join(keymap, on="period_text", how="left", maintain_order="left")
+    frame = _attach(frame, keymap, "period_text")
 
     errors = pl.concat(
         [
@@ -285,19 +305,61 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             ),
         ]
     )
-    return frame, errors
+    return frame.select(RECORD_COLUMNS), errors
+
+
+# What later steps read of a normalised record; everything else is dropped to keep a 1M-row import small.
+RECORD_COLUMNS = [
+    "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
+    "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
+    "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points",
+]  # fmt: skip
+RESOLVED_COLUMNS = [*RECORD_COLUMNS, "dept_id", "position_id", "kpi_id", "manager_id"]
+
+
+def _attach(
+    frame: pl.DataFrame, table: pl.DataFrame, left_on: str | list[str], right_on: str | list[str] | None = None
+) -> pl.DataFrame:
+    """Left-join ``table`` onto ``frame`` moving only the key columns through the join, then attach the
+    looked-up columns without copying the rest (a 1M-row import stays small). ``table`` must hold each
+    key once; a repeated key would multiply rows and is refused by the height check of ``hstack``."""
+    lk = [left_on] if isinstance(left_on, str) else list(left_on)
+    rk = lk if right_on is None else ([right_on] if isinstance(right_on, str) else list(right_on))
+    tmp = [f"_key{i}" for i in range(len(lk))]
+    right = table.rename(dict(zip(rk, tmp, strict=True))).unique(tmp, keep="first", maintain_order=True)
+    looked = (
+        frame.select([pl.col(c).alias(t) for c, t in zip(lk, tmp, strict=True)])
+        .join(right, on=tmp, how="left", maintain_order="left")
+        .drop(tmp)
+    )
+    return frame.drop([c for c in looked.columns if c in frame.columns]).hstack(looked.get_columns())
 
 
 def _derive(frame: pl.DataFrame, col: str, **exprs: pl.Expr) -> pl.DataFrame:
     """Compute ``exprs`` (written over ``pl.col("_v")``) once per distinct value of ``col`` and join the
     results back: text columns repeat a lot (departments, periods, scores), so this is many times
-    cheaper than parsing every cell. A derived column named like ``col`` replaces it."""
+    cheaper than parsing every cell. Only the key column takes part in the join and the results are
+    attached without copying the other columns (a 1M-row import stays small). A derived column named
+    like ``col`` replaces it."""
     table = frame.select(pl.col(col).unique().alias("_v")).filter(pl.col("_v").is_not_null())
-    table = table.with_columns(**exprs).rename({"_v": "_k"})
-    out = frame.join(table, left_on=col, right_on="_k", how="left", maintain_order="left", suffix="_new")
-    if col in exprs:
-        out = out.with_columns(pl.col(f"{col}_new").alias(col)).drop(f"{col}_new")
-    return out
+    table = table.with_columns(**exprs)
+    derived = (
+        frame.select(pl.col(col).alias("_v"))
+        .join(table, on="_v", how="left", maintain_order="left", nulls_equal=False)
+        .drop("_v")
+    )
+    return frame.drop([c for c in derived.columns if c in frame.columns]).hstack(derived.get_columns())
+
+
+def _restore(frame: pl.DataFrame, col: str, out: str, known: pl.Series, ctx: OrgContext) -> pl.DataFrame:
+    """``out`` = the roster's spelling of the ids in ``col``, worked out once per distinct id."""
+    distinct = frame.get_column(col).drop_nulls().unique()
+    table = pl.DataFrame(
+        {"_v": distinct, out if out != col else "_restored": restore_ids(distinct, known, ctx.id_rule)}
+    )
+    if out == col:
+        return _attach(frame, table, col, "_v").with_columns(pl.col("_restored").alias(col)).drop("_restored")
+    return _attach(frame, table, col, "_v")
 
 
 def _parsed(prefix: str):
@@ -308,11 +370,13 @@ def _parsed(prefix: str):
     )
 
 
-def _errors(frame: pl.DataFrame, reason: pl.Expr, column: str, value: pl.Expr) -> pl.DataFrame:
+def _errors(frame: pl.DataFrame | pl.LazyFrame, reason: pl.Expr, column: str, value: pl.Expr) -> pl.DataFrame:
     return (
-        frame.select(pl.col("_rid"), column=pl.lit(column), value=value.cast(pl.String), reason=reason)
+        frame.lazy()
+        .select(pl.col("_rid"), column=pl.lit(column), value=value.cast(pl.String), reason=reason)
         .filter(pl.col("reason").is_not_null())
         .cast(ERR_SCHEMA)  # type: ignore[arg-type]
+        .collect()
     )
 
 
@@ -340,25 +404,30 @@ def resolve(
     notes: list[str] = []
     emp = ctx.employees
     known_ids = emp.get_column("employee_id")
-    frame = frame.with_columns(employee_id=restore_ids(frame.get_column("employee_id"), known_ids, ctx.id_rule))
+    frame = _restore(frame, "employee_id", "employee_id", known_ids, ctx)
 
     # name-only rows: a name that is unique in the roster names the person
     by_name = emp.group_by("_name_fold").agg(pl.col("employee_id").first().alias("_by_name"), pl.len().alias("_name_n"))
-    frame = frame.join(by_name, left_on="name", right_on="_name_fold", how="left", maintain_order="left")
+    frame = _attach(frame, by_name, "name", "_name_fold")
     roster = emp.select(
         pl.col("employee_id"),
-        pl.col("_name_fold").alias("_roster_name"),
-        pl.col("name").alias("_roster_name_raw"),
+        pl.lit(True).alias("_known"),
         pl.col("dept_id").alias("_roster_dept"),
         pl.col("position_id").alias("_roster_pos"),
         pl.col("manager_id").alias("_roster_mgr"),
+    )
+    names = emp.select(
+        "employee_id", pl.col("_name_fold").alias("_roster_name"), pl.col("name").alias("_roster_name_raw")
     )
     frame = frame.with_columns(
         employee_id=pl.when(pl.col("employee_id").is_null() & (pl.col("_name_n") == 1))
         .then(pl.col("_by_name"))
         .otherwise(pl.col("employee_id"))
-    ).join(roster, on="employee_id", how="left", maintain_order="left")
-    known = pl.col("_roster_name").is_not_null()
+    )
+    frame = _attach(frame, roster, "employee_id").with_columns(pl.col("_known").fill_null(False))
+    known = pl.col("_known")
+    # the roster's names only for the check below, through a lazy join (no extra 1M-row columns kept)
+    with_names = frame.lazy().join(names.lazy(), on="employee_id", how="left")
     err_parts = [
         _errors(
             frame,
@@ -377,7 +446,7 @@ def resolve(
             pl.col("name"),
         ),
         _errors(
-            frame,
+            with_names,
             pl.when(known & pl.col("name").is_not_null() & (pl.col("name") != pl.col("_roster_name"))).then(
                 pl.format(
                     "工号 {} 在花名册中是「{}」，与本行姓名「{}」不一致：请核对工号",
@@ -401,11 +470,13 @@ def resolve(
         ),
     ]
     # people seen only in history: id and name given, not in the roster
-    newcomers = frame.filter(pl.col("employee_id").is_not_null() & ~known & pl.col("name").is_not_null())
-    name_clash = newcomers.group_by("employee_id").agg(pl.col("name").n_unique().alias("_n")).filter(pl.col("_n") > 1)
+    newcomers = frame.lazy().filter(pl.col("employee_id").is_not_null() & ~known & pl.col("name").is_not_null())
+    name_clash = (
+        newcomers.group_by("employee_id").agg(pl.col("name").n_unique().alias("_n")).filter(pl.col("_n") > 1).collect()
+    )
     err_parts.append(
         _errors(
-            frame.join(name_clash, on="employee_id", how="left", maintain_order="left"),
+            frame.lazy().join(name_clash.lazy(), on="employee_id", how="left"),
             pl.when(pl.col("_n") > 1).then(
                 pl.format("工号 {} 在本文件中对应了不同的姓名：请核对", pl.col("employee_id"))
             ),
@@ -415,9 +486,9 @@ def resolve(
     )
 
     # departments: the row's own, else the roster's
-    frame = frame.with_columns(_dept_fold=fold_expr(pl.col("department")))
+    frame = _derive(frame, "department", _dept_fold=fold_expr(pl.col("_v")))
     depts = ctx.departments.select(pl.col("_fold").alias("_dept_fold"), pl.col("dept_id").alias("_dept_known"))
-    frame = frame.join(depts, on="_dept_fold", how="left", maintain_order="left")
+    frame = _attach(frame, depts, "_dept_fold")
     new_depts = (
         frame.filter(pl.col("_dept_fold").is_not_null() & pl.col("_dept_known").is_null())
         .group_by("_dept_fold")
@@ -429,19 +500,17 @@ def resolve(
     )
     if new_depts.height:
         notes.append("新建了花名册中没有的部门：" + "、".join(new_depts.get_column("department").to_list()[:20]))
-    frame = frame.join(
-        new_depts.select("_dept_fold", pl.col("dept_id").alias("_dept_new")),
-        on="_dept_fold",
-        how="left",
-        maintain_order="left",
-    ).with_columns(dept_id=pl.coalesce("_dept_known", "_dept_new", "_roster_dept"))
+    frame = _attach(frame, new_depts.select("_dept_fold", pl.col("dept_id").alias("_dept_new")), "_dept_fold")
+    frame = frame.with_columns(dept_id=pl.coalesce("_dept_known", "_dept_new", "_roster_dept")).drop(
+        "_dept_known", "_dept_new", "_dept_fold", "_by_name", "_name_n"
+    )
 
     # positions within the department
-    frame = frame.with_columns(_pos_fold=fold_expr(pl.col("position")))
+    frame = _derive(frame, "position", _pos_fold=fold_expr(pl.col("_v")))
     pos = ctx.positions.select(
         pl.col("dept_id"), pl.col("_fold").alias("_pos_fold"), pl.col("position_id").alias("_pos_known")
     )
-    frame = frame.join(pos, on=["dept_id", "_pos_fold"], how="left", maintain_order="left")
+    frame = _attach(frame, pos, ["dept_id", "_pos_fold"])
     new_pos = (
         frame.filter(
             pl.col("_pos_fold").is_not_null() & pl.col("_pos_known").is_null() & pl.col("dept_id").is_not_null()
@@ -455,25 +524,28 @@ def resolve(
             lambda s: stable_id("P", s["dept_id"], s["_pos_fold"]), return_dtype=pl.String
         )
     )
-    frame = frame.join(
-        new_pos.select("dept_id", "_pos_fold", pl.col("position_id").alias("_pos_new")),
-        on=["dept_id", "_pos_fold"],
-        how="left",
-        maintain_order="left",
-    ).with_columns(
-        position_id=pl.coalesce(
-            "_pos_known",
-            "_pos_new",
-            pl.when(pl.col("_pos_fold").is_null() & (pl.col("dept_id") == pl.col("_roster_dept"))).then(
-                pl.col("_roster_pos")
-            ),
+    frame = (
+        _attach(
+            frame,
+            new_pos.select("dept_id", "_pos_fold", pl.col("position_id").alias("_pos_new")),
+            ["dept_id", "_pos_fold"],
         )
+        .with_columns(
+            position_id=pl.coalesce(
+                "_pos_known",
+                "_pos_new",
+                pl.when(pl.col("_pos_fold").is_null() & (pl.col("dept_id") == pl.col("_roster_dept"))).then(
+                    pl.col("_roster_pos")
+                ),
+            )
+        )
+        .drop("_pos_known", "_pos_new", "_pos_fold", "_roster_pos", "_roster_dept")
     )
 
     # KPIs by name
-    frame = frame.with_columns(_kpi_fold=fold_expr(pl.col("kpi")))
+    frame = _derive(frame, "kpi", _kpi_fold=fold_expr(pl.col("_v")))
     kpis = ctx.kpis.select(pl.col("_fold").alias("_kpi_fold"), pl.col("kpi_id").alias("_kpi_known")).unique("_kpi_fold")
-    frame = frame.join(kpis, on="_kpi_fold", how="left", maintain_order="left")
+    frame = _attach(frame, kpis, "_kpi_fold")
     new_kpis = (
         frame.filter(pl.col("_kpi_fold").is_not_null() & pl.col("_kpi_known").is_null())
         .group_by("_kpi_fold")
@@ -483,20 +555,16 @@ def resolve(
     new_kpis = new_kpis.with_columns(
         kpi_id=pl.col("_kpi_fold").map_elements(lambda n: stable_id("LK", n), return_dtype=pl.String)
     )
-    frame = frame.join(
-        new_kpis.select("_kpi_fold", pl.col("kpi_id").alias("_kpi_new")),
-        on="_kpi_fold",
-        how="left",
-        maintain_order="left",
-    ).with_columns(kpi_id=pl.coalesce("_kpi_known", "_kpi_new"))
+    frame = _attach(frame, new_kpis.select("_kpi_fold", pl.col("kpi_id").alias("_kpi_new")), "_kpi_fold")
+    frame = frame.with_columns(kpi_id=pl.coalesce("_kpi_known", "_kpi_new")).drop("_kpi_known", "_kpi_new", "_kpi_fold")
 
     # rater: an id of the roster, else a unique name, else the employee's current manager
-    mgr_known = pl.concat([known_ids, newcomers.get_column("employee_id")]).unique()
-    frame = frame.with_columns(_mgr_id=restore_ids(frame.get_column("manager"), mgr_known, ctx.id_rule))
+    mgr_known = pl.concat([known_ids, newcomers.select("employee_id").collect().to_series()]).unique()
+    frame = _restore(frame, "manager", "_mgr_id", mgr_known, ctx)
     names = by_name.filter(pl.col("_name_n") == 1).select(
         pl.col("_name_fold").alias("_mgr_id"), pl.col("_by_name").alias("_mgr_by_name")
     )
-    frame = frame.join(names, on="_mgr_id", how="left", maintain_order="left").with_columns(
+    frame = _attach(frame, names, "_mgr_id").with_columns(
         manager_id=pl.when(pl.col("_mgr_id").is_in(mgr_known.implode()))
         .then(pl.col("_mgr_id"))
         .otherwise(pl.col("_mgr_by_name"))
@@ -504,11 +572,9 @@ def resolve(
     unmatched = frame.filter(pl.col("_mgr_id").is_not_null() & pl.col("manager_id").is_null()).height
     if unmatched:
         notes.append(f"{unmatched} 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。")
-    frame = frame.with_columns(manager_id=pl.coalesce("manager_id", "_roster_mgr"))
+    frame = frame.with_columns(manager_id=pl.coalesce("manager_id", "_roster_mgr")).drop("_mgr_id", "_mgr_by_name")
 
-    newcomers = frame.filter(
-        pl.col("employee_id").is_not_null() & pl.col("_roster_name").is_null() & pl.col("name").is_not_null()
-    )
+    newcomers = frame.filter(pl.col("employee_id").is_not_null() & ~known & pl.col("name").is_not_null())
     new_emps = (
         (
             newcomers.join(name_clash, on="employee_id", how="anti")
@@ -530,7 +596,7 @@ def resolve(
         "kpis": new_kpis.select("kpi_id", "name"),
         "employees": new_emps,
     }
-    return frame, pl.concat(err_parts), new, notes
+    return frame.select(RESOLVED_COLUMNS), pl.concat(err_parts), new, notes
 
 
 KEY = ["_cycle", "employee_id"]
@@ -539,9 +605,11 @@ WRITTEN_TOTAL = (
 )
 
 
-def _usable(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+def _usable(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.LazyFrame:
+    """The records without errors, as a lazy query: each use reads only the columns it needs, so
+    no full copy of a 1M-row frame is made."""
     bad = errors.get_column("_rid").unique().implode()
-    ok = frame.filter(
+    ok = frame.lazy().filter(
         ~pl.col("_rid").is_in(bad) & pl.col("employee_id").is_not_null() & pl.col("period_key").is_not_null()
     )
     return ok.with_columns(_cycle=pl.lit("H-") + pl.col("period_key"), _is_item=pl.col("kpi").is_not_null())
@@ -554,24 +622,25 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
     key = KEY
     more: list[pl.DataFrame] = []
 
-    def duplicated(rows: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    def duplicated(rows: pl.LazyFrame, by: list[str]) -> pl.DataFrame:
         # count first, describe only the (few) duplicated keys
-        dup = rows.group_by(by).agg(_n=pl.len()).filter(pl.col("_n") > 1).drop("_n")
+        dup = rows.group_by(by).agg(_n=pl.len()).filter(pl.col("_n") > 1).drop("_n").collect()
         return (
-            rows.join(dup, on=by, how="semi")
+            rows.join(dup.lazy(), on=by, how="semi")
             .group_by(by)
             .agg(
                 _first=pl.format(
                     "第 {} 行（工作表「{}」）", pl.col("_row").cast(pl.String).str.join("、"), pl.col("_sheet").first()
                 )
             )
+            .collect()
         )
 
     dup_results = duplicated(ok.filter(~pl.col("_is_item")), key)
     dup_items = duplicated(ok.filter(pl.col("_is_item")), [*key, "kpi_id"])
     more.append(
         _errors(
-            ok.join(dup_results, on=key, how="inner").filter(~pl.col("_is_item")),
+            ok.join(dup_results.lazy(), on=key, how="inner").filter(~pl.col("_is_item")),
             pl.format("{}是同一工号、同一考核期间，重复出现：请删掉多余的行", pl.col("_first")),
             "employee_id",
             pl.col("employee_id"),
@@ -579,7 +648,7 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
     )
     more.append(
         _errors(
-            ok.join(dup_items, on=[*key, "kpi_id"], how="inner"),
+            ok.join(dup_items.lazy(), on=[*key, "kpi_id"], how="inner"),
             pl.format("{}是同一人同一期的同一指标，重复出现：请删掉多余的行", pl.col("_first")),
             "kpi",
             pl.col("kpi"),
@@ -591,10 +660,11 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
         .group_by(key)
         .agg(_tmin=pl.col("_wt").min(), _tmax=pl.col("_wt").max())
         .filter((pl.col("_tmax") - pl.col("_tmin")) > 0.05)
+        .collect()
     )
     more.append(
         _errors(
-            ok.join(totals, on=key, how="inner"),
+            ok.join(totals.lazy(), on=key, how="inner"),
             pl.lit("同一人同一期的几行写了不同的总分：请统一后再导入"),
             "total",
             pl.col("total_raw"),
@@ -604,13 +674,15 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
     # (judged only on appraisals whose rows are all readable: a missing row would skew the sum)
     so_far = pl.concat([errors, *more]).get_column("_rid").unique().implode()
     broken = (
-        frame.filter(pl.col("_rid").is_in(so_far))
+        frame.lazy()
+        .filter(pl.col("_rid").is_in(so_far))
         .select(_cycle=pl.lit("H-") + pl.col("period_key"), employee_id="employee_id")
         .drop_nulls()
         .unique()
+        .collect()
     )
     weights = (
-        ok.join(broken, on=key, how="anti")
+        ok.join(broken.lazy(), on=key, how="anti")
         .filter(pl.col("_is_item"))
         .group_by(key)
         .agg(
@@ -622,10 +694,11 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
         .filter(
             pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
         )
+        .collect()
     )
     more.append(
         _errors(
-            ok.join(weights, on=key, how="inner"),
+            ok.join(weights.lazy(), on=key, how="inner"),
             pl.format(
                 "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
                 pl.col("_wsum").round(1),
@@ -639,10 +712,11 @@ def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
         .group_by(key)
         .agg(_ng=pl.col("grade_v").n_unique())
         .filter(pl.col("_ng") > 1)
+        .collect()
     )
     more.append(
         _errors(
-            ok.join(grades, on=key, how="inner"),
+            ok.join(grades.lazy(), on=key, how="inner"),
             pl.lit("同一人同一期的几行写了不同的等级：请统一后再导入"),
             "grade",
             pl.col("grade_raw"),
@@ -657,10 +731,15 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
     ok = _usable(frame, errors)
     key = KEY
     written_total = WRITTEN_TOTAL
-    items = ok.filter(pl.col("_is_item")).with_columns(
-        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
-        .then(pl.col("score_v") / pl.col("weight_v") * 100)
-        .otherwise(pl.col("score_v"))
+    items = (
+        ok.filter(pl.col("_is_item"))
+        .with_columns(
+            item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
+            .then(pl.col("score_v") / pl.col("weight_v") * 100)
+            .otherwise(pl.col("score_v"))
+        )
+        .select(*key, "_rid", "kpi_id", "weight_v", "target", "actual", "comment", "item_score", "score_v", "_points")
+        .collect()
     )
     item_agg = items.group_by(key).agg(
         _wsum=pl.col("weight_v").sum(),
@@ -688,8 +767,8 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
             position_id=pl.col("position_id").drop_nulls().first(),
             manager_id=pl.col("manager_id").drop_nulls().first(),
             period_key=pl.col("period_key").first(),
-            _rows=pl.struct("_sheet", "_row").unique().len(),
         )
+        .collect()
     )
     apps = written.join(item_agg, on=key, how="left").with_columns(
         final_score=pl.coalesce(
@@ -719,7 +798,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
     ).rename({"_cycle": "cycle_id"})
     over = apps.filter(pl.col("final_score") > 120)
     more_errors = _errors(
-        ok.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id"), on=key, how="inner"),
+        ok.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id").lazy(), on=key, how="inner"),
         pl.lit("算出的总分超过 120 分：请核对各项得分和权重"),
         "score",
         pl.col("score_raw"),
@@ -768,7 +847,7 @@ def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.Dat
     for p in plans:
         if p.layout != "summary" or p.table is None:
             continue
-        staged = stage_table(p.grid, p.table, FIELDS).frame
+        staged = stage_table(p.grid.full(), p.table, FIELDS).frame
         total = parse_number(pl.coalesce(pl.col("total"), pl.col("score")))
         summary = staged.select(
             pl.col("_row"),

@@ -64,7 +64,7 @@ def stage(grids: list[Grid], report: LoadReport) -> tuple[pl.DataFrame, dict[tup
             continue
         for c in table.columns:
             headers[(g.name, c.field)] = c.header
-        staged = stage_table(g, table, FIELDS)
+        staged = stage_table(g.full(), table, FIELDS)
         frames.append(staged.frame)
     if not frames:
         raise FileRefused(
