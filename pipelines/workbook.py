@@ -69,6 +69,7 @@ def column_index(letters: str) -> int:
     return n - 1
 
 
+PARALLEL_READ_MAX_BYTES = 16 * 1024 * 1024
 # Rows read up front per sheet; None reads every sheet whole at once. (calamine parses a whole sheet
 # even for its first rows, so reading heads first would parse every sheet twice: measured 1.4× slower.)
 HEAD_ROWS: int | None = None
@@ -87,11 +88,16 @@ def read_grids(path: Path, info: FileInfo) -> list[Grid]:
     except Exception as err:  # calamine raises its own error types for every broken structure
         raise FileRefused(_readable_error(err)) from err
     names = reader.sheet_names
-    # The merged ranges are read on a second thread while the sheets are parsed one after another
-    # (parsing two sheets at once measured barely faster and twice the memory on a 1M-row workbook).
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         merged_job = pool.submit(_merged_ranges, data, info, len(names))
-        grids = _load_heads(reader, names)
+        if len(names) > 1 and info.size <= PARALLEL_READ_MAX_BYTES:
+            # a small workbook: its sheets are parsed on two threads (fastexcel releases the GIL)
+            other = pool.submit(_load_heads, fastexcel.read_excel(data), names, range(1, len(names), 2))
+            grids = _load_heads(reader, names, range(0, len(names), 2)) + other.result()
+            grids.sort(key=lambda g: g.index)
+        else:
+            # a large one sheet after another: two sheets parsed at once would double the peak memory
+            grids = _load_heads(reader, names, range(len(names)))
         merged = merged_job.result()
     for g in grids:
         g.merged = merged.get(g.index, [])
@@ -109,9 +115,10 @@ def _load_sheet(reader: fastexcel.ExcelReader, index: int, n_rows: int | None) -
     return frame, sheet.visible == "visible", whole
 
 
-def _load_heads(reader: fastexcel.ExcelReader, names: list[str]) -> list[Grid]:
+def _load_heads(reader: fastexcel.ExcelReader, names: list[str], indices: range) -> list[Grid]:
     grids = []
-    for i, name in enumerate(names):
+    for i in indices:
+        name = names[i]
         try:
             head, visible, whole = _load_sheet(reader, i, HEAD_ROWS)
         except Exception as err:
