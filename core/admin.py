@@ -8,16 +8,19 @@ Messages are Chinese sentences; a database held by another process exits 2 with 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.db import DatabaseBusy, DatabaseError, default_path, open_database
+from core import audit, auth
+from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BUSY = 2
+CLI_ACTOR = "cli"
 
 
 def _say(message: str) -> None:
@@ -82,6 +85,10 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     for r in failed:
         _say(f"未能导入：{r['file']}（{r['status']}）")
+    if summary.logins:
+        from core.demo_users import DEMO_PASSWORD
+
+        _say(f"演示账户：{'、'.join(summary.logins)}（密码 {DEMO_PASSWORD}，见 README；正式使用前请删除或改密码）。")
     _say(f"数据库：{path}；演示文件在 {summary.workdir}。")
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -101,11 +108,99 @@ def _add_demo(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run_demo)
 
 
+def _read_password(args: argparse.Namespace) -> str | None:
+    """The new password from stdin (--password-stdin) or typed twice at a prompt; None after a mismatch."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("新密码：")
+    if getpass.getpass("再输入一次：") != first:
+        _say("两次输入的密码不一致，没有做任何更改。")
+        return None
+    return first
+
+
+def _user_command(action: Callable[[Database, argparse.Namespace], str]) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        with open_database(_database_path(args)) as db:
+            try:
+                _say(action(db, args))
+            except auth.UserError as err:
+                _say(str(err))
+                return EXIT_FAILED
+        return EXIT_OK
+
+    return handler
+
+
+def _create_user(db: Database, args: argparse.Namespace) -> str:
+    password = _read_password(args)
+    if password is None:
+        raise auth.UserError("密码未设置。")
+    user = auth.create_user(db, CLI_ACTOR, args.username, password, args.role, employee_id=args.employee,
+                            hrbp_departments=args.hrbp_dept or ())  # fmt: skip
+    roles = "、".join(auth.ROLE_LABELS[r] for r in sorted(user.roles))
+    return f"已创建用户 {user.username}（{roles}）。"
+
+
+def _reset_password(db: Database, args: argparse.Namespace) -> str:
+    password = _read_password(args)
+    if password is None:
+        raise auth.UserError("密码未设置。")
+    auth.reset_password(db, CLI_ACTOR, args.username, password)
+    return f"已重置用户 {args.username} 的密码，锁定已解除。"
+
+
+def _disable(db: Database, args: argparse.Namespace) -> str:
+    auth.set_disabled(db, CLI_ACTOR, args.username, not args.enable)
+    return f"已{'启用' if args.enable else '停用'}用户 {args.username}" + (
+        "。" if args.enable else "，其已打开的会话立即失效。"
+    )
+
+
+def run_verify_audit(args: argparse.Namespace) -> int:
+    """Walk the audit chain; exit 0 when intact, 1 naming the first broken row."""
+    with open_database(_database_path(args)) as db:
+        check = audit.verify_chain(db)
+    _say(check.message)
+    return EXIT_OK if check.ok else EXIT_FAILED
+
+
+def _add_users(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "create-user", help="创建登录账户", description="创建登录账户（HR 与管理员账户可以不关联员工）。"
+    )
+    p.add_argument("username", metavar="USERNAME")
+    p.add_argument("--employee", metavar="ID", help="关联的员工工号（员工、主管账户必填）")
+    p.add_argument("--role", nargs="+", required=True, choices=auth.ROLES, metavar="ROLE",
+                   help="一个或多个角色：" + "、".join(auth.ROLES))  # fmt: skip
+    p.add_argument("--hrbp-dept", nargs="+", metavar="DEPT_ID", help="HRBP 负责的部门编号")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（不提示）")
+    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.set_defaults(handler=_user_command(_create_user))
+
+    p = commands.add_parser("reset-password", help="重置密码并解除锁定")
+    p.add_argument("username", metavar="USERNAME")
+    p.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（不提示）")
+    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.set_defaults(handler=_user_command(_reset_password))
+
+    p = commands.add_parser("disable", help="停用账户（已打开的会话立即失效）")
+    p.add_argument("username", metavar="USERNAME")
+    p.add_argument("--enable", action="store_true", help="重新启用该账户")
+    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.set_defaults(handler=_user_command(_disable))
+
+    p = commands.add_parser("verify-audit", help="逐行核对审计日志的哈希链")
+    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.set_defaults(handler=run_verify_audit)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``core.admin`` command line: one sub-command per administrative task."""
     parser = argparse.ArgumentParser(prog="python -m core.admin", description="JiXiao 管理命令")
     commands = parser.add_subparsers(dest="command", metavar="命令", required=True)
     _add_demo(commands)
+    _add_users(commands)
     return parser
 
 

@@ -1587,6 +1587,7 @@ class DemoSummary:
     seconds_importing: float = 0.0
     workdir: str = ""
     reports: list[dict[str, Any]] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
 
     @property
     def loaded_share(self) -> float:
@@ -1666,4 +1667,7 @@ def build_demo(
                 "rows_rejected": r.rows_rejected,
             }
         )
+    from core.demo_users import create_demo_users  # one login per role, listed in README
+
+    summary.logins = [login.username for login in create_demo_users(db)]
     return summary

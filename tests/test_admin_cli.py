@@ -109,3 +109,63 @@ def test_a_database_held_by_another_process_gives_the_busy_sentence_and_exit_2(t
     assert busy.returncode == 2, busy.stdout + busy.stderr
     assert "正被" in busy.stderr and "数据库文件" in busy.stderr
     assert "Traceback" not in busy.stderr + busy.stdout
+
+
+def _cli(db_path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "core.admin", *args, "--db", str(db_path)],
+        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_user_commands_and_audit_verification(tmp_path) -> None:
+    from core import audit, auth
+    from core.db import open_database
+
+    db_path = tmp_path / "users.duckdb"
+    with open_database(db_path) as db:
+        db.cursor().execute("INSERT INTO employees (employee_id, name, status) VALUES ('000007', '测试甲', 'active')")
+    made = _cli(db_path, "create-user", "hr1", "--role", "hr", "--password-stdin", stdin="Secret123\n")
+    assert made.returncode == 0 and "已创建用户 hr1" in made.stdout
+    made = _cli(
+        db_path,
+        "create-user",
+        "emp7",
+        "--employee",
+        "000007",
+        "--role",
+        "employee",
+        "--password-stdin",
+        stdin="Secret123\n",
+    )
+    assert made.returncode == 0, made.stdout
+    bad = _cli(
+        db_path,
+        "create-user",
+        "emp8",
+        "--employee",
+        "999999",
+        "--role",
+        "employee",
+        "--password-stdin",
+        stdin="Secret123\n",
+    )
+    assert bad.returncode == 1 and "不在花名册" in bad.stdout
+    weak = _cli(db_path, "reset-password", "emp7", "--password-stdin", stdin="short\n")
+    assert weak.returncode == 1 and "至少 8 位" in weak.stdout
+    assert _cli(db_path, "reset-password", "emp7", "--password-stdin", stdin="Another456\n").returncode == 0
+    assert _cli(db_path, "disable", "emp7").returncode == 0
+    with open_database(db_path) as db:
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate(db, "emp7", "Another456")
+        assert auth.authenticate(db, "hr1", "Secret123").username == "hr1"
+        actions = [r["action"] for r in db.rows("SELECT action FROM audit_log ORDER BY seq")]
+        assert {"user_create", "password_reset", "user_disable"} <= set(actions)
+    assert _cli(db_path, "disable", "emp7", "--enable").returncode == 0
+    intact = _cli(db_path, "verify-audit")
+    assert intact.returncode == 0 and "完整" in intact.stdout
+    with open_database(db_path) as db:
+        db.cursor().execute("UPDATE audit_log SET actor = 'someone' WHERE seq = 2")
+        assert not audit.verify_chain(db).ok
+    broken = _cli(db_path, "verify-audit")
+    assert broken.returncode == 1 and "第 2 行" in broken.stdout

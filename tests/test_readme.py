@@ -27,6 +27,10 @@ def test_two_setup_commands_exist() -> None:
     [
         (["-m", "pipelines", "import", "--help"], "python -m pipelines import FILE..."),
         (["-m", "core.admin", "demo", "--help"], "python -m core.admin demo"),
+        (["-m", "core.admin", "create-user", "--help"], "python -m core.admin create-user USERNAME"),
+        (["-m", "core.admin", "reset-password", "--help"], "python -m core.admin reset-password USERNAME"),
+        (["-m", "core.admin", "disable", "--help"], "python -m core.admin disable USERNAME"),
+        (["-m", "core.admin", "verify-audit", "--help"], "python -m core.admin verify-audit"),
     ],
 )
 def test_every_cli_option_is_documented(command: list[str], usage: str) -> None:
