@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import session
 from ui.i18n import language_switch, t
-from ui.navigation import build_navigation
+from ui.navigation import build_navigation, only_opens_the_landing_screen
 from ui.resources import database
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", layout="wide")
@@ -14,5 +14,6 @@ user = session.current_user(database())
 page = st.navigation(build_navigation(user))
 if user is not None:
     session.account_sidebar(user)
-session.sync_cookie()
+if not only_opens_the_landing_screen(page, user):  # the screen it switches to sets the cookie
+    session.sync_cookie()
 page.run()

@@ -2,10 +2,12 @@
 
 Who may open which screen is :data:`core.permissions.SCREENS` alone; this module only says how each
 screen looks in the menu. The navigation never holds a page its user may not open:
-- signed out, every screen's URL runs the login page (so a bookmark or a reload after the session
-  ended asks to log in, and after logging in the same URL opens the screen it names);
-- signed in, the screens the user may open are in the menu, and every other screen's URL runs a page
-  that says, in Chinese, that the user may not open it.
+- signed out, the root and every screen's URL run the login page (so a bookmark or a reload after the
+  session ended asks to log in, and after logging in the same URL opens the screen it names);
+- signed in, the screens the user may open are in the menu, every other screen's URL runs a page that
+  says, in Chinese, that the user may not open it, and the root (a hidden page) opens the user's
+  landing screen. No screen is the default page: Streamlit serves the default page only at ``/``, and
+  every screen must answer at its own URL for every user.
 A page's script hash is its URL path, so the same URL keeps meaning the same screen across logins.
 """
 
@@ -56,7 +58,10 @@ SCREENS = MappingProxyType(
     }
 )
 LOGIN_PAGE = "pages/login.py"
+HOME_PAGE = "pages/home.py"
 NO_ACCESS_PAGE = "pages/no_access.py"
+# URL paths of the home page, which only opens the landing screen, for a signed-in user
+HOME_URL_PATHS = ("home", "login")
 
 
 def screens_for(user: User | None) -> list[Screen]:
@@ -84,26 +89,29 @@ def build_navigation(user: User | None) -> list[st.Page] | dict[str, list[st.Pag
         ]
         return [login, *aliases]
     visible = screens_for(user)
-    landing = default_screen(user)
+    hidden = [
+        st.Page(HOME_PAGE, title=t("app.title"), url_path=HOME_URL_PATHS[0], visibility="hidden", default=True),
+        *(st.Page(HOME_PAGE, title=t("app.title"), url_path=p, visibility="hidden") for p in HOME_URL_PATHS[1:]),
+        *(
+            st.Page(NO_ACCESS_PAGE, title=t("nav.no_access"), url_path=s.url_path, visibility="hidden")
+            for s in SCREENS.values()
+            if s not in visible
+        ),
+    ]
+    if not visible:  # a role with no screen at all: every URL says so
+        return hidden
     sections: dict[str, list[st.Page]] = {}
     for screen in visible:
-        page = st.Page(
-            screen.path,
-            title=t(screen.title_key),
-            icon=screen.icon,
-            url_path=screen.url_path,
-            default=screen == landing,
-        )
+        page = st.Page(screen.path, title=t(screen.title_key), icon=screen.icon, url_path=screen.url_path)
         sections.setdefault(t(screen.section_key), []).append(page)
-    refused = [
-        st.Page(NO_ACCESS_PAGE, title=t("nav.no_access"), url_path=s.url_path, visibility="hidden")
-        for s in SCREENS.values()
-        if s not in visible
-    ]
-    if not sections:  # a role with no screen at all still gets a page that says so
-        return [st.Page(NO_ACCESS_PAGE, title=t("nav.no_access"), url_path="no_access", default=True), *refused]
-    sections[next(reversed(sections))].extend(refused)
+    sections[next(reversed(sections))].extend(hidden)
     return sections
+
+
+def only_opens_the_landing_screen(page: st.Page, user: User | None) -> bool:
+    """Whether ``page`` is the home page that at once switches to the user's landing screen (nothing it
+    shows would reach the browser)."""
+    return user is not None and page.url_path in HOME_URL_PATHS
 
 
 def require_app_navigation() -> None:
