@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -128,3 +128,19 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    """Fill in the login form the page shows and submit it; waits until the form is gone."""
+    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for()
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for(state="detached")
+
+
+def grid_rows(table: Locator) -> list[list[str]]:
+    """The body rows of an st.dataframe, read from the grid's accessible table."""
+    table.locator('[role="gridcell"]').first.wait_for(state="attached")  # the accessible table is not visible
+    rows = table.locator('tbody [role="row"]')
+    return [row.locator('[role="gridcell"]').all_inner_texts() for row in rows.all()]

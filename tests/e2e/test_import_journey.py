@@ -1,4 +1,4 @@
-"""HR uploads a workbook with bad rows, reads the report, and downloads it as Excel — in a real Chromium."""
+"""HR logs in, uploads a workbook with bad rows, reads the report, and downloads it as Excel — in a real Chromium."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Page
 
-from tests.e2e.conftest import StreamlitServer
+from core.db import open_database
+from tests.conftest import PASSWORD, ensure_login
+from tests.e2e.conftest import StreamlitServer, grid_rows, log_in
 from tests.workbooks import write_workbook_with_bad_rows
 
 pytestmark = pytest.mark.e2e
@@ -19,24 +21,22 @@ pytestmark = pytest.mark.e2e
 EXPECTED_REASON_WORDS = {3: "数字", 5: "考核期间"}
 
 
-def grid_rows(table: Locator) -> list[list[str]]:
-    """The body rows of an st.dataframe, read from the grid's accessible table."""
-    rows = table.locator('tbody [role="row"]')
-    return [row.locator('[role="gridcell"]').all_inner_texts() for row in rows.all()]
-
-
 def test_upload_with_bad_rows_report_and_download(
     streamlit_server: Callable[..., StreamlitServer], page: Page, tmp_path: Path
 ) -> None:
     workbook, good, bad = write_workbook_with_bad_rows(tmp_path / "2022年一季度考核.xlsx")
-    server = streamlit_server()
+    db_path = tmp_path / "app.duckdb"
+    with open_database(db_path) as db:
+        ensure_login(db, "hr")
+    server = streamlit_server(db_path)
 
-    # The first request after the server starts is a page's own URL (a bookmark): it must still come
-    # up inside the app's navigation, with its sections and the language switch.
+    # The first request after the server starts is a page's own URL (a bookmark): it asks to log in
+    # first, then comes up inside the app's navigation, with its sections and the language switch.
     page.goto(f"{server.url}/org")
+    log_in(page, "hr", PASSWORD)
     page.get_by_role("heading", name="组织与人员").wait_for()
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_text("人力资源").wait_for()
+    sidebar.get_by_text("人力资源", exact=True).wait_for()
     sidebar.get_by_text("语言 / Language").wait_for()
     page.get_by_text("还没有组织数据").wait_for()
 
@@ -45,6 +45,7 @@ def test_upload_with_bad_rows_report_and_download(
     page.get_by_text("还没有导入记录").wait_for()
 
     page.locator('input[type="file"]').set_input_files(str(workbook))
+    page.get_by_test_id("stFileUploader").get_by_text(workbook.name).wait_for()  # uploaded before submitting
     page.get_by_role("button", name="开始导入").click()
     # the status shows in the progress bar first, then in the report's alert
     page.get_by_test_id("stAlert").filter(has_text="部分导入（有被拒绝的行）").wait_for(timeout=120_000)
@@ -88,4 +89,5 @@ def test_upload_with_bad_rows_report_and_download(
     # And the import history lists the upload
     page.get_by_role("heading", name="导入记录").wait_for()
     history = page.get_by_test_id("stDataFrame").filter(has_text="导入时间")
-    assert "2022年一季度考核.xlsx" in " ".join(history.locator('[role="gridcell"]').all_inner_texts())
+    # (the download reruns the page: wait for the redrawn table rather than read the old one)
+    history.locator('[role="gridcell"]', has_text="2022年一季度考核.xlsx").first.wait_for(state="attached")
