@@ -7,15 +7,16 @@ from pathlib import Path
 from core import auth, org
 from core.db import open_database
 from core.demo import build_demo
-from core.demo_users import DEMO_PASSWORD, create_demo_users
+from core.demo_users import DEMO_PASSWORD, create_demo_users, plan_demo_logins
 
 
 def test_demo_company_gets_one_login_per_role(tmp_path: Path) -> None:
     with open_database(tmp_path / "demo.duckdb") as db:
-        build_demo(db, employees=120, years=1, seed=7, workdir=tmp_path / "files")
-        created = create_demo_users(db)
-        assert [c.username for c in created] == ["hr", "exec", "hrbp", "head", "lead", "employee", "analyst", "admin"]
+        summary = build_demo(db, employees=120, years=1, seed=7, workdir=tmp_path / "files")  # creates the logins
+        assert summary.logins == ["hr", "exec", "hrbp", "head", "lead", "employee", "analyst", "admin"]
         assert create_demo_users(db) == []  # a second run changes nothing
+        created = plan_demo_logins(db)
+        assert [c.username for c in created] == summary.logins
         by_name = {c.username: c for c in created}
         dept = {r["name"]: r for r in db.rows("SELECT dept_id, name, head_id FROM departments")}
         assert by_name["head"].employee_id == dept["生产一车间"]["head_id"]
