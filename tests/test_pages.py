@@ -20,6 +20,7 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # Widgets whose options are the app's own words (other option lists hold data, such as department names).
 FIXED_OPTIONS = {"data_import.source", "overview.kind", "overview.measure"}
 
+
 def chrome(at: AppTest) -> list[str]:
     """Every label the app itself writes: titles, headers, widget labels and options, metric labels, tabs,
     table column titles, info boxes. Data values (department names …) are not included, nor the language
