@@ -176,15 +176,21 @@ def read_records(
         return pl.DataFrame(), pl.DataFrame(schema=ERR_SCHEMA), notes, headers
     # one contiguous frame: later steps add columns, and adding a column to a frame of several
     # chunks would copy all of it
+    # (passed on without keeping a name for it here, so normalise can let the raw text go column by column)
+    records, errors = normalise(_take_all(frames))
+    return records, errors, notes, headers
+
+
+def _take_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
     staged = pl.concat(frames, how="vertical_relaxed", rechunk=True).with_row_index("_rid")
     frames.clear()
-    records, errors = normalise(staged)
-    return records, errors, notes, headers
+    return staged
 
 
 def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse every text column into values. Returns (records, parse errors)."""
     frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
+    del staged  # each raw column is freed as soon as its parsed form replaces it
     x = pl.col("_v")
     frame = _derive(frame, "employee_id", employee_id=clean_employee_id(x))
     frame = _derive(frame, "manager", manager=clean_employee_id(x))
