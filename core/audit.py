@@ -29,6 +29,8 @@ ACTIONS = {
     "import": "导入文件",
     "export": "导出数据",
     "read_appraisal": "查看个人考核",
+    "read_employee": "查看员工档案",
+    "access_denied": "越权访问被拒绝",
     "user_create": "创建用户",
     "user_update": "修改用户",
     "password_reset": "重置密码",

@@ -26,7 +26,7 @@ if st.button(t("audit.verify"), icon=":material/verified:", key="audit.verify"):
     else:
         st.error(check.message, icon=":material/gpp_bad:")
 
-actions = sorted(audit.ACTIONS.keys() | {"read_employee", "access_denied"})
+actions = sorted(audit.ACTIONS)
 action_labels = {None: t("audit.all_actions")} | {
     a: t(f"audit.action.{a}") if has_text(f"audit.action.{a}") else a for a in actions
 }

@@ -737,25 +737,26 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
     ok = _usable(frame, errors)
     key = KEY
     written_total = WRITTEN_TOTAL
-    items = (
-        ok.filter(pl.col("_is_item"))
-        .with_columns(
-            item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
-            .then(pl.col("score_v") / pl.col("weight_v") * 100)
-            .otherwise(pl.col("score_v"))
-        )
-        .select(*key, "_rid", "kpi_id", "weight_v", "target", "actual", "comment", "item_score", "score_v", "_points")
-        .collect()
+    # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
+    # are materialised once, in their final shape
+    items = ok.filter(pl.col("_is_item")).with_columns(
+        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
+        .then(pl.col("score_v") / pl.col("weight_v") * 100)
+        .otherwise(pl.col("score_v"))
     )
-    item_agg = items.group_by(key).agg(
-        _wsum=pl.col("weight_v").sum(),
-        _wn=pl.col("weight_v").is_not_null().sum(),
-        _n=pl.len(),
-        _scored=pl.col("item_score").is_not_null().sum(),
-        _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
-        _mean=pl.col("item_score").mean(),
-        _points_sum=pl.col("score_v").sum(),
-        _points=pl.col("_points").first(),
+    item_agg = (
+        items.group_by(key)
+        .agg(
+            _wsum=pl.col("weight_v").sum(),
+            _wn=pl.col("weight_v").is_not_null().sum(),
+            _n=pl.len(),
+            _scored=pl.col("item_score").is_not_null().sum(),
+            _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
+            _mean=pl.col("item_score").mean(),
+            _points_sum=pl.col("score_v").sum(),
+            _points=pl.col("_points").first(),
+        )
+        .collect()
     )
     written = (
         ok.with_columns(_wt=written_total)
@@ -811,7 +812,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
     )
     if over.height:
         apps = apps.filter(pl.col("final_score") <= 120)
-        items = items.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id"), on=key, how="anti")
+        items = items.join(over.select(pl.col("cycle_id").alias("_cycle"), "employee_id").lazy(), on=key, how="anti")
     items = items.select(
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
         kpi_id="kpi_id",
@@ -822,7 +823,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         item_score="item_score",
         manager_comment="comment",
         _rid="_rid",
-    )
+    ).collect()
     return apps, items, more_errors
 
 

@@ -44,7 +44,8 @@ def department_heatmap(cells: pl.DataFrame, measure: str) -> alt.Chart:
                 "department:N",
                 sort=departments,
                 title=t("chart.department"),
-                axis=alt.Axis(titleAngle=0, titleAlign="right", titleX=0, titleY=-8),
+                # every department named: Vega would otherwise drop labels it thinks crowded
+                axis=alt.Axis(titleAngle=0, titleAlign="right", titleX=0, titleY=-8, labelOverlap=False),
             ),
             color=alt.Color(f"{measure}:Q", scale=scale, title=_measure_title(measure), legend=alt.Legend(format=fmt)),
             tooltip=[
@@ -56,7 +57,7 @@ def department_heatmap(cells: pl.DataFrame, measure: str) -> alt.Chart:
                 alt.Tooltip("graded:Q", title=t("chart.graded")),
             ],
         )
-        .properties(height=max(160, 30 * len(departments)))
+        .properties(height=alt.Step(28))
     )
 
 
