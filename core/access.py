@@ -65,6 +65,18 @@ def people_without_account(db: Database, user: User | None) -> pl.DataFrame:
     )
 
 
+def _guard_admin(db: Database, user: User, username: str | None, roles: Sequence[str] = ()) -> None:
+    """Only an admin may make an admin, or change, reset or disable an admin's account: an HR admin
+    cannot lift their own rights that way."""
+    if user.has("admin"):
+        return
+    target_is_admin = username is not None and "admin" in (
+        (db.scalar("SELECT roles FROM users WHERE username = ?", [username]) or "").split(",")
+    )
+    if "admin" in roles or target_is_admin:
+        raise auth.UserError("只有系统管理员可以授予系统管理员角色，或修改、重置、停用系统管理员的账户。")
+
+
 def create_account(
     db: Database,
     user: User | None,
@@ -79,6 +91,7 @@ def create_account(
     """Create an account as ``user`` (see :func:`core.auth.create_user`; raises UserError with the reason)."""
     permissions.require(db, user, "manage_users")
     assert user is not None
+    _guard_admin(db, user, None, roles)
     return auth.create_user(
         db,
         user.username,
@@ -95,6 +108,7 @@ def reset_password(db: Database, user: User | None, username: str, password: str
     """Set a new password for ``username`` as ``user``; clears a lockout."""
     permissions.require(db, user, "manage_users")
     assert user is not None
+    _guard_admin(db, user, username)
     auth.reset_password(db, user.username, username, password)
 
 
@@ -102,6 +116,7 @@ def set_disabled(db: Database, user: User | None, username: str, disabled: bool)
     """Disable (ending its open sessions at once) or re-enable ``username`` as ``user``."""
     permissions.require(db, user, "manage_users")
     assert user is not None
+    _guard_admin(db, user, username)
     auth.set_disabled(db, user.username, username, disabled)
 
 
@@ -112,6 +127,7 @@ def set_roles(
     right to manage users away from their own account (someone must always be left to give it back)."""
     permissions.require(db, user, "manage_users")
     assert user is not None
+    _guard_admin(db, user, username, roles)
     if username == user.username and not set(roles) & permissions.ACTIONS["manage_users"]:
         raise auth.UserError("不能去掉自己账户管理用户的角色：请让另一位人力资源管理员或系统管理员来改。")
     auth.set_roles(db, user.username, username, list(roles), list(hrbp_departments))

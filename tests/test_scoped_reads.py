@@ -183,3 +183,24 @@ def test_accounts_and_audit_trail_are_for_hr(db: Database) -> None:
     access.set_roles(db, hr, "worker", ["employee", "analyst"])
     assert auth.get_user(db, "worker").roles == {"employee", "analyst"}
     assert access.audit_trail(db, hr, action="user_update", entity_id="worker").height == 1
+
+
+def test_only_an_admin_makes_or_touches_admins(tmp_path: Path, company_db: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(company_db, copy)
+    with open_database(copy) as db:
+        hr, admin = as_user(db, "hr"), as_user(db, "admin")
+        with pytest.raises(auth.UserError, match="只有系统管理员"):
+            access.create_account(db, hr, "boss2", "Passw0rd-x", ["admin"])
+        with pytest.raises(auth.UserError, match="只有系统管理员"):
+            access.set_roles(db, hr, "hr", ["hr", "admin"])  # no lifting one's own rights
+        with pytest.raises(auth.UserError, match="只有系统管理员"):
+            access.reset_password(db, hr, "admin", "Passw0rd-x")
+        with pytest.raises(auth.UserError, match="只有系统管理员"):
+            access.set_disabled(db, hr, "admin", True)
+        assert db.scalar("SELECT count(*) FROM users WHERE roles LIKE '%admin%'") == 1
+        access.create_account(db, admin, "boss2", "Passw0rd-x", ["admin"])
+        access.reset_password(db, hr, "worker", "Passw0rd-y")  # HR still manages everyone else
+        assert auth.authenticate(db, "worker", "Passw0rd-y").username == "worker"
