@@ -359,35 +359,24 @@ FIELD_LABELS = {
 }  # fmt: skip
 
 
+def _ids(*columns: pl.Series | None) -> pl.Series:
+    """The distinct non-null ids of several columns, ready for ``is_in``."""
+    present = [c for c in columns if c is not None]
+    return pl.concat(present).drop_nulls().unique().implode() if present else pl.Series([], dtype=pl.String).implode()
+
+
 def _load_legacy(cur, batch_id: str, apps: pl.DataFrame, items: pl.DataFrame, new: dict[str, pl.DataFrame]) -> None:
     """Insert what was accepted: new org rows it needs, cycles, appraisals, items."""
     used_emps = apps.get_column("employee_id").unique().implode()
     employees = new["employees"]
     if employees.height:
         employees = employees.filter(pl.col("employee_id").is_in(used_emps))
-    used_pos = (
-        pl.concat(
-            [
-                apps.get_column("position_id"),
-                employees.get_column("position_id") if employees.height else pl.Series([], dtype=pl.String),
-            ]
-        )
-        .drop_nulls()
-        .unique()
-        .implode()
-    )
+    used_pos = _ids(apps.get_column("position_id"), employees.get_column("position_id") if employees.height else None)
     positions = new["positions"].filter(pl.col("position_id").is_in(used_pos))
-    used_depts = (
-        pl.concat(
-            [
-                apps.get_column("dept_id"),
-                positions.get_column("dept_id"),
-                employees.get_column("dept_id") if employees.height else pl.Series([], dtype=pl.String),
-            ]
-        )
-        .drop_nulls()
-        .unique()
-        .implode()
+    used_depts = _ids(
+        apps.get_column("dept_id"),
+        positions.get_column("dept_id"),
+        employees.get_column("dept_id") if employees.height else None,
     )
     departments = new["departments"].filter(pl.col("dept_id").is_in(used_depts))
     kpis = new["kpis"].filter(pl.col("kpi_id").is_in(items.get_column("kpi_id").unique().implode()))

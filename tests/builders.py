@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,3 +399,16 @@ PDF_TEXT_ONLY_BYTES = (
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\n"
     b"endobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 )
+
+
+# ---- shared by the pipeline tests ------------------------------------------------------------------
+
+HAN = re.compile(r"[\u4e00-\u9fff]")  # a message or reason must be Chinese
+DATA_TABLES = (
+    "departments", "positions", "employees", "kpis", "cycles", "appraisals", "appraisal_items", "import_rejects",
+)  # fmt: skip
+
+
+def table_counts(db, tables: tuple[str, ...] = (*DATA_TABLES, "import_batches")) -> dict[str, int]:
+    """Rows per table, to show what an import did or did not write."""
+    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in tables}

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import faulthandler
-import re
 import threading
 from pathlib import Path
 
@@ -18,22 +17,13 @@ import pytest
 
 from core.db import Database, open_database
 from pipelines import LoadReport, import_file
+from tests import builders as b
 from tests.builders import CORPUS_DIR
 
 EDGE = CORPUS_DIR / "excel_edge"
 HRSAMPLE = CORPUS_DIR / "hr_en" / "hrsample"
-HAN = re.compile(r"[\u4e00-\u9fff]")
-TABLES = (
-    "departments",
-    "positions",
-    "employees",
-    "kpis",
-    "cycles",
-    "appraisals",
-    "appraisal_items",
-    "import_batches",
-    "import_rejects",
-)
+HAN = b.HAN
+TABLES = (*b.DATA_TABLES, "import_batches")
 IMPORT_SECONDS = 60
 
 
@@ -50,7 +40,7 @@ def _need_corpus(path: Path) -> None:
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+    return b.table_counts(db, TABLES)
 
 
 def import_with_deadline(db: Database, path: Path, seconds: float = IMPORT_SECONDS, **kwargs) -> LoadReport:

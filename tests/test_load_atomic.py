@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -27,25 +26,14 @@ from pipelines import import_file
 from tests import builders as b
 
 ROOT = Path(__file__).resolve().parents[1]
-HAN = re.compile(r"[\u4e00-\u9fff]")
-TABLES = (
-    "departments",
-    "positions",
-    "employees",
-    "kpis",
-    "cycles",
-    "appraisals",
-    "appraisal_items",
-    "import_batches",
-    "import_rejects",
-    "audit_log",
-)
+HAN = b.HAN
+TABLES = (*b.DATA_TABLES, "import_batches", "audit_log")
 DATA_TABLES = tuple(t for t in TABLES if t not in ("import_batches", "audit_log"))
 PEOPLE = b.sample_people(10)
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in TABLES}
+    return b.table_counts(db, TABLES)
 
 
 def snapshot(db: Database) -> dict[str, list]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from core.db import open_database
 from tests import builders as b
 
 ROOT = Path(__file__).resolve().parents[1]
-HAN = re.compile(r"[\u4e00-\u9fff]")
+HAN = b.HAN
 REPORT_KEYS = {"rows_read", "rows_loaded", "rows_rejected", "rejects", "status"}
 REJECT_KEYS = {"sheet", "row", "column", "value", "reason"}
 

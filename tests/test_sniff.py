@@ -7,7 +7,6 @@ Every refused file must come back as status 'refused' with a Chinese reason, lea
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import struct
 import subprocess
@@ -29,17 +28,8 @@ from tests import builders as b
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = b.CORPUS_DIR
-HAN = re.compile(r"[\u4e00-\u9fff]")
-DATA_TABLES = (
-    "departments",
-    "positions",
-    "employees",
-    "kpis",
-    "cycles",
-    "appraisals",
-    "appraisal_items",
-    "import_rejects",
-)
+HAN = b.HAN
+DATA_TABLES = b.DATA_TABLES
 
 
 @pytest.fixture
@@ -50,7 +40,7 @@ def db(tmp_path: Path) -> Iterator[Database]:
 
 
 def counts(db: Database) -> dict[str, int]:
-    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in (*DATA_TABLES, "import_batches")}
+    return b.table_counts(db)
 
 
 def assert_refused_cleanly(db: Database, path: Path, *reason_words: str) -> str:
