@@ -21,6 +21,17 @@ from core.db import Database
 EMPLOYEE_STATUSES = ("active", "left", "historical")
 
 
+# One person with their department, position and manager's name, as every people list shows them.
+PERSON_SELECT = """
+        SELECT e.employee_id, e.name, d.name AS department, p.name AS position,
+               e.manager_id, m.name AS manager_name, e.hire_date, e.leave_date, e.status
+        FROM employees e
+        LEFT JOIN departments d ON d.dept_id = e.dept_id
+        LEFT JOIN positions p ON p.position_id = e.position_id
+        LEFT JOIN employees m ON m.employee_id = e.manager_id
+"""
+
+
 def readable_ids(db: Database, user: User | None) -> list[str] | None:
     """The 工号 ``user`` may read as a query parameter: None for everyone, else a (possibly empty) list."""
     if user is None:
@@ -117,13 +128,8 @@ def search_employees(
     """
     needle = text.strip().lower()
     return db.frame(
-        """
-        SELECT e.employee_id, e.name, d.name AS department, p.name AS position,
-               e.manager_id, m.name AS manager_name, e.hire_date, e.leave_date, e.status
-        FROM employees e
-        LEFT JOIN departments d ON d.dept_id = e.dept_id
-        LEFT JOIN positions p ON p.position_id = e.position_id
-        LEFT JOIN employees m ON m.employee_id = e.manager_id
+        PERSON_SELECT
+        + """
         WHERE ($ids::VARCHAR[] IS NULL OR list_contains($ids::VARCHAR[], e.employee_id))
           AND ($needle = '' OR contains(lower(e.employee_id), $needle) OR contains(lower(e.name), $needle))
           AND ($dept_id IS NULL OR e.dept_id = $dept_id)
@@ -162,15 +168,7 @@ def employee_profile(db: Database, user: User | None, employee_id: str) -> dict[
     guard_read(db, user, employee_id, "read_employee")
     assert user is not None  # guard_read refuses anonymous reads
     row = db.one(
-        """
-        SELECT e.employee_id, e.name, d.name AS department, p.name AS position,
-               e.manager_id, m.name AS manager_name, e.hire_date, e.leave_date, e.status
-        FROM employees e
-        LEFT JOIN departments d ON d.dept_id = e.dept_id
-        LEFT JOIN positions p ON p.position_id = e.position_id
-        LEFT JOIN employees m ON m.employee_id = e.manager_id
-        WHERE e.employee_id = ?
-        """,
+        PERSON_SELECT + " WHERE e.employee_id = ?",
         [employee_id],
     )
     if row is None:

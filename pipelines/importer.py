@@ -141,21 +141,7 @@ def _record_refusal(db: Database, report: LoadReport, uploaded_by: str) -> None:
     report.batch_id = new_batch_id(report.sha256 or "0" * 8)
     try:
         with db.transaction() as cur:
-            cur.execute(
-                "INSERT INTO import_batches (batch_id, source, file_name, sha256, uploaded_by, imported_at, status, message) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'refused', ?)",
-                [
-                    report.batch_id,
-                    report.source,
-                    report.file_name,
-                    report.sha256,
-                    uploaded_by,
-                    dt.datetime.now(),
-                    report.message,
-                ],
-            )
-            audit.record(cur, uploaded_by, "import", "import_batch", report.batch_id,
-                         {"file": report.file_name, "status": "refused", "reason": report.message})  # fmt: skip
+            write_batch(cur, report, uploaded_by)
     except Exception:
         log.exception("could not record the refusal of %s", report.file_name)
 
@@ -188,7 +174,8 @@ def finish_report(
 
 
 def write_batch(cur, report: LoadReport, uploaded_by: str) -> None:
-    """The batch row and its rejects, inside the load transaction."""
+    """The batch row, its audit row and its rejects, inside the load's transaction (or, for a refused
+    file, a transaction of their own)."""
     cur.execute(
         "INSERT INTO import_batches (batch_id, source, file_name, sha256, uploaded_by, imported_at, rows_read, rows_loaded, "
         "rows_rejected, status, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -213,7 +200,8 @@ def write_batch(cur, report: LoadReport, uploaded_by: str) -> None:
         "import_batch",
         report.batch_id,
         {"file": report.file_name, "source": report.source, "status": report.status, "sha256": report.sha256,
-         "rows_read": report.rows_read, "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected},
+         "rows_read": report.rows_read, "rows_loaded": report.rows_loaded, "rows_rejected": report.rows_rejected,
+         "message": report.message},
     )  # fmt: skip
     if report.rejects:
         frame = pl.DataFrame(
