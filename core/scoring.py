@@ -1,0 +1,393 @@
+"""Item scoring: one pure function per scoring method, a dispatcher, the weighted total and the grade
+(DESIGN.md §4 *Item scoring methods*, *Grades and distribution*).
+
+Every method returns a score on the 0–100 scale, with results beyond the target reaching up to
+:data:`MAX_SCORE` (120); ``None`` when the measured input (the actual, the level, the count, the
+verdict, the rater's score) is missing — the item is then not scored yet. Invalid settings or inputs
+raise :class:`ScoringError` (a ``ValueError``) with a Chinese message saying what is wrong, for the
+screens to show as they are. Nothing here reads the database or rounds: callers round for display.
+
+Documented choices (the anchors are HR's, per position template):
+
+* **Below the floor** (``linear`` / ``lower_better``) the score keeps falling with the *same slope*
+  as between floor and target (40 points per floor→target distance) and reaches 0 at
+  ``floor − 1.5 × (target − floor)`` (mirrored for lower-better); below that it is 0. There is no
+  cliff from 60 to 0 at the floor, so a result a hair under the floor scores a hair under 60.
+* **Missing stretch**: the score rises to 100 at the target and stays at 100 above it (no bonus).
+* **Missing floor**: ``floor = target − 20 % × |target|`` for higher-better (``0.8 × target`` for a
+  positive target) and ``target + 20 % × |target|`` for lower-better (``1.2 × target``). A target of
+  0 has no default floor: HR must enter one (or use ``deduction`` / ``pass_fail``).
+* **Missing target** is a settings error (``ScoringError``), not a missing input.
+* ``ratio`` with a zero actual for a lower-better KPI (e.g. zero complaints against a target of 3)
+  scores the cap, 120 — the limit of ``target / actual`` — not 0, so the score stays monotone.
+  A target ≤ 0 cannot be a ratio's anchor and raises ``ScoringError``.
+* ``total_score`` divides by the weights' own sum (which is 100 ± 0.01) so that weights rounded to
+  two decimals cost nobody a fraction of a point; for weights summing to exactly 100 this is
+  ``Σ score × weight / 100``.
+* ``grade`` compares with a 1e-9 tolerance, so a float sum such as 89.99999999999999 for someone
+  who scored 90 on every item still gets the ``A`` band's 90.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
+from types import MappingProxyType
+
+MAX_SCORE = 120.0
+FLOOR_SCORE = 60.0
+TARGET_SCORE = 100.0
+#: below the floor the score reaches 0 this many floor→target distances beyond the floor
+BELOW_FLOOR_SPAN = 1.5
+#: a missing floor is this share of |target| on the worse side of the target
+DEFAULT_FLOOR_GAP = 0.2
+#: weights of a position's items must sum to 100 within this tolerance
+WEIGHT_TOLERANCE = 0.01
+GRADE_TOLERANCE = 1e-9
+
+#: rubric level → points: 2 = floor (60), 4 = target met (100), 5 = stretch (120). HR may pass its own.
+DEFAULT_RUBRIC_POINTS: Mapping[int, float] = MappingProxyType({1: 40.0, 2: 60.0, 3: 80.0, 4: 100.0, 5: 120.0})
+#: (grade, minimum total), best first; the last grade also takes every total below its minimum
+DEFAULT_SCALE: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 70.0), ("C", 0.0))
+
+METHODS = ("linear", "lower_better", "ratio", "pass_fail", "rubric", "deduction", "manual")
+DIRECTIONS = ("higher", "lower")
+
+#: the formula of each method as an employee reads it (the screens show it next to the score)
+FORMULAS: Mapping[str, str] = MappingProxyType(
+    {
+        "linear": "越高越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；"
+        "低于底线按同样斜率递减，至「底线 − 1.5 ×（目标 − 底线）」为0分；未设挑战值时最高100分",
+        "lower_better": "越低越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；"
+        "高于底线按同样斜率递减，至「底线 + 1.5 ×（底线 − 目标）」为0分；未设挑战值时最高100分",
+        "ratio": "越高越好：实际 ÷ 目标 × 100；越低越好：目标 ÷ 实际 × 100；最高120分，最低0分",
+        "pass_fail": "达标得100分，未达标得0分",
+        "rubric": "按等级计分：1级40分、2级60分、3级80分、4级100分、5级120分",
+        "deduction": "100 − 每次扣分 × 次数，最低0分",
+        "manual": "评分人直接评分，0–120分",
+    }
+)
+
+
+class ScoringError(ValueError):
+    """An item cannot be scored as set up; the message (Chinese) says what is wrong."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Input checks
+# ---------------------------------------------------------------------------------------------------
+
+
+def _num(value: object, label: str) -> float | None:
+    """``value`` as a finite float, ``None`` for ``None``; anything else is a ScoringError."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ScoringError(f"{label}必须是数字，收到的是「{value!r}」")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ScoringError(f"{label}必须是有限的数字，收到的是「{value!r}」")
+    return number
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _anchors(
+    floor: object, target: object, stretch: object, *, higher: bool, method: str
+) -> tuple[float, float, float | None]:
+    """Checked (floor, target, stretch) in the method's own orientation; a missing floor defaulted."""
+    t = _num(target, "目标值")
+    if t is None:
+        raise ScoringError(f"缺少目标值，无法计算{method}得分")
+    f = _num(floor, "底线")
+    s = _num(stretch, "挑战值")
+    better, worse = ("高", "低") if higher else ("低", "高")
+    if f is None:
+        if t == 0:
+            raise ScoringError("目标值为 0 时无法推算默认底线，请填写底线")
+        gap = DEFAULT_FLOOR_GAP * abs(t)
+        f = t - gap if higher else t + gap
+    if f == t:
+        raise ScoringError(f"目标值与底线相同，无法计算{method}得分")
+    if (f > t) if higher else (f < t):
+        raise ScoringError(f"底线（{_fmt(f)}）应{worse}于目标值（{_fmt(t)}）")
+    if s is not None:
+        if s == t:
+            raise ScoringError(f"挑战值与目标值相同（{_fmt(t)}），无法计算{method}得分；不设挑战值请留空")
+        if (s < t) if higher else (s > t):
+            raise ScoringError(f"挑战值（{_fmt(s)}）应{better}于目标值（{_fmt(t)}）")
+    if not math.isfinite(t - f) or (s is not None and not math.isfinite(s - t)):
+        raise ScoringError("底线、目标值与挑战值相差过大，无法计算")
+    return f, t, s
+
+
+def _piecewise(a: float, f: float, t: float, s: float | None) -> float:
+    """The higher-better piecewise line through (f, 60), (t, 100), (s, 120); f < t < s already checked.
+
+    Each piece is computed from its own left anchor, so the anchors come out exactly (x / x == 1 in
+    floating point) and the pieces meet without a step.
+    """
+    if a >= t:
+        if s is None:
+            return TARGET_SCORE
+        if a >= s:
+            return MAX_SCORE
+        return TARGET_SCORE + (MAX_SCORE - TARGET_SCORE) * (a - t) / (s - t)
+    if a >= f:
+        return FLOOR_SCORE + (TARGET_SCORE - FLOOR_SCORE) * (a - f) / (t - f)
+    # the floor→target slope continued: 60 points over BELOW_FLOOR_SPAN × (t − f)
+    return max(0.0, FLOOR_SCORE - FLOOR_SCORE * (f - a) / (BELOW_FLOOR_SPAN * (t - f)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The methods
+# ---------------------------------------------------------------------------------------------------
+
+
+def linear(actual: float | None, floor: float | None, target: float, stretch: float | None = None) -> float | None:
+    """Higher is better: floor → 60, target → 100, stretch → 120, straight lines between.
+
+    ``floor ≤ a < target``: ``60 + 40 × (a − floor) / (target − floor)``;
+    ``target ≤ a < stretch``: ``100 + 20 × (a − target) / (stretch − target)``; ``a ≥ stretch``: 120.
+    Below the floor: ``60 − 40 × (floor − a) / (target − floor)``, 0 from
+    ``floor − 1.5 × (target − floor)`` down. No stretch: 100 for every ``a ≥ target``.
+    No floor: ``target − 0.2 × |target|``. Requires floor < target < stretch.
+    """
+    a = _num(actual, "实际值")
+    f, t, s = _anchors(floor, target, stretch, higher=True, method="线性")
+    if a is None:
+        return None
+    return _piecewise(a, f, t, s)
+
+
+def lower_better(
+    actual: float | None, floor: float | None, target: float, stretch: float | None = None
+) -> float | None:
+    """Lower is better (the mirror of :func:`linear`): floor → 60, target → 100, stretch → 120.
+
+    ``target < a ≤ floor``: ``60 + 40 × (floor − a) / (floor − target)``;
+    ``stretch < a ≤ target``: ``100 + 20 × (target − a) / (target − stretch)``; ``a ≤ stretch``: 120.
+    Above the floor: ``60 − 40 × (a − floor) / (floor − target)``, 0 from
+    ``floor + 1.5 × (floor − target)`` up. No stretch: 100 for every ``a ≤ target``.
+    No floor: ``target + 0.2 × |target|``. Requires floor > target > stretch
+    (漏检率: floor 1.0 %, target 0.5 %, stretch 0.3 %).
+    """
+    a = _num(actual, "实际值")
+    f, t, s = _anchors(floor, target, stretch, higher=False, method="越低越好")
+    if a is None:
+        return None
+    # negation is exact in floating point, so the mirrored anchors still hit 60 / 100 / 120 exactly
+    return _piecewise(-a, -f, -t, None if s is None else -s)
+
+
+def ratio(actual: float | None, target: float, direction: str = "higher") -> float | None:
+    """Attainment ratio: ``actual / target × 100`` (higher) or ``target / actual × 100`` (lower).
+
+    Capped at 120 and floored at 0. Lower-better with ``actual = 0`` scores 120 (the limit: nothing
+    beats zero); a negative actual is refused for lower-better. Requires ``target > 0``.
+    """
+    d = _direction(direction, "比例计分")
+    a = _num(actual, "实际值")
+    t = _num(target, "目标值")
+    if t is None:
+        raise ScoringError("缺少目标值，无法按比例计分")
+    if t <= 0:
+        raise ScoringError(f"按比例计分的目标值必须大于 0（收到 {_fmt(t)}）；目标为 0 的指标请改用扣分或达标制")
+    if a is None:
+        return None
+    if d == "higher":
+        value = a / t * 100.0
+    else:
+        if a < 0:
+            raise ScoringError(f"越低越好的比例计分，实际值不能为负数（收到 {_fmt(a)}）")
+        if a == 0:
+            return MAX_SCORE
+        value = t / a * 100.0
+    return min(MAX_SCORE, max(0.0, value))
+
+
+def pass_fail(passed: bool | None) -> float | None:
+    """Pass / fail: 100 if passed, 0 if not."""
+    if passed is None:
+        return None
+    if not isinstance(passed, bool):
+        raise ScoringError(f"达标制的结果必须是「达标」或「未达标」（True / False），收到的是「{passed!r}」")
+    return TARGET_SCORE if passed else 0.0
+
+
+def rubric(level: int | None, levels: Mapping[int, float] = DEFAULT_RUBRIC_POINTS) -> float | None:
+    """Anchored levels: the points HR set for the rated level.
+
+    Default ``{1: 40, 2: 60, 3: 80, 4: 100, 5: 120}`` (2 = floor, 4 = target met, 5 = stretch).
+    HR's mapping must give every level 0–120 points and never fewer points to a higher level.
+    """
+    _check_levels(levels)
+    if level is None:
+        return None
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise ScoringError(f"等级必须是整数，收到的是「{level!r}」")
+    if level not in levels:
+        known = "、".join(str(k) for k in sorted(levels))
+        raise ScoringError(f"等级 {level} 不在可选等级（{known}）之中")
+    return float(levels[level])
+
+
+def _check_levels(levels: Mapping[int, float]) -> None:
+    if not levels:
+        raise ScoringError("等级分值表为空")
+    previous: float | None = None
+    for key in sorted(levels):
+        points = _num(levels[key], f"等级 {key} 的分值")
+        if points is None or not 0.0 <= points <= MAX_SCORE:
+            raise ScoringError(f"等级 {key} 的分值应在 0–120 之间（收到 {levels[key]!r}）")
+        if previous is not None and points < previous:
+            raise ScoringError(f"等级 {key} 的分值（{_fmt(points)}）低于较低等级的分值（{_fmt(previous)}）")
+        previous = points
+
+
+def deduction(count: float | None, step: float, base: float = 100.0) -> float | None:
+    """Deduction: ``base − step × count`` (base 100 by default), never below 0.
+
+    ``count`` (events such as 工资核算差错次数) and ``step`` (points per event) must be ≥ 0;
+    ``base`` must be within 0–120.
+    """
+    c = _num(count, "次数")
+    st = _num(step, "每次扣分")
+    b = _num(base, "基础分")
+    if st is None:
+        raise ScoringError("缺少每次扣分分值，无法按扣分计分")
+    if st < 0:
+        raise ScoringError(f"每次扣分不能为负数（收到 {_fmt(st)}）")
+    if b is None or not 0.0 <= b <= MAX_SCORE:
+        raise ScoringError(f"基础分应在 0–120 之间（收到 {base!r}）")
+    if c is None:
+        return None
+    if c < 0:
+        raise ScoringError(f"次数不能为负数（收到 {_fmt(c)}）")
+    return max(0.0, b - st * c)
+
+
+def manual(score: float | None) -> float | None:
+    """The rater's own score, clamped to 0–120; NaN and infinities are refused."""
+    s = _num(score, "评分")
+    if s is None:
+        return None
+    return min(MAX_SCORE, max(0.0, s))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dispatch, total and grade
+# ---------------------------------------------------------------------------------------------------
+
+
+def _direction(direction: object, method: str) -> str:
+    if direction not in DIRECTIONS:
+        raise ScoringError(f"{method}需要方向「higher」（越高越好）或「lower」（越低越好），收到的是「{direction!r}」")
+    return str(direction)
+
+
+def score_item(
+    method: str,
+    direction: str | None = None,
+    actual: float | None = None,
+    target: float | None = None,
+    floor: float | None = None,
+    stretch: float | None = None,
+    *,
+    level: int | None = None,
+    count: float | None = None,
+    step: float | None = None,
+    passed: bool | None = None,
+    manual_score: float | None = None,
+    rubric_points: Mapping[int, float] | None = None,
+) -> float | None:
+    """Score one item by its method name; see each method for its formula.
+
+    ``linear`` with direction ``lower`` is scored as ``lower_better``; ``lower_better`` with direction
+    ``higher`` is a contradiction and refused. ``ratio`` needs a direction; the other methods ignore it.
+    ``rubric`` uses ``rubric_points`` when given, else :data:`DEFAULT_RUBRIC_POINTS`.
+    """
+    if method == "linear":
+        if direction == "lower":
+            return lower_better(actual, floor, target, stretch)  # type: ignore[arg-type]
+        if direction not in (None, "higher"):
+            _direction(direction, "线性计分")
+        return linear(actual, floor, target, stretch)  # type: ignore[arg-type]
+    if method == "lower_better":
+        if direction == "higher":
+            raise ScoringError("计分方法为「越低越好」，但指标方向为「越高越好」，请核对指标设置")
+        if direction not in (None, "lower"):
+            _direction(direction, "越低越好计分")
+        return lower_better(actual, floor, target, stretch)  # type: ignore[arg-type]
+    if method == "ratio":
+        return ratio(actual, target, _direction(direction, "比例计分"))  # type: ignore[arg-type]
+    if method == "pass_fail":
+        return pass_fail(passed)
+    if method == "rubric":
+        return rubric(level, DEFAULT_RUBRIC_POINTS if rubric_points is None else rubric_points)
+    if method == "deduction":
+        return deduction(count, step)  # type: ignore[arg-type]
+    if method == "manual":
+        return manual(manual_score)
+    known = "、".join(METHODS)
+    raise ScoringError(f"未知的计分方法「{method}」，可选：{known}")
+
+
+def total_score(items: Iterable[tuple[float, float | None]]) -> float | None:
+    """The weighted total: ``Σ score × weight / 100`` over the items' ``(weight, score)`` pairs.
+
+    Weights must be ≥ 0 and sum to 100 (± 0.01); the sum is divided by the weights' own sum so a
+    rounded weight costs nothing. ``None`` while any item has no score yet.
+    """
+    pairs = list(items)
+    weights: list[float] = []
+    scores: list[float | None] = []
+    for i, pair in enumerate(pairs, start=1):
+        try:
+            raw_weight, raw_score = pair
+        except (TypeError, ValueError):
+            raise ScoringError(f"第 {i} 项应为（权重, 得分），收到的是「{pair!r}」") from None
+        w = _num(raw_weight, f"第 {i} 项的权重")
+        if w is None or w < 0:
+            raise ScoringError(f"第 {i} 项的权重应为不小于 0 的数字（收到 {raw_weight!r}）")
+        s = _num(raw_score, f"第 {i} 项的得分")
+        if s is not None and not 0.0 <= s <= MAX_SCORE:
+            raise ScoringError(f"第 {i} 项的得分应在 0–120 之间（收到 {_fmt(s)}）")
+        weights.append(w)
+        scores.append(s)
+    weight_sum = math.fsum(weights)
+    if abs(weight_sum - 100.0) > WEIGHT_TOLERANCE:
+        raise ScoringError(f"各项权重之和应为 100，实际为 {weight_sum:.2f}")
+    if any(s is None for s in scores):
+        return None
+    total = math.fsum(w * s for w, s in zip(weights, scores, strict=True) if s is not None) / weight_sum
+    return min(MAX_SCORE, max(0.0, total))
+
+
+def grade(total: float | None, scale: Sequence[tuple[str, float]] = DEFAULT_SCALE) -> str | None:
+    """The grade of a total: the first ``(grade, min)`` of the scale with ``total ≥ min``.
+
+    Default A ≥ 90, B ≥ 70, C below. The scale is ordered best first with strictly falling minimums;
+    the last grade also takes any total below its minimum. ``None`` for a missing total.
+    """
+    bands = list(scale)
+    if not bands:
+        raise ScoringError("等级标准为空")
+    previous: float | None = None
+    for name, minimum in bands:
+        m = _num(minimum, f"等级「{name}」的分数线")
+        if m is None:
+            raise ScoringError(f"等级「{name}」缺少分数线")
+        if previous is not None and m >= previous:
+            raise ScoringError(f"等级标准应按分数线从高到低排列，「{name}」的分数线 {_fmt(m)} 不低于上一等级")
+        previous = m
+    t = _num(total, "总分")
+    if t is None:
+        return None
+    for name, minimum in bands:
+        if t + GRADE_TOLERANCE >= minimum:
+            return name
+    return bands[-1][0]
