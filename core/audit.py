@@ -36,6 +36,11 @@ ACTIONS = {
     "password_reset": "重置密码",
     "user_disable": "停用用户",
     "user_enable": "启用用户",
+    "kpi_change_propose": "提交指标变更申请",
+    "kpi_change_approve": "审批通过指标变更",
+    "kpi_change_reject": "驳回指标变更",
+    "kpi_change_withdraw": "撤回指标变更申请",
+    "kpi_bands_update": "修改指标类别权重区间",
 }
 
 
