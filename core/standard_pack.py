@@ -120,13 +120,58 @@ def anchors(kind: str, unit: str, target: float) -> tuple[float | None, float | 
     return round(target * 0.8, 2), target, round(target * 1.2, 2)
 
 
+# The standard split of a template's 100 points between the categories; inside HR's default bands
+# (业绩类 50–70 %, 职能类 10–40 %, 行为类 10–30 %).
+CATEGORY_SHARES = {"业绩类": 60, "职能类": 25, "行为类": 15}
+# Every template holds all three categories. A position without a behavioural KPI gets one (heads are
+# rated on team building, others on discipline), one without a functional KPI the follow-up of assigned
+# tasks.
+FUNCTIONAL_FILLER = "督办事项按时完成率"
+BEHAVIOUR_FILLER = {"gm": "团队建设", "vp": "团队建设", "head": "团队建设", "lead": "团队协作", "staff": "工作纪律"}
+
+
+def _split(total: int, parts: list[float], step: int = 5) -> list[int]:
+    """``total`` split in proportion to ``parts`` in multiples of ``step`` (each at least one step),
+    rounded by largest remainder so the pieces add up exactly."""
+    units = total // step
+    base = [1] * len(parts)
+    spare = units - len(parts)
+    raw = [p / sum(parts) * spare for p in parts]
+    floors = [int(r) for r in raw]
+    order = sorted(range(len(parts)), key=lambda i: raw[i] - floors[i], reverse=True)
+    for i in order[: spare - sum(floors)]:
+        floors[i] += 1
+    return [(b + f) * step for b, f in zip(base, floors, strict=True)]
+
+
 def templates(company: Company) -> list[TemplateItem]:
-    """Each position's template: the KPIs and weights of the demo company's positions (weights sum to 100)."""
+    """Each position's standard template: its KPIs (plus one of each category it had none of), the
+    categories weighted 60 / 25 / 15 and each category's points split as the seed weighted them."""
     out = []
+    # a position without a performance KPI takes its department head's first one
+    head_performance = {
+        p.department: next(k.name for k in p.kpis if KPI_LIBRARY[k.name][0] == "业绩类")
+        for p in company.positions
+        if p.role in ("gm", "head")
+    }
     for pos in company.positions:
-        for kpi, weight in zip(pos.kpis, pos.weights, strict=True):
-            _, unit, kind, _ = KPI_LIBRARY[kpi.name]
-            target = None if kind == "rubric" else float(kpi.target)
-            floor, target, stretch = anchors(kind, unit, target) if target is not None else (None, None, None)
-            out.append(TemplateItem(pos.department, pos.name, kpi.name, float(weight), target, floor, stretch))
+        chosen = [(k.name, float(w), k.target) for k, w in zip(pos.kpis, pos.weights, strict=True)]
+        fillers = {
+            "业绩类": head_performance[pos.department],
+            "职能类": FUNCTIONAL_FILLER,
+            "行为类": BEHAVIOUR_FILLER[pos.role],
+        }
+        for category, filler in fillers.items():
+            if not any(KPI_LIBRARY[n][0] == category for n, _, _ in chosen):
+                chosen.append((filler, 10.0, KPI_LIBRARY[filler][3]))
+        weights: dict[str, int] = {}
+        for category, share in CATEGORY_SHARES.items():
+            members = [(n, w) for n, w, _ in chosen if KPI_LIBRARY[n][0] == category]
+            if members:
+                weights.update(zip([n for n, _ in members], _split(share, [w for _, w in members]), strict=True))
+        for name, _, target in chosen:
+            _, unit, kind, _ = KPI_LIBRARY[name]
+            value = None if kind == "rubric" else float(target)
+            floor, value, stretch = anchors(kind, unit, value) if value is not None else (None, None, None)
+            out.append(TemplateItem(pos.department, pos.name, name, float(weights[name]), value, floor, stretch))
     return out

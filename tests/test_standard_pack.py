@@ -30,5 +30,13 @@ def test_every_position_has_a_template_summing_to_100() -> None:
             lower = {k.name: k for k in library()}[i.kpi].direction == "lower"
             assert (i.stretch < i.target < i.floor) if lower else (i.floor < i.target <= i.stretch), i
     assert len(weights) == 47 and set(weights.values()) == {100.0}
+    # every template inside HR's default category bands: 业绩类 60, 职能类 25, 行为类 15
+    category = {k.name: k.category for k in library()}
+    shares = collections.defaultdict(lambda: collections.defaultdict(float))
+    for i in items:
+        shares[(i.department, i.position)][category[i.kpi]] += i.weight
+    assert {tuple(sorted(v.items())) for v in shares.values()} == {
+        (("业绩类", 60.0), ("职能类", 25.0), ("行为类", 15.0))
+    }
     inspector = {i.kpi: i for i in items if i.position == "质检员"}
     assert (inspector["日均完成抽检"].target, inspector["漏检率"].target) == (200.0, 0.5)
