@@ -359,7 +359,8 @@ def total_score(items: Iterable[tuple[float, float | None]]) -> float | None:
         weights.append(w)
         scores.append(s)
     weight_sum = math.fsum(weights)
-    if abs(weight_sum - 100.0) > WEIGHT_TOLERANCE:
+    # the tolerance is inclusive: 3 × 33.33 = 99.99 passes although 100 − 99.99 is 0.0100000000000051 in floats
+    if abs(weight_sum - 100.0) > WEIGHT_TOLERANCE + 1e-9:
         raise ScoringError(f"各项权重之和应为 100，实际为 {weight_sum:.2f}")
     if any(s is None for s in scores):
         return None
