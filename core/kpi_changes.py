@@ -1,0 +1,392 @@
+"""Three-step approval of KPI and template changes (DESIGN.md §4 KPI change approval).
+
+A request (kind ``kpi_add``, ``kpi_modify``, ``kpi_retire`` or ``template``) carries the full new
+definition or template items in ``payload`` and what it replaces in ``before``; it is validated when
+proposed and takes effect only when step 3 approves, in that decision's transaction.
+
+Routing (the department concerned is a template's position's department; for a library KPI the
+requester's department, or the department HR routes it to):
+1. the department's head (``departments.head_id`` is the approver's 工号);
+2. an HRBP whose ``hrbp_scope`` covers the department (or a parent of it);
+3. an executive whose scope covers it: one linked to an employee covers the departments whose head is
+   them or reports to them (directly or further down); one not linked to an employee covers all.
+Steps are decided in order, once each; a rejection at any step closes the request; the requester may
+withdraw a pending request. Every proposal, decision and withdrawal writes an audit row in its transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from typing import Any
+
+from core import audit
+from core.auth import User
+from core.db import Cursor, Database
+from core.kpi import (
+    KpiError,
+    check_kpi,
+    check_template,
+    get_kpi,
+    kpi_definition,
+    quarter_start,
+    template_in_force,
+    validate_template,
+    write_kpi_version,
+    write_template_version,
+)
+from core.permissions import Forbidden, hrbp_departments
+
+KINDS: dict[str, str] = {
+    "kpi_add": "新增指标",
+    "kpi_modify": "修改指标",
+    "kpi_retire": "停用指标",
+    "template": "调整岗位模板",
+}
+STEPS: dict[int, str] = {1: "部门负责人", 2: "HRBP", 3: "分管副总"}
+STATUSES: dict[str, str] = {"pending": "审批中", "approved": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
+PROPOSERS = ("hr", "admin", "manager", "hrbp")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(tzinfo=None)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _department(db: Database, dept_id: str | None) -> dict[str, Any]:
+    dept = db.one("SELECT dept_id, name, head_id FROM departments WHERE dept_id = ?", [dept_id]) if dept_id else None
+    if dept is None:
+        raise KpiError(f"部门 {dept_id or '（未指定）'} 不存在：请选择组织架构中的部门。")
+    if not dept["head_id"]:
+        raise KpiError(f"部门“{dept['name']}”没有设定负责人，第 1 步无人审批：请先在组织架构中设定部门负责人。")
+    return dept
+
+
+def _own_department(db: Database, user: User) -> str | None:
+    if not user.employee_id:
+        return None
+    return db.scalar("SELECT dept_id FROM employees WHERE employee_id = ?", [user.employee_id])
+
+
+def _may_propose_for(db: Database, user: User, dept_id: str) -> bool:
+    if user.has("hr", "admin"):
+        return True
+    if user.has("hrbp") and dept_id in hrbp_departments(db, user):
+        return True
+    if user.has("manager") and user.employee_id:
+        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+        return head == user.employee_id or _own_department(db, user) == dept_id
+    return False
+
+
+def _subject_and_before(
+    db: Database, kind: str, payload: dict[str, Any]
+) -> tuple[str, Any, dict[str, Any], str | None]:
+    """(subject id, before, cleaned payload, department of the subject if it has one) — or KpiError."""
+    if kind == "template":
+        position_id = str(payload.get("position_id") or "").strip()
+        position = db.one("SELECT position_id, dept_id, name FROM positions WHERE position_id = ?", [position_id])
+        if position is None:
+            raise KpiError(f"岗位 {position_id or '（未指定）'} 不存在：请选择组织架构中的岗位。")
+        raw = payload.get("valid_from")
+        try:
+            valid_from = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+        except ValueError as err:
+            raise KpiError(f"生效日期“{raw}”无法识别：请写成 YYYY-MM-DD，并取季度第一天（如 2025-04-01）。") from err
+        if isinstance(valid_from, dt.datetime):
+            valid_from = valid_from.date()
+        if valid_from != quarter_start(valid_from):
+            raise KpiError(
+                f"生效日期 {valid_from} 不是季度第一天：岗位模板按季度生效，请改为 {quarter_start(valid_from)} 或下一季度第一天。"
+            )
+        items = check_template(db, list(payload.get("items") or []))
+        current = template_in_force(db, position_id, valid_from)
+        before = None if current is None else {
+            "version": current["version"], "valid_from": current["valid_from"].isoformat(),
+            "items": [{k: it[k] for k in ("kpi_id", "weight", "target", "floor", "stretch")} for it in current["items"]],
+        }  # fmt: skip
+        clean = {"position_id": position_id, "valid_from": valid_from.isoformat(), "items": items}
+        return position_id, before, clean, position["dept_id"]
+    if kind == "kpi_add":
+        definition = check_kpi(payload)
+        kpi_id = definition.pop("kpi_id", None) or "K" + secrets.token_hex(4).upper()
+        if db.one("SELECT 1 AS x FROM kpis WHERE kpi_id = ?", [kpi_id]):
+            raise KpiError(f"指标编号 {kpi_id} 已存在：新增指标请换一个编号，修改已有指标请提交“修改指标”。")
+        same = db.one("SELECT kpi_id FROM kpis WHERE name = ? AND status = 'active'", [definition["name"]])
+        if same:
+            raise KpiError(
+                f"指标库已有同名的在用指标“{definition['name']}”（{same['kpi_id']}）：请改名，或修改已有指标。"
+            )
+        return kpi_id, None, {**definition, "kpi_id": kpi_id, "status": "active"}, None
+    kpi_id = str(payload.get("kpi_id") or "").strip()
+    current = get_kpi(db, kpi_id) if kpi_id else None
+    if current is None:
+        raise KpiError(f"指标 {kpi_id or '（未指定）'} 不在指标库中：请从指标库中选择要{KINDS[kind][:2]}的指标。")
+    before = kpi_definition(current)
+    if current["status"] == "retired":
+        raise KpiError(f"指标“{current['name']}”已停用，不能再{KINDS[kind][:2]}：如需类似指标，请提交新增指标申请。")
+    if kind == "kpi_retire":
+        return kpi_id, before, {**before, "status": "retired"}, None
+    definition = check_kpi({**payload})
+    definition.pop("kpi_id", None)
+    return kpi_id, before, {**definition, "kpi_id": kpi_id, "status": "active"}, None
+
+
+def propose_change(db: Database, user: User, kind: str, payload: dict[str, Any], reason: str,
+                   dept_id: str | None = None) -> str:  # fmt: skip
+    """File a change request (validated now, applied only when step 3 approves). ``payload`` is the full new
+    KPI definition (with ``kpi_id`` for modify/retire) or, for ``template``, ``position_id``, ``valid_from``
+    (a quarter's first day) and ``items``. ``dept_id`` routes a library change to a department (HR only;
+    others route to their own). Returns the change id."""
+    if kind not in KINDS:
+        raise KpiError(f"变更类型“{kind}”无效：请选择 {', '.join(KINDS)} 之一。")
+    if not user.has(*PROPOSERS):
+        raise Forbidden("只有部门负责人、HRBP 和人力资源部可以提交指标变更申请。")
+    reason = (reason or "").strip()
+    if not reason:
+        raise KpiError("没有填写变更理由：请说明为什么要做这项变更，审批人会看到它。")
+    subject_id, before, clean, subject_dept = _subject_and_before(db, kind, dict(payload or {}))
+    if subject_dept is None:  # a library change: HR may route it, everyone else routes to their own department
+        if dept_id and not user.has("hr", "admin"):
+            raise Forbidden("只有人力资源部可以把指标库变更指定到其他部门审批。")
+        subject_dept = dept_id or _own_department(db, user)
+        if not subject_dept:
+            raise KpiError("无法确定由哪个部门审批这项指标库变更：请选择审批部门。")
+    dept = _department(db, subject_dept)
+    if not _may_propose_for(db, user, dept["dept_id"]):
+        raise Forbidden(f"你不能为部门“{dept['name']}”提交指标变更：只能为自己负责或所在的部门提交。")
+    pending = db.scalar(
+        "SELECT change_id FROM kpi_changes WHERE kind <> 'kpi_add' AND subject_id = ? AND status = 'pending'"
+        " AND (kind = 'template') = ?",
+        [subject_id, kind == "template"],
+    )
+    if pending:
+        raise KpiError(f"{subject_id} 已有一项审批中的变更申请（{pending}）：请等它审批结束或撤回后再提交。")
+    at = _now()
+    with db.transaction() as cur:
+        count = cur.execute("SELECT count(*) FROM kpi_changes").fetchone()[0]
+        change_id = f"CHG-{at:%Y%m%d}-{count + 1:05d}"
+        cur.execute(
+            "INSERT INTO kpi_changes (change_id, kind, subject_id, dept_id, payload, before, reason, requested_by,"
+            " requested_at, status, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1)",
+            [change_id, kind, subject_id, dept["dept_id"], _json(clean), _json(before) if before is not None else None,
+             reason, user.username, at],
+        )  # fmt: skip
+        audit.record(cur, user.username, "kpi_change_propose", "kpi_change", change_id,
+                     {"kind": kind, "subject_id": subject_id, "dept_id": dept["dept_id"], "reason": reason,
+                      "before": before, "after": clean})  # fmt: skip
+    return change_id
+
+
+def _load(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["payload"] = json.loads(out["payload"]) if out.get("payload") else None
+    out["before"] = json.loads(out["before"]) if out.get("before") else None
+    return out
+
+
+def get_change(db: Database, change_id: str) -> dict[str, Any] | None:
+    """One request with its decided ``steps`` (oldest first); None if unknown."""
+    row = db.one("SELECT * FROM kpi_changes WHERE change_id = ?", [change_id])
+    if row is None:
+        return None
+    out = _load(row)
+    out["steps"] = db.rows(
+        "SELECT step, approver, decision, comment, decided_at FROM kpi_change_steps WHERE change_id = ? ORDER BY step",
+        [change_id],
+    )
+    return out
+
+
+def executive_covers(db: Database, user: User, dept_id: str) -> bool:
+    """Does the executive ``user`` cover ``dept_id``? Linked to an employee: the department's head is them or
+    below them in the reporting chain. Not linked: every department."""
+    if not user.has("executive"):
+        return False
+    if not user.employee_id:
+        return True
+    head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+    if not head:
+        return False
+    return bool(
+        db.scalar(
+            "WITH RECURSIVE up(employee_id, manager_id, depth) AS ("
+            " SELECT employee_id, manager_id, 0 FROM employees WHERE employee_id = ?"
+            " UNION ALL SELECT e.employee_id, e.manager_id, up.depth + 1 FROM employees e"
+            " JOIN up ON e.employee_id = up.manager_id WHERE up.depth < 50)"
+            " SELECT count(*) FROM up WHERE employee_id = ?",
+            [head, user.employee_id],
+        )
+    )
+
+
+def may_decide(db: Database, user: User, step: int, dept_id: str) -> bool:
+    """May ``user`` decide ``step`` of a request concerning ``dept_id``?"""
+    if step == 1:
+        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+        return bool(user.employee_id) and head == user.employee_id
+    if step == 2:
+        return user.has("hrbp") and dept_id in hrbp_departments(db, user)
+    if step == 3:
+        return executive_covers(db, user, dept_id)
+    return False
+
+
+def _still_valid(db: Database, change: dict[str, Any]) -> None:
+    """Check again, at the last step, what may have changed since the proposal (a KPI retired, the bands
+    moved, the same id or name taken); KpiError says so and the request stays at step 3."""
+    payload, kind = change["payload"], change["kind"]
+    problems: list[str] = []
+    if kind == "template":
+        problems = validate_template(db, payload["items"])
+    elif kind == "kpi_add":
+        if db.one("SELECT 1 AS x FROM kpis WHERE kpi_id = ?", [payload["kpi_id"]]):
+            problems = [f"指标编号 {payload['kpi_id']} 已被占用。"]
+        elif db.one("SELECT 1 AS x FROM kpis WHERE name = ? AND status = 'active'", [payload["name"]]):
+            problems = [f"指标库已有同名的在用指标“{payload['name']}”。"]
+    else:
+        status = db.scalar("SELECT status FROM kpis WHERE kpi_id = ?", [payload["kpi_id"]])
+        if status in (None, "retired"):
+            problems = [f"指标 {payload['kpi_id']} 已停用或不存在。"]
+    if problems:
+        raise KpiError(
+            "提交申请后情况有变，这项变更现在不能生效："
+            + "".join(problems)
+            + "请驳回这项申请，由申请人按现状重新提交。"
+        )
+
+
+def _apply(cur: Cursor, change: dict[str, Any], actor: str, at: dt.datetime) -> dict[str, Any]:
+    payload, kind = change["payload"], change["kind"]
+    if kind == "template":
+        version = write_template_version(
+            cur, payload["position_id"], dt.date.fromisoformat(payload["valid_from"]), payload["items"],
+            actor, change_id=change["change_id"], note=change["reason"],
+        )  # fmt: skip
+        return {"position_id": payload["position_id"], "template_version": version}
+    definition = {k: v for k, v in payload.items() if k not in ("kpi_id", "status")}
+    version = write_kpi_version(cur, payload["kpi_id"], definition, payload["status"], change["change_id"], at)
+    return {"kpi_id": payload["kpi_id"], "kpi_version": version}
+
+
+def decide(
+    db: Database, user: User, change_id: str, step: int, approve: bool, comment: str | None = None
+) -> dict[str, Any]:
+    """Approve or reject ``step`` of a request. Refuses a closed request, a step out of turn, a step already
+    decided and an approver outside the step's scope. Rejection closes the request; approval of step 3
+    applies the change in the same transaction. Returns the request as it is afterwards."""
+    comment = (comment or "").strip() or None
+    if not approve and not comment:
+        raise KpiError("驳回需要填写意见：请说明驳回原因，申请人会看到它。")
+    with db.transaction() as cur:
+        row = cur.execute("SELECT * FROM kpi_changes WHERE change_id = ?", [change_id]).fetchone()
+        if row is None:
+            raise KpiError(f"变更申请 {change_id} 不存在：请从审批队列中打开申请。")
+        names = [d[0] for d in cur.description]
+        change = _load(dict(zip(names, row, strict=True)))
+        if step not in STEPS:
+            raise KpiError(f"审批步骤 {step} 无效：只有 1（部门负责人）、2（HRBP）、3（分管副总）三步。")
+        done = cur.execute("SELECT approver, decision FROM kpi_change_steps WHERE change_id = ? AND step = ?",
+                           [change_id, step]).fetchone()  # fmt: skip
+        if done:
+            raise KpiError(f"第 {step} 步（{STEPS[step]}）已由 {done[0]} 审批过，不能重复审批。")
+        if change["status"] != "pending":
+            raise KpiError(f"变更申请 {change_id} 已{STATUSES[change['status']]}，不能再审批。")
+        if step != change["step"]:
+            raise KpiError(
+                f"这项申请现在等待第 {change['step']} 步（{STEPS[change['step']]}）审批，不能跳过或提前审批第 {step} 步。"
+            )
+        if not may_decide(db, user, step, change["dept_id"]):
+            raise Forbidden(
+                f"你不是这项申请第 {step} 步的审批人（{STEPS[step]}，部门 {change['dept_id']}）：不能审批。"
+            )
+        at = _now()
+        decision = "approved" if approve else "rejected"
+        cur.execute(
+            "INSERT INTO kpi_change_steps (change_id, step, approver, decision, comment, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [change_id, step, user.username, decision, comment, at],
+        )
+        detail: dict[str, Any] = {
+            "step": step,
+            "comment": comment,
+            "kind": change["kind"],
+            "subject_id": change["subject_id"],
+        }
+        if not approve:
+            cur.execute(
+                "UPDATE kpi_changes SET status = 'rejected', decided_at = ? WHERE change_id = ?", [at, change_id]
+            )
+        elif step < 3:
+            cur.execute("UPDATE kpi_changes SET step = ? WHERE change_id = ?", [step + 1, change_id])
+        else:
+            _still_valid(db, change)
+            detail["applied"] = _apply(cur, change, user.username, at)
+            cur.execute(
+                "UPDATE kpi_changes SET status = 'approved', decided_at = ? WHERE change_id = ?", [at, change_id]
+            )
+        audit.record(cur, user.username, "kpi_change_approve" if approve else "kpi_change_reject", "kpi_change",
+                     change_id, detail)  # fmt: skip
+    out = get_change(db, change_id)
+    assert out is not None
+    return out
+
+
+def withdraw(db: Database, user: User, change_id: str) -> None:
+    """The requester withdraws a pending request (audited)."""
+    with db.transaction() as cur:
+        row = cur.execute("SELECT requested_by, status FROM kpi_changes WHERE change_id = ?", [change_id]).fetchone()
+        if row is None:
+            raise KpiError(f"变更申请 {change_id} 不存在。")
+        if row[0] != user.username:
+            raise Forbidden("只有申请人可以撤回这项申请。")
+        if row[1] != "pending":
+            raise KpiError(f"变更申请 {change_id} 已{STATUSES[row[1]]}，不能撤回。")
+        cur.execute(
+            "UPDATE kpi_changes SET status = 'withdrawn', decided_at = ? WHERE change_id = ?", [_now(), change_id]
+        )
+        audit.record(cur, user.username, "kpi_change_withdraw", "kpi_change", change_id, None)
+
+
+def my_queue(db: Database, user: User) -> list[dict[str, Any]]:
+    """Pending requests waiting for a step this user may decide, oldest first."""
+    pending = db.rows("SELECT * FROM kpi_changes WHERE status = 'pending' ORDER BY requested_at, change_id")
+    return [_load(r) for r in pending if may_decide(db, user, r["step"], r["dept_id"])]
+
+
+def my_requests(db: Database, user: User) -> list[dict[str, Any]]:
+    """The requests this user filed, newest first."""
+    rows = db.rows("SELECT * FROM kpi_changes WHERE requested_by = ? ORDER BY requested_at DESC, change_id DESC",
+                   [user.username])  # fmt: skip
+    return [_load(r) for r in rows]
+
+
+def _history(db: Database, where: str, params: list[Any]) -> list[dict[str, Any]]:
+    rows = db.rows(f"SELECT * FROM kpi_changes WHERE {where} ORDER BY requested_at, change_id", params)
+    steps = db.rows(
+        f"SELECT s.* FROM kpi_change_steps s JOIN kpi_changes c USING (change_id) WHERE {where.replace('kind', 'c.kind')}"
+        " ORDER BY s.change_id, s.step",
+        params,
+    )
+    out = []
+    for r in rows:
+        item = _load(r)
+        item["after"] = item.pop("payload")
+        item["steps"] = [{k: s[k] for k in ("step", "approver", "decision", "comment", "decided_at")}
+                         for s in steps if s["change_id"] == r["change_id"]]  # fmt: skip
+        out.append(item)
+    return out
+
+
+def kpi_history(db: Database, kpi_id: str) -> list[dict[str, Any]]:
+    """Every change request of a library KPI, oldest first: kind, who asked and when, reason, status,
+    before/after, and each step's approver, decision, comment and time."""
+    return _history(db, "kind IN ('kpi_add', 'kpi_modify', 'kpi_retire') AND subject_id = ?", [kpi_id])
+
+
+def template_history(db: Database, position_id: str) -> list[dict[str, Any]]:
+    """Every change request of a position's template, oldest first (as :func:`kpi_history`)."""
+    return _history(db, "kind = 'template' AND subject_id = ?", [position_id])
