@@ -17,7 +17,8 @@ Documented choices (the anchors are HR's, per position template):
 * **Missing floor**: ``floor = target − 20 % × |target|`` for higher-better (``0.8 × target`` for a
   positive target) and ``target + 20 % × |target|`` for lower-better (``1.2 × target``). A target of
   0 has no default floor: HR must enter one (or use ``deduction`` / ``pass_fail``).
-* **Missing target** is a settings error (``ScoringError``), not a missing input.
+* **Missing target** is a settings error (``ScoringError``), not a missing input; the settings are
+  checked even while the actual is still missing, so a broken template shows up before anyone is scored.
 * ``ratio`` with a zero actual for a lower-better KPI (e.g. zero complaints against a target of 3)
   scores the cap, 120 — the limit of ``target / actual`` — not 0, so the score stays monotone.
   A target ≤ 0 cannot be a ratio's anchor and raises ``ScoringError``.
@@ -32,7 +33,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from numbers import Real
+from decimal import Decimal
+from numbers import Integral, Real
 from types import MappingProxyType
 
 MAX_SCORE = 120.0
@@ -63,7 +65,7 @@ FORMULAS: Mapping[str, str] = MappingProxyType(
         "高于底线按同样斜率递减，至「底线 + 1.5 ×（底线 − 目标）」为0分；未设挑战值时最高100分",
         "ratio": "越高越好：实际 ÷ 目标 × 100；越低越好：目标 ÷ 实际 × 100；最高120分，最低0分",
         "pass_fail": "达标得100分，未达标得0分",
-        "rubric": "按等级计分：1级40分、2级60分、3级80分、4级100分、5级120分",
+        "rubric": "按等级计分（默认）：1级40分、2级60分、3级80分、4级100分、5级120分",
         "deduction": "100 − 每次扣分 × 次数，最低0分",
         "manual": "评分人直接评分，0–120分",
     }
@@ -83,7 +85,7 @@ def _num(value: object, label: str) -> float | None:
     """``value`` as a finite float, ``None`` for ``None``; anything else is a ScoringError."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise ScoringError(f"{label}必须是数字，收到的是「{value!r}」")
     number = float(value)
     if not math.isfinite(number):
@@ -227,8 +229,12 @@ def rubric(level: int | None, levels: Mapping[int, float] = DEFAULT_RUBRIC_POINT
     _check_levels(levels)
     if level is None:
         return None
-    if isinstance(level, bool) or not isinstance(level, int):
+    # a level read from a DOUBLE column (3.0) is still level 3; 2.5 is not a level
+    if isinstance(level, Real) and not isinstance(level, bool | Integral) and float(level).is_integer():
+        level = int(level)
+    if isinstance(level, bool) or not isinstance(level, Integral):
         raise ScoringError(f"等级必须是整数，收到的是「{level!r}」")
+    level = int(level)
     if level not in levels:
         known = "、".join(str(k) for k in sorted(levels))
         raise ScoringError(f"等级 {level} 不在可选等级（{known}）之中")

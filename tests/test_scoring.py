@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from decimal import Decimal
 
 import pytest
 from hypothesis import assume, given
@@ -145,6 +147,12 @@ def test_deduction(count: float, step: float, expected: float) -> None:
     assert deduction(count, step) == expected
 
 
+def test_values_as_the_database_returns_them() -> None:
+    # DuckDB DECIMAL columns come back as Decimal, a DOUBLE level as 3.0
+    assert linear(Decimal("180"), Decimal("160"), Decimal("200"), Decimal("240")) == 80.0
+    assert rubric(3.0) == 80.0  # type: ignore[arg-type]
+
+
 def test_deduction_other_base() -> None:
     assert deduction(2, 5, base=120) == 110.0
 
@@ -214,7 +222,7 @@ def test_missing_inputs_give_none() -> None:
     ],
 )
 def test_refusals_say_what_is_wrong(call, message: str) -> None:
-    with pytest.raises(ScoringError, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
+    with pytest.raises(ScoringError, match=re.escape(message)) as caught:
         call()
     assert isinstance(caught.value, ValueError)
 
@@ -257,6 +265,14 @@ def test_total_score_waits_for_every_item() -> None:
 
 def test_total_score_tolerates_rounded_weights() -> None:
     assert total_score([(33.33, 90), (33.33, 90), (33.33, 90)]) == pytest.approx(90.0)
+
+
+def test_weight_sum_tolerance_is_0_01() -> None:
+    assert total_score([(50, 80), (50.01, 80)]) == pytest.approx(80.0)
+    with pytest.raises(ScoringError, match=re.escape("实际为 100.02")):
+        total_score([(50, 80), (50.02, 80)])
+    with pytest.raises(ScoringError, match=re.escape("实际为 99.98")):
+        total_score([(50, 80), (49.98, 80)])
 
 
 @pytest.mark.parametrize(
@@ -316,6 +332,21 @@ def test_linear_is_zero_from_its_zero_point(anchors: tuple[float, float, float |
     zero_point = floor - 1.5 * (target - floor)
     assert linear(zero_point - 1e-6 * (target - floor), *anchors) == pytest.approx(0.0, abs=1e-6)
     assert linear(zero_point - (target - floor), *anchors) == 0.0
+
+
+@given(higher_anchors(), values)
+def test_linear_missing_floor_is_80_percent_of_target(anchors: tuple[float, float, float | None], a: float) -> None:
+    _, target, stretch = anchors
+    assume(target != 0)
+    assert linear(a, None, target, stretch) == linear(a, target - 0.2 * abs(target), target, stretch)
+
+
+@given(higher_anchors())
+def test_linear_has_no_cliff_at_the_floor(anchors: tuple[float, float, float | None]) -> None:
+    floor, target, _ = anchors
+    just_below = floor - 1e-9 * (target - floor)
+    score = linear(just_below, *anchors)
+    assert score is not None and 59.99 < score <= 60.0
 
 
 @st.composite
