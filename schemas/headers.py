@@ -183,3 +183,58 @@ FORM_INDEX = _index(FORM_LABELS)
 def match_header(text: object, index: dict[str, str]) -> str | None:
     """The canonical field a header cell names, or None."""
     return index.get(fold_header(text))
+
+
+# The KPI library workbook (pipelines.kpi_library): the 指标库 sheet …
+def _level_words(n: int) -> tuple[str, ...]:
+    cn = "一二三四五"[n - 1]
+    return (f"等级{n}描述", f"{n}级描述", f"等级{n}", f"{n}级", f"{cn}级", f"{cn}级描述", f"Level {n}", f"Rubric {n}")
+
+
+LIBRARY_HEADERS: dict[str, tuple[str, ...]] = {
+    "kpi_id": ("指标编号", "指标代码", "指标ID", "编号", "KPI ID", "KPI Code", "Code", "ID"),
+    "name": ("指标名称", "指标", "名称", "考核指标", "KPI", "KPI名称", "KPI Name", "Name", "Indicator", "Metric"),
+    "category": ("类别", "指标类别", "指标类型", "分类", "类型", "Category", "Type"),
+    "unit": ("单位", "计量单位", "Unit"),
+    "direction": ("方向", "指标方向", "考核方向", "极性", "Direction", "Polarity"),
+    "method": ("计分方法", "评分方法", "计分方式", "评分方式", "方法", "Method", "Scoring Method", "Scoring"),
+    "data_source": ("数据来源", "来源", "数据源", "Data Source", "Source"),
+    "description": ("说明", "描述", "指标说明", "指标定义", "定义", "Description", "Definition"),
+    **{f"level{n}": _level_words(n) for n in range(1, 6)},
+    "deduction_step": (
+        "扣分步长",
+        "每次扣分",
+        "单次扣分",
+        "扣分标准",
+        "Deduction Step",
+        "Points per Event",
+        "Deduction",
+    ),
+    "status": ("状态", "指标状态", "Status"),
+}
+
+# … and the 岗位模板 sheet (one row per position × KPI of the template in force).
+TEMPLATE_HEADERS: dict[str, tuple[str, ...]] = {
+    "department": LEGACY_HEADERS["department"],
+    "position": LEGACY_HEADERS["position"],
+    "version": ("版本", "版本号", "模板版本", "Version"),
+    "valid_from": (
+        "生效日期",
+        "生效季度",
+        "生效期间",
+        "生效时间",
+        "季度",
+        "Valid From",
+        "Effective From",
+        "Effective Date",
+    ),
+    "kpi_id": ("指标编号", "指标代码", "指标ID", "KPI ID", "KPI Code"),
+    "kpi": ("指标", "指标名称", "考核指标", "KPI", "KPI名称", "KPI Name", "Indicator", "Metric"),
+    "weight": ("权重", "权重(%)", "比重", "占比", "Weight", "Weighting"),
+    "target": ("目标", "目标值", "Target", "Goal"),
+    "floor": ("保底值", "保底", "门槛值", "底线", "最低值", "Floor", "Threshold", "Minimum"),
+    "stretch": ("挑战值", "挑战", "挑战目标", "卓越值", "Stretch", "Stretch Target"),
+}
+
+LIBRARY_INDEX = _index(LIBRARY_HEADERS)
+TEMPLATE_INDEX = _index(TEMPLATE_HEADERS)
