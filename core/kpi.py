@@ -98,11 +98,18 @@ def normalise_kpi(definition: dict[str, Any]) -> dict[str, Any]:
             rubric = json.loads(rubric)
         except json.JSONDecodeError:
             rubric = [rubric]
-    out["rubric"] = [str(level).strip() for level in rubric] if isinstance(rubric, list | tuple) else None
+    if isinstance(rubric, list | tuple):
+        out["rubric"] = ["" if level is None else str(level).strip() for level in rubric]
+    else:
+        out["rubric"] = None
     step = definition.get("deduction_step")
-    out["deduction_step"] = _number(step) if step is not None else None
-    if step is not None and out["deduction_step"] is None:
-        out["deduction_step"] = step  # kept as given, so validation names it
+    number = _number(step)
+    blank = (
+        step is None or (isinstance(step, float) and math.isnan(step)) or (isinstance(step, str) and not step.strip())
+    )
+    out["deduction_step"] = (
+        number if number is not None or blank else step
+    )  # a bad value is kept, so validation names it
     if definition.get("kpi_id") is not None:
         out["kpi_id"] = _text(definition.get("kpi_id"))
     return out

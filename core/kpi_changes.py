@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from core import audit
@@ -47,6 +49,17 @@ KINDS: dict[str, str] = {
 STEPS: dict[int, str] = {1: "部门负责人", 2: "HRBP", 3: "分管副总"}
 STATUSES: dict[str, str] = {"pending": "审批中", "approved": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
 PROPOSERS = ("hr", "admin", "manager", "hrbp")
+
+
+@contextmanager
+def _refusal_audited(db: Database, user: User, change_id: str | None, wanted: dict[str, Any]) -> Iterator[None]:
+    """Audit a Forbidden raised inside as ``access_denied`` (after the refused write rolled back), as
+    core.org does for reads: a tampered request id or a step taken out of scope leaves a trace."""
+    try:
+        yield
+    except Forbidden:
+        audit.log(db, user.username, "access_denied", "kpi_change", change_id, wanted)
+        raise
 
 
 def _now() -> dt.datetime:
@@ -142,6 +155,12 @@ def propose_change(db: Database, user: User, kind: str, payload: dict[str, Any],
     KPI definition (with ``kpi_id`` for modify/retire) or, for ``template``, ``position_id``, ``valid_from``
     (a quarter's first day) and ``items``. ``dept_id`` routes a library change to a department (HR only;
     others route to their own). Returns the change id."""
+    wanted = {"wanted": "propose", "kind": kind, "dept_id": dept_id}
+    with _refusal_audited(db, user, None, wanted):
+        return _propose(db, user, kind, payload, reason, dept_id)
+
+
+def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reason: str, dept_id: str | None) -> str:
     if kind not in KINDS:
         raise KpiError(f"变更类型“{kind}”无效：请选择 {', '.join(KINDS)} 之一。")
     if not user.has(*PROPOSERS):
@@ -279,6 +298,11 @@ def decide(
     """Approve or reject ``step`` of a request. Refuses a closed request, a step out of turn, a step already
     decided and an approver outside the step's scope. Rejection closes the request; approval of step 3
     applies the change in the same transaction. Returns the request as it is afterwards."""
+    with _refusal_audited(db, user, change_id, {"wanted": "decide", "step": step, "approve": approve}):
+        return _decide(db, user, change_id, step, approve, comment)
+
+
+def _decide(db: Database, user: User, change_id: str, step: int, approve: bool, comment: str | None) -> dict[str, Any]:
     comment = (comment or "").strip() or None
     if not approve and not comment:
         raise KpiError("驳回需要填写意见：请说明驳回原因，申请人会看到它。")
@@ -337,6 +361,11 @@ def decide(
 
 def withdraw(db: Database, user: User, change_id: str) -> None:
     """The requester withdraws a pending request (audited)."""
+    with _refusal_audited(db, user, change_id, {"wanted": "withdraw"}):
+        _withdraw(db, user, change_id)
+
+
+def _withdraw(db: Database, user: User, change_id: str) -> None:
     with db.transaction() as cur:
         row = cur.execute("SELECT requested_by, status FROM kpi_changes WHERE change_id = ?", [change_id]).fetchone()
         if row is None:

@@ -134,6 +134,11 @@ def test_rubric_needs_five_anchored_levels_and_deduction_a_step() -> None:
     assert "每次扣分" in "".join(validate_kpi({**LIBRARY["K-SAFE"], "deduction_step": None}))
     assert "每次扣分" in "".join(validate_kpi({**LIBRARY["K-SAFE"], "deduction_step": "x"}))
     assert "每次扣分" in "".join(validate_kpi({**LIBRARY["K-SAFE"], "deduction_step": -1}))
+    assert "每次扣分" in "".join(validate_kpi({**LIBRARY["K-SAFE"], "deduction_step": float("nan")}))
+    assert check_kpi({**LIBRARY["K-OUT"], "deduction_step": float("nan")})["deduction_step"] is None
+    assert check_kpi({**LIBRARY["K-SAFE"], "deduction_step": " 5 "})["deduction_step"] == 5.0
+    assert check_kpi({**LIBRARY["K-TEAM"], "rubric": '["1","2","3","4","5"]'})["rubric"] == ["1", "2", "3", "4", "5"]
+    assert "5 条等级描述" in "".join(validate_kpi({**LIBRARY["K-TEAM"], "rubric": [*RUBRIC[:4], None]}))
     assert "方向改为 lower" in "".join(validate_kpi({**LIBRARY["K-MISS"], "direction": "higher"}))
 
 

@@ -186,7 +186,15 @@ def test_an_approver_outside_their_scope_is_refused_at_each_step(org: Org, step:
     change = get_change(db, change_id)
     assert change is not None and change["step"] == step and change["status"] == "pending"
     assert len(change["steps"]) == step - 1
+    # each refusal left a trace, and nothing else was written
+    denied = [(a, json.loads(d)["step"]) for a, d in zip(*audit.entries(db, action="access_denied", entity_id=change_id)
+                                                            .sort("seq")[["actor", "detail"]], strict=True)]  # fmt: skip
+    assert denied == [(u, step) for u in (OUTSIDERS[step], "hr", "worker", "analyst")] + [
+        (a, step) for s, a in APPROVERS.items() if s != step
+    ]
+    assert [a for a in trail(db, change_id) if a[1] != "access_denied"] == trail(db, change_id)[:step]
     decide(db, users[APPROVERS[step]], change_id, step, True, "同意")  # the right approver still can
+    assert audit.verify_chain(db).ok
 
 
 def test_a_step_is_decided_once(org: Org) -> None:
@@ -249,6 +257,9 @@ def test_who_may_propose_for_which_department(org: Org) -> None:
     for nobody in ("worker", "analyst", "vp2"):
         with pytest.raises(Forbidden):
             propose_change(db, users[nobody], "template", payload, "调整")
+    refused = audit.entries(db, action="access_denied").sort("seq")
+    assert refused["actor"].to_list() == ["head1", "bp1", "worker", "analyst", "vp2"]
+    assert json.loads(refused["detail"][0]) == {"wanted": "propose", "kind": "template", "dept_id": None}
     assert get_change(db, propose_change(db, users["bp3"], "template", payload, "调整"))["dept_id"] == "D3"  # type: ignore[index]
     with pytest.raises(KpiError, match="已有一项审批中的变更申请"):
         propose_change(db, users["hr"], "template", payload, "再调整")
