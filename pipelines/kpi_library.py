@@ -506,6 +506,25 @@ def _definition(row: dict) -> dict:
     }
 
 
+def _same_name_without_id(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """A row without 指标编号 is matched by name: when another row has the same name, which KPI it
+    means is unclear, so it is rejected (two rows with their own ids may share a name)."""
+    ok = frame.filter(~pl.col("_rid").is_in(_bad(errors)) & pl.col("_fold").is_not_null())
+    rows = ok.group_by("_fold").agg(_rows=pl.col("_row").sort())
+    unclear = ok.filter(pl.col("kpi_id").is_null()).join(rows, on="_fold", how="inner")
+    unclear = unclear.with_columns(_others=pl.col("_rows").list.set_difference(pl.concat_list("_row")))
+    unclear = unclear.filter(pl.col("_others").list.len() > 0)
+    return _errors(
+        unclear,
+        pl.format(
+            "指标名称与第 {} 行相同，而这一行没有指标编号：请填写指标编号，或只保留一行",
+            pl.col("_others").cast(pl.List(pl.String)).list.join("、"),
+        ),
+        "name",
+        pl.col("name"),
+    )
+
+
 def _resolve_library(frame: pl.DataFrame, errors: pl.DataFrame, known: pl.DataFrame):
     """Accepted library rows with their kpi_id and whether each is new, changed or the same."""
     frame = frame.with_columns(
@@ -517,7 +536,7 @@ def _resolve_library(frame: pl.DataFrame, errors: pl.DataFrame, known: pl.DataFr
     )
     errors = pl.concat([errors, _check_definitions(frame, errors)])
     errors = pl.concat([errors, _duplicates(frame, errors, ["kpi_id"], "kpi_id", "指标编号")])
-    errors = pl.concat([errors, _duplicates(frame, errors, ["_fold"], "name", "指标名称")])
+    errors = pl.concat([errors, _same_name_without_id(frame, errors)])
     ok = frame.filter(~pl.col("_rid").is_in(_bad(errors)))
     by_name = known.sort("status", "kpi_id").unique("_fold", keep="first").select("_fold", _by_name="kpi_id")
     ok = ok.join(by_name, on="_fold", how="left", maintain_order="left").with_columns(

@@ -308,3 +308,14 @@ def test_library_workbooks_are_told_apart_from_appraisal_sheets(org_db, tmp_path
     )
     assert kpi_library.is_library_workbook(read_grids(lib, inspect_file(lib)))
     assert not kpi_library.is_library_workbook(read_grids(appraisal, inspect_file(appraisal)))
+
+
+def test_rows_sharing_a_name(org_db, tmp_path):
+    lib = _lib_rows()
+    lib.append(["K-Q9", "日均完成抽检", "业绩类", "件", "越高越好", "线性", "人工录入", "另一个部门的同名指标", *NONE5, None, "在用"])  # fmt: skip
+    lib.append([None, "漏检率", "业绩类", "%", "越低越好", "反向线性", "人工录入", None, *NONE5, None, "在用"])
+    report = import_library_workbook(org_db, _workbook(tmp_path / "lib.xlsx", lib, None), uploaded_by="hr")
+    assert report.status == "partial", report.to_dict()
+    assert [(r.row, r.column) for r in report.rejects] == [(10, "指标名称")]
+    assert "第 5 行" in report.rejects[0].reason
+    assert org_db.scalar("SELECT count(*) FROM kpis WHERE name = '日均完成抽检'") == 2
