@@ -319,3 +319,45 @@ def test_rows_sharing_a_name(org_db, tmp_path):
     assert [(r.row, r.column) for r in report.rejects] == [(10, "指标名称")]
     assert "第 5 行" in report.rejects[0].reason
     assert org_db.scalar("SELECT count(*) FROM kpis WHERE name = '日均完成抽检'") == 2
+
+
+def test_the_standard_pack_loads_through_the_workbook_and_round_trips(fresh_db, tmp_path):
+    from core.demo import generate_company
+    from core.standard_pack import library, templates
+
+    company = generate_company(420, 3, 2024, today=dt.date(2026, 11, 27))
+    depts = sorted({p.department for p in company.positions})
+    dept_id = {d: f"D{i:02d}" for i, d in enumerate(depts)}
+    with fresh_db.transaction() as cur:
+        insert_frame(cur, "departments", pl.DataFrame({"dept_id": list(dept_id.values()), "name": depts}))
+        insert_frame(
+            cur,
+            "positions",
+            pl.DataFrame(
+                {
+                    "position_id": [f"P{i:02d}" for i in range(len(company.positions))],
+                    "dept_id": [dept_id[p.department] for p in company.positions],
+                    "name": [p.name for p in company.positions],
+                }
+            ),
+        )
+    lib = [
+        [None, k.name, k.category, k.unit, k.direction, k.method, k.data_source, k.description,
+         *(k.rubric or NONE5), k.deduction_step, "active"]
+        for k in library()
+    ]  # fmt: skip
+    items = templates(company)
+    tpl = [
+        [i.department, i.position, None, "2025Q1", None, i.kpi, i.weight, i.target, i.floor, i.stretch] for i in items
+    ]
+    report = import_library_workbook(fresh_db, _workbook(tmp_path / "pack.xlsx", lib, tpl), uploaded_by="hr")
+    assert report.status == "loaded", report.to_dict()["rejects"][:5]
+    assert fresh_db.scalar("SELECT count(*) FROM template_versions") == 47
+    assert fresh_db.scalar("SELECT count(*) FROM kpis") == len(library())
+    before = _snapshot(fresh_db)
+    path = tmp_path / "导出.xlsx"
+    path.write_bytes(export_library_workbook(fresh_db))
+    again = import_library_workbook(fresh_db, path, uploaded_by="hr")
+    assert again.status == "unchanged", again.to_dict()
+    assert again.rows_unchanged == len(library()) + len(items)
+    assert _snapshot(fresh_db) == before
