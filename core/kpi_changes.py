@@ -62,6 +62,10 @@ def _refusal_audited(db: Database, user: User, change_id: str | None, wanted: di
         raise
 
 
+def _today() -> dt.date:
+    return dt.date.today()
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now().replace(tzinfo=None)
 
@@ -116,6 +120,9 @@ def _subject_and_before(
             raise KpiError(
                 f"生效日期 {valid_from} 不是季度第一天：岗位模板按季度生效，请改为 {quarter_start(valid_from)} 或下一季度第一天。"
             )
+        problems = template_date_problems(db, position_id, valid_from)
+        if problems:
+            raise KpiError("".join(problems))
         items = check_template(db, list(payload.get("items") or []))
         current = template_in_force(db, position_id, valid_from)
         before = None if current is None else {
@@ -255,13 +262,33 @@ def may_decide(db: Database, user: User, step: int, dept_id: str) -> bool:
     return False
 
 
+def template_date_problems(
+    db: Database, position_id: str, valid_from: dt.date, today: dt.date | None = None
+) -> list[str]:
+    """A new template version may not start in a past quarter (past cycles keep the version they used) nor
+    before the position's latest version."""
+    this_quarter = quarter_start(today or _today())
+    problems = []
+    if valid_from < this_quarter:
+        problems.append(
+            f"生效日期 {valid_from} 属于已经过去的季度：过去的考核沿用当时的模板，不能改动；请从本季度（{this_quarter}）或以后的季度生效。"
+        )
+    latest = db.scalar("SELECT max(valid_from) FROM template_versions WHERE position_id = ?", [position_id])
+    if latest is not None and valid_from < latest:
+        problems.append(f"该岗位已有 {latest} 生效的模板版本：新版本的生效日期不能早于它，请改为 {latest} 或以后。")
+    return problems
+
+
 def _still_valid(db: Database, change: dict[str, Any]) -> None:
     """Check again, at the last step, what may have changed since the proposal (a KPI retired, the bands
     moved, the same id or name taken); KpiError says so and the request stays at step 3."""
     payload, kind = change["payload"], change["kind"]
     problems: list[str] = []
     if kind == "template":
-        problems = validate_template(db, payload["items"])
+        valid_from = dt.date.fromisoformat(payload["valid_from"])
+        problems = template_date_problems(db, payload["position_id"], valid_from) + validate_template(
+            db, payload["items"]
+        )
     elif kind == "kpi_add":
         if db.one("SELECT 1 AS x FROM kpis WHERE kpi_id = ?", [payload["kpi_id"]]):
             problems = [f"指标编号 {payload['kpi_id']} 已被占用。"]

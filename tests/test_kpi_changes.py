@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-from core import audit
+from core import audit, kpi_changes
 from core.auth import User
 from core.db import Database
-from core.kpi import KpiError, get_kpi, template_in_force, template_versions
+from core.kpi import KpiError, get_kpi, quarter_start, template_in_force, template_versions
 from core.kpi_changes import (
     decide,
     executive_covers,
@@ -24,6 +24,7 @@ from core.kpi_changes import (
     my_queue,
     my_requests,
     propose_change,
+    template_date_problems,
     template_history,
     withdraw,
 )
@@ -33,7 +34,8 @@ from tests.test_kpi import ITEMS, LIBRARY, build_org
 Org = tuple[Database, dict[str, User]]
 APPROVERS = {1: "head1", 2: "bp1", 3: "vp1"}  # the approvers of a change concerning 生产部 D1
 OUTSIDERS = {1: "head2", 2: "bp3", 3: "vp2"}  # each one's counterpart for another department
-Q2 = dt.date(2025, 4, 1)
+Q1 = quarter_start(dt.date.today())  # the quarter in force: P1's first template starts here
+Q2 = quarter_start(Q1 + dt.timedelta(days=100))  # the next quarter, which the changes propose
 NEW_ITEMS = [
     {"kpi_id": "K-OUT", "weight": 30, "target": 210, "floor": 160, "stretch": 250},
     {"kpi_id": "K-YIELD", "weight": 30, "target": 98.5},
@@ -48,7 +50,7 @@ def org(fresh_db: Database) -> Org:
     from core.kpi import write_template_version
 
     with fresh_db.transaction() as cur:  # P1's Q1 template, as an import would have loaded it
-        write_template_version(cur, "P1", dt.date(2025, 1, 1), ITEMS, "import")
+        write_template_version(cur, "P1", Q1, ITEMS, "import")
     return fresh_db, users
 
 
@@ -95,9 +97,9 @@ def test_three_approvals_in_turn_apply_a_template_change(org: Org) -> None:
 
     # a new version from Q2 on; Q1 keeps the version it had
     assert [v["version"] for v in template_versions(db, "P1")] == [1, 2]
-    assert weights(db, "P1", dt.date(2025, 3, 31)) == {"K-OUT": 40, "K-YIELD": 20, "K-SAFE": 25, "K-TEAM": 15}
+    assert weights(db, "P1", Q2 - dt.timedelta(days=1)) == {"K-OUT": 40, "K-YIELD": 20, "K-SAFE": 25, "K-TEAM": 15}
     assert weights(db, "P1", Q2) == {"K-OUT": 30, "K-YIELD": 30, "K-SAFE": 25, "K-TEAM": 15}
-    new = template_in_force(db, "P1", dt.date(2025, 5, 1))
+    new = template_in_force(db, "P1", Q2 + dt.timedelta(days=30))
     assert new is not None and new["change_id"] == change_id and new["created_by"] == "vp1"
     assert {i["kpi_id"]: i["target"] for i in new["items"]}["K-OUT"] == 210
     assert all(my_queue(db, users[u]) == [] for u in APPROVERS.values())
@@ -225,15 +227,18 @@ def test_an_executive_covers_the_departments_headed_below_them(org: Org) -> None
 
 def test_a_proposal_is_validated_and_needs_a_reason(org: Org) -> None:
     db, users = org
-    payload = {"position_id": "P1", "valid_from": "2025-04-01", "items": NEW_ITEMS}
+    payload = {"position_id": "P1", "valid_from": Q2.isoformat(), "items": NEW_ITEMS}
     with pytest.raises(KpiError, match="变更理由"):
         propose_change(db, users["head1"], "template", payload, " ")
     bad = [dict(it) for it in NEW_ITEMS]
     bad[0]["weight"] = 35
     with pytest.raises(KpiError, match="权重合计为 105"):
         propose_change(db, users["head1"], "template", {**payload, "items": bad}, "调整")
-    with pytest.raises(KpiError, match=r"不是季度第一天.*2025-04-01"):
-        propose_change(db, users["head1"], "template", {**payload, "valid_from": "2025-05-01"}, "调整")
+    with pytest.raises(KpiError, match=rf"不是季度第一天.*{Q2}"):
+        propose_change(db, users["head1"], "template", {**payload, "valid_from": Q2 + dt.timedelta(days=30)}, "调整")
+    last_quarter = quarter_start(Q1 - dt.timedelta(days=1))
+    with pytest.raises(KpiError, match=rf"已经过去的季度.*{Q1}.*已有 {Q1} 生效的模板版本"):
+        propose_change(db, users["head1"], "template", {**payload, "valid_from": last_quarter}, "补录上季度")
     with pytest.raises(KpiError, match="无法识别"):
         propose_change(db, users["head1"], "template", {**payload, "valid_from": "下季度"}, "调整")
     with pytest.raises(KpiError, match="岗位 P9 不存在"):
@@ -250,7 +255,7 @@ def test_a_proposal_is_validated_and_needs_a_reason(org: Org) -> None:
 
 def test_who_may_propose_for_which_department(org: Org) -> None:
     db, users = org
-    payload = {"position_id": "P3", "valid_from": "2025-04-01", "items": NEW_ITEMS}
+    payload = {"position_id": "P3", "valid_from": Q2.isoformat(), "items": NEW_ITEMS}
     for outsider in ("head1", "bp1"):  # 销售部 is neither head1's nor bp1's
         with pytest.raises(Forbidden, match="销售部"):
             propose_change(db, users[outsider], "template", payload, "调整")
@@ -356,7 +361,7 @@ def test_a_retired_kpi_leaves_templates_and_cannot_be_changed_again(org: Org) ->
     approve_all(db, users, change_id)
     kpi = get_kpi(db, "K-YIELD")
     assert kpi is not None and kpi["status"] == "retired" and kpi["version"] == 2
-    assert weights(db, "P1", dt.date(2025, 2, 1))["K-YIELD"] == 20  # the past template still names it
+    assert weights(db, "P1", Q1 + dt.timedelta(days=30))["K-YIELD"] == 20  # the past template still names it
     with pytest.raises(KpiError, match="已停用"):
         propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "再停用")
     with pytest.raises(KpiError, match="良品率）的状态是“已停用”"):
@@ -381,3 +386,27 @@ def test_step_3_refuses_a_change_that_no_longer_holds_and_keeps_it_pending(org: 
     assert trail(db, template)[-1] == ("bp1", "kpi_change_approve")
     assert decide(db, users["vp1"], template, 3, False, "指标已停用，请重新提交")["status"] == "rejected"
     assert audit.verify_chain(db).ok
+
+
+def test_a_template_version_starts_in_this_quarter_or_later_and_after_the_latest(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, users = org
+    today = Q1 + dt.timedelta(days=10)
+    assert template_date_problems(db, "P1", Q2, today) == []
+    assert template_date_problems(db, "P1", Q1, today) == []  # a correction within the quarter supersedes the same day
+    past = quarter_start(Q1 - dt.timedelta(days=1))
+    problems = template_date_problems(db, "P1", past, today)
+    assert len(problems) == 2 and "已经过去的季度" in problems[0] and f"已有 {Q1} 生效" in problems[1]
+    assert template_date_problems(db, "P2", past, past) == []  # no version yet, and that quarter is today's
+    # a request approved after its quarter has gone by is stopped at step 3 (today is a quarter past Q2)
+    later = quarter_start(Q2 + dt.timedelta(days=100))
+    assert "已经过去的季度" in template_date_problems(db, "P1", Q2, later)[0]
+    change_id = propose_template(db, users)
+    decide(db, users["head1"], change_id, 1, True, "同意")
+    decide(db, users["bp1"], change_id, 2, True, "同意")
+    monkeypatch.setattr(kpi_changes, "_today", lambda: later)
+    with pytest.raises(KpiError, match=r"情况有变.*已经过去的季度"):
+        decide(db, users["vp1"], change_id, 3, True, "同意")
+    assert get_change(db, change_id)["status"] == "pending"  # type: ignore[index]
+    assert [v["version"] for v in template_versions(db, "P1")] == [1]
