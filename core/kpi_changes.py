@@ -10,7 +10,8 @@ requester's department, or the department HR routes it to):
 2. an HRBP whose ``hrbp_scope`` covers the department (or a parent of it);
 3. an executive whose scope covers it: one linked to an employee covers the departments whose head is
    them or reports to them (directly or further down); one not linked to an employee covers all.
-Steps are decided in order, once each; a rejection at any step closes the request; the requester may
+Steps are decided in order, once each, by three different people (one who decided a step of a request
+may not decide another step of it); a rejection at any step closes the request; the requester may
 withdraw a pending request. Every proposal, decision and withdrawal writes an audit row in its transaction.
 """
 
@@ -355,6 +356,13 @@ def _decide(db: Database, user: User, change_id: str, step: int, approve: bool, 
             raise Forbidden(
                 f"你不是这项申请第 {step} 步的审批人（{STEPS[step]}，部门 {change['dept_id']}）：不能审批。"
             )
+        earlier = cur.execute(
+            "SELECT step FROM kpi_change_steps WHERE change_id = ? AND approver = ?", [change_id, user.username]
+        ).fetchone()
+        if earlier:
+            raise Forbidden(
+                f"你已审批过这项申请的第 {earlier[0]} 步：三级审批须由三个人分别完成，第 {step} 步请由另一位{STEPS[step]}审批。"
+            )
         at = _now()
         decision = "approved" if approve else "rejected"
         cur.execute(
@@ -409,7 +417,12 @@ def _withdraw(db: Database, user: User, change_id: str) -> None:
 
 def my_queue(db: Database, user: User) -> list[dict[str, Any]]:
     """Pending requests waiting for a step this user may decide, oldest first."""
-    pending = db.rows("SELECT * FROM kpi_changes WHERE status = 'pending' ORDER BY requested_at, change_id")
+    pending = db.rows(
+        "SELECT * FROM kpi_changes c WHERE status = 'pending' AND NOT EXISTS ("
+        " SELECT 1 FROM kpi_change_steps s WHERE s.change_id = c.change_id AND s.approver = ?)"
+        " ORDER BY requested_at, change_id",
+        [user.username],
+    )
     return [_load(r) for r in pending if may_decide(db, user, r["step"], r["dept_id"])]
 
 

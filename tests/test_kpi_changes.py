@@ -199,6 +199,21 @@ def test_an_approver_outside_their_scope_is_refused_at_each_step(org: Org, step:
     assert audit.verify_chain(db).ok
 
 
+def test_one_person_decides_one_step_of_a_request(org: Org) -> None:
+    db, users = org
+    both = User("bp-vp", frozenset({"hrbp", "executive"}))  # an HRBP of 生产部 who is also an executive covering all
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES ('bp-vp', 'D1')")
+    change_id = propose_template(db, users)
+    decide(db, users["head1"], change_id, 1, True, "同意")
+    decide(db, both, change_id, 2, True, "同意")
+    assert my_queue(db, both) == [] and len(my_queue(db, users["vp1"])) == 1
+    with pytest.raises(Forbidden, match="已审批过这项申请的第 2 步"):
+        decide(db, both, change_id, 3, True, "同意")
+    assert get_change(db, change_id)["step"] == 3  # type: ignore[index]
+    assert decide(db, users["vp1"], change_id, 3, True, "同意")["status"] == "approved"
+
+
 def test_a_step_is_decided_once(org: Org) -> None:
     db, users = org
     change_id = propose_template(db, users)
