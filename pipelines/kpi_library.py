@@ -803,6 +803,13 @@ def _run(db: Database, grids: list[Grid], report: LoadReport, uploaded_by: str, 
             )
 
 
+def run(db: Database, grids: list[Grid], report: LoadReport, uploaded_by: str, step, batch_id: str) -> None:
+    """The pipeline as ``pipelines.importer.import_file`` calls its sources (like ``roster.run``):
+    stage, check and load a library workbook's sheets in one transaction."""
+    step(0.5, "核对指标库和岗位模板")
+    _run(db, grids, report, uploaded_by, batch_id)
+
+
 def import_library_workbook(
     db: Database, path: str | os.PathLike[str], *, uploaded_by: str, file_name: str | None = None
 ) -> LoadReport:

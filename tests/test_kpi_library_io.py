@@ -361,3 +361,17 @@ def test_the_standard_pack_loads_through_the_workbook_and_round_trips(fresh_db, 
     assert again.status == "unchanged", again.to_dict()
     assert again.rows_unchanged == len(library()) + len(items)
     assert _snapshot(fresh_db) == before
+
+
+def test_run_takes_the_importers_calling_convention(org_db, tmp_path):
+    from pipelines.importer import new_batch_id
+
+    path = _workbook(tmp_path / "lib.xlsx", _lib_rows(), _tpl_rows())
+    info = inspect_file(path)
+    report = kpi_library.LoadReport(path.name, source=kpi_library.SOURCE, sha256=info.sha256)
+    steps = []
+    kpi_library.run(
+        org_db, read_grids(path, info), report, "hr", lambda f, t: steps.append(t), new_batch_id(info.sha256)
+    )
+    assert report.status == "loaded" and steps
+    assert org_db.scalar("SELECT count(*) FROM import_batches WHERE source = 'kpi_library'") == 1
