@@ -28,6 +28,7 @@ from core import audit
 from core.auth import User
 from core.db import Cursor, Database
 from core.kpi import (
+    DEFINITION_FIELDS,
     KpiError,
     check_kpi,
     check_template,
@@ -459,3 +460,72 @@ def kpi_history(db: Database, kpi_id: str) -> list[dict[str, Any]]:
 def template_history(db: Database, position_id: str) -> list[dict[str, Any]]:
     """Every change request of a position's template, oldest first (as :func:`kpi_history`)."""
     return _history(db, "kind = 'template' AND subject_id = ?", [position_id])
+
+
+FIELD_LABELS: dict[str, str] = {
+    "name": "名称", "category": "类别", "unit": "单位", "direction": "方向", "method": "评分方法",
+    "data_source": "数据来源", "description": "说明", "rubric": "等级描述", "deduction_step": "每次扣分",
+    "status": "状态", "weight": "权重", "target": "目标值", "floor": "下限", "stretch": "挑战值",
+    "valid_from": "生效日期",
+}  # fmt: skip
+
+
+def change_diff(change: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a request changes, one row per changed field: ``item`` (the KPI id of a template line, else
+    None), ``field``, its Chinese ``label``, ``before`` and ``after``. A template line added or removed is
+    one row with field ``kpi_id``. Works on :func:`get_change` and on the history entries."""
+    before = change.get("before") or {}
+    after = change.get("payload") if "payload" in change else change.get("after")
+    after = after or {}
+    rows: list[dict[str, Any]] = []
+    if change["kind"] != "template":
+        for field in (*DEFINITION_FIELDS, "status"):
+            old, new = before.get(field), after.get(field)
+            if old != new and not (old in (None, "", []) and new in (None, "", [])):
+                rows.append({"item": None, "field": field, "label": FIELD_LABELS[field], "before": old, "after": new})
+        return rows
+    if before.get("valid_from") != after.get("valid_from"):
+        rows.append({"item": None, "field": "valid_from", "label": FIELD_LABELS["valid_from"],
+                     "before": before.get("valid_from"), "after": after.get("valid_from")})  # fmt: skip
+    old_items = {it["kpi_id"]: it for it in before.get("items") or []}
+    new_items = {it["kpi_id"]: it for it in after.get("items") or []}
+    for kpi_id in [*new_items, *(k for k in old_items if k not in new_items)]:
+        old, new = old_items.get(kpi_id), new_items.get(kpi_id)
+        if old is None or new is None:
+            rows.append({"item": kpi_id, "field": "kpi_id", "label": "新增指标" if old is None else "移除指标",
+                         "before": None if old is None else old.get("weight"),
+                         "after": None if new is None else new.get("weight")})  # fmt: skip
+            continue
+        for field in ("weight", "target", "floor", "stretch"):
+            if old.get(field) != new.get(field):
+                rows.append({"item": kpi_id, "field": field, "label": FIELD_LABELS[field],
+                             "before": old.get(field), "after": new.get(field)})  # fmt: skip
+    return rows
+
+
+def list_changes(db: Database, user: User, status: str | None = None) -> list[dict[str, Any]]:
+    """Requests this user may follow, newest first: HR and admin all; an HRBP those of their departments;
+    an executive those of the departments they cover; anyone their own requests and those they decided
+    or may decide."""
+    where = "WHERE status = ?" if status else ""
+    rows = [_load(r) for r in db.rows(f"SELECT * FROM kpi_changes {where} ORDER BY requested_at DESC, change_id DESC",
+                                      [status] if status else None)]  # fmt: skip
+    if user.has("hr", "admin"):
+        return rows
+    decided = {
+        r["change_id"] for r in db.rows("SELECT change_id FROM kpi_change_steps WHERE approver = ?", [user.username])
+    }
+    hrbp = set(hrbp_departments(db, user))
+    headed = {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments WHERE head_id = ?", [user.employee_id])} if user.employee_id else set()  # fmt: skip
+    covered: dict[str, bool] = {}
+
+    def visible(r: dict[str, Any]) -> bool:
+        if r["requested_by"] == user.username or r["change_id"] in decided or r["dept_id"] in hrbp | headed:
+            return True
+        if user.has("executive"):
+            if r["dept_id"] not in covered:
+                covered[r["dept_id"]] = executive_covers(db, user, r["dept_id"])
+            return covered[r["dept_id"]]
+        return False
+
+    return [r for r in rows if visible(r)]

@@ -15,12 +15,14 @@ import pytest
 from core import audit, kpi_changes
 from core.auth import User
 from core.db import Database
-from core.kpi import KpiError, get_kpi, quarter_start, template_in_force, template_versions
+from core.kpi import KpiError, get_kpi, quarter_start, set_category_bands, template_in_force, template_versions
 from core.kpi_changes import (
+    change_diff,
     decide,
     executive_covers,
     get_change,
     kpi_history,
+    list_changes,
     my_queue,
     my_requests,
     propose_change,
@@ -425,3 +427,58 @@ def test_a_template_version_starts_in_this_quarter_or_later_and_after_the_latest
         decide(db, users["vp1"], change_id, 3, True, "同意")
     assert get_change(db, change_id)["status"] == "pending"  # type: ignore[index]
     assert [v["version"] for v in template_versions(db, "P1")] == [1]
+
+
+def test_the_diff_names_each_changed_field_and_template_line(org: Org) -> None:
+    db, users = org
+    items = [
+        *NEW_ITEMS[:2],
+        {"kpi_id": "K-MISS", "weight": 25},
+        NEW_ITEMS[3],
+    ]  # K-SAFE out, K-MISS in (职能类 → 业绩类)
+    items = [{**items[0], "weight": 20}, {**items[1], "weight": 25}, items[2], {**items[3], "weight": 30}]
+    bands = {"业绩类": [50, 70], "职能类": [0, 40], "行为类": [10, 30]}
+    set_category_bands(db, users["hr"], bands)
+    change_id = propose_change(db, users["head1"], "template", {"position_id": "P1", "valid_from": Q2, "items": items},
+                               "安全指标并入车间考核")  # fmt: skip
+    diff = {
+        (d["item"], d["field"]): (d["label"], d["before"], d["after"]) for d in change_diff(get_change(db, change_id))
+    }  # type: ignore[arg-type]
+    assert diff == {
+        (None, "valid_from"): ("生效日期", Q1.isoformat(), Q2.isoformat()),
+        ("K-OUT", "weight"): ("权重", 40.0, 20.0),
+        ("K-OUT", "target"): ("目标值", 200.0, 210.0),
+        ("K-OUT", "floor"): ("下限", 150.0, 160.0),
+        ("K-OUT", "stretch"): ("挑战值", 240.0, 250.0),
+        ("K-YIELD", "weight"): ("权重", 20.0, 25.0),
+        ("K-YIELD", "target"): ("目标值", 98.0, 98.5),
+        ("K-MISS", "kpi_id"): ("新增指标", None, 25.0),
+        ("K-TEAM", "weight"): ("权重", 15.0, 30.0),
+        ("K-SAFE", "kpi_id"): ("移除指标", 25.0, None),
+    }
+    modify = propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-SAFE"], "kpi_id": "K-SAFE", "deduction_step": 5},
+                            "扣分减半")  # fmt: skip
+    assert [(d["field"], d["before"], d["after"]) for d in change_diff(get_change(db, modify))] == [  # type: ignore[arg-type]
+        ("deduction_step", 10.0, 5.0)
+    ]
+    retire = propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "停用")
+    assert [(d["label"], d["before"], d["after"]) for d in change_diff(get_change(db, retire))] == [  # type: ignore[arg-type]
+        ("状态", "active", "retired")
+    ]
+    approve_all(db, users, modify)
+    assert change_diff(kpi_history(db, "K-SAFE")[0]) == change_diff(get_change(db, modify))  # type: ignore[arg-type]
+
+
+def test_each_user_follows_the_requests_of_their_scope(org: Org) -> None:
+    db, users = org
+    d1 = propose_template(db, users)
+    d3 = propose_change(db, users["head3"], "kpi_retire", {"kpi_id": "K-MISS"}, "销售不考核漏检")
+    decide(db, users["head1"], d1, 1, True, "同意")
+    seen = {name: [c["change_id"] for c in list_changes(db, users[name])] for name in users}
+    assert seen["hr"] == [d3, d1] and seen["ceo"] == [d3, d1]
+    assert seen["head1"] == [d1] and seen["bp1"] == [d1] and seen["vp1"] == [d1]
+    assert seen["head3"] == [d3] and seen["bp3"] == [d3] and seen["vp2"] == [d3]
+    assert seen["head2"] == [] and seen["worker"] == [] and seen["analyst"] == []
+    decide(db, users["head3"], d3, 1, False, "不同意")
+    assert [c["change_id"] for c in list_changes(db, users["hr"], status="rejected")] == [d3]
+    assert [c["change_id"] for c in list_changes(db, users["bp3"], status="pending")] == []
