@@ -178,6 +178,11 @@ def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reaso
     if not reason:
         raise KpiError("没有填写变更理由：请说明为什么要做这项变更，审批人会看到它。")
     subject_id, before, clean, subject_dept = _subject_and_before(db, kind, dict(payload or {}))
+    if before is not None and not [
+        d for d in change_diff({"kind": kind, "before": before, "payload": clean}) if d["field"] != "valid_from"
+    ]:
+        what = f"{before['valid_from']} 起生效的现行模板" if kind == "template" else "指标库中的现行定义"
+        raise KpiError(f"这项申请与{what}完全相同，没有需要审批的改动：请修改后再提交。")
     if subject_dept is None:  # a library change: HR may route it, everyone else routes to their own department
         if dept_id and not user.has("hr", "admin"):
             raise Forbidden("只有人力资源部可以把指标库变更指定到其他部门审批。")

@@ -262,6 +262,10 @@ def test_a_proposal_is_validated_and_needs_a_reason(org: Org) -> None:
         propose_change(db, users["head1"], "template", {**payload, "position_id": "P9"}, "调整")
     with pytest.raises(KpiError, match="5 条等级描述"):
         propose_change(db, users["head1"], "kpi_add", {**LIBRARY["K-TEAM"], "name": "服务意识", "rubric": []}, "新增")
+    with pytest.raises(KpiError, match=f"与{Q1} 起生效的现行模板完全相同"):
+        propose_change(db, users["head1"], "template", {**payload, "items": ITEMS}, "沿用")
+    with pytest.raises(KpiError, match="与指标库中的现行定义完全相同"):
+        propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-TEAM"], "kpi_id": "K-TEAM"}, "不改")
     with pytest.raises(KpiError, match="变更类型"):
         propose_change(db, users["head1"], "kpi_delete", {"kpi_id": "K-OUT"}, "删除")
     with pytest.raises(KpiError, match="没有设定负责人"):
