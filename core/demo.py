@@ -1640,6 +1640,15 @@ def build_demo(
     files = write_demo_files(company, Path(workdir), writing)
     t1 = time.perf_counter()
     reports = import_demo_files(db, files, importing)
+    # the standard KPI pack, in force from this quarter, through the library import HR uses
+    from core.standard_pack import write_pack_workbook
+    from pipelines import import_file
+
+    day = today or dt.date.today()
+    pack = write_pack_workbook(
+        Path(workdir) / "指标库与岗位模板.xlsx", company, dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    )
+    reports.append(import_file(db, pack, uploaded_by="demo"))
     t2 = time.perf_counter()
     summary = DemoSummary(
         employees=len(company.employees),

@@ -9,9 +9,14 @@ behavioural rubrics with five anchored levels.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
 
 from core.demo import KPI_LIBRARY, Company
+from core.export import excel_bytes
 
 CATEGORY_CODES = {"业绩类": "performance", "职能类": "functional", "行为类": "behavioural"}
 DEDUCTION_STEP = 10.0  # points per counted event (差错、违规 …)
@@ -175,3 +180,32 @@ def templates(company: Company) -> list[TemplateItem]:
             floor, value, stretch = anchors(kind, unit, value) if value is not None else (None, None, None)
             out.append(TemplateItem(pos.department, pos.name, name, float(weights[name]), value, floor, stretch))
     return out
+
+
+def write_pack_workbook(path: Path, company: Company, valid_from: dt.date) -> Path:
+    """The pack as the library workbook HR edits and imports (指标库 + 岗位模板 sheets, the column
+    titles of :mod:`pipelines.kpi_library`), its templates in force from ``valid_from``."""
+    from pipelines.kpi_library import LIBRARY_FIELDS, LIBRARY_TITLES, TEMPLATE_FIELDS, TEMPLATE_TITLES
+
+    kpis = library()
+    lib = {
+        "kpi_id": [None] * len(kpis), "name": [k.name for k in kpis], "category": [k.category for k in kpis],
+        "unit": [k.unit for k in kpis], "direction": [k.direction for k in kpis], "method": [k.method for k in kpis],
+        "data_source": [k.data_source for k in kpis], "description": [k.description for k in kpis],
+        **{f"level{n}": [k.rubric[n - 1] if k.rubric else None for k in kpis] for n in range(1, 6)},
+        "deduction_step": [k.deduction_step for k in kpis], "status": ["active"] * len(kpis),
+    }  # fmt: skip
+    staffed = {(e.department, e.position.name) for e in company.employees}  # positions the roster holds
+    items = [i for i in templates(company) if (i.department, i.position) in staffed]
+    tpl = {
+        "department": [i.department for i in items], "position": [i.position for i in items],
+        "version": [None] * len(items), "valid_from": [valid_from.isoformat()] * len(items),
+        "kpi_id": [None] * len(items), "kpi": [i.kpi for i in items], "weight": [i.weight for i in items],
+        "target": [i.target for i in items], "floor": [i.floor for i in items], "stretch": [i.stretch for i in items],
+    }  # fmt: skip
+    sheets = {
+        "指标库": pl.DataFrame({LIBRARY_TITLES[f]: lib[f] for f in LIBRARY_FIELDS}, strict=False),
+        "岗位模板": pl.DataFrame({TEMPLATE_TITLES[f]: tpl[f] for f in TEMPLATE_FIELDS}, strict=False),
+    }
+    path.write_bytes(excel_bytes(sheets))
+    return path

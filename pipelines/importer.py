@@ -14,7 +14,7 @@ import polars as pl
 
 from core import audit
 from core.db import Database, insert_frame, query_frame, register_frame, unregister_frame
-from pipelines import legacy, roster
+from pipelines import kpi_library, legacy, roster
 from pipelines.context import OrgContext
 from pipelines.layout import find_form, find_table
 from pipelines.normalise import period_from_key
@@ -24,8 +24,8 @@ from pipelines.workbook import Grid, read_grids
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
-SOURCES = ("auto", "legacy", "roster")
-SOURCE_LABELS = {"legacy": "历史考核表", "roster": "花名册"}
+SOURCES = ("auto", "legacy", "roster", "kpi_library")
+SOURCE_LABELS = {"legacy": "历史考核表", "roster": "花名册", "kpi_library": "指标库与岗位模板"}
 
 
 def _noop(_: float, __: str) -> None:
@@ -73,13 +73,18 @@ def import_file(
             return report
         step(0.1, "读取工作表")
         grids = read_grids(path, info)
-        kind = detect_kind(grids) if source == "auto" else source
+        if source == "auto" and kpi_library.is_library_workbook(grids):
+            kind = "kpi_library"
+        else:
+            kind = detect_kind(grids) if source == "auto" else source
         if kind is None:
             raise FileRefused(no_header_message(grids))
         report.source = kind
         step(0.3, f"识别为{SOURCE_LABELS[kind]}，正在整理和校验")
         if kind == "legacy":
             _run_legacy(db, grids, report, uploaded_by, step)
+        elif kind == "kpi_library":
+            kpi_library.run(db, grids, report, uploaded_by, step, new_batch_id(info.sha256))
         else:
             roster.run(db, grids, report, uploaded_by, step, new_batch_id(info.sha256))
         step(1.0, "完成")
@@ -132,7 +137,7 @@ def no_header_message(grids: list[Grid]) -> str:
     looked = f"（检查了 {len(names)} 个工作表：{shown}）" if names else ""
     return (
         f"没有在文件里找到可识别的表头{looked}。历史考核表需要「工号」或「姓名」列，以及「得分」「总分」或「等级」列；"
-        "花名册需要「工号」「姓名」「部门」列。请检查表头后再上传。"
+        "花名册需要「工号」「姓名」「部门」列；指标库需要「指标名称」「类别」「计分方法」列。请检查表头后再上传。"
     )
 
 

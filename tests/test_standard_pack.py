@@ -40,3 +40,23 @@ def test_every_position_has_a_template_summing_to_100() -> None:
     }
     inspector = {i.kpi: i for i in items if i.position == "质检员"}
     assert (inspector["日均完成抽检"].target, inspector["漏检率"].target) == (200.0, 0.5)
+
+
+def test_the_demo_build_loads_the_pack_through_the_library_import(tmp_path) -> None:
+    from core import kpi
+    from core.db import open_database
+    from core.demo import build_demo
+
+    with open_database(tmp_path / "d.duckdb") as db:
+        summary = build_demo(db, employees=60, years=1, seed=7, workdir=tmp_path / "files", today=dt.date(2026, 11, 27))
+        pack = next(r for r in summary.reports if r["file"] == "指标库与岗位模板.xlsx")
+        assert pack["status"] == "loaded" and pack["rows_rejected"] == 0
+        assert db.scalar("SELECT count(*) FROM kpis WHERE status = 'active'") == len(library())
+        positions = [
+            r["position_id"] for r in db.rows("SELECT DISTINCT position_id FROM employees WHERE status = 'active'")
+        ]
+        for position_id in positions:  # every staffed position has a template in force that passes HR's checks
+            template = kpi.template_in_force(db, position_id, dt.date(2026, 11, 27))
+            assert template is not None, position_id
+            assert kpi.validate_template(db, template["items"]) == []
+            assert template["valid_from"] == dt.date(2026, 10, 1)
