@@ -71,7 +71,17 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         shown = [s.screen_id for s in navigation.screens_for(_user(role))]
         assert set(shown) == set(permissions.screens_for(_user(role))), role
     everything = [s.screen_id for s in navigation.screens_for(_user("hr"))]
-    assert everything == ["my_record", "org", "data_import", "users", "audit", "overview"]  # by section
+    assert everything == [
+        "my_record",
+        "org",
+        "kpi_library",
+        "templates",
+        "kpi_changes",
+        "data_import",
+        "users",
+        "audit",
+        "overview",
+    ]  # by section
     assert [s.screen_id for s in navigation.screens_for(_user("employee"))] == ["my_record"]
     assert [s.screen_id for s in navigation.screens_for(_user("analyst"))] == ["overview"]
     assert navigation.screens_for(None) == []

@@ -49,6 +49,11 @@ SCREENS = MappingProxyType(
             Screen("my_record", "pages/my_record.py", "nav.my_record", ":material/assignment_ind:", "nav.section.mine"),
             Screen("org", "pages/org.py", "nav.org", ":material/account_tree:", "nav.section.team"),
             Screen(
+                "kpi_library", "pages/kpi_library.py", "nav.kpi_library", ":material/menu_book:", "nav.section.team"
+            ),
+            Screen("templates", "pages/templates.py", "nav.templates", ":material/tune:", "nav.section.team"),
+            Screen("kpi_changes", "pages/kpi_changes.py", "nav.kpi_changes", ":material/approval:", "nav.section.team"),
+            Screen(
                 "data_import", "pages/data_import.py", "nav.data_import", ":material/upload_file:", "nav.section.hr"
             ),
             Screen("users", "pages/users.py", "nav.users", ":material/manage_accounts:", "nav.section.hr"),

@@ -64,7 +64,7 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     cookie = session_cookie(manager)
     assert cookie and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     menu = [link.inner_text().splitlines()[-1] for link in sidebar.get_by_role("link").all()]  # after the icon
-    assert menu == ["我的绩效", "组织与人员", "绩效总览"]
+    assert menu == ["我的绩效", "组织与人员", "指标库", "岗位模板", "变更审批", "绩效总览"]
 
     # Another person logs in on another computer at the same time.
     other_context, other = new_browser(browser)
