@@ -124,7 +124,9 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser page (Chinese locale, downloads accepted); closed after the test."""
     context = browser.new_context(locale="zh-CN", accept_downloads=True, viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
+    # generous: the first screen after a server start imports polars, duckdb and pandera, and a loaded CI
+    # machine takes its time
+    context.set_default_timeout(90_000)
     page = context.new_page()
     yield page
     context.close()
@@ -132,7 +134,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def log_in(page: Page, username: str, password: str) -> None:
     """Fill in the login form the page shows and submit it; waits until the form is gone."""
-    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()

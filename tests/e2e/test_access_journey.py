@@ -55,7 +55,7 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
 
     page.goto(server.url)
     log_in(page, "head", PASSWORD)
-    page.get_by_role("heading", name="我的绩效").wait_for()
+    page.get_by_role("heading", name="我的绩效").first.wait_for()
     page.wait_for_url(f"{server.url}/my_record")  # the root opens the landing screen at its own URL
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("当前用户：员工101（head）").wait_for()
@@ -70,13 +70,13 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     other_context, other = new_browser(browser)
     other.goto(f"{server.url}/org")
     log_in(other, "bp", PASSWORD)
-    other.get_by_role("heading", name="组织与人员").wait_for()
+    other.get_by_role("heading", name="组织与人员").first.wait_for()
     other.wait_for_function("() => document.cookie.includes('jixiao_session=')")
     assert people_ids(other) == ["00201", "00202", "00203", "00204"]
     assert session_cookie(other_context)["value"] != cookie["value"]
 
     sidebar.get_by_role("link", name="组织与人员").click()
-    page.get_by_role("heading", name="组织与人员").wait_for()
+    page.get_by_role("heading", name="组织与人员").first.wait_for()
     assert people_ids(page) == ["00101", "00102", "00103", "00104"]  # only the team
 
     # Edit the URL to open another team's employee: core refuses, nothing of that person shows.
@@ -86,37 +86,37 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     # A screen the manager may not open, by URL: refused as well.
     page.goto(f"{server.url}/data_import")
     page.get_by_text(REFUSED).wait_for()
-    page.get_by_role("heading", name="无权访问").wait_for()
+    page.get_by_role("heading", name="无权访问").first.wait_for()
 
     # A report's record, then a reload: still logged in (the cookie), still the same person's page.
     page.goto(f"{server.url}/org?emp=00102")
-    page.get_by_role("heading", name="员工102").wait_for()
+    page.get_by_role("heading", name="员工102").first.wait_for()
     page.reload()
-    page.get_by_role("heading", name="员工102").wait_for()
+    page.get_by_role("heading", name="员工102").first.wait_for()
     sidebar.get_by_text("当前用户：员工101（head）").wait_for()
     assert page.get_by_text("Page not found").count() == 0  # every screen answers at its own URL
 
     # The other browser still sees its own data, and never the manager's.
     other.reload()
-    other.get_by_role("heading", name="组织与人员").wait_for()
+    other.get_by_role("heading", name="组织与人员").first.wait_for()
     assert people_ids(other) == ["00201", "00202", "00203", "00204"]
     other.get_by_test_id("stSidebar").get_by_text("当前用户：bp").wait_for()
 
     # Log out: back to the login page, the cookie gone, and a reload does not bring the session back.
     sidebar.get_by_role("button", name="退出登录").click()
-    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     page.get_by_text("已退出登录。").wait_for()
     page.wait_for_function("() => !document.cookie.includes('jixiao_session=')")
     assert session_cookie(manager) is None
     page.reload()
-    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     page.goto(f"{server.url}/org?emp=00102")
-    page.get_by_role("heading", name="登录 JiXiao 绩效").wait_for()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     assert "员工102" not in page.get_by_test_id("stMain").inner_text()
 
     # ... while the other person is still logged in.
     other.reload()
-    other.get_by_role("heading", name="组织与人员").wait_for()
+    other.get_by_role("heading", name="组织与人员").first.wait_for()
     other_context.close()
 
 
@@ -137,7 +137,7 @@ def test_markup_in_names_and_comments_never_becomes_html(
 
     page.goto(server.url)
     log_in(page, "worker", PASSWORD)
-    page.get_by_role("heading", name="我的绩效").wait_for()
+    page.get_by_role("heading", name="我的绩效").first.wait_for()
     page.get_by_test_id("stSidebar").get_by_text(f"当前用户：{XSS}（worker）").wait_for()
     page.get_by_text(f"{XSS} · 工号 00102").wait_for()
     items = page.get_by_test_id("stDataFrame").nth(1)
@@ -146,9 +146,9 @@ def test_markup_in_names_and_comments_never_becomes_html(
     page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
     log_in(page, "head", PASSWORD)
     page.goto(f"{server.url}/org?emp=00102")
-    page.get_by_role("heading", name=XSS).wait_for()  # the title reads exactly the name
+    page.get_by_role("heading", name=XSS).first.wait_for()  # the title reads exactly the name
     page.goto(f"{server.url}/org")
-    page.get_by_role("heading", name="组织与人员").wait_for()
+    page.get_by_role("heading", name="组织与人员").first.wait_for()
     assert XSS in [row[1] for row in grid_rows(page.get_by_test_id("stDataFrame").first)]
 
     assert page.locator('img[src="x"]').count() == 0
@@ -176,7 +176,7 @@ def test_excel_export_from_a_page_neutralises_formula_cells(
     server = streamlit_server(company_copy)
     page.goto(f"{server.url}/org")
     log_in(page, "hr", PASSWORD)
-    page.get_by_role("heading", name="组织与人员").wait_for()
+    page.get_by_role("heading", name="组织与人员").first.wait_for()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="下载 Excel").first.click()
     download = download_info.value
@@ -194,6 +194,6 @@ def test_excel_export_from_a_page_neutralises_formula_cells(
 
     # The download is in the audit trail.
     page.get_by_test_id("stSidebar").get_by_role("link", name="审计日志").click()
-    page.get_by_role("heading", name="审计日志").wait_for()
+    page.get_by_role("heading", name="审计日志").first.wait_for()
     export_row = page.get_by_test_id("stDataFrame").locator('[role="row"]', has_text="人员名单.xlsx")
     export_row.filter(has_text="导出数据").filter(has_text="hr").first.wait_for(state="attached")
