@@ -109,6 +109,22 @@ if user.has("hr", "admin"):
     with import_col:
         st.caption(t("kpi.import_hint"))
         st.page_link("pages/data_import.py", label=t("kpi.import_link"), icon=":material/upload_file:")
+    # HR sets each category's share of a template's 100 points; templates are checked against it
+    with st.expander(t("kpi.bands"), icon=":material/tune:"):
+        bands = kpi.category_bands(db)
+        with st.form("kpi.bands.form"):
+            edited_bands = {}
+            for category in CATEGORIES:
+                low_col, high_col = st.columns(2)
+                low, high = bands.get(category, (0.0, 100.0))
+                edited_bands[category] = (
+                    low_col.number_input(t("kpi.band_low", category=category), 0.0, 100.0, float(low), 5.0,
+                                         key=f"kpi.bands.{category}.low"),
+                    high_col.number_input(t("kpi.band_high", category=category), 0.0, 100.0, float(high), 5.0,
+                                          key=f"kpi.bands.{category}.high"),
+                )  # fmt: skip
+            if st.form_submit_button(t("kpi.bands_save")) and run_core(kpi.set_category_bands, db, user, edited_bands):
+                st.success(t("kpi.bands_saved"), icon=":material/check_circle:")
 
 # -- browse -----------------------------------------------------------------------------------------
 search_col, category_col, status_col = st.columns([3, 2, 2], vertical_alignment="bottom")

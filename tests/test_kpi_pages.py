@@ -281,3 +281,28 @@ def test_english_labels(start_app: StartApp, kpi_company: Path) -> None:
 
     for action, label in audit_labels.items():
         assert CATALOG[f"audit.action.{action}"][0] == label
+
+
+def test_hr_sets_the_category_bands_on_the_library_screen(start_app: StartApp, kpi_company: Path) -> None:
+    at = open_screen(start_app, kpi_company, "hr", "kpi_library")
+    at.number_input(key="kpi.bands.业绩类.low").set_value(40.0)
+    at.number_input(key="kpi.bands.业绩类.high").set_value(80.0)
+    next(b for b in at.button if b.label == "保存权重区间").click().run()
+    assert not at.exception and any("已保存" in s.value for s in at.success)
+    with open_database(kpi_company) as db:
+        from core.kpi import category_bands
+
+        assert category_bands(db)["业绩类"] == (40.0, 80.0)
+        assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'kpi_bands_update'") == 1
+    # bands nobody could meet are refused with core's sentence, nothing saved
+    at.number_input(key="kpi.bands.职能类.low").set_value(70.0)
+    at.number_input(key="kpi.bands.职能类.high").set_value(80.0)  # lows now add up to 120
+    next(b for b in at.button if b.label == "保存权重区间").click().run()
+    assert any("任何模板都无法同时满足" in e.value for e in at.error)
+    with open_database(kpi_company) as db:
+        from core.kpi import category_bands
+
+        assert category_bands(db)["职能类"] == (10.0, 40.0)
+    # managers do not get the band editor
+    head = open_screen(start_app, kpi_company, "head", "kpi_library")
+    assert not [b for b in head.button if b.label == "保存权重区间"]

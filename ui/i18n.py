@@ -459,6 +459,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Only department heads, HRBPs and HR may file KPI change requests.",
         ),
         "kpi.export": ("下载指标库工作簿", "Download the library workbook"),
+        "kpi.bands": ("各类指标的权重区间", "Weight band per KPI category"),
+        "kpi.band_low": ("{category} 下限（%）", "{category} lowest (%)"),
+        "kpi.band_high": ("{category} 上限（%）", "{category} highest (%)"),
+        "kpi.bands_save": ("保存权重区间", "Save the bands"),
+        "kpi.bands_saved": ("已保存：岗位模板将按新区间校验。", "Saved: templates are checked against the new bands."),
         "kpi.export_file": ("指标库", "kpi-library"),
         "kpi.import_hint": (
             "修改后的工作簿可在「数据导入」里重新导入，系统会逐行检查并给出导入报告。",
