@@ -4,13 +4,13 @@ import polars as pl
 import streamlit as st
 
 from core import imports
+from pipelines.importer import SOURCES  # auto, legacy, roster, kpi_library
 from ui import session
 from ui.i18n import option_labels, t
 from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report
 from ui.widgets import data_table, empty_state, translate_values
 
-SOURCES = ("auto", "legacy", "roster")
 REPORTS_KEY = "data_import.reports"
 
 require_app_navigation()

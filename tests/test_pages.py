@@ -66,7 +66,7 @@ def test_hr_without_a_record_lands_on_org_with_sidebar_switch_and_account(start_
     open_page(at, "pages/data_import.py")
     uploader = at.file_uploader[0]
     assert uploader.accept_multiple_files
-    assert at.selectbox(key="data_import.source").options == ["自动识别", "历史考核表", "花名册"]
+    assert at.selectbox(key="data_import.source").options == ["自动识别", "历史考核表", "花名册", "指标库与岗位模板"]
     assert "还没有导入记录" in at.info[0].value
 
 

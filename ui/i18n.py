@@ -83,6 +83,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "source.auto": ("自动识别", "Detect automatically"),
         "source.legacy": ("历史考核表", "Legacy appraisal workbook"),
         "source.roster": ("花名册", "Employee roster"),
+        "source.kpi_library": ("指标库与岗位模板", "KPI library and position templates"),
         "employee_status.active": ("在职", "Active"),
         "employee_status.left": ("离职", "Left"),
         "employee_status.historical": ("仅见于历史考核", "Only in past appraisals"),
