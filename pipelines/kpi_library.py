@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import logging
 import os
-from pathlib import Path
 
 import pandera.polars as pa
 import polars as pl
@@ -46,9 +45,9 @@ from pipelines.context import fold_expr, stable_id
 from pipelines.layout import HEADER_SCAN_ROWS, Column, Table
 from pipelines.normalise import clean_text, parse_date, parse_number, parse_period, quarter, trim_text
 from pipelines.report import LoadReport
-from pipelines.sniff import FileRefused, inspect_file
+from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
-from pipelines.workbook import Grid, read_grids
+from pipelines.workbook import Grid
 from schemas.headers import (
     LEGACY_INDEX,
     LIBRARY_HEADERS,
@@ -815,42 +814,10 @@ def import_library_workbook(
 ) -> LoadReport:
     """Import a library workbook (指标库 and/or 岗位模板 sheets). Never raises for bad input: a refused
     or failed file comes back as a report with that status and a Chinese message."""
-    from pipelines.importer import _record_refusal, new_batch_id
 
-    path = Path(path)
-    report = LoadReport(file_name or path.name, source=SOURCE)
-    try:
-        info = inspect_file(path)
-        report.sha256 = info.sha256
-        prior = db.one(
-            "SELECT batch_id, file_name, imported_at FROM import_batches WHERE sha256 = ? AND source = ? "
-            "AND status IN ('loaded', 'partial', 'rejected', 'unchanged') ORDER BY imported_at LIMIT 1",
-            [info.sha256, SOURCE],
-        )
-        if prior is not None:
-            report.status = "unchanged"
-            report.batch_id = prior["batch_id"]
-            report.message = (
-                f"这个文件（内容完全相同）已于 {prior['imported_at']:%Y-%m-%d %H:%M} 导入过（批次 {prior['batch_id']}，"
-                f"文件名「{prior['file_name']}」），本次没有做任何更改。"
-            )
-            return report
-        grids = read_grids(path, info)
-        _run(db, grids, report, uploaded_by, new_batch_id(info.sha256))
-    except FileRefused as refused:
-        report.sha256 = report.sha256 or refused.sha256
-        report.status = "refused"
-        report.message = refused.reason
-        _record_refusal(db, report, uploaded_by)
-    except Exception as err:  # anything unexpected: the transaction rolled back, nothing was written
-        log.exception("library import of %s failed", report.file_name)
-        report.status = "failed"
-        report.rows_loaded = 0
-        report.message = (
-            f"导入时发生意外错误，没有写入任何数据：{type(err).__name__}: {str(err)[:200]}。"
-            "请把文件和这条信息发给系统管理员。"
-        )
-    return report
+    from pipelines.importer import import_file
+
+    return import_file(db, path, source=SOURCE, uploaded_by=uploaded_by, file_name=file_name)
 
 
 def is_library_workbook(grids: list[Grid]) -> bool:
