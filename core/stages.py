@@ -1,0 +1,163 @@
+"""The appraisal stage machine: one table of (stage, role, action, next stage).
+
+Pure logic, no database. An appraisal moves 目标制定 → 中期回顾 → 期末自评 → 上级评定 → 校准 → 签字确认 → 已关闭.
+
+Roles: ``employee`` (the appraisee), ``manager`` (the direct manager), ``hr`` and ``system`` (automatic
+moves, e.g. closing once both signatures are in).
+
+Actions (see ``TRANSITIONS`` for who may do what where):
+
+- ``propose_goals`` (employee) / ``adjust_goals`` (manager): edit goals, stay in 目标制定.
+- ``approve_goals`` (manager): 目标制定 → 中期回顾.
+- ``checkin`` (employee or manager): a progress note, stays in 中期回顾.
+- ``finish_midterm`` (manager): 中期回顾 → 期末自评.
+- ``submit_self`` (employee): 期末自评 → 上级评定.
+- ``submit_rating`` (manager): 上级评定 → 校准.
+- ``return`` (manager, comment required): back one stage, from 中期回顾, 期末自评 or 上级评定 only.
+- ``finalise_calibration`` (hr): 校准 → 签字确认.
+- ``sign`` (employee or manager): records one signature, stays in 签字确认.
+- ``object`` (employee): objects instead of signing, stays in 签字确认; the caller flags it for HR.
+- ``complete_signoff`` (hr or system): 签字确认 → 已关闭, performed by the caller once both have signed
+  (signatures and objections are data the caller keeps; this module only knows stages).
+
+已关闭 (closed) is terminal: every action on it is refused.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+GOALS = "goals"
+MIDTERM = "midterm"
+SELF_ASSESSMENT = "self_assessment"
+MANAGER_RATING = "manager_rating"
+CALIBRATION = "calibration"
+SIGNOFF = "signoff"
+CLOSED = "closed"
+
+STAGE_ORDER: tuple[str, ...] = (GOALS, MIDTERM, SELF_ASSESSMENT, MANAGER_RATING, CALIBRATION, SIGNOFF, CLOSED)
+
+STAGE_LABELS: dict[str, str] = {
+    GOALS: "目标制定",
+    MIDTERM: "中期回顾",
+    SELF_ASSESSMENT: "期末自评",
+    MANAGER_RATING: "上级评定",
+    CALIBRATION: "校准",
+    SIGNOFF: "签字确认",
+    CLOSED: "已关闭",
+}
+
+EMPLOYEE = "employee"
+MANAGER = "manager"
+HR = "hr"
+SYSTEM = "system"
+ROLES: tuple[str, ...] = (EMPLOYEE, MANAGER, HR, SYSTEM)
+
+ROLE_LABELS: dict[str, str] = {EMPLOYEE: "员工", MANAGER: "直属主管", HR: "HR", SYSTEM: "系统"}
+
+RETURN = "return"
+
+
+class Transition(NamedTuple):
+    stage: str
+    role: str
+    action: str
+    next_stage: str
+
+
+# The one table. Every legal move is a row; anything else is refused.
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(GOALS, EMPLOYEE, "propose_goals", GOALS),
+    Transition(GOALS, MANAGER, "adjust_goals", GOALS),
+    Transition(GOALS, MANAGER, "approve_goals", MIDTERM),
+    Transition(MIDTERM, EMPLOYEE, "checkin", MIDTERM),
+    Transition(MIDTERM, MANAGER, "checkin", MIDTERM),
+    Transition(MIDTERM, MANAGER, "finish_midterm", SELF_ASSESSMENT),
+    Transition(MIDTERM, MANAGER, RETURN, GOALS),
+    Transition(SELF_ASSESSMENT, EMPLOYEE, "submit_self", MANAGER_RATING),
+    Transition(SELF_ASSESSMENT, MANAGER, RETURN, MIDTERM),
+    Transition(MANAGER_RATING, MANAGER, "submit_rating", CALIBRATION),
+    Transition(MANAGER_RATING, MANAGER, RETURN, SELF_ASSESSMENT),
+    Transition(CALIBRATION, HR, "finalise_calibration", SIGNOFF),
+    Transition(SIGNOFF, EMPLOYEE, "sign", SIGNOFF),
+    Transition(SIGNOFF, MANAGER, "sign", SIGNOFF),
+    Transition(SIGNOFF, EMPLOYEE, "object", SIGNOFF),
+    Transition(SIGNOFF, HR, "complete_signoff", CLOSED),
+    Transition(SIGNOFF, SYSTEM, "complete_signoff", CLOSED),
+)
+
+ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+ACTION_LABELS: dict[str, str] = {
+    "propose_goals": "提出目标",
+    "adjust_goals": "调整目标",
+    "approve_goals": "批准目标",
+    "checkin": "进度沟通",
+    "finish_midterm": "结束中期回顾",
+    "submit_self": "提交自评",
+    "submit_rating": "提交评定",
+    RETURN: "退回",
+    "finalise_calibration": "完成校准",
+    "sign": "签字",
+    "object": "提出异议",
+    "complete_signoff": "完成签字确认",
+}
+
+_TABLE: dict[tuple[str, str, str], str] = {(t.stage, t.role, t.action): t.next_stage for t in TRANSITIONS}
+
+
+class StageError(ValueError):
+    """An illegal move; the message is a Chinese reason fit to show the user."""
+
+
+def _label(stage: str) -> str:
+    return STAGE_LABELS.get(stage, stage)
+
+
+def next_stage(stage: str) -> str | None:
+    """The stage after ``stage`` in ``STAGE_ORDER``; None for closed."""
+    i = _index(stage)
+    return STAGE_ORDER[i + 1] if i + 1 < len(STAGE_ORDER) else None
+
+
+def previous_stage(stage: str) -> str | None:
+    """The stage before ``stage`` in ``STAGE_ORDER``; None for goals."""
+    i = _index(stage)
+    return STAGE_ORDER[i - 1] if i > 0 else None
+
+
+def _index(stage: str) -> int:
+    try:
+        return STAGE_ORDER.index(stage)
+    except ValueError:
+        raise StageError(f"未知阶段：{stage!r}") from None
+
+
+def allowed_actions(stage: str, role: str) -> list[str]:
+    """Actions ``role`` may take in ``stage``, in table order (empty on closed)."""
+    _index(stage)
+    if role not in ROLES:
+        raise StageError(f"未知角色：{role!r}")
+    return [t.action for t in TRANSITIONS if t.stage == stage and t.role == role]
+
+
+def transition(stage: str, role: str, action: str, *, comment: str | None = None) -> str:
+    """The stage after ``role`` performs ``action`` in ``stage``; raises StageError for any illegal move."""
+    _index(stage)
+    if role not in ROLES:
+        raise StageError(f"未知角色：{role!r}")
+    if action not in ACTIONS:
+        raise StageError(f"未知操作：{action!r}")
+    if stage == CLOSED:
+        raise StageError("考核已关闭，不能再做任何操作")
+    target = _TABLE.get((stage, role, action))
+    if target is None:
+        action_label = ACTION_LABELS[action]
+        roles = [t.role for t in TRANSITIONS if t.stage == stage and t.action == action]
+        if not roles:
+            raise StageError(f"“{_label(stage)}”阶段不允许“{action_label}”")
+        who = "、".join(ROLE_LABELS[r] for r in roles)
+        raise StageError(f"“{_label(stage)}”阶段的“{action_label}”只能由{who}操作，{ROLE_LABELS[role]}无权操作")
+    if action == RETURN and not (comment and comment.strip()):
+        raise StageError("退回必须填写意见")
+    return target
