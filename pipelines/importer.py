@@ -20,7 +20,7 @@ from pipelines.layout import find_form, find_table
 from pipelines.normalise import period_from_key
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused, inspect_file
-from pipelines.workbook import Grid, read_grids
+from pipelines.workbook import Grid, read_grids, sheets_to_read
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float, str], None]
@@ -116,9 +116,7 @@ def new_batch_id(sha256: str) -> str:
 def detect_kind(grids: list[Grid]) -> str | None:
     """'legacy' or 'roster' by the headers found in the visible sheets; None when neither."""
     votes = {"legacy": 0, "roster": 0}
-    for g in grids:
-        if g.error or g.frame.height == 0 or not g.visible:
-            continue
+    for g in sheets_to_read(grids):
         if find_form(g) is not None:
             votes["legacy"] += 1
             continue

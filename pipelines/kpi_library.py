@@ -47,7 +47,7 @@ from pipelines.normalise import clean_text, parse_date, parse_number, parse_peri
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
-from pipelines.workbook import Grid
+from pipelines.workbook import Grid, sheets_to_read
 from schemas.headers import (
     LEGACY_INDEX,
     LIBRARY_HEADERS,
@@ -241,12 +241,7 @@ def _library_tables(grid: Grid) -> tuple[Table | None, Table | None]:
 def _stage(grids: list[Grid], report: LoadReport) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[str, str], str]]:
     """Staged 指标库 rows and 岗位模板 rows of every sheet that holds either, and each column's header."""
     library, templates, headers = [], [], {}
-    for g in grids:
-        if g.error or g.frame.height == 0:
-            continue
-        if not g.visible:
-            report.notes.append(f"隐藏的工作表「{g.name}」已跳过。")
-            continue
+    for g in sheets_to_read(grids, report.notes):
         tpl, lib = _library_tables(g)
         table, fields, into = (tpl, TEMPLATE_FIELDS, templates) if tpl is not None else (lib, LIBRARY_FIELDS, library)
         if table is None:
@@ -822,9 +817,4 @@ def import_library_workbook(
 
 def is_library_workbook(grids: list[Grid]) -> bool:
     """True when a visible sheet holds a 指标库 or 岗位模板 header (for the importer's auto-detection)."""
-    for g in grids:
-        if g.error or g.frame.height == 0 or not g.visible:
-            continue
-        if any(t is not None for t in _library_tables(g)):
-            return True
-    return False
+    return any(any(t is not None for t in _library_tables(g)) for g in sheets_to_read(grids))

@@ -19,7 +19,7 @@ from pipelines.normalise import IdRule, clean_employee_id, clean_text, parse_dat
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
-from pipelines.workbook import Grid
+from pipelines.workbook import Grid, sheets_to_read
 from schemas.staged import RosterRecord, reason_for
 
 FIELDS = (
@@ -47,12 +47,7 @@ def _errors(frame: pl.DataFrame, reason: pl.Expr, column: str, value: pl.Expr) -
 def stage(grids: list[Grid], report: LoadReport) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
     """Staged roster rows of every roster-shaped sheet."""
     frames, headers = [], {}
-    for g in grids:
-        if g.error or g.frame.height == 0:
-            continue
-        if not g.visible:
-            report.notes.append(f"隐藏的工作表「{g.name}」已跳过。")
-            continue
+    for g in sheets_to_read(grids, report.notes):
         table = find_table(g)
         if table is None or table.kind != "roster":
             if table is not None and table.kind == "legacy":

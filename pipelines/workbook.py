@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -49,6 +49,19 @@ class Grid:
         if self.loader is None:
             return self
         return replace(self, frame=self.loader(), loader=None, found=self.found)
+
+
+def sheets_to_read(grids: list[Grid], notes: list[str] | None = None) -> Iterator[Grid]:
+    """The sheets that read cleanly, hold cells and are visible; a hidden one is skipped, with a note
+    in ``notes`` when given."""
+    for g in grids:
+        if g.error or g.frame.height == 0:
+            continue
+        if not g.visible:
+            if notes is not None:
+                notes.append(f"隐藏的工作表「{g.name}」已跳过。")
+            continue
+        yield g
 
 
 def column_letter(index: int) -> str:
