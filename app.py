@@ -11,7 +11,7 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", l
 language_switch()
 # Every rerun resumes the session in core: an idle or disabled session ends at the next click.
 user = session.current_user(database())
-page = st.navigation(build_navigation(user))
+page = st.navigation(build_navigation(user), expanded=True)  # HR has more than twelve screens
 if user is not None:
     session.account_sidebar(user)
 if not only_opens_the_landing_screen(page, user):  # the screen it switches to sets the cookie

@@ -41,6 +41,22 @@ ACTIONS = {
     "kpi_change_reject": "驳回指标变更",
     "kpi_change_withdraw": "撤回指标变更申请",
     "kpi_bands_update": "修改指标类别权重区间",
+    "cycle_open": "开启考核周期",
+    "cycle_close": "关闭考核周期",
+    "stage_propose_goals": "提出目标",
+    "stage_adjust_goals": "调整目标",
+    "stage_approve_goals": "批准目标",
+    "stage_checkin": "进度沟通",
+    "stage_finish_midterm": "结束中期回顾",
+    "stage_submit_self": "提交自评",
+    "stage_submit_rating": "提交上级评定",
+    "stage_return": "退回上一阶段",
+    "stage_finalise_calibration": "完成校准",
+    "actual_record": "录入指标实际值",
+    "calibrate": "校准调整等级",
+    "calibration_finalise": "部门校准完成",
+    "grade_scale_update": "修改等级标准",
+    "guideline_update": "修改等级分布指引",
 }
 
 

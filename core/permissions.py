@@ -20,6 +20,7 @@ from core.db import Database
 
 # screen id -> roles that may open it (the navigation is built from this table too)
 SCREENS: dict[str, frozenset[str]] = {
+    "my_tasks": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
     "my_record": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
     "data_import": frozenset({"hr", "admin"}),
     "org": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
@@ -27,6 +28,12 @@ SCREENS: dict[str, frozenset[str]] = {
     "templates": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
     "kpi_changes": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
     "overview": frozenset({"manager", "hrbp", "hr", "executive", "analyst", "admin"}),
+    "goals": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
+    "midterm": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
+    "self_review": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
+    "team_rating": frozenset({"manager", "hr", "admin"}),
+    "cycles": frozenset({"hr", "executive", "admin"}),
+    "calibration": frozenset({"hr", "admin"}),
     "users": frozenset({"hr", "admin"}),
     "audit": frozenset({"hr", "admin"}),
 }

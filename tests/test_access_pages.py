@@ -18,7 +18,11 @@ from tests.conftest import PASSWORD
 from ui.widgets import plain
 
 SCREENS = {
+    "my_tasks": ("pages/my_tasks.py", "我的待办"),
     "my_record": ("pages/my_record.py", "我的绩效"),
+    "team_rating": ("pages/team_rating.py", "团队评分"),
+    "cycles": ("pages/cycles.py", "考核周期"),
+    "calibration": ("pages/calibration.py", "校准"),
     "data_import": ("pages/data_import.py", "数据导入"),
     "org": ("pages/org.py", "组织与人员"),
     "overview": ("pages/overview.py", "绩效总览"),
@@ -27,12 +31,12 @@ SCREENS = {
 }
 # DESIGN.md §1, written out here rather than read from core.permissions so the test checks the table.
 ALLOWED = {
-    "worker": {"my_record"},
-    "head": {"my_record", "org", "overview"},
-    "bp": {"my_record", "org", "overview"},
+    "worker": {"my_tasks", "my_record"},
+    "head": {"my_tasks", "my_record", "team_rating", "org", "overview"},
+    "bp": {"my_tasks", "my_record", "org", "overview"},
     "hr": set(SCREENS),
     "admin": set(SCREENS),
-    "exec": {"my_record", "org", "overview"},
+    "exec": {"my_tasks", "my_record", "org", "overview", "cycles"},
     "analyst": {"overview"},
     None: set(),
 }
@@ -92,7 +96,7 @@ def test_not_logged_in_gets_only_the_login_page(start_app: StartApp, company_db:
     assert at.session_state["auth.user"] is None
 
 
-@pytest.mark.parametrize(("login", "landing"), [("worker", "我的绩效"), ("hr", "组织与人员"), ("analyst", "绩效总览")])
+@pytest.mark.parametrize(("login", "landing"), [("worker", "我的待办"), ("hr", "我的待办"), ("analyst", "绩效总览")])
 def test_each_role_lands_on_its_first_screen_and_sees_who_it_is(
     start_app: StartApp, company_db: Path, login: str, landing: str
 ) -> None:
@@ -175,9 +179,9 @@ def log_in(at: AppTest, username: str, password: str) -> AppTest:
     return at
 
 
-def test_login_sets_the_cookie_and_opens_the_own_record(start_app: StartApp, company_db: Path) -> None:
+def test_login_sets_the_cookie_and_opens_my_tasks(start_app: StartApp, company_db: Path) -> None:
     at = log_in(start_app(company_db, login=None), "worker", PASSWORD)
-    assert [t.value for t in at.title] == ["我的绩效"]
+    assert [t.value for t in at.title] == ["我的待办"]
     (cookie,) = at.get("html")
     token = at.session_state["auth.token"]
     assert f"jixiao_session={token}; path=/; SameSite=Strict" in cookie.value
@@ -211,7 +215,7 @@ def test_lockout_shows_one_generic_message_for_every_failure(start_app: StartApp
 
 def test_idle_session_ends_at_the_next_click(start_app: StartApp, company_db: Path) -> None:
     at = start_app(company_db, login="head")
-    assert [t.value for t in at.title] == ["我的绩效"]
+    assert [t.value for t in at.title] == ["我的待办"]
     sql(company_db, "UPDATE sessions SET last_seen = last_seen - INTERVAL 31 MINUTE")
     at.run()
     assert [t.value for t in at.title] == ["登录 JiXiao 绩效"]
@@ -290,7 +294,7 @@ def test_markup_in_names_and_comments_is_shown_as_literal_text(start_app: StartA
         "INSERT INTO appraisal_items (appraisal_id, kpi_id, weight, manager_comment) VALUES (?, 'K1', 100, ?)",
         [appraisal, XSS],
     )
-    worker = start_app(company_db, login="worker")
+    worker = open_page(start_app(company_db, login="worker"), "pages/my_record.py")
     assert f"当前用户：{XSS}（worker）" in [x.value for x in worker.sidebar.text]  # st.text: never Markdown
     assert f"{XSS} · 工号 00102" in [x.value for x in worker.text]
     items = worker.dataframe[1].value

@@ -72,26 +72,39 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         assert set(shown) == set(permissions.screens_for(_user(role))), role
     everything = [s.screen_id for s in navigation.screens_for(_user("hr"))]
     assert everything == [
+        "my_tasks",
+        "goals",
+        "midterm",
+        "self_review",
         "my_record",
+        "team_rating",
         "org",
         "kpi_library",
         "templates",
         "kpi_changes",
         "data_import",
+        "cycles",
+        "calibration",
         "users",
         "audit",
         "overview",
     ]  # by section
-    assert [s.screen_id for s in navigation.screens_for(_user("employee"))] == ["my_record"]
+    assert [s.screen_id for s in navigation.screens_for(_user("employee"))] == [
+        "my_tasks",
+        "goals",
+        "midterm",
+        "self_review",
+        "my_record",
+    ]
     assert [s.screen_id for s in navigation.screens_for(_user("analyst"))] == ["overview"]
     assert navigation.screens_for(None) == []
 
 
-def test_landing_screen_is_the_own_record_when_there_is_one() -> None:
-    assert navigation.default_screen(_user("manager")).screen_id == "my_record"
-    assert navigation.default_screen(_user("hr", employee_id=None)).screen_id == "org"
+def test_landing_screen_is_my_tasks_when_the_user_may_open_it() -> None:
+    assert navigation.default_screen(_user("manager")).screen_id == "my_tasks"
+    assert navigation.default_screen(_user("hr", employee_id=None)).screen_id == "my_tasks"
     assert navigation.default_screen(_user("analyst", employee_id=None)).screen_id == "overview"
-    assert navigation.default_screen(_user("employee", employee_id=None)).screen_id == "my_record"
+    assert navigation.default_screen(_user("employee", employee_id=None)).screen_id == "my_tasks"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,36 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "nav.kpi_library": ("指标库", "KPI library"),
         "nav.templates": ("岗位模板", "Position templates"),
         "nav.kpi_changes": ("变更审批", "Change approvals"),
+        "nav.my_tasks": ("我的待办", "My tasks"),
+        "nav.goals": ("目标制定", "Goal setting"),
+        "nav.midterm": ("中期回顾", "Mid-term review"),
+        "nav.self_review": ("自评", "Self-assessment"),
+        "nav.team_rating": ("团队评分", "Team rating"),
+        "nav.cycles": ("考核周期", "Appraisal cycles"),
+        "nav.calibration": ("校准", "Calibration"),
+        # appraisal stages and stage actions (codes of core.stages)
+        "stage.goals": ("目标制定", "Goal setting"),
+        "stage.midterm": ("中期回顾", "Mid-term review"),
+        "stage.self_assessment": ("期末自评", "Self-assessment"),
+        "stage.manager_rating": ("上级评定", "Manager rating"),
+        "stage.calibration": ("校准", "Calibration"),
+        "stage.signoff": ("签字确认", "Sign-off"),
+        "stage.closed": ("已关闭", "Closed"),
+        "action.propose_goals": ("提出目标", "Propose goals"),
+        "action.adjust_goals": ("调整目标", "Adjust goals"),
+        "action.approve_goals": ("批准目标", "Approve goals"),
+        "action.checkin": ("进度沟通", "Check-in"),
+        "action.finish_midterm": ("结束中期回顾", "Finish mid-term review"),
+        "action.submit_self": ("提交自评", "Submit self-assessment"),
+        "action.submit_rating": ("提交评定", "Submit rating"),
+        "action.return": ("退回", "Return"),
+        "action.finalise_calibration": ("完成校准", "Finalise calibration"),
+        "cycle.conflict": ("保存冲突", "Save conflict"),
+        # ---- my tasks page (pages/my_tasks.py) ----
+        # ---- goals and mid-term pages (pages/goals.py, pages/midterm.py) ----
+        # ---- self-assessment and team rating pages (pages/self_review.py, pages/team_rating.py) ----
+        # ---- cycles page (pages/cycles.py) ----
+        # ---- calibration page (pages/calibration.py) ----
         # login, session and roles
         "login.title": ("登录 JiXiao 绩效", "Log in to JiXiao"),
         "login.username": ("用户名", "Username"),

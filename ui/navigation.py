@@ -46,7 +46,12 @@ SCREENS = MappingProxyType(
     {
         s.screen_id: s
         for s in (
+            Screen("my_tasks", "pages/my_tasks.py", "nav.my_tasks", ":material/checklist:", "nav.section.mine"),
+            Screen("goals", "pages/goals.py", "nav.goals", ":material/flag:", "nav.section.mine"),
+            Screen("midterm", "pages/midterm.py", "nav.midterm", ":material/forum:", "nav.section.mine"),
+            Screen("self_review", "pages/self_review.py", "nav.self_review", ":material/rate_review:", "nav.section.mine"),
             Screen("my_record", "pages/my_record.py", "nav.my_record", ":material/assignment_ind:", "nav.section.mine"),
+            Screen("team_rating", "pages/team_rating.py", "nav.team_rating", ":material/groups:", "nav.section.team"),
             Screen("org", "pages/org.py", "nav.org", ":material/account_tree:", "nav.section.team"),
             Screen(
                 "kpi_library", "pages/kpi_library.py", "nav.kpi_library", ":material/menu_book:", "nav.section.team"
@@ -56,6 +61,8 @@ SCREENS = MappingProxyType(
             Screen(
                 "data_import", "pages/data_import.py", "nav.data_import", ":material/upload_file:", "nav.section.hr"
             ),
+            Screen("cycles", "pages/cycles.py", "nav.cycles", ":material/event_repeat:", "nav.section.hr"),
+            Screen("calibration", "pages/calibration.py", "nav.calibration", ":material/balance:", "nav.section.hr"),
             Screen("users", "pages/users.py", "nav.users", ":material/manage_accounts:", "nav.section.hr"),
             Screen("audit", "pages/audit.py", "nav.audit", ":material/policy:", "nav.section.hr"),
             Screen("overview", "pages/overview.py", "nav.overview", ":material/grid_view:", "nav.section.management"),
@@ -76,11 +83,16 @@ def screens_for(user: User | None) -> list[Screen]:
     return sorted(ordered, key=lambda s: SECTIONS.index(s.section_key))
 
 
+# Screens about one's own appraisal: no landing there for an account without a person in the roster.
+OWN_SCREENS = ("goals", "midterm", "self_review", "my_record")
+
+
 def default_screen(user: User) -> Screen | None:
-    """The screen a user lands on: their own record when they have one, else the first of their menu."""
+    """The screen a user lands on: 我的待办 when they may open it, else the first of their menu (never a
+    screen about one's own appraisal for an account without a person)."""
     screens = screens_for(user)
     if user.employee_id is None:
-        screens = [s for s in screens if s.screen_id != "my_record"] or screens
+        screens = [s for s in screens if s.screen_id not in OWN_SCREENS] or screens
     return screens[0] if screens else None
 
 

@@ -55,8 +55,8 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
 
     page.goto(server.url)
     log_in(page, "head", PASSWORD)
-    page.get_by_role("heading", name="我的绩效").first.wait_for()
-    page.wait_for_url(f"{server.url}/my_record")  # the root opens the landing screen at its own URL
+    page.get_by_role("heading", name="我的待办").first.wait_for()
+    page.wait_for_url(f"{server.url}/my_tasks")  # the root opens the landing screen at its own URL
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("当前用户：员工101（head）").wait_for()
     sidebar.get_by_text("角色：主管").wait_for()
@@ -64,7 +64,9 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     cookie = session_cookie(manager)
     assert cookie and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     menu = [link.inner_text().splitlines()[-1] for link in sidebar.get_by_role("link").all()]  # after the icon
-    assert menu == ["我的绩效", "组织与人员", "指标库", "岗位模板", "变更审批", "绩效总览"]
+    assert menu == [
+        "我的待办", "目标制定", "中期回顾", "自评", "我的绩效", "团队评分", "组织与人员", "指标库", "岗位模板", "变更审批", "绩效总览",
+    ]  # fmt: skip
 
     # Another person logs in on another computer at the same time.
     other_context, other = new_browser(browser)
@@ -137,6 +139,8 @@ def test_markup_in_names_and_comments_never_becomes_html(
 
     page.goto(server.url)
     log_in(page, "worker", PASSWORD)
+    page.get_by_role("heading", name="我的待办").first.wait_for()
+    page.get_by_test_id("stSidebar").get_by_role("link", name="我的绩效").click()
     page.get_by_role("heading", name="我的绩效").first.wait_for()
     page.get_by_test_id("stSidebar").get_by_text(f"当前用户：{XSS}（worker）").wait_for()
     page.get_by_text(f"{XSS} · 工号 00102").wait_for()
