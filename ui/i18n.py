@@ -63,6 +63,14 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "action.return": ("退回", "Return"),
         "action.finalise_calibration": ("完成校准", "Finalise calibration"),
         "cycle.conflict": ("保存冲突", "Save conflict"),
+        "appraisal.employee": ("员工", "Employee"),
+        "appraisal.cycle": ("考核周期", "Cycle"),
+        "appraisal.stage": ("当前阶段", "Stage"),
+        "appraisal.due": ("本阶段截止", "Stage due"),
+        "appraisal.position": ("部门 · 岗位", "Department · position"),
+        "appraisal.manager": ("直属上级", "Manager"),
+        "appraisal.score": ("当前总分", "Score so far"),
+        "appraisal.grade": ("等级", "Grade"),
         # ---- my tasks page (pages/my_tasks.py) ----
         # ---- goals and mid-term pages (pages/goals.py, pages/midterm.py) ----
         # ---- self-assessment and team rating pages (pages/self_review.py, pages/team_rating.py) ----
