@@ -1164,6 +1164,7 @@ def act(db: Database, user: User | None, appraisal_id: str, action: str, *, vers
     now = _now()
     with db.transaction() as cur:
         header = _lock(cur, user, appraisal_id, version)
+        transition(header["stage"], _role_for(user, header, action), action, comment=note)  # legal here at all?
         if action == "finish_midterm":
             roles = set(
                 cur.execute("SELECT DISTINCT role FROM checkins WHERE appraisal_id = ?", [appraisal_id]).fetchall()

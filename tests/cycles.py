@@ -40,9 +40,7 @@ ITEMS: dict[str, tuple[float, float | None, float | None, float | None]] = {
 
 def template_items(**overrides: tuple[float, float | None, float | None, float | None]) -> list[dict]:
     merged = {**ITEMS, **overrides}
-    return [
-        {"kpi_id": k, "weight": w, "target": t, "floor": f, "stretch": s} for k, (w, t, f, s) in merged.items()
-    ]
+    return [{"kpi_id": k, "weight": w, "target": t, "floor": f, "stretch": s} for k, (w, t, f, s) in merged.items()]
 
 
 def install_templates(db: Database, valid_from: dt.date = dt.date(2020, 1, 1), **overrides) -> list[str]:
