@@ -54,12 +54,14 @@ def items_of(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame
     assert user is not None
     frame = db.frame(
         """
-        SELECT coalesce(k.name, i.kpi_id) AS kpi, k.category, i.weight, i.target, i.actual,
+        SELECT coalesce(i.kpi_name, k.name, i.kpi_id) AS kpi, coalesce(i.category, k.category) AS category, i.weight,
+               coalesce(i.target, CAST(round(i.target_value, 4) AS VARCHAR)) AS target,
+               coalesce(CAST(round(i.actual_value, 4) AS VARCHAR), i.actual) AS actual,
                i.self_score, i.manager_score, i.item_score, i.self_comment, i.manager_comment
         FROM appraisal_items i
         LEFT JOIN kpis k ON k.kpi_id = i.kpi_id
         WHERE i.appraisal_id = ?
-        ORDER BY i.weight DESC NULLS LAST, kpi
+        ORDER BY i.seq NULLS LAST, i.weight DESC NULLS LAST, kpi
         """,
         [appraisal_id],
     )

@@ -589,3 +589,17 @@ def test_cycle_progress_counts_done_on_time_late_and_the_lead_time(db: Database)
     assert progress["appraisals"] == 3 and not progress["complete"] and progress["lead_days"] >= 0
     with pytest.raises(Forbidden):
         cycle.cycle_progress(db, u["worker"], report.cycle_id)
+
+
+def test_an_app_appraisal_reads_like_history_in_my_record(db: Database) -> None:
+    from core import appraisals
+
+    u = users(db)
+    report = cycle.open_cycle(db, u["hr"], **Q4)
+    a = f"{report.cycle_id}:{WORKER}"
+    cycle.record_actual(db, u["head"], WORKER, "T-OUT", 96.5, as_of=dt.date(2026, 10, 30))
+    history = appraisals.history_of(db, u["worker"], WORKER)
+    assert history.filter(history["appraisal_id"] == a).row(0, named=True)["stage"] == "goals"
+    items = appraisals.items_of(db, u["worker"], a)
+    first = items.row(0, named=True)
+    assert (first["kpi"], first["category"], first["target"], first["actual"]) == ("产量达成", "业绩类", "100.0", "96.5")
