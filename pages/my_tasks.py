@@ -1,11 +1,77 @@
-"""my_tasks: placeholder until the screen is built."""
+"""我的待办 (everyone's landing page): what waits for me in every open cycle — overdue first, with the due
+date and days left, and a button per task that opens the screen doing it — then 我的目标进度: for each of
+my own open appraisals the KPIs' targets, actuals so far, attainment and score, and how each is scored."""
 
+import re
+
+import polars as pl
 import streamlit as st
 
+from core import cycle
 from ui import session
-from ui.i18n import t
+from ui.appraisal import stage_label
+from ui.goals import progress_section
+from ui.i18n import has_text, t
 from ui.navigation import require_app_navigation
+from ui.widgets import data_table, empty_state, plain
+
+CALIBRATION_TASK = re.compile(r"^校准（(\d+) 人）$")
+# core's task text (Chinese) -> its catalog key
+TASK_KEYS = {zh: f"tasks.task.{stage}.{role}" for (stage, role), (zh, _screen) in cycle.TASKS.items()}
+
+
+def task_label(task: str) -> str:
+    """core.cycle.my_tasks' task in the UI language."""
+    key = TASK_KEYS.get(task)
+    if key and has_text(key):
+        return t(key)
+    found = CALIBRATION_TASK.match(task or "")
+    return t("tasks.task.calibration", n=found.group(1)) if found else task
+
 
 require_app_navigation()
 user, db = session.require_screen("my_tasks")
 st.title(t("nav.my_tasks"), anchor=False)
+st.caption(t("tasks.intro"))
+
+tasks = cycle.my_tasks(db, user)
+if tasks.is_empty():
+    empty_state(t("tasks.empty"))
+else:
+    tasks = tasks.sort(["overdue", "due", "cycle"], descending=[True, False, False], nulls_last=True)
+    overdue = int(tasks.get_column("overdue").sum())
+    open_col, overdue_col, _ = st.columns([1, 1, 2])
+    open_col.metric(t("tasks.metric.open"), tasks.height)
+    overdue_col.metric(t("tasks.metric.overdue"), overdue)
+    if overdue:
+        st.warning(t("tasks.overdue_warning", n=overdue), icon=":material/warning:")
+    shown = tasks.select(
+        "cycle",
+        pl.col("task").map_elements(task_label, return_dtype=pl.String),
+        "employee",
+        pl.col("stage").map_elements(stage_label, return_dtype=pl.String),
+        "due",
+        "days_left",
+        pl.when(pl.col("overdue")).then(pl.lit(t("tasks.overdue_mark"))).otherwise(pl.lit("")).alias("overdue"),
+    )
+    data_table(shown, key="tasks.table", file_stem=t("tasks.file"), scope="tasks")
+
+    st.subheader(t("tasks.go_title"), anchor=False)
+    for index, row in enumerate(tasks.iter_rows(named=True)):
+        label = t("tasks.go", task=task_label(row["task"]), employee=row["employee"] or "—")
+        due = row["due"].isoformat() if row["due"] else "—"
+        text = f"{label} · {due}" + (f" · {t('tasks.overdue_mark')}" if row["overdue"] else "")
+        if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:"):
+            params = {"appraisal": row["appraisal_id"]} if row["appraisal_id"] else None
+            st.switch_page(f"pages/{row['screen']}.py", query_params=params)
+
+st.header(t("tasks.progress_title"), anchor=False)
+mine = cycle.my_appraisals(db, user)
+if mine.is_empty():
+    empty_state(t("tasks.progress_empty"))
+else:
+    for row in mine.iter_rows(named=True):
+        with st.container(border=True):
+            st.subheader(plain(row["cycle"]), anchor=False)
+            st.caption(t("tasks.progress_caption", cycle=plain(row["period"]), stage=stage_label(row["stage"])))
+            progress_section(db, user, row["appraisal_id"], key=f"tasks.progress.{row['appraisal_id']}")

@@ -1,0 +1,172 @@
+"""Pieces shared by 我的待办, 目标制定 and 中期回顾: which appraisals a user may pick in a stage, one
+audited read per session, the progress table with the scoring formulas, the stage history, and a
+confirmation step for irreversible moves.
+
+Everything is read through core.cycle; names, notes and comments are user text and only ever reach the
+screen in tables, ``st.text`` or through ``ui.widgets.plain``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from core import cycle
+from core.auth import User
+from core.db import Database
+from ui.appraisal import action_label, run_cycle, stage_label
+from ui.i18n import current_language, has_text, t
+from ui.widgets import data_table, empty_state, plain
+
+READ_KEY = "cycle.read_appraisals"  # appraisals whose read was audited in this session
+PENDING_KEY = "cycle.pending"  # (what, appraisal_id, version, comment) waiting for confirmation
+FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
+
+CHOICE_COLUMNS = {"appraisal_id": pl.String, "employee": pl.String, "cycle": pl.String, "stage": pl.String}
+
+
+def appraisal_choices(db: Database, user: User, stage: str) -> pl.DataFrame:
+    """The appraisals in ``stage`` the user may work on: their own first, then their team's (for HR every
+    open appraisal in the stage, read-only unless they are its employee or manager)."""
+    frames = []
+    own = cycle.my_appraisals(db, user)
+    if not own.is_empty():
+        own = own.filter(pl.col("stage") == stage)
+        frames.append(
+            own.select(
+                "appraisal_id",
+                pl.lit(user.display_name or t("goals.me")).alias("employee"),
+                "cycle",
+                "stage",
+            )
+        )
+    team = cycle.team(db, user, stage=stage)
+    if not team.is_empty():
+        frames.append(team.select("appraisal_id", "employee", "cycle", "stage"))
+    if not frames:
+        return pl.DataFrame(schema=CHOICE_COLUMNS)
+    frame = pl.concat([f.cast(CHOICE_COLUMNS) for f in frames])  # type: ignore[arg-type]
+    return frame.unique("appraisal_id", keep="first", maintain_order=True)
+
+
+def read_appraisal(db: Database, user: User, appraisal_id: str) -> dict[str, Any] | None:
+    """core.cycle.appraisal, its read audited once per session (every click reruns the page); None, with
+    core's refusal shown, when the user may not read it."""
+    seen: set[str] = st.session_state.setdefault(READ_KEY, set())
+    detail = run_cycle(cycle.appraisal, db, user, appraisal_id, audit_read=appraisal_id not in seen)
+    if detail is not None:
+        seen.add(appraisal_id)
+    return detail
+
+
+def flash(message: str) -> None:
+    """Show ``message`` once on the next run (after st.rerun)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def method_label(method: str | None) -> str:
+    return t(f"kpi.method.{method}") if method and has_text(f"kpi.method.{method}") else (method or "—")
+
+
+def _role_label(role: str | None) -> str:
+    return t(f"event.role.{role}") if role and has_text(f"event.role.{role}") else (role or "")
+
+
+def progress_section(db: Database, user: User, appraisal_id: str, *, key: str) -> None:
+    """KPI, weight, target, the actual so far (as of, source), attainment and the score so far, then how
+    each method is scored (core's formula; English from the catalog)."""
+    frame = run_cycle(cycle.progress, db, user, appraisal_id)
+    if frame is None:
+        return
+    if frame.is_empty():
+        empty_state(t("tasks.no_items"))
+        return
+    shown = frame.select(
+        "kpi",
+        "category",
+        pl.col("method").map_elements(method_label, return_dtype=pl.String),
+        "weight",
+        "target",
+        "actual",
+        "unit",
+        "as_of",
+        "source",
+        "share_attained",
+        "score",
+    )
+    data_table(shown, key=key, file_stem=t("tasks.progress_file"), scope="progress")
+    with st.expander(t("tasks.formulas"), icon=":material/functions:"):
+        english = current_language() == "en"
+        seen: set[str] = set()
+        for row in frame.iter_rows(named=True):
+            method = row["method"]
+            if not method or method in seen:
+                continue
+            seen.add(method)
+            formula = (
+                t(f"tasks.formula.{method}") if english and has_text(f"tasks.formula.{method}") else row["formula"]
+            )
+            st.markdown(t("tasks.formula_line", method=plain(method_label(method)), formula=plain(formula)))
+
+
+def history_section(detail: dict[str, Any], *, key: str) -> None:
+    """The appraisal's stage events, compactly, in an expander."""
+    events: pl.DataFrame = detail["events"]
+    with st.expander(t("goals.history"), icon=":material/history:"):
+        if events.is_empty():
+            st.caption(t("goals.no_history"))
+            return
+        shown = events.select(
+            "at",
+            "actor",
+            pl.col("role").map_elements(_role_label, return_dtype=pl.String),
+            pl.col("action").map_elements(action_label, return_dtype=pl.String),
+            pl.col("from_stage").map_elements(stage_label, return_dtype=pl.String),
+            pl.col("to_stage").map_elements(stage_label, return_dtype=pl.String),
+            "comment",
+        )
+        data_table(shown, key=key, file_stem=None, scope="events")
+
+
+def checkins_frame(checkins: pl.DataFrame) -> pl.DataFrame:
+    """Check-ins for display: role translated, progress percent as a share."""
+    return checkins.select(
+        "at",
+        "author",
+        pl.col("role").map_elements(_role_label, return_dtype=pl.String),
+        "kpi",
+        "note",
+        (pl.col("progress").cast(pl.Float64) / 100).alias("share_progress"),
+    )
+
+
+def ask(what: str, appraisal_id: str, version: int, comment: str | None = None) -> None:
+    """Remember an irreversible move to confirm (a button's on_click)."""
+    st.session_state[PENDING_KEY] = (what, appraisal_id, version, comment)
+
+
+def _cancel() -> None:
+    st.session_state.pop(PENDING_KEY, None)
+
+
+def confirm_step(what: str, appraisal_id: str, question: str, on_confirm: Callable[[int, str | None], None]) -> None:
+    """If ``what`` on this appraisal waits for confirmation, ask ``question`` with 确认 / 取消; 确认 calls
+    ``on_confirm(version, comment)`` with the version and comment remembered when it was asked."""
+    pending = st.session_state.get(PENDING_KEY)
+    if not pending or pending[:2] != (what, appraisal_id):
+        return
+    st.warning(question, icon=":material/help:")
+    yes, no = st.columns(2)
+    if yes.button(t("goals.confirm"), key=f"confirm.{what}.{appraisal_id}", type="primary"):
+        st.session_state.pop(PENDING_KEY, None)
+        on_confirm(pending[2], pending[3])
+    no.button(t("goals.cancel"), key=f"cancel.{what}.{appraisal_id}", on_click=_cancel)
