@@ -9,7 +9,9 @@ Three parts, kept apart so the bench can reuse the writers:
   ``.xlsx`` (xlsxwriter), ``.xls`` (xlwt) or CSV, with the mess real files have: title rows, merged
   two-row headers, totals, blank rows and notes, numbers written in many ways, ids that lost their zeros;
 - the builder: writes a company out and imports every file through ``pipelines.import_file``, the same
-  door HR's uploads go through.
+  door HR's uploads go through; then opens this quarter's appraisal cycle as the demo HR user, records
+  synthetic actuals and moves the appraisals along through ``core.cycle`` as employees and managers would
+  (:func:`open_demo_cycle`).
 
 Names are random pairs of common characters; nothing here is real or personal.
 """
@@ -1588,6 +1590,8 @@ class DemoSummary:
     workdir: str = ""
     reports: list[dict[str, Any]] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    cycle: DemoCycle | None = None  # this quarter's open cycle (None when not opened)
+    seconds_cycle: float = 0.0
 
     @property
     def loaded_share(self) -> float:
@@ -1624,8 +1628,10 @@ def build_demo(
     workdir: Path | str = DEFAULT_WORKDIR,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    current_cycle: bool = True,
 ) -> DemoSummary:
-    """Generate the demo company, write it out as HR's legacy files and import them all into ``db``."""
+    """Generate the demo company, write it out as HR's legacy files and import them all into ``db``;
+    then create the demo logins and (``current_cycle``) open this quarter's cycle with work under way."""
     t0 = time.perf_counter()
     company = generate_company(employees, years, seed, today=today)
 
@@ -1679,4 +1685,242 @@ def build_demo(
     from core.demo_users import create_demo_users  # one login per role, listed in README
 
     summary.logins = [login.username for login in create_demo_users(db)]
+    if current_cycle:  # this quarter's cycle, open and under way, so every login finds work on 我的待办
+        if progress:
+            progress(1.0, "正在开启本季度考核周期")
+        summary.cycle = open_demo_cycle(db, today=day, seed=seed)
+        summary.seconds_cycle = summary.cycle.seconds if summary.cycle else 0.0
     return summary
+
+
+# ---------------------------------------------------------------------------------------------------
+# The current cycle: this quarter's appraisals, opened by HR and moved along as people would
+# ---------------------------------------------------------------------------------------------------
+
+# The stage each appraisal (other than the few the demo logins need) is left in, with its share:
+# most are setting goals or in the mid-term review, a few are further along.
+DEMO_STAGE_SHARES: tuple[tuple[str, float], ...] = (
+    ("goals", 0.62),
+    ("midterm", 0.32),
+    ("self_assessment", 0.025),
+    ("manager_rating", 0.02),
+    ("calibration", 0.015),
+)
+DEMO_SOURCE = "demo"  # core.cycle.ACTUAL_SOURCES: 演示数据
+_GOAL_NOTES = (
+    "结合上季度实际完成情况提出",
+    "考虑本季度订单增加，目标略上调",
+    "新设备调试期，目标暂按模板",
+    "已与主管初步沟通",
+)
+_EMPLOYEE_CHECKINS = (
+    "本季度进展顺利，主要指标已完成过半",
+    "受物料到货影响，进度略有滞后，已安排加班追赶",
+    "重点任务按计划推进，需要主管协调跨部门资源",
+    "已完成阶段目标，下一步重点是质量改进",
+)
+_MANAGER_CHECKINS = (
+    "进度符合预期，继续保持",
+    "请关注合格率波动，下月复盘",
+    "同意调整工作重点，资源已协调",
+    "整体可控，月底前补齐差距",
+)
+
+
+@dataclass
+class DemoCycle:
+    """The demo's open cycle: its id and name, what was opened, the actuals recorded and the stages."""
+
+    cycle_id: str
+    name: str
+    appraisals: int
+    items: int
+    actuals: int
+    stages: dict[str, int]
+    seconds: float
+
+
+def _demo_actor(users: dict[str, Any], employee_id: str, role: str) -> Any:
+    """The person's own demo login when they have one, else a synthetic actor for them (their 工号)."""
+    from core.auth import User
+
+    return users.get(employee_id) or User(employee_id, frozenset({role}), employee_id)
+
+
+def _demo_actuals(items: Any, start: dt.date, last: dt.date, rng: random.Random) -> Any:
+    """One synthetic actual per objective item: around its target with noise (each person a little
+    better or worse throughout), dated on a day inside the quarter up to ``last``."""
+    import polars as pl
+
+    effect: dict[str, float] = {}
+    days = max(0, (last - start).days)
+    rows = []
+    for r in items.iter_rows(named=True):
+        person = effect.setdefault(r["employee_id"], rng.gauss(0, 0.35))
+        method, target, floor = r["method"], r["target_value"], r["floor"]
+        if method == "deduction":
+            value = float(rng.choices((0, 0, 0, 1, 1, 2), k=1)[0] if person > -0.3 else rng.choice((1, 2, 3)))
+        elif target is None:
+            continue
+        else:
+            gap = abs((floor if floor is not None else target * 0.8) - target) or abs(target) * 0.2 or 1.0
+            swing = (person + rng.gauss(-0.3, 0.45)) * gap
+            value = target - swing if method == "lower_better" or r["direction"] == "lower" else target + swing
+            if r["unit"] == "%" and method != "lower_better" and target <= 100:
+                value = min(value, 100.0)
+            value = round(max(0.0, value), 2)
+        as_of = start + dt.timedelta(days=rng.randint(0, days))
+        rows.append((r["employee_id"], r["kpi_id"], as_of, value))
+    now = dt.datetime.now().replace(microsecond=0)
+    return pl.DataFrame(
+        rows, schema={"employee_id": pl.String, "kpi_id": pl.String, "as_of": pl.Date, "value": pl.Float64},
+        orient="row",
+    ).with_columns(
+        source=pl.lit(DEMO_SOURCE), note=pl.lit("演示数据"), recorded_by=pl.lit("demo"), recorded_at=pl.lit(now)
+    )  # fmt: skip
+
+
+def _planned_stages(rows: list[dict[str, Any]], logins: dict[str, str], rng: random.Random) -> dict[str, str]:
+    """appraisal_id -> the stage to leave it in. The demo logins get work on 我的待办: the employee is
+    still to propose goals, the team lead and the head are in the mid-term review, and each of the two
+    managers has reports waiting for goal approval, a mid-term talk, a self-assessment and a rating."""
+    stages, shares = zip(*DEMO_STAGE_SHARES, strict=True)
+    plan = {r["appraisal_id"]: rng.choices(stages, weights=shares, k=1)[0] for r in rows}
+    by_employee = {r["employee_id"]: r for r in rows}
+    employee, lead, head = logins.get("employee"), logins.get("lead"), logins.get("head")
+    for who, stage in ((employee, "goals"), (lead, "midterm"), (head, "midterm")):
+        if who in by_employee:
+            plan[by_employee[who]["appraisal_id"]] = stage
+    fixed = {r["appraisal_id"] for r in rows if r["employee_id"] in (employee, lead, head)}
+    for manager in (lead, head):
+        if not manager:
+            continue
+        reports = [r for r in rows if r["manager_id"] == manager and r["appraisal_id"] not in fixed]
+        for r, stage in zip(reports, ("manager_rating", "goals", "midterm", "self_assessment"), strict=False):
+            plan[r["appraisal_id"]] = stage
+            fixed.add(r["appraisal_id"])
+    # HR has at least one department waiting for calibration, whatever the draw
+    if "calibration" not in plan.values():
+        free = [r["appraisal_id"] for r in rows if r["appraisal_id"] not in fixed]
+        if free:
+            plan[free[0]] = "calibration"
+    return plan
+
+
+def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | None:
+    """Open the quarter holding ``today`` for the whole company as the demo HR user (due dates from
+    ``core.cycle.default_due_dates``), record synthetic actuals for the objective items (source 演示数据)
+    and rescore, then move the appraisals along through ``core.cycle``'s own functions, acting as each
+    employee and manager would. None when the quarter already has an app cycle (a rebuilt database)."""
+    from core import auth, cycle
+    from core.db import insert_frame
+    from core.stages import STAGE_ORDER
+
+    t0 = time.perf_counter()
+    year, part = today.year, (today.month - 1) // 3 + 1
+    period, start, end, _ = cycle.period_of("quarterly", year, part)
+    if db.scalar("SELECT count(*) FROM cycles WHERE origin = 'app' AND period = ?", [period]):
+        return None
+    hr = auth.get_user(db, "hr")
+    if hr is None or not hr.has("hr", "admin"):  # an "hr" account of another kind: HR acts as the demo builder
+        hr = auth.User("demo", frozenset({"hr"}))
+    report = cycle.open_cycle(
+        db, hr, kind="quarterly", year=year, part=part, due=cycle.default_due_dates(start, end), today=today
+    )
+    rng = random.Random(seed * 7919 + year * 10 + part)
+    items = db.frame(
+        "SELECT a.employee_id, i.appraisal_id, i.kpi_id, i.method, i.direction, i.unit, i.target_value, i.floor"
+        " FROM appraisal_items i JOIN appraisals a USING (appraisal_id) WHERE a.cycle_id = ?"
+        " AND list_contains(?::VARCHAR[], i.method) ORDER BY i.appraisal_id, i.seq",
+        [report.cycle_id, list(cycle.OBJECTIVE_METHODS)],
+    )
+    actuals = _demo_actuals(items, start, min(today, end), rng)
+    with db.transaction() as cur:
+        insert_frame(cur, "kpi_actuals", actuals)
+    cycle.recompute(db, cycle_id=report.cycle_id)
+
+    users = {
+        r["employee_id"]: auth.get_user(db, r["username"])
+        for r in db.rows("SELECT username, employee_id FROM users WHERE employee_id IS NOT NULL AND NOT disabled")
+    }
+    logins = {
+        r["username"]: r["employee_id"]
+        for r in db.rows(
+            "SELECT username, employee_id FROM users WHERE list_contains(['employee', 'lead', 'head'], username)"
+        )
+    }
+    rows = db.rows(
+        "SELECT appraisal_id, employee_id, manager_id FROM appraisals WHERE cycle_id = ? ORDER BY appraisal_id",
+        [report.cycle_id],
+    )
+    plan = _planned_stages(rows, logins, rng)
+    all_items = db.frame(
+        "SELECT appraisal_id, kpi_id, method, target_value, item_score FROM appraisal_items"
+        " WHERE appraisal_id LIKE ? ORDER BY appraisal_id, seq",
+        [report.cycle_id + ":%"],
+    )
+    items_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for it in all_items.iter_rows(named=True):
+        items_of[it["appraisal_id"]].append(it)
+
+    def version(appraisal_id: str) -> int:
+        return db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
+
+    login_ids = set(logins.values())
+    for r in rows:
+        aid, target = r["appraisal_id"], plan[r["appraisal_id"]]
+        reach = STAGE_ORDER.index(target)
+        employee = _demo_actor(users, r["employee_id"], "employee")
+        manager = _demo_actor(users, r["manager_id"], "manager")
+        mine = items_of[aid]
+        # 目标制定: some propose their own targets first (never the demo employee, who is left to do it)
+        if r["employee_id"] not in login_ids and reach == 0 and rng.random() < 0.1:
+            proposals = {
+                it["kpi_id"]: {"proposed_target": round(it["target_value"] * rng.choice((1.05, 1.1, 0.95)), 2),
+                               "goal_note": rng.choice(_GOAL_NOTES)}
+                for it in mine if it["method"] in ("linear",) and it["target_value"]
+            }  # fmt: skip
+            if proposals:
+                cycle.save_goals(db, employee, aid, dict(itertools.islice(proposals.items(), 2)), version=version(aid))
+        if reach < 1:
+            continue
+        cycle.act(db, manager, aid, "approve_goals", version=version(aid))
+        # 中期回顾: progress notes (the demo lead and head are left to write their own)
+        talks = reach > 1 or (r["employee_id"] not in login_ids and rng.random() < 0.1)
+        if talks and r["employee_id"] not in login_ids:
+            cycle.add_checkin(db, employee, aid, rng.choice(_EMPLOYEE_CHECKINS), progress=rng.choice((40, 50, 60, 70)))
+        if reach > 1 or (r["employee_id"] in login_ids and reach == 1):
+            cycle.add_checkin(db, manager, aid, rng.choice(_MANAGER_CHECKINS))
+        if reach < 2:
+            continue
+        cycle.act(db, manager, aid, "finish_midterm", version=version(aid))
+        if reach < 3:
+            continue
+        own = {}
+        for it in mine:
+            base = it["item_score"] if it["item_score"] is not None else rng.gauss(88, 6)
+            score = round(min(120.0, max(0.0, base + rng.gauss(3, 5))), 1)
+            own[it["kpi_id"]] = {"self_score": score, "self_comment": rng.choice(COMMENTS["good"])}
+        cycle.save_self(db, employee, aid, own, version=version(aid))
+        cycle.act(db, employee, aid, "submit_self", version=version(aid))
+        if reach < 4:
+            continue
+        rating = {}
+        for it in mine:
+            if it["method"] == "rubric":
+                rating[it["kpi_id"]] = {"manager_input": rng.choice((2, 3, 3, 4, 4, 5))}
+            elif it["method"] == "pass_fail":
+                rating[it["kpi_id"]] = {"manager_input": 1 if rng.random() < 0.9 else 0}
+            elif it["method"] == "manual":
+                rating[it["kpi_id"]] = {"manager_input": round(rng.gauss(85, 8), 1)}
+        cycle.save_rating(db, manager, aid, rating, version=version(aid))
+        cycle.act(db, manager, aid, "submit_rating", version=version(aid))
+    stages = {
+        r["stage"]: r["n"]
+        for r in db.rows(
+            "SELECT stage, count(*) AS n FROM appraisals WHERE cycle_id = ? GROUP BY stage", [report.cycle_id]
+        )
+    }
+    return DemoCycle(
+        report.cycle_id, report.name, report.appraisals, report.items, actuals.height, stages, time.perf_counter() - t0
+    )

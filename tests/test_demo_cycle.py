@@ -1,0 +1,118 @@
+"""The demo company's current cycle: this quarter open company-wide, actuals recorded, appraisals spread
+over the stages, and every demo login with work waiting on 我的待办."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core import auth, cycle
+from core.db import Database, open_database
+from core.demo import DemoSummary, build_demo, open_demo_cycle
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
+    folder: Path = tmp_path_factory.mktemp("demo-cycle")
+    with open_database(folder / "demo.duckdb") as db:
+        summary = build_demo(db, employees=120, years=1, seed=7, workdir=folder / "files", today=TODAY)
+        yield db, summary
+
+
+def test_the_current_quarter_is_open_company_wide_with_the_default_due_dates(demo) -> None:
+    db, summary = demo
+    assert summary.cycle is not None and summary.cycle.cycle_id == "C-2026-Q4"
+    rows = db.rows("SELECT * FROM cycles WHERE origin = 'app'")
+    assert len(rows) == 1
+    c = rows[0]
+    assert (c["period"], c["kind"], c["status"], c["scope"], c["opened_by"]) == (
+        "2026-Q4", "quarterly", "open", "all", "hr"
+    )  # fmt: skip
+    _, start, end, _ = cycle.period_of("quarterly", 2026, 4)
+    due = cycle.default_due_dates(start, end)
+    assert {stage: c[column] for stage, column in cycle.DUE_FIELDS.items()} == due
+    # one appraisal per active person with a manager (every staffed position has a template)
+    eligible = db.scalar(
+        "SELECT count(*) FROM employees WHERE status = 'active' AND manager_id IS NOT NULL AND position_id IS NOT NULL"
+        " AND (hire_date IS NULL OR hire_date <= ?)",
+        [end],
+    )
+    appraisals = db.scalar("SELECT count(*) FROM appraisals WHERE cycle_id = 'C-2026-Q4'")
+    assert appraisals == summary.cycle.appraisals == eligible > 90
+    assert summary.cycle.items == db.scalar(
+        "SELECT count(*) FROM appraisal_items WHERE appraisal_id LIKE 'C-2026-Q4:%'"
+    )
+
+
+def test_every_objective_item_has_a_demo_actual_inside_the_quarter(demo) -> None:
+    db, summary = demo
+    actuals = db.one(
+        "SELECT count(*) AS n, min(as_of) AS first, max(as_of) AS last, count(DISTINCT source) AS sources"
+        " FROM kpi_actuals WHERE source = 'demo'"
+    )
+    assert actuals["n"] == summary.cycle.actuals > 0
+    assert dt.date(2026, 10, 1) <= actuals["first"] <= actuals["last"] <= TODAY
+    items = db.one(
+        "SELECT count(*) AS n, count(actual_value) AS with_actual, count(item_score) AS scored,"
+        " median(actual_value / target_value) FILTER (WHERE method = 'linear' AND target_value > 0) AS ratio"
+        " FROM appraisal_items WHERE appraisal_id LIKE 'C-2026-Q4:%'"
+        " AND list_contains(['linear', 'lower_better', 'deduction'], method)"
+    )
+    assert items["n"] == items["with_actual"] == items["scored"] > 0
+    assert 0.85 <= items["ratio"] <= 1.1  # around the targets
+
+
+def test_appraisals_are_spread_over_the_stages(demo) -> None:
+    db, summary = demo
+    stages = {
+        r["stage"]: r["n"]
+        for r in db.rows("SELECT stage, count(*) AS n FROM appraisals WHERE cycle_id = 'C-2026-Q4' GROUP BY stage")
+    }
+    assert stages == summary.cycle.stages
+    total = sum(stages.values())
+    assert stages["goals"] + stages["midterm"] >= 0.8 * total
+    assert stages["goals"] > 0 and stages["midterm"] > 0
+    assert stages.get("self_assessment", 0) + stages.get("manager_rating", 0) + stages.get("calibration", 0) > 0
+    assert stages.get("manager_rating", 0) >= 1  # the lead's and the head's report waiting for a rating
+    # each move went through core: events recorded by the employees and managers themselves
+    moved = db.scalar(
+        "SELECT count(DISTINCT appraisal_id) FROM stage_events WHERE action = 'approve_goals' AND role = 'manager'"
+        " AND appraisal_id LIKE 'C-2026-Q4:%'"
+    )
+    assert moved == total - stages["goals"]
+    rated = db.rows("SELECT final_score, grade FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND stage = 'calibration'")
+    assert all(r["final_score"] is not None and r["grade"] for r in rated)
+
+
+def test_every_demo_login_has_work_on_my_tasks(demo) -> None:
+    db, _ = demo
+    users = {name: auth.get_user(db, name) for name in ("employee", "lead", "head", "hr")}
+    own = {
+        name: db.scalar(
+            "SELECT stage FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND employee_id = ?", [u.employee_id]
+        )
+        for name, u in users.items()
+        if name != "hr"
+    }
+    assert own == {"employee": "goals", "lead": "midterm", "head": "midterm"}
+    tasks = {name: cycle.my_tasks(db, u, today=TODAY) for name, u in users.items()}
+    employee = tasks["employee"]
+    assert employee.height >= 1 and set(employee["screen"].to_list()) == {"goals"}
+    assert "提出目标" in employee["task"].to_list()
+    for manager in ("lead", "head"):
+        screens = set(tasks[manager]["screen"].to_list())
+        assert {"goals", "midterm", "team_rating"} <= screens, (manager, tasks[manager])
+        assert "中期进度沟通" in tasks[manager]["task"].to_list()  # their own mid-term talk
+    assert "calibration" in tasks["hr"]["screen"].to_list()
+
+
+def test_opening_the_demo_cycle_again_changes_nothing(demo) -> None:
+    db, _ = demo
+    before = db.scalar("SELECT count(*) FROM appraisals")
+    assert open_demo_cycle(db, today=TODAY, seed=7) is None
+    assert db.scalar("SELECT count(*) FROM appraisals") == before
