@@ -23,6 +23,7 @@ from ui.goals import (
     history_section,
     method_label,
     read_appraisal,
+    relabel,
     show_flash,
 )
 from ui.i18n import t
@@ -69,7 +70,7 @@ def goal_editor(items: pl.DataFrame, mode: str, key: str) -> pl.DataFrame:
         "kpi_id",
         "kpi_name",
         "category",
-        pl.col("method").map_elements(method_label, return_dtype=pl.String),
+        relabel(items, "method", method_label),
         "weight",
         "unit",
         *(pl.col(c).cast(pl.Float64) for c in ("target_value", "floor", "stretch", "proposed_target")),

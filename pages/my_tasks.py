@@ -10,7 +10,7 @@ import streamlit as st
 from core import cycle
 from ui import session
 from ui.appraisal import stage_label
-from ui.goals import progress_section
+from ui.goals import progress_section, relabel
 from ui.i18n import has_text, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, plain
@@ -47,9 +47,9 @@ else:
         st.warning(t("tasks.overdue_warning", n=overdue), icon=":material/warning:")
     shown = tasks.select(
         "cycle",
-        pl.col("task").map_elements(task_label, return_dtype=pl.String),
+        relabel(tasks, "task", task_label),
         "employee",
-        pl.col("stage").map_elements(stage_label, return_dtype=pl.String),
+        relabel(tasks, "stage", stage_label),
         "due",
         "days_left",
         pl.when(pl.col("overdue")).then(pl.lit(t("tasks.overdue_mark"))).otherwise(pl.lit("")).alias("overdue"),

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import cycle
 from core.auth import get_user
 from core.db import open_database
-from tests.apptest import StartApp, all_text, open_page
+from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.cycles import install_templates
 
 WORKER = "00102"
@@ -100,3 +100,118 @@ def test_worker_proposes_a_target_and_head_approves(company_db: Path, start_app:
     click(at, f"confirm.approve.{appraisal_id}")
     assert "目标已批准" in all_text(at)
     assert db_value(company_db, "SELECT stage FROM appraisals WHERE appraisal_id = ?", [appraisal_id]) == "midterm"
+
+
+def test_stale_save_shows_the_conflict_and_keeps_the_workers_input(company_db: Path, start_app: StartApp) -> None:
+    appraisal_id = open_worker_cycle(company_db)
+    at = open_page(start_app(company_db, login="worker"), "pages/goals.py")
+    # the head saves in between: the worker's editor is now based on a stale version
+    with open_database(company_db) as db:
+        cycle.save_goals(db, get_user(db, "head"), appraisal_id, {"T-OUT": {"target_value": 105}}, version=0)
+    key = edit(at, {0: {"proposed_target": 120.0}})
+    click(at, f"goals.save.{appraisal_id}")
+    shown = all_text(at)
+    assert "保存冲突" in shown and "保存未成功" in shown
+    proposed = "SELECT proposed_target FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'"
+    assert db_value(company_db, proposed, [appraisal_id]) is None  # nothing written
+    assert at.data_editor[0].key == key
+    assert at.session_state[key]["edited_rows"][0]["proposed_target"] == 120.0  # the input is still there
+    # load the latest version (the head's target shows), keep the input, save again
+    click(at, f"goals.reload.{appraisal_id}")
+    assert "105" in at.data_editor[0].value.to_csv()
+    assert at.session_state[key]["edited_rows"][0]["proposed_target"] == 120.0
+    click(at, f"goals.save.{appraisal_id}")
+    assert "目标已保存。" in all_text(at)
+    assert db_value(company_db, proposed, [appraisal_id]) == 120.0
+
+
+def test_my_goal_progress_shows_a_recorded_actual_and_the_formulas(company_db: Path, start_app: StartApp) -> None:
+    appraisal_id = open_worker_cycle(company_db)
+    with open_database(company_db) as db:
+        cycle.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=dt.date(NEXT_YEAR, 1, 20))
+    at = open_page(start_app(company_db, login="worker"), "pages/my_tasks.py")
+    assert "我的目标进度" in all_text(at)
+    progress = at.dataframe[1].value
+    row = progress[progress["考核指标"] == "产量达成"].iloc[0]
+    assert row["目前实际值"] == 90.0 and row["数据来源"] == "主管录入"
+    assert str(row["数据日期"])[:10] == f"{NEXT_YEAR}-01-20"
+    assert round(float(row["完成率"]), 1) == 90.0  # shown as a percentage
+    assert round(float(row["目前得分"]), 1) == 80.0  # linear: floor 80 → 60, target 100 → 100
+    assert "底线得60分" in all_text(at)  # the scoring formula shown to the employee
+    assert appraisal_id
+
+
+def approved(db_path: Path) -> str:
+    appraisal_id = open_worker_cycle(db_path)
+    with open_database(db_path) as db:
+        cycle.act(db, get_user(db, "head"), appraisal_id, "approve_goals", version=0)
+    return appraisal_id
+
+
+def check_in(at: AppTest, note: str) -> AppTest:
+    at.text_area(key="midterm.note.0").input(note)
+    next(b for b in at.button if b.label == "保存沟通记录").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def stage(db_path: Path, appraisal_id: str) -> object:
+    return db_value(db_path, "SELECT stage FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
+
+
+def test_midterm_check_ins_by_both_then_finish(company_db: Path, start_app: StartApp) -> None:
+    appraisal_id = approved(company_db)
+    worker = open_page(start_app(company_db, login="worker"), "pages/midterm.py")
+    assert f"midterm.finish.{appraisal_id}" not in [b.key for b in worker.button]  # managers only
+    worker.number_input(key="midterm.pct.0").set_value(60)
+    check_in(worker, "产量按计划推进")
+    assert "沟通记录已保存。" in all_text(worker)
+    checkins = worker.dataframe[1].value
+    assert "产量按计划推进" in checkins.to_csv() and float(checkins.iloc[0]["完成进度"]) == 60.0
+
+    head = open_page(start_app(company_db, login="head", query={"appraisal": appraisal_id}), "pages/midterm.py")
+    assert head.selectbox(key="midterm.pick").value == appraisal_id
+    # finishing before the manager's own check-in is refused in Chinese
+    click(head, f"midterm.finish.{appraisal_id}")
+    click(head, f"confirm.finish.{appraisal_id}")
+    assert "中期回顾需要员工和上级都做过进度沟通，直属上级还没有沟通记录" in all_text(head)
+    assert stage(company_db, appraisal_id) == "midterm"
+
+    check_in(head, "同意，注意良品率")
+    click(head, f"midterm.finish.{appraisal_id}")
+    assert "确定结束" in all_text(head) and stage(company_db, appraisal_id) == "midterm"  # asked first
+    click(head, f"confirm.finish.{appraisal_id}")
+    assert "中期回顾已结束" in all_text(head)
+    assert stage(company_db, appraisal_id) == "self_assessment"
+
+
+def test_midterm_return_needs_a_comment_and_manager_records_an_actual(company_db: Path, start_app: StartApp) -> None:
+    appraisal_id = approved(company_db)
+    head = open_page(start_app(company_db, login="head", query={"appraisal": appraisal_id}), "pages/midterm.py")
+    next(n for n in head.number_input if n.label == "实际值").set_value(95)
+    next(b for b in head.button if b.label == "保存实际值").click().run()
+    assert "实际值已录入，得分已重新计算。" in all_text(head)
+    actual = "SELECT actual_value FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'"
+    assert db_value(company_db, actual, [appraisal_id]) == 95.0
+    assert 95.0 in head.dataframe[0].value["目前实际值"].tolist()  # the progress table shows it
+    click(head, f"midterm.return.{appraisal_id}")
+    assert "退回必须填写意见。" in all_text(head)
+    head.text_area(key=f"midterm.return_comment.{appraisal_id}").input("目标定得太低")
+    click(head, f"midterm.return.{appraisal_id}")
+    click(head, f"confirm.return.{appraisal_id}")
+    assert "考核已退回目标制定阶段。" in all_text(head)
+    assert stage(company_db, appraisal_id) == "goals"
+
+
+def test_my_tasks_in_english(company_db: Path, start_app: StartApp) -> None:
+    open_worker_cycle(company_db, PAST, due=PAST_DUE)
+    at = open_page(start_app(company_db, login="worker", lang="en"), "pages/my_tasks.py")
+    shown = everything_shown(at)
+    assert "My tasks" in shown and "My goal progress" in shown
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Cycle", "Task", "Employee / department", "Stage", "Due", "Days left", "Overdue"]
+    assert table.iloc[0]["Task"] == "Propose goals" and table.iloc[0]["Stage"] == "Goal setting"
+    assert table.iloc[0]["Overdue"] == "⚠ Overdue"
+    assert {m.label for m in at.metric} >= {"Open tasks", "Overdue"}
+    assert "the floor scores 60, the target 100" in shown  # the formula in English
+    assert "待办事项" not in shown and "提出目标" not in shown

@@ -73,6 +73,13 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+def relabel(frame: pl.DataFrame, column: str, label: Callable[[Any], str]) -> pl.Expr:
+    """``column`` with each code replaced by its label, the labels looked up here in the script thread
+    (Polars may run a Python function elsewhere, where the session's language is not known)."""
+    codes = [c for c in frame.get_column(column).unique().to_list() if c is not None]
+    return pl.col(column).replace_strict({c: label(c) for c in codes}, default=None, return_dtype=pl.String)
+
+
 def method_label(method: str | None) -> str:
     return t(f"kpi.method.{method}") if method and has_text(f"kpi.method.{method}") else (method or "—")
 
@@ -93,7 +100,7 @@ def progress_section(db: Database, user: User, appraisal_id: str, *, key: str) -
     shown = frame.select(
         "kpi",
         "category",
-        pl.col("method").map_elements(method_label, return_dtype=pl.String),
+        relabel(frame, "method", method_label),
         "weight",
         "target",
         "actual",
@@ -128,10 +135,10 @@ def history_section(detail: dict[str, Any], *, key: str) -> None:
         shown = events.select(
             "at",
             "actor",
-            pl.col("role").map_elements(_role_label, return_dtype=pl.String),
-            pl.col("action").map_elements(action_label, return_dtype=pl.String),
-            pl.col("from_stage").map_elements(stage_label, return_dtype=pl.String),
-            pl.col("to_stage").map_elements(stage_label, return_dtype=pl.String),
+            relabel(events, "role", _role_label),
+            relabel(events, "action", action_label),
+            relabel(events, "from_stage", stage_label),
+            relabel(events, "to_stage", stage_label),
             "comment",
         )
         data_table(shown, key=key, file_stem=None, scope="events")
@@ -142,7 +149,7 @@ def checkins_frame(checkins: pl.DataFrame) -> pl.DataFrame:
     return checkins.select(
         "at",
         "author",
-        pl.col("role").map_elements(_role_label, return_dtype=pl.String),
+        relabel(checkins, "role", _role_label),
         "kpi",
         "note",
         (pl.col("progress").cast(pl.Float64) / 100).alias("share_progress"),

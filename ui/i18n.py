@@ -653,6 +653,125 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.cyc_stage.overdue": ("逾期未完成", "Overdue"),
         "col.cyc_stage.share_on_time": ("按时完成率", "Share on time"),
         # ---- calibration page (pages/calibration.py) ----
+        "cal.intro": (
+            "按部门对照等级分布指引校准：查看校准前后的等级分布，逐人调整等级（每次都要写明理由），"
+            "再按部门完成校准，考核随即进入「签字确认」。",
+            "Calibrate per department against the distribution guideline: see the grades before and after "
+            "calibration, move individual grades (each with a reason), then finalise the department; its "
+            "appraisals move on to sign-off.",
+        ),
+        "cal.guideline": (
+            "分布指引：每个部门 {top} 等不超过 {a}%，{bottom} 等不少于 {c}%（按最大余数法取整到人）。",
+            "Guideline: in each department at most {a}% {top} and at least {c}% {bottom} (rounded to whole "
+            "people by largest remainder).",
+        ),
+        "cal.settings": ("分布指引与等级标准", "Guideline and grade scale"),
+        "cal.guideline_title": ("等级分布指引", "Distribution guideline"),
+        "cal.a_max": ("{grade} 等比例上限（%）", "Most {grade} (%)"),
+        "cal.c_min": ("{grade} 等比例下限（%）", "Fewest {grade} (%)"),
+        "cal.save_guideline": ("保存分布指引", "Save the guideline"),
+        "cal.guideline_saved": (
+            "分布指引已保存：最高等级不超过 {a}%，最低等级不少于 {c}%。",
+            "Guideline saved: at most {a}% top grade, at least {c}% bottom grade.",
+        ),
+        "cal.scale_title": ("等级标准", "Grade scale"),
+        "cal.scale_help": (
+            "从高到低填写等级和分数线（总分达到分数线即得该等级，最后一级兜底）。修改后对之后计算的得分生效，"
+            "已进入校准的考核保留原等级。",
+            "Grades best first with their minimum total (the last grade takes everything below). A change "
+            "applies to scores computed from now on; appraisals already in calibration keep their grade.",
+        ),
+        "cal.save_scale": ("保存等级标准", "Save the grade scale"),
+        "cal.scale_saved": ("等级标准已保存：{scale}", "Grade scale saved: {scale}"),
+        "cal.no_cycles": (
+            "还没有进行中的考核周期 — 在「考核周期」里新建一个。",
+            "There is no open appraisal cycle — open one in “Appraisal cycles”.",
+        ),
+        "cal.no_appraisals": ("这个周期还没有考核。", "This cycle has no appraisals."),
+        "cal.cycle": ("考核周期", "Cycle"),
+        "cal.distribution_title": ("各部门等级分布", "Grade distribution per department"),
+        "cal.distribution_caption": (
+            "共 {n} 人已完成上级评定；“校准后”按调整后的等级计。标色的行不符合分布指引。",
+            "{n} people rated by their managers; “after” counts calibrated grades. Highlighted rows break the "
+            "guideline.",
+        ),
+        "cal.file": ("等级分布", "grade-distribution"),
+        "cal.breach": ("{department}：{breaches}", "{department}: {breaches}"),
+        "cal.department_title": ("按部门校准", "Calibrate a department"),
+        "cal.department": ("部门", "Department"),
+        "cal.department_option": ("{department}（校准中 {n} 人）", "{department} ({n} in calibration)"),
+        "cal.dept_finalised": (
+            "这个部门已完成校准（{n} 人已进入签字确认）。",
+            "This department is finalised ({n} people in sign-off).",
+        ),
+        "cal.dept_not_ready": (
+            "这个部门还没有人进入校准（{n} 人尚未完成上级评定）— 等主管提交评定后再来。",
+            "Nobody in this department has reached calibration yet ({n} not yet rated) — come back once the "
+            "managers have submitted their ratings.",
+        ),
+        "cal.some_not_ready": (
+            "另有 {n} 人尚未完成上级评定，不在下表中。",
+            "{n} more people are not rated yet and are not listed.",
+        ),
+        "cal.people_file": ("校准-{department}", "calibration-{department}"),
+        "cal.move_title": ("调整等级", "Move a grade"),
+        "cal.person": ("员工", "Employee"),
+        "cal.person_option": ("{name}（{id}）· 当前 {grade}", "{name} ({id}) · now {grade}"),
+        "cal.new_grade": ("调整为", "New grade"),
+        "cal.note": ("校准说明（必填）", "Reason (required)"),
+        "cal.note_placeholder": (
+            "例如：年底攻坚表现突出，经部门负责人与 HR 讨论上调",
+            "e.g. discussed with the head: raised for the year-end push",
+        ),
+        "cal.move": ("调整等级", "Move grade"),
+        "cal.moved": (
+            "已将 {name} 的等级由 {before} 调整为 {after}。",
+            "{name}'s grade moved from {before} to {after}.",
+        ),
+        "cal.finalise_title": ("完成校准", "Finalise calibration"),
+        "cal.inside_guideline": ("这个部门的等级分布符合指引。", "This department's grades are inside the guideline."),
+        "cal.breach_here": (
+            "这个部门的等级分布不符合指引：{breaches}。请调整等级，或填写例外理由后再完成校准。",
+            "This department breaks the guideline: {breaches}. Move grades, or give an override reason.",
+        ),
+        "cal.reason": ("例外理由（不符合指引时必填）", "Override reason (required when breaking the guideline)"),
+        "cal.reason_required": (
+            "请填写例外理由：该部门的等级分布不符合指引（{breaches}）。",
+            "Give an override reason: the department breaks the guideline ({breaches}).",
+        ),
+        "cal.finalise": ("完成校准", "Finalise calibration"),
+        "cal.confirm": (
+            "确认完成「{department}」的校准？校准中的 {n} 份考核将进入「签字确认」，之后不能再调整等级。",
+            "Finalise “{department}”? Its {n} appraisals in calibration move to sign-off; their grades can no "
+            "longer be moved.",
+        ),
+        "cal.confirm_override": (" 例外理由会记入审计日志。", " The override reason is recorded in the audit trail."),
+        "cal.confirm_yes": ("确认完成校准", "Yes, finalise"),
+        "cal.confirm_no": ("取消", "Cancel"),
+        "cal.finalised": (
+            "「{department}」已完成校准，{n} 份考核进入签字确认。",
+            "“{department}” finalised: {n} appraisals moved to sign-off.",
+        ),
+        "cal.col.department": ("部门", "Department"),
+        "cal.col.people": ("考核人数", "Appraisals"),
+        "cal.col.rated": ("已评定", "Rated"),
+        "cal.col.in_calibration": ("校准中", "In calibration"),
+        "cal.col.not_ready": ("未完成评定", "Not yet rated"),
+        "cal.col.finalised": ("已完成校准", "Finalised"),
+        "cal.col.pre": ("校准前 {grade}", "{grade} before"),
+        "cal.col.post": ("校准后 {grade}", "{grade} after"),
+        "cal.col.moved": ("调整人数", "Moved"),
+        "cal.col.quota_top": ("{grade} 等上限（人）", "Most {grade} (people)"),
+        "cal.col.quota_bottom": ("{grade} 等下限（人）", "Fewest {grade} (people)"),
+        "cal.col.breaches": ("不符合指引", "Breaches"),
+        "cal.col.grade_name": ("等级", "Grade"),
+        "cal.col.minimum": ("分数线（总分 ≥）", "Minimum total"),
+        "col.cal.employee_id": ("工号", "Employee ID"),
+        "col.cal.employee": ("姓名", "Name"),
+        "col.cal.position": ("岗位", "Position"),
+        "col.cal.final_score": ("总分", "Score"),
+        "col.cal.grade": ("校准前等级", "Grade before"),
+        "col.cal.calibrated_grade": ("校准后等级", "Calibrated grade"),
         # login, session and roles
         "login.title": ("登录 JiXiao 绩效", "Log in to JiXiao"),
         "login.username": ("用户名", "Username"),
