@@ -1,11 +1,262 @@
-"""team_rating: placeholder until the screen is built."""
+"""团队评分: every direct report's appraisal in the open cycles (stage, due date with overdue marks, self
+total, score, grade), and the rating form for one person in 上级评定 — per item the weight, target, the
+actual and where it came from, the self score and comment, the manager's input (rubric level, pass 1/0,
+manual score; an actual for an objective item no feed supplied) and comment, and the computed score.
+Save a draft (optimistic row_version: a refused save keeps the input), submit (confirmed; core refuses
+while an item has no score) or return to 期末自评 with a comment (confirmed)."""
 
+import datetime as dt
+
+import polars as pl
 import streamlit as st
 
+from core import cycle
+from core.stages import CLOSED, MANAGER, MANAGER_RATING
 from ui import session
+from ui.appraisal import appraisal_card, pick_appraisal, run_cycle
 from ui.i18n import t
 from ui.navigation import require_app_navigation
+from ui.rating import (
+    Draft,
+    ask,
+    confirm_box,
+    done,
+    editor_frame,
+    method_label,
+    one_decimal,
+    show_done,
+    show_formulas,
+    source_label,
+    stale_notice,
+)
+from ui.widgets import data_table, empty_state, translate_values
+
+READ_KEY = "rating.read"  # the appraisal whose read was last audited in this session
+FEEDLESS = (None, "manual")  # actual sources a manager may overwrite while rating
+IGNORED_KEY = "rating.ignored"  # input the last save left out, shown once after its rerun
 
 require_app_navigation()
 user, db = session.require_screen("team_rating")
 st.title(t("nav.team_rating"), anchor=False)
+st.caption(t("rating.intro"))
+show_done()
+if IGNORED_KEY in st.session_state:
+    st.warning(st.session_state.pop(IGNORED_KEY), icon=":material/info:")
+
+team = cycle.team(db, user)
+if team.is_empty():
+    empty_state(t("rating.team_empty"))
+    st.stop()
+
+# -- the team view ------------------------------------------------------------------------------------
+today = dt.date.today()
+late = [
+    (today - due).days if due is not None and due < today and stage != CLOSED else 0
+    for due, stage in zip(team.get_column("due").to_list(), team.get_column("stage").to_list(), strict=True)
+]
+view = team.select(
+    "employee",
+    "position",
+    "cycle",
+    "stage",
+    "due",
+    overdue=pl.Series([t("rating.overdue_days", n=n) if n > 0 else "" for n in late], dtype=pl.String),
+    self_score=pl.col("self_score"),
+    final_score=pl.col("final_score"),
+    grade=pl.coalesce("calibrated_grade", "grade"),
+)
+view = translate_values(view, "stage", "stage")
+st.subheader(t("rating.team"), anchor=False)
+st.caption(t("rating.team_counts", n=team.height, rating=team.filter(pl.col("stage") == MANAGER_RATING).height,
+             late=sum(1 for n in late if n > 0)))  # fmt: skip
+data_table(view, key="rating.team", file_stem=t("rating.team_file"), scope="rating")
+
+# -- the rating form ----------------------------------------------------------------------------------
+st.subheader(t("rating.form"), anchor=False)
+rateable = team.filter(pl.col("stage") == MANAGER_RATING)
+if rateable.is_empty():
+    empty_state(t("rating.none_to_rate"))
+    st.stop()
+
+appraisal_id = pick_appraisal(rateable, key="rating.pick", label=t("rating.pick"))
+assert appraisal_id is not None
+detail = cycle.appraisal(db, user, appraisal_id, audit_read=st.session_state.get(READ_KEY) != appraisal_id)
+st.session_state[READ_KEY] = appraisal_id
+appraisal_card(detail)
+items = detail["items"]
+can_rate = MANAGER in detail["roles"] and detail["stage"] == MANAGER_RATING
+if not can_rate:
+    st.info(t("rating.view_only"), icon=":material/visibility:")
+
+
+def hint(method: str | None, source: str | None) -> str:
+    if method in cycle.OBJECTIVE_METHODS:
+        return t("rating.hint.actual") if source in FEEDLESS else t("rating.hint.fed")
+    return t(f"rating.hint.{method or 'manual'}")
+
+
+def build() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "kpi_id": r["kpi_id"],
+                "kpi": r["kpi_name"] or r["kpi_id"],
+                "method": method_label(r["method"]),
+                "weight": r["weight"],
+                "target": r["target_value"],
+                "actual": r["actual_value"],
+                "source": source_label(r["actual_source"]),
+                "self_score": r["self_score"],
+                "self_comment": r["self_comment"],
+                "input": None if r["method"] in cycle.OBJECTIVE_METHODS else r["manager_input"],
+                "hint": hint(r["method"], r["actual_source"]),
+                "item_score": r["item_score"],
+                "manager_comment": r["manager_comment"],
+            }
+            for r in items.iter_rows(named=True)
+        ],
+        schema={
+            "kpi_id": pl.String, "kpi": pl.String, "method": pl.String, "weight": pl.Float64, "target": pl.Float64,
+            "actual": pl.Float64, "source": pl.String, "self_score": pl.Float64, "self_comment": pl.String,
+            "input": pl.Float64, "hint": pl.String, "item_score": pl.Float64, "manager_comment": pl.String,
+        },
+        orient="row",
+    )  # fmt: skip
+
+
+draft = Draft("rating", appraisal_id)
+base_version, base = draft.base(detail["row_version"], build)
+stale_notice(draft, base_version, detail["row_version"], detail.get("updated_by"))
+st.caption(t("rating.editor_help"))
+column = st.column_config
+read_only = ["kpi_id", "kpi", "method", "weight", "target", "source", "self_score", "self_comment", "hint",
+             "item_score"]  # fmt: skip
+edited = st.data_editor(
+    base,
+    key=draft.editor_key,
+    hide_index=True,
+    width="stretch",
+    num_rows="fixed",
+    disabled=True if not can_rate else read_only,
+    column_order=[
+        "kpi",
+        "method",
+        "weight",
+        "target",
+        "actual",
+        "source",
+        "self_score",
+        "self_comment",
+        "input",
+        "hint",
+        "item_score",
+        "manager_comment",
+    ],
+    column_config={
+        "kpi": column.TextColumn(t("col.rating.kpi"), width="medium"),
+        "method": column.TextColumn(t("col.rating.method")),
+        "weight": column.NumberColumn(t("col.rating.weight"), format="%g"),
+        "target": column.NumberColumn(t("col.rating.target"), format="%g"),
+        "actual": column.NumberColumn(t("col.rating.actual"), format="%g", help=t("rating.actual_help")),
+        "source": column.TextColumn(t("col.rating.source")),
+        "self_score": column.NumberColumn(t("col.rating.self_score"), format="%.1f"),
+        "self_comment": column.TextColumn(t("col.rating.self_comment")),
+        "input": column.NumberColumn(
+            t("col.rating.input"), min_value=0.0, max_value=120.0, step=0.1, format="%g", help=t("rating.input_help")
+        ),
+        "hint": column.TextColumn(t("col.rating.hint")),
+        "item_score": column.NumberColumn(t("col.rating.item_score"), format="%.1f", help=t("rating.score_help")),
+        "manager_comment": column.TextColumn(t("col.rating.manager_comment"), max_chars=2000, width="large"),
+    },
+)
+frame = editor_frame(edited)
+show_formulas(items.get_column("method").to_list())
+
+# totals as saved: weighted score, grade, self total and the gap
+final, own = detail.get("final_score"), detail.get("self_score")
+a, b, c, d = st.columns(4)
+a.metric(t("rating.total"), one_decimal(final))
+b.metric(t("rating.grade"), detail.get("calibrated_grade") or detail.get("grade") or "—")
+c.metric(t("rating.self_total"), one_decimal(own))
+d.metric(t("rating.gap"), "—" if final is None or own is None else f"{final - own:+.1f}")
+st.caption(t("rating.totals_help"))
+
+if not can_rate:
+    st.stop()
+
+
+def edits() -> tuple[dict[str, dict[str, object]], list[str]]:
+    """What to save per item, and the items whose edits in a column that does not apply were left out."""
+    by_id = {r["kpi_id"]: r for r in items.iter_rows(named=True)}
+    before = {r["kpi_id"]: r for r in base.iter_rows(named=True)}
+    out: dict[str, dict[str, object]] = {}
+    ignored: list[str] = []
+    for row in frame.iter_rows(named=True):
+        item = by_id[row["kpi_id"]]
+        change: dict[str, object] = {"manager_comment": row["manager_comment"]}
+        if item["method"] in cycle.OBJECTIVE_METHODS:
+            if item["actual_source"] in FEEDLESS:
+                change["actual_value"] = row["actual"]
+            elif row["actual"] != before[row["kpi_id"]]["actual"]:
+                ignored.append(row["kpi"])
+            if row["input"] is not None:
+                ignored.append(row["kpi"])
+        else:
+            change["manager_input"] = row["input"]
+            if row["actual"] != before[row["kpi_id"]]["actual"]:
+                ignored.append(row["kpi"])
+        out[row["kpi_id"]] = change
+    return out, list(dict.fromkeys(ignored))
+
+
+def save() -> int | None:
+    """Save the editor's content on the version it was based on; the new row_version, or None if refused."""
+    changes, ignored = edits()
+    version = run_cycle(cycle.save_rating, db, user, appraisal_id, changes, version=base_version)
+    if ignored:
+        notice = t("rating.ignored", items="、".join(ignored))
+        if version is None:
+            st.warning(notice, icon=":material/info:")
+        else:  # shown after the rerun that follows a save
+            st.session_state[IGNORED_KEY] = notice
+    return version
+
+
+def submit() -> None:
+    version: int | None = base_version
+    if draft.dirty():
+        version = save()
+        if version is None:
+            return
+        draft.reset()
+    if run_cycle(cycle.act, db, user, appraisal_id, "submit_rating", version=version) is not None:
+        draft.reset()
+        done(t("rating.submitted", employee=detail["employee"]))
+
+
+def send_back() -> None:
+    text = st.session_state.get(f"rating.return_comment.{appraisal_id}", "").strip()
+    if run_cycle(cycle.act, db, user, appraisal_id, "return", version=detail["row_version"], comment=text):
+        draft.reset()
+        done(t("rating.returned", employee=detail["employee"]))
+
+
+save_col, submit_col = st.columns(2)
+if save_col.button(t("rating.save"), key="rating.save", icon=":material/save:"):
+    if save() is not None:
+        draft.reset()
+        done(t("rating.saved", at=dt.datetime.now().strftime("%H:%M:%S")))
+submit_col.button(
+    t("rating.submit"), key="rating.submit", type="primary", icon=":material/send:",
+    on_click=ask, args=("submit_rating", appraisal_id),
+)  # fmt: skip
+confirm_box("submit_rating", appraisal_id, t("rating.confirm_submit", employee=detail["employee"]), submit)
+
+with st.expander(t("rating.return_title"), icon=":material/undo:"):
+    comment = st.text_area(t("rating.return_comment"), key=f"rating.return_comment.{appraisal_id}")
+    if st.button(t("rating.return"), key="rating.return"):
+        if comment.strip():
+            ask("return", appraisal_id)
+        else:
+            st.error(t("rating.return_comment_required"), icon=":material/error:")
+    confirm_box("return", appraisal_id, t("rating.confirm_return", employee=detail["employee"]), send_back)

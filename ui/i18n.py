@@ -153,6 +153,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "tasks.formula.deduction": ("100 − 每次扣分 × 次数，最低0分", "100 − points per case × cases, at least 0"),
         "tasks.formula.manual": ("评分人直接评分，0–120分", "The rater scores directly, 0–120"),
         # ---- goals and mid-term pages (pages/goals.py, pages/midterm.py) ----
+        "goals.adopt": ("采纳员工的建议目标", "Adopt the proposed targets"),
+        "goals.adopted": ("已采纳员工的建议目标并保存。", "The proposed targets were adopted and saved."),
         "goals.intro": (
             "员工为每项指标提出建议目标，直属上级审核、调整目标值后批准；批准后进入中期回顾。",
             "The employee proposes a target for each KPI; the manager reviews, adjusts and approves them, "
@@ -191,8 +193,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "goals.reload": ("载入最新版本（保留我的输入）", "Load the latest version (keeps my input)"),
         "goals.approve": ("批准目标", "Approve goals"),
         "goals.save_first": (
-            "还有未保存的调整 — 请先点「保存目标」，再批准。",
-            "There are unsaved adjustments — save the goals before approving them.",
+            "还有未保存的调整 — 请先点「保存目标」。",
+            "There are unsaved adjustments — save the goals first.",
         ),
         "goals.confirm_approve": (
             "批准后考核进入中期回顾阶段，目标不能再修改。确定批准 {employee} 的目标吗？",

@@ -1,0 +1,147 @@
+"""Shared pieces of 自评 and 团队评分: the editor draft that survives a refused save, confirmation of
+irreversible actions, and the labels of methods, formulas and actual sources.
+
+The draft: an editor shows a *base* (the appraisal's items as read at ``row_version`` N) plus the user's
+cell edits, which Streamlit keeps under the editor's key. While the user has unsaved edits the base stays
+the one they started from, and a save names version N; if someone else saved meanwhile, core refuses
+with :class:`core.cycle.Conflict` and the editor still shows what the user typed. Without edits the
+base follows the database on every run. "载入最新版本" drops the draft on purpose (a new editor key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from core import scoring
+from core.cycle import ACTUAL_SOURCES
+from ui.i18n import current_language, has_text, t
+
+
+def method_label(method: str | None) -> str:
+    if method and has_text(f"kpi.method.{method}"):
+        return t(f"kpi.method.{method}")
+    return method or "—"
+
+
+def formula_text(method: str | None) -> str:
+    """How an item of ``method`` is scored, as the employee reads it (core.scoring.FORMULAS in Chinese)."""
+    if not method:
+        return ""
+    if current_language() != "en":
+        return scoring.FORMULAS.get(method, "")
+    return t(f"rating.formula.{method}") if has_text(f"rating.formula.{method}") else scoring.FORMULAS.get(method, "")
+
+
+def source_label(code: str | None) -> str | None:
+    """Where an actual came from (core.cycle.ACTUAL_SOURCES in Chinese); None when there is no actual."""
+    if code is None:
+        return None
+    if current_language() != "en":
+        return ACTUAL_SOURCES.get(code, code)
+    return t(f"rating.source.{code}") if has_text(f"rating.source.{code}") else code
+
+
+def show_formulas(methods: list[str | None]) -> None:
+    """The formula of every method used, once each, as plain text."""
+    seen = [m for m in dict.fromkeys(methods) if m]
+    if not seen:
+        return
+    with st.expander(t("rating.formulas"), expanded=False, icon=":material/function:"):
+        for method in seen:
+            st.text(f"{method_label(method)}：{formula_text(method)}")
+
+
+class Draft:
+    """The base frame and editor key of one appraisal's editor (see the module docstring)."""
+
+    def __init__(self, prefix: str, appraisal_id: str) -> None:
+        self.prefix = prefix
+        self.appraisal_id = appraisal_id
+        self._base = f"{prefix}.base.{appraisal_id}"
+        self._nonce = f"{prefix}.nonce.{appraisal_id}"
+
+    @property
+    def editor_key(self) -> str:
+        return f"{self.prefix}.editor.{self.appraisal_id}.{st.session_state.get(self._nonce, 0)}"
+
+    def dirty(self) -> bool:
+        """Whether the editor holds cell edits not yet saved."""
+        state = st.session_state.get(self.editor_key)
+        return bool(state and (state.get("edited_rows") or state.get("added_rows") or state.get("deleted_rows")))
+
+    def base(self, version: int, build: Callable[[], pl.DataFrame]) -> tuple[int, pl.DataFrame]:
+        """(version, frame) the editor is based on: the stored one while there are unsaved edits, else
+        the database's now."""
+        stored = st.session_state.get(self._base)
+        if stored is None or not self.dirty():
+            stored = (int(version), build())
+            st.session_state[self._base] = stored
+        return stored
+
+    def reset(self) -> None:
+        """Drop the draft: the next run shows the database's version in a fresh editor."""
+        st.session_state.pop(self._base, None)
+        st.session_state[self._nonce] = st.session_state.get(self._nonce, 0) + 1
+
+
+def editor_frame(edited: Any) -> pl.DataFrame:
+    return edited if isinstance(edited, pl.DataFrame) else pl.from_pandas(edited)
+
+
+# -- confirmation of irreversible actions ---------------------------------------------------------------
+
+PENDING_KEY = "rating.pending"  # (action, appraisal_id) waiting for confirmation
+DONE_KEY = "rating.done"  # the message of the last step, shown once after the rerun
+
+
+def ask(action: str, appraisal_id: str) -> None:
+    st.session_state[PENDING_KEY] = (action, appraisal_id)
+
+
+def cancel() -> None:
+    st.session_state.pop(PENDING_KEY, None)
+
+
+def confirm_box(action: str, appraisal_id: str, question: str, on_confirm: Callable[[], None]) -> None:
+    """Ask before a step that cannot be undone; ``on_confirm`` runs on 确认."""
+    if st.session_state.get(PENDING_KEY) != (action, appraisal_id):
+        return
+    st.warning(question, icon=":material/help:")
+    yes, no = st.columns(2)
+    if yes.button(t("rating.confirm"), key=f"rating.confirm.{action}.{appraisal_id}", type="primary"):
+        st.session_state.pop(PENDING_KEY, None)
+        on_confirm()
+    no.button(t("rating.cancel"), key=f"rating.cancel.{action}.{appraisal_id}", on_click=cancel)
+
+
+def show_done() -> None:
+    done = st.session_state.pop(DONE_KEY, None)
+    if done:
+        st.success(done, icon=":material/check_circle:")
+
+
+def done(message: str) -> None:
+    st.session_state[DONE_KEY] = message
+    st.rerun()
+
+
+def one_decimal(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def stale_notice(draft: Draft, base_version: int, current_version: int, updated_by: str | None) -> None:
+    """While the user has unsaved edits on an older version than the database's: say so, and offer to
+    drop the draft and load the other person's changes."""
+    if not draft.dirty() or int(base_version) == int(current_version):
+        return
+    st.warning(
+        t("rating.stale", who=updated_by or "—", mine=base_version, now=current_version), icon=":material/sync_problem:"
+    )
+    st.button(
+        t("rating.reload"), key=f"{draft.prefix}.reload.{draft.appraisal_id}", icon=":material/refresh:",
+        on_click=draft.reset,
+    )  # fmt: skip
