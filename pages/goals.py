@@ -153,6 +153,18 @@ if mode in EDITABLE:
             on_click=reload, args=(appraisal_id,),
         )  # fmt: skip
     if mode == "manager":
+        proposals = {
+            r["kpi_id"]: {"target_value": r["proposed_target"]}
+            for r in snap["items"].iter_rows(named=True)
+            if r["proposed_target"] is not None and r["proposed_target"] != r["target_value"]
+        }
+        if proposals and reload_col.button(
+            t("goals.adopt"), key=f"goals.adopt.{appraisal_id}", icon=":material/done_all:"
+        ):
+            if dirty(key):
+                st.error(t("goals.save_first"), icon=":material/error:")
+            elif run_cycle(cycle.save_goals, db, user, appraisal_id, proposals, version=snap["version"]) is not None:
+                after_save(appraisal_id, t("goals.adopted"))
         approve_col.button(
             t("goals.approve"), key=f"goals.approve.{appraisal_id}", icon=":material/task_alt:",
             on_click=ask, args=("approve", appraisal_id, snap["version"]),

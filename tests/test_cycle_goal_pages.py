@@ -46,10 +46,10 @@ def db_value(db_path: Path, sql: str, params: list[object]) -> object:
 def test_my_tasks_lists_the_workers_goal_task_with_due_date_and_overdue_flag(
     company_db: Path, start_app: StartApp
 ) -> None:
-    open_worker_cycle(company_db, PAST, due=PAST_DUE)
+    late = open_worker_cycle(company_db, PAST, due=PAST_DUE)
     open_worker_cycle(company_db)
-    at = start_app(company_db, login="worker")
-    at = open_page(at, "pages/my_tasks.py")
+    at = start_app(company_db, login="worker")  # 我的待办 is the landing page
+    assert at.title[0].value == "我的待办"
     table = at.dataframe[0].value
     goals = table[table["待办事项"] == "提出目标"]
     assert len(goals) == 2
@@ -61,6 +61,16 @@ def test_my_tasks_lists_the_workers_goal_task_with_due_date_and_overdue_flag(
     assert int(upcoming.iloc[0]["剩余天数"]) >= 0
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["待办事项"] == "2" and metrics["已逾期"] == "1"
+    # the overdue task's button opens 目标制定 on that appraisal
+    click(at, "tasks.go.0")
+    assert at.title[0].value == "目标制定"
+    assert at.selectbox(key="goals.pick").value == late
+
+
+def test_my_tasks_empty_state(company_db: Path, start_app: StartApp) -> None:
+    at = open_page(start_app(company_db, login="worker"), "pages/my_tasks.py")
+    assert "没有待办 — 考核周期开启后，你的任务会出现在这里" in all_text(at)
+    assert not at.dataframe and not at.metric
 
 
 def edit(at: AppTest, rows: dict[int, dict[str, object]]) -> str:
@@ -94,6 +104,14 @@ def test_worker_proposes_a_target_and_head_approves(company_db: Path, start_app:
     at = open_page(start_app(company_db, login="head", query={"appraisal": appraisal_id}), "pages/goals.py")
     assert at.selectbox(key="goals.pick").value == appraisal_id
     assert "110" in at.data_editor[0].value.to_csv()  # the proposal is shown to the manager
+    edit(at, {0: {"floor": 85.0}})  # the manager adjusts the floor
+    click(at, f"goals.save.{appraisal_id}")
+    item = "SELECT {} FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'"
+    assert db_value(company_db, item.format("floor"), [appraisal_id]) == 85.0
+    click(at, f"goals.adopt.{appraisal_id}")  # and takes the employee's proposal as the target
+    assert "已采纳员工的建议目标" in all_text(at)
+    assert db_value(company_db, item.format("target_value"), [appraisal_id]) == 110.0
+    assert db_value(company_db, item.format("weight"), [appraisal_id]) == 30.0
     click(at, f"goals.approve.{appraisal_id}")
     assert "批准后考核进入中期回顾阶段" in all_text(at)
     assert db_value(company_db, "SELECT stage FROM appraisals WHERE appraisal_id = ?", [appraisal_id]) == "goals"
