@@ -119,6 +119,13 @@ def new_cycle_form() -> None:
             )  # fmt: skip
         weights = {"quarters": {q: values[q] for q in QUARTERS}, "review": values["review"]}
 
+    request = {
+        "kind": kind, "year": int(year), "part": part, "name": name.strip() or None, "due": due,
+        "dept_ids": sorted(dept_ids) if scope == "pilot" else None, "annual_weights": weights,
+        "title": name.strip() or default_name, "scope": scope,
+    }  # fmt: skip
+    if st.session_state.get(PENDING_KEY) not in (None, request):
+        st.session_state.pop(PENDING_KEY)  # the form changed after the check: check again
     if st.button(t("cyc.check"), type="primary", icon=":material/event_available:", key="cyc.check"):
         try:  # core's own checks, before asking for the confirmation
             if scope == "pilot" and not dept_ids:
@@ -130,11 +137,7 @@ def new_cycle_form() -> None:
             st.error(str(err), icon=":material/error:")
             st.session_state.pop(PENDING_KEY, None)
         else:
-            st.session_state[PENDING_KEY] = {
-                "kind": kind, "year": int(year), "part": part, "name": name.strip() or None, "due": due,
-                "dept_ids": dept_ids if scope == "pilot" else None, "annual_weights": weights,
-                "title": name.strip() or default_name, "scope": scope,
-            }  # fmt: skip
+            st.session_state[PENDING_KEY] = request
 
     pending = st.session_state.get(PENDING_KEY)
     if not pending:

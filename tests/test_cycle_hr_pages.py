@@ -276,6 +276,28 @@ def test_hr_sets_the_guideline_on_the_calibration_page(start_app: StartApp, comp
         assert cycle.guideline(db) == {"A_max": 70.0, "C_min": 30.0}
     # three rated: now at least one C is required and the department breaks the guideline
     assert table(at, "校准前 A").iloc[0]["C 等下限（人）"] == 1
+    assert "C 等 0 人，少于下限 1 人" in all_text(at)
+    # the grade scale editor saves through core
+    at.button(key="cal.save_scale").click().run()
+    assert "等级标准已保存：A ≥ 90、B ≥ 70、C ≥ 0" in all_text(at).replace("\\", "")
+    with open_database(company_db) as db:
+        assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'grade_scale_update' AND actor = 'hr'") == 1
+
+
+def test_changing_the_form_after_the_check_asks_for_a_new_check(start_app: StartApp, company_db: Path) -> None:
+    with open_database(company_db) as db:
+        install_templates(db)
+    at = open_page(start_app(company_db, login="hr"), CYCLES)
+    at.button(key="cyc.check").click().run()
+    assert [b.key for b in at.button if b.key == "cyc.confirm_yes"] == ["cyc.confirm_yes"]
+    at.selectbox(key="cyc.kind").set_value("half_year").run()
+    assert not [b for b in at.button if b.key == "cyc.confirm_yes"]
+    at.button(key="cyc.check").click().run()
+    assert any("2026年下半年考核" in w.value for w in at.warning)
+    at.button(key="cyc.confirm_no").click().run()
+    assert not [b for b in at.button if b.key == "cyc.confirm_yes"]
+    with open_database(company_db) as db:
+        assert db.scalar("SELECT count(*) FROM cycles WHERE origin = 'app'") == 0
 
 
 def test_calibration_without_an_open_cycle_says_where_to_open_one(start_app: StartApp, company_db: Path) -> None:
