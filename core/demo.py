@@ -1700,8 +1700,8 @@ def build_demo(
 # The stage each appraisal (other than the few the demo logins need) is left in, with its share:
 # most are setting goals or in the mid-term review, a few are further along.
 DEMO_STAGE_SHARES: tuple[tuple[str, float], ...] = (
-    ("goals", 0.62),
-    ("midterm", 0.32),
+    ("goals", 0.65),
+    ("midterm", 0.29),
     ("self_assessment", 0.025),
     ("manager_rating", 0.02),
     ("calibration", 0.015),
@@ -1874,7 +1874,7 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
         manager = _demo_actor(users, r["manager_id"], "manager")
         mine = items_of[aid]
         # 目标制定: some propose their own targets first (never the demo employee, who is left to do it)
-        if r["employee_id"] not in login_ids and reach == 0 and rng.random() < 0.1:
+        if r["employee_id"] not in login_ids and reach == 0 and rng.random() < 0.08:
             proposals = {
                 it["kpi_id"]: {"proposed_target": round(it["target_value"] * rng.choice((1.05, 1.1, 0.95)), 2),
                                "goal_note": rng.choice(_GOAL_NOTES)}
