@@ -19,6 +19,7 @@ from ui.widgets import data_table, download_excel, empty_state, excel_table, pla
 DONE_KEY = "cal.done"  # the message of the last change, shown once
 PENDING_KEY = "cal.pending"  # (cycle_id, dept_id) waiting for the finalise confirmation
 CLEAR_NOTE_KEY = "cal.clear_note"  # a grade move succeeded: empty the note field on the next run
+SEEN_PREFIX = "cal.seen_version."  # + appraisal_id: the row_version shown when HR picked the person
 BREACH_STYLE = "background-color: #FCE4D6; color: #7A2E0B"
 PERSON_COLUMNS = ("employee_id", "employee", "position", "final_score", "grade", "calibrated_grade")
 
@@ -208,9 +209,16 @@ with st.container(border=True):
     appraisal_id = who_col.selectbox(t("cal.person"), list(rows), format_func=person_labels.get, key="cal.person")
     new_grade = grade_col.selectbox(t("cal.new_grade"), grades, key="cal.new_grade")
     note = st.text_area(t("cal.note"), placeholder=t("cal.note_placeholder"), key="cal.note")
+    # the version this person's row had when HR first saw it: a change by someone else since is a Conflict
+    seen_key = f"{SEEN_PREFIX}{appraisal_id}"
+    st.session_state.setdefault(seen_key, rows[appraisal_id]["row_version"])
     if st.button(t("cal.move"), key="cal.move", icon=":material/swap_vert:"):
         row = rows[appraisal_id]
-        result = run_cycle(cycles.calibrate, db, user, appraisal_id, new_grade, note, version=row["row_version"])
+        result = run_cycle(
+            cycles.calibrate, db, user, appraisal_id, new_grade, note, version=st.session_state[seen_key]
+        )
+        # refused or not, the table above now shows the row as it is: the next try is based on that
+        st.session_state[seen_key] = result if result is not None else row["row_version"]
         if result is not None:
             before = row["calibrated_grade"] or row["grade"] or "—"
             st.session_state[DONE_KEY] = t(

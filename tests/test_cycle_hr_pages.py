@@ -334,3 +334,25 @@ def test_the_cycle_screens_in_english(start_app: StartApp, company_db: Path) -> 
     assert any("Finalise “生产部”?" in w.value for w in at.warning)
     at.button(key="cal.confirm_yes").click().run()
     assert stages(company_db, cycle_id) == dict.fromkeys(PRODUCTION, "signoff")
+
+
+def test_a_grade_moved_by_someone_else_meanwhile_is_a_conflict_and_the_note_stays(
+    start_app: StartApp, company_db: Path
+) -> None:
+    cycle_id = production_pilot(company_db, calibrate=True)
+    moved = f"{cycle_id}:00103"
+    at = open_page(start_app(company_db, login="hr"), CALIBRATION)
+    at.selectbox(key="cal.person").set_value(moved).run()
+    at.selectbox(key="cal.new_grade").set_value("A").run()
+    at.text_area(key="cal.note").input("年底攻坚表现突出").run()
+    with open_database(company_db) as db:  # another HR user moves the same grade first
+        cycle.calibrate(db, get_user(db, "admin"), moved, "C", "安全事故", version=version(db, moved))
+    at.button(key="cal.move").click().run()
+    assert "保存冲突" in errors(at) and "admin" in errors(at)
+    assert at.text_area(key="cal.note").value == "年底攻坚表现突出"  # the input is kept
+    with open_database(company_db) as db:
+        assert db.scalar("SELECT calibrated_grade FROM appraisals WHERE appraisal_id = ?", [moved]) == "C"
+    assert table(at, "校准后等级").set_index("工号").loc["00103", "校准后等级"] == "C"  # now shown as it is
+    at.button(key="cal.move").click().run()  # a second, informed try
+    with open_database(company_db) as db:
+        assert db.scalar("SELECT calibrated_grade FROM appraisals WHERE appraisal_id = ?", [moved]) == "A"
