@@ -27,7 +27,7 @@ from ui.rating import (
     source_label,
     stale_notice,
 )
-from ui.widgets import data_table, empty_state
+from ui.widgets import data_table, empty_state, plain
 
 READ_KEY = "self.read"  # the appraisal whose read was last audited in this session
 
@@ -57,6 +57,15 @@ detail = cycle.appraisal(db, user, appraisal_id, audit_read=st.session_state.get
 st.session_state[READ_KEY] = appraisal_id
 appraisal_card(detail)
 items = detail["items"]
+
+# returned by the manager: their reason, as plain text
+events = detail["events"]
+if not events.is_empty():
+    last = events.row(events.height - 1, named=True)
+    if last["action"] == "return" and last["to_stage"] == SELF_ASSESSMENT:
+        when = last["at"].strftime("%Y-%m-%d %H:%M") if last["at"] else ""
+        st.warning(t("self.returned", at=when), icon=":material/undo:")
+        st.text(last["comment"] or "")
 
 
 def build() -> pl.DataFrame:
@@ -136,7 +145,7 @@ edited = st.data_editor(
     },
 )
 frame = editor_frame(edited)
-show_formulas(items.get_column("method").to_list())
+show_formulas(items.get_column("method").to_list(), expanded=True)
 
 total_col, score_col = st.columns(2)
 total_col.metric(t("self.self_total"), one_decimal(detail.get("self_score")))
@@ -165,7 +174,7 @@ def submit() -> None:
         draft.reset()
     if run_cycle(cycle.act, db, user, appraisal_id, "submit_self", version=version) is not None:
         draft.reset()
-        done(t("self.submitted", cycle=detail["cycle"]))
+        done(t("self.submitted", cycle=plain(detail["cycle"])))
 
 
 save_col, submit_col = st.columns(2)

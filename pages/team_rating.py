@@ -29,7 +29,7 @@ from ui.rating import (
     source_label,
     stale_notice,
 )
-from ui.widgets import data_table, empty_state, translate_values
+from ui.widgets import data_table, empty_state, plain, translate_values
 
 READ_KEY = "rating.read"  # the appraisal whose read was last audited in this session
 FEEDLESS = (None, "manual")  # actual sources a manager may overwrite while rating
@@ -91,7 +91,9 @@ if not can_rate:
 
 def hint(method: str | None, source: str | None) -> str:
     if method in cycle.OBJECTIVE_METHODS:
-        return t("rating.hint.actual") if source in FEEDLESS else t("rating.hint.fed")
+        if source not in FEEDLESS:
+            return t("rating.hint.fed")
+        return t("rating.hint.count") if method == "deduction" else t("rating.hint.actual")
     return t(f"rating.hint.{method or 'manual'}")
 
 
@@ -214,7 +216,7 @@ def save() -> int | None:
     changes, ignored = edits()
     version = run_cycle(cycle.save_rating, db, user, appraisal_id, changes, version=base_version)
     if ignored:
-        notice = t("rating.ignored", items="、".join(ignored))
+        notice = t("rating.ignored", items=plain("、".join(ignored)))
         if version is None:
             st.warning(notice, icon=":material/info:")
         else:  # shown after the rerun that follows a save
@@ -231,14 +233,14 @@ def submit() -> None:
         draft.reset()
     if run_cycle(cycle.act, db, user, appraisal_id, "submit_rating", version=version) is not None:
         draft.reset()
-        done(t("rating.submitted", employee=detail["employee"]))
+        done(t("rating.submitted", employee=plain(detail["employee"])))
 
 
 def send_back() -> None:
     text = st.session_state.get(f"rating.return_comment.{appraisal_id}", "").strip()
     if run_cycle(cycle.act, db, user, appraisal_id, "return", version=detail["row_version"], comment=text):
         draft.reset()
-        done(t("rating.returned", employee=detail["employee"]))
+        done(t("rating.returned", employee=plain(detail["employee"])))
 
 
 save_col, submit_col = st.columns(2)
@@ -250,7 +252,7 @@ submit_col.button(
     t("rating.submit"), key="rating.submit", type="primary", icon=":material/send:",
     on_click=ask, args=("submit_rating", appraisal_id),
 )  # fmt: skip
-confirm_box("submit_rating", appraisal_id, t("rating.confirm_submit", employee=detail["employee"]), submit)
+confirm_box("submit_rating", appraisal_id, t("rating.confirm_submit", employee=plain(detail["employee"])), submit)
 
 with st.expander(t("rating.return_title"), icon=":material/undo:"):
     comment = st.text_area(t("rating.return_comment"), key=f"rating.return_comment.{appraisal_id}")
@@ -259,4 +261,4 @@ with st.expander(t("rating.return_title"), icon=":material/undo:"):
             ask("return", appraisal_id)
         else:
             st.error(t("rating.return_comment_required"), icon=":material/error:")
-    confirm_box("return", appraisal_id, t("rating.confirm_return", employee=detail["employee"]), send_back)
+    confirm_box("return", appraisal_id, t("rating.confirm_return", employee=plain(detail["employee"])), send_back)

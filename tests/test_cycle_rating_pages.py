@@ -291,6 +291,12 @@ def test_return_needs_a_comment_and_a_confirmation(start_app: StartApp, rating_c
             "SELECT comment FROM stage_events WHERE appraisal_id = ? AND action = 'return'", [appraisal_id]
         )
     assert comment == "请补充不良率的说明"
+    # the employee sees why, and their self scores are still there to change
+    mine = open_page(start_app(db_path, login="worker"), SELF_PAGE)
+    assert any("退回给你重新自评" in w.value for w in mine.warning)
+    assert "请补充不良率的说明" in [x.value for x in mine.text]
+    shown = mine.data_editor(key=f"self.editor.{appraisal_id}.0").value
+    assert shown[shown["kpi"] == OUT].iloc[0]["self_score"] == SELF_SCORES[OUT]
 
 
 def test_english_rating_and_self_review(start_app: StartApp, rating_company: tuple[Path, str]) -> None:

@@ -300,6 +300,13 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.checkins.note": ("沟通内容", "Note"),
         "col.checkins.share_progress": ("完成进度", "Progress"),
         # ---- self-assessment and team rating pages (pages/self_review.py, pages/team_rating.py) ----
+        "self.returned": (
+            "直属上级于 {at} 把考核退回给你重新自评，意见如下。修改后请再次提交。",
+            "Your manager returned the appraisal on {at} for a new self-assessment; their reason is below. Submit"
+            " again once you have changed it.",
+        ),
+        "rating.method.manual": ("直接评分（0–120）", "Scored directly (0–120)"),
+        "rating.hint.count": ("请录入次数", "Enter the count"),
         "self.intro": (
             "期末自评：对照目标和目前的实际值，为每项指标给自己打分（0–120）并写下说明。可以先保存草稿，全部打分后再提交给直属上级。",
             "Self-assessment: score yourself on every KPI (0–120) against its target and the actual so far, with a"
@@ -547,8 +554,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "cyc.quarter": ("季度", "Quarter"),
         "cyc.quarter_n": ("第 {n} 季度", "Q{n}"),
         "cyc.half": ("半年", "Half"),
-        "cyc.half_1": ("上半年", "First half"),
-        "cyc.half_2": ("下半年", "Second half"),
+        "cyc.half_first": ("上半年", "First half"),
+        "cyc.half_second": ("下半年", "Second half"),
         "cyc.period": ("考核期 {period}：{start} 至 {end}", "Period {period}: {start} to {end}"),
         "cyc.name": ("周期名称（可不填）", "Cycle name (optional)"),
         "cyc.name_help": ("不填时使用灰色的默认名称。", "Left empty, the grey default name is used."),

@@ -19,9 +19,12 @@ import streamlit as st
 from core import scoring
 from core.cycle import ACTUAL_SOURCES
 from ui.i18n import current_language, has_text, t
+from ui.widgets import plain
 
 
 def method_label(method: str | None) -> str:
+    if method and has_text(f"rating.method.{method}"):  # 上级评定 would read as the stage here
+        return t(f"rating.method.{method}")
     if method and has_text(f"kpi.method.{method}"):
         return t(f"kpi.method.{method}")
     return method or "—"
@@ -45,12 +48,12 @@ def source_label(code: str | None) -> str | None:
     return t(f"rating.source.{code}") if has_text(f"rating.source.{code}") else code
 
 
-def show_formulas(methods: list[str | None]) -> None:
+def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
     """The formula of every method used, once each, as plain text."""
     seen = [m for m in dict.fromkeys(methods) if m]
     if not seen:
         return
-    with st.expander(t("rating.formulas"), expanded=False, icon=":material/function:"):
+    with st.expander(t("rating.formulas"), expanded=expanded, icon=":material/function:"):
         for method in seen:
             st.text(f"{method_label(method)}：{formula_text(method)}")
 
@@ -139,7 +142,8 @@ def stale_notice(draft: Draft, base_version: int, current_version: int, updated_
     if not draft.dirty() or int(base_version) == int(current_version):
         return
     st.warning(
-        t("rating.stale", who=updated_by or "—", mine=base_version, now=current_version), icon=":material/sync_problem:"
+        t("rating.stale", who=plain(updated_by or "—"), mine=base_version, now=current_version),
+        icon=":material/sync_problem:",
     )
     st.button(
         t("rating.reload"), key=f"{draft.prefix}.reload.{draft.appraisal_id}", icon=":material/refresh:",
