@@ -74,7 +74,7 @@ def new_cycle_form() -> None:
             key="cyc.quarter",
         )  # fmt: skip
     elif kind == "half_year":
-        half_labels = {1: t("cyc.half_1"), 2: t("cyc.half_2")}
+        half_labels = {1: t("cyc.half_first"), 2: t("cyc.half_second")}
         part = c.selectbox(
             t("cyc.half"), list(half_labels), index=(today.month - 1) // 6, format_func=half_labels.get, key="cyc.half"
         )
