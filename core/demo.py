@@ -1824,9 +1824,12 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
     hr = auth.get_user(db, "hr")
     if hr is None or not hr.has("hr", "admin"):  # an "hr" account of another kind: HR acts as the demo builder
         hr = auth.User("demo", frozenset({"hr"}))
-    report = cycle.open_cycle(
-        db, hr, kind="quarterly", year=year, part=part, due=cycle.default_due_dates(start, end), today=today
-    )
+    try:
+        report = cycle.open_cycle(
+            db, hr, kind="quarterly", year=year, part=part, due=cycle.default_due_dates(start, end), today=today
+        )
+    except cycle.CycleError:  # nobody to appraise (a roster without templates or managers): no cycle
+        return None
     rng = random.Random(seed * 7919 + year * 10 + part)
     items = db.frame(
         "SELECT a.employee_id, i.appraisal_id, i.kpi_id, i.method, i.direction, i.unit, i.target_value, i.floor"
