@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -356,3 +357,18 @@ def test_a_grade_moved_by_someone_else_meanwhile_is_a_conflict_and_the_note_stay
     at.button(key="cal.move").click().run()  # a second, informed try
     with open_database(company_db) as db:
         assert db.scalar("SELECT calibrated_grade FROM appraisals WHERE appraisal_id = ?", [moved]) == "A"
+
+
+def test_the_progress_chart_has_chinese_titles_colour_blind_safe_colours_and_every_count() -> None:
+    from ui.cycle_charts import PARTS, progress_chart, progress_long
+
+    stages = pl.DataFrame(
+        {"stage": ["goals", "midterm"], "in_stage": [2, 1], "on_time": [0, 0], "late": [1, 0], "overdue": [2, 0]}
+    )
+    long = progress_long(stages)
+    assert long["n"].sum() == 1 + 2 + 1  # goals: one late, two overdue; midterm: one waiting
+    assert long.filter(pl.col("stage") == "中期回顾").filter(pl.col("n") > 0)["part"].to_list() == ["进行中（未逾期）"]
+    spec = progress_chart(stages).to_dict()
+    assert spec["encoding"]["y"]["title"] == "阶段" and spec["encoding"]["x"]["title"] == "考核份数"
+    assert spec["encoding"]["color"]["scale"]["range"] == list(PARTS.values())  # Okabe–Ito
+    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["阶段", "状态", "考核份数"]
