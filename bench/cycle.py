@@ -196,7 +196,8 @@ def actuals_frame(db: Database, cycle_id: str, seed: int):
         if method == "deduction":
             values.append(float(min(5, max(0, round(rng.expovariate(1.5))))))
         else:
-            values.append(round(max(0.0, (target or 1.0) * rng.gauss(1.0, 0.12)), 2))
+            centre = 1.1 if method == "lower_better" else 0.9  # a little short of target on average
+            values.append(round(max(0.0, (target or 1.0) * rng.gauss(centre, 0.1)), 2))
     _, start, _, _ = cycle.period_of("quarterly", YEAR, PART)
     return objective.select("employee_id", "kpi_id").with_columns(
         as_of=pl.lit(start + dt.timedelta(days=40)),
@@ -271,9 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             with db.transaction() as cur:
                 cur.execute(
                     "UPDATE appraisal_items SET manager_input = CASE method"
-                    " WHEN 'rubric' THEN 2 + hash(appraisal_id || kpi_id) % 4"
+                    " WHEN 'rubric' THEN 2 + hash(appraisal_id || kpi_id) % 3"
                     " WHEN 'pass_fail' THEN CASE WHEN hash(appraisal_id || kpi_id) % 10 < 8 THEN 1 ELSE 0 END"
-                    " ELSE 60 + hash(appraisal_id || kpi_id) % 51 END"
+                    " ELSE 55 + hash(appraisal_id || kpi_id) % 46 END"
                     " WHERE appraisal_id LIKE ? AND list_contains(?::VARCHAR[], method)",
                     [report.cycle_id + ":%", list(cycle.JUDGED_METHODS)],
                 )
