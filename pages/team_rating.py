@@ -24,6 +24,7 @@ from ui.rating import (
     editor_frame,
     method_label,
     one_decimal,
+    rubric_levels,
     show_done,
     show_formulas,
     source_label,
@@ -89,7 +90,10 @@ if not can_rate:
     st.info(t("rating.view_only"), icon=":material/visibility:")
 
 
-def hint(method: str | None, source: str | None) -> str:
+def hint(method: str | None, source: str | None, rubric: object) -> str:
+    levels = rubric_levels(rubric) if method == "rubric" else []
+    if levels:
+        return t("rating.hint.rubric") + "：" + " · ".join(f"{i} {text}" for i, text in enumerate(levels[:5], 1))
     if method in cycle.OBJECTIVE_METHODS:
         if source not in FEEDLESS:
             return t("rating.hint.fed")
@@ -111,7 +115,7 @@ def build() -> pl.DataFrame:
                 "self_score": r["self_score"],
                 "self_comment": r["self_comment"],
                 "input": None if r["method"] in cycle.OBJECTIVE_METHODS else r["manager_input"],
-                "hint": hint(r["method"], r["actual_source"]),
+                "hint": hint(r["method"], r["actual_source"], r["rubric"]),
                 "item_score": r["item_score"],
                 "manager_comment": r["manager_comment"],
             }

@@ -205,6 +205,8 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
     pay = shown[shown["kpi"] == PAY].iloc[0]
     assert pay["source"] == "财务" and pay["actual"] == 95 and pay["self_score"] == 100
     assert shown[shown["kpi"] == ATT].iloc[0]["self_comment"] == f"{ATT}自评"
+    assert shown[shown["kpi"] == TEAM].iloc[0]["hint"] == "填 1–5 级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
+    assert shown[shown["kpi"] == SAFE].iloc[0]["hint"] == "请录入次数"
     config = json.loads(at.data_editor(key=key).proto.columns)
     assert config["input"]["label"] == "评分" and "评级类：1–5 级" in config["input"]["help"]  # help per method
     assert config["self_score"]["disabled"] and "disabled" not in config["input"]
@@ -322,3 +324,25 @@ def test_hr_sees_the_rating_but_cannot_rate(start_app: StartApp, rating_company:
     assert len(at.dataframe[0].value) > 3  # HR follows every appraisal of the open cycle
     assert at.data_editor(key=f"rating.editor.{appraisal_id}.0").proto.disabled
     assert not [b for b in at.button if b.key in ("rating.save", "rating.submit", "rating.return")]
+
+
+def test_a_refused_self_save_keeps_the_typed_scores(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
+    db_path, appraisal_id = rating_company
+    at = open_page(start_app(db_path, login="worker"), SELF_PAGE)
+    key = f"self.editor.{appraisal_id}.0"
+    typed = _edit(at, key, {OUT: {"self_score": 110.0, "self_comment": "本页输入"}})
+    with open_database(db_path) as db:  # the same person saves in another tab meanwhile
+        cycle.save_self(
+            db, auth.get_user(db, "worker"), appraisal_id, {"T-OUT": {"self_score": 90}},
+            version=_version(db, appraisal_id),
+        )  # fmt: skip
+    _click(at, "self.save")
+    assert any("保存冲突" in e.value for e in at.error)
+    assert _items(db_path, appraisal_id)[OUT]["self_score"] == 90
+    assert at.session_state[key] == typed
+
+
+def test_team_view_without_an_open_cycle_says_what_happens_next(start_app: StartApp, company_db: Path) -> None:
+    at = open_page(start_app(company_db, login="head"), TEAM_PAGE)
+    assert "你的直属下属目前没有进行中的考核" in all_text(at)
+    assert not at.dataframe and not at.data_editor

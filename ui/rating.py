@@ -10,6 +10,7 @@ base follows the database on every run. "载入最新版本" drops the draft on 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,18 @@ def source_label(code: str | None) -> str | None:
     if current_language() != "en":
         return ACTUAL_SOURCES.get(code, code)
     return t(f"rating.source.{code}") if has_text(f"rating.source.{code}") else code
+
+
+def rubric_levels(raw: object) -> list[str]:
+    """The level texts of a rubric item (stored as a JSON list), empty when it has none."""
+    if isinstance(raw, str) and raw.strip():
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            return []
+    if isinstance(raw, list | tuple):
+        return [str(level) for level in raw if level is not None]
+    return []
 
 
 def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
