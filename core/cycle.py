@@ -870,7 +870,8 @@ def team(db: Database, user: User | None, *, cycle_id: str | None = None, stage:
         params.append(stage)
     frame = db.frame(
         f"""
-        SELECT a.appraisal_id, a.cycle_id, c.name AS cycle, a.employee_id, e.name AS employee, d.name AS department,
+        SELECT a.appraisal_id, a.cycle_id, c.name AS cycle, a.employee_id, e.name AS employee, a.dept_id,
+               d.name AS department, a.manager_id,
                p.name AS position, a.stage,
                CASE a.stage WHEN 'goals' THEN c.goals_due WHEN 'midterm' THEN c.midterm_due
                     WHEN 'self_assessment' THEN c.self_due WHEN 'manager_rating' THEN c.manager_due
@@ -1487,7 +1488,8 @@ def cycle_progress(db: Database, user: User | None, cycle_id: str, *, today: dt.
         [cycle_id],
     )
     all_there = total > 0 and all(STAGE_ORDER.index(s) >= STAGE_ORDER.index(SIGNOFF) for s in at_stage)
-    end = reached_signoff if (all_there and reached_signoff) else dt.datetime.combine(today, dt.time())
+    now = _now()
+    end = reached_signoff if (all_there and reached_signoff) else max(now, dt.datetime.combine(today, now.time()))
     lead = (end - opened).total_seconds() / 86400 if opened else None
     return {"stages": pl.DataFrame(rows), "appraisals": total, "lead_days": lead, "complete": all_there, "cycle": info}
 
