@@ -175,6 +175,8 @@ def test_team_view_lists_the_three_reports_with_their_stages(
         assert overdue[names["00104"]].startswith("已逾期")
     assert overdue[names["00102"]] in ("", None)
     assert "目前没有等待你评分的考核" in all_text(at)  # nobody in 上级评定 yet
+    if dt.date(2026, 11, 15) < dt.date.today() <= dt.date(2027, 1, 7):  # goals and mid-term due, self not yet
+        assert "共 3 份考核，0 份处于「上级评定」阶段，2 份已逾期。" in all_text(at)
 
 
 def _rating_page(start_app: StartApp, db_path: Path, appraisal_id: str) -> tuple[AppTest, str]:

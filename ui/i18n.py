@@ -423,8 +423,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "rating.team": ("团队进度", "Team progress"),
         "rating.team_counts": (
-            "共 {n} 份考核，{rating} 份等待你评分，{late} 份已逾期。",
-            "{n} appraisals, {rating} waiting for your rating, {late} overdue.",
+            "共 {n} 份考核，{rating} 份处于「上级评定」阶段，{late} 份已逾期。",
+            "{n} appraisals, {rating} in Manager rating, {late} overdue.",
         ),
         "rating.team_file": ("团队考核进度", "team_appraisals"),
         "rating.overdue_days": ("已逾期 {n} 天", "{n} days overdue"),
