@@ -348,3 +348,13 @@ def test_team_view_without_an_open_cycle_says_what_happens_next(start_app: Start
     at = open_page(start_app(company_db, login="head"), TEAM_PAGE)
     assert "你的直属下属目前没有进行中的考核" in all_text(at)
     assert not at.dataframe and not at.data_editor
+
+
+def test_formulas_and_sources_have_both_languages() -> None:
+    from core import scoring
+    from ui.i18n import CATALOG
+
+    for method, formula in scoring.FORMULAS.items():
+        assert CATALOG[f"rating.formula.{method}"][0] == formula  # the same words as core's
+    for code, label in cycle.ACTUAL_SOURCES.items():
+        assert CATALOG[f"rating.source.{code}"][0] == label
