@@ -1264,6 +1264,8 @@ def calibrate(db: Database, user: User | None, appraisal_id: str, grade: str, no
         if header["stage"] != CALIBRATION:
             raise StageError(f"现在是「{STAGE_LABELS[header['stage']]}」阶段，只有「校准」阶段可以调整等级")
         before = header["calibrated_grade"] or header["grade"]
+        if grade == before:
+            raise CycleError(f"等级已经是 {grade}，没有变化；请选择要调整到的等级")
         seq = cur.execute(
             "SELECT coalesce(max(seq), 0) + 1 FROM calibration_changes WHERE appraisal_id = ?", [appraisal_id]
         ).fetchall()[0][0]

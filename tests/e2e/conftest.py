@@ -146,3 +146,11 @@ def grid_rows(table: Locator) -> list[list[str]]:
     table.locator('[role="gridcell"]').first.wait_for(state="attached")  # the accessible table is not visible
     rows = table.locator('tbody [role="row"]')
     return [row.locator('[role="gridcell"]').all_inner_texts() for row in rows.all()]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
+    """Keep each phase's report on the test item (``item.rep_call``), so a fixture can tell a failed journey."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
