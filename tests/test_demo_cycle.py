@@ -116,3 +116,68 @@ def test_opening_the_demo_cycle_again_changes_nothing(demo) -> None:
     before = db.scalar("SELECT count(*) FROM appraisals")
     assert open_demo_cycle(db, today=TODAY, seed=7) is None
     assert db.scalar("SELECT count(*) FROM appraisals") == before
+
+
+def test_a_whole_demo_department_runs_the_cycle_to_sign_off_on_the_standard_templates(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Every appraisal of one demo department goes from wherever the demo left it to 签字确认 through
+    core, on the standard pack's templates (all seven methods): every item can be scored, totals and
+    grades follow, and calibration finalises the department."""
+    folder: Path = tmp_path_factory.mktemp("demo-full")
+    with open_database(folder / "demo.duckdb") as db:
+        build_demo(db, employees=120, years=1, seed=11, workdir=folder / "files", today=TODAY)
+        hr = auth.User("hr-test", frozenset({"hr"}))
+        dept_id = db.scalar(
+            "SELECT dept_id FROM appraisals WHERE cycle_id = 'C-2026-Q4' GROUP BY dept_id ORDER BY count(*) LIMIT 1"
+        )
+        rows = db.rows(
+            "SELECT appraisal_id, employee_id, manager_id FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND dept_id = ?",
+            [dept_id],
+        )
+        assert rows
+        methods = set()
+
+        def version(a: str) -> int:
+            return db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [a])
+
+        def stage_of(a: str) -> str:
+            return db.scalar("SELECT stage FROM appraisals WHERE appraisal_id = ?", [a])
+
+        for r in rows:
+            a = r["appraisal_id"]
+            me = auth.User(f"e{r['employee_id']}", frozenset({"employee"}), r["employee_id"])
+            boss = auth.User(f"m{r['manager_id']}", frozenset({"manager"}), r["manager_id"])
+            if stage_of(a) == "goals":
+                cycle.act(db, boss, a, "approve_goals", version=version(a))
+            if stage_of(a) == "midterm":
+                cycle.add_checkin(db, me, a, "进度正常")
+                cycle.add_checkin(db, boss, a, "继续保持")
+                cycle.act(db, boss, a, "finish_midterm", version=version(a))
+            items = db.rows("SELECT kpi_id, method, actual_value FROM appraisal_items WHERE appraisal_id = ?", [a])
+            methods |= {i["method"] for i in items}
+            if stage_of(a) == "self_assessment":
+                cycle.save_self(db, me, a, {i["kpi_id"]: {"self_score": 88} for i in items}, version=version(a))
+                cycle.act(db, me, a, "submit_self", version=version(a))
+            if stage_of(a) == "manager_rating":
+                ratings = {}
+                for i in items:
+                    if i["method"] in cycle.OBJECTIVE_METHODS:
+                        if i["actual_value"] is None:
+                            ratings[i["kpi_id"]] = {"actual_value": 0 if i["method"] == "deduction" else 1}
+                    else:
+                        ratings[i["kpi_id"]] = {"manager_input": {"rubric": 4, "pass_fail": 1}.get(i["method"], 80)}
+                cycle.save_rating(db, boss, a, ratings, version=version(a))
+                cycle.act(db, boss, a, "submit_rating", version=version(a))
+            assert stage_of(a) == "calibration", a
+        scored = db.rows(
+            "SELECT final_score, grade FROM appraisals WHERE dept_id = ? AND cycle_id = 'C-2026-Q4'", [dept_id]
+        )
+        assert all(s["final_score"] is not None and s["grade"] in ("A", "B", "C") for s in scored)
+        assert {"linear", "rubric"} <= methods
+        moved = cycle.finalise_department(db, hr, "C-2026-Q4", dept_id, override_reason="演示部门整体验证")
+        assert moved == len(rows)
+        stages = db.rows(
+            "SELECT DISTINCT stage FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND dept_id = ?", [dept_id]
+        )
+        assert [r["stage"] for r in stages] == ["signoff"]
