@@ -85,6 +85,14 @@ def run_demo(args: argparse.Namespace) -> int:
     )
     for r in failed:
         _say(f"未能导入：{r['file']}（{r['status']}）")
+    if summary.cycle:
+        from core.stages import STAGE_LABELS
+
+        spread = "、".join(f"{STAGE_LABELS[s]} {n}" for s, n in summary.cycle.stages.items() if n)
+        _say(
+            f"当前考核周期「{summary.cycle.name}」已开启：{summary.cycle.appraisals} 份考核、"
+            f"{summary.cycle.actuals} 条指标实际值；阶段分布：{spread}（用时 {summary.seconds_cycle:.1f} 秒）。"
+        )
     if summary.logins:
         from core.demo_users import DEMO_PASSWORD
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -50,6 +51,7 @@ def test_demo_builds_a_database_and_if_missing_leaves_it_alone(tmp_path: Path) -
     built = _admin("demo", "--db", str(db), "--employees", "40", "--years", "1", "--workdir", str(tmp_path / "files"))
     assert built.returncode == 0, built.stdout + built.stderr
     assert "正在生成演示公司" in built.stdout and "完成" in built.stdout and "正在导入 花名册.xlsx" in built.stdout
+    assert re.search(r"当前考核周期「\d{4}年第.季度考核」已开启：\d+ 份考核", built.stdout), built.stdout
     assert "Traceback" not in built.stderr
     assert db.exists()
     assert not list(tmp_path.glob(".demo-*")), "the temporary build file was left behind"
