@@ -14,17 +14,14 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, GOALS, MANAGER
 from ui import session
-from ui.appraisal import appraisal_card, pick_appraisal, run_cycle, stage_label
+from ui.appraisal import appraisal_card, flash, method_label, pick_appraisal, run_cycle, show_flash, stage_label
 from ui.goals import (
     appraisal_choices,
     ask,
     confirm_step,
-    flash,
     history_section,
-    method_label,
     read_appraisal,
     relabel,
-    show_flash,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation

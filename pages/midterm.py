@@ -11,17 +11,15 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, MANAGER, MIDTERM
 from ui import session
-from ui.appraisal import appraisal_card, pick_appraisal, run_cycle, stage_label
+from ui.appraisal import appraisal_card, flash, pick_appraisal, run_cycle, show_flash, stage_label
 from ui.goals import (
     appraisal_choices,
     ask,
     checkins_frame,
     confirm_step,
-    flash,
     history_section,
     progress_section,
     read_appraisal,
-    show_flash,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation

@@ -11,7 +11,16 @@ import streamlit as st
 from core import cycle
 from core.stages import SELF_ASSESSMENT
 from ui import session
-from ui.appraisal import appraisal_card, pick_appraisal, run_cycle, stage_label
+from ui.appraisal import (
+    appraisal_card,
+    method_label,
+    pick_appraisal,
+    run_cycle,
+    show_flash,
+    show_formulas,
+    source_label,
+    stage_label,
+)
 from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
@@ -20,11 +29,7 @@ from ui.rating import (
     confirm_box,
     done,
     editor_frame,
-    method_label,
     one_decimal,
-    show_done,
-    show_formulas,
-    source_label,
     stale_notice,
 )
 from ui.widgets import data_table, empty_state, plain
@@ -35,7 +40,7 @@ require_app_navigation()
 user, db = session.require_screen("self_review")
 st.title(t("nav.self_review"), anchor=False)
 st.caption(t("self.intro"))
-show_done()
+show_flash()
 
 if user.employee_id is None:
     empty_state(t("self.no_employee"))

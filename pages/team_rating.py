@@ -13,7 +13,15 @@ import streamlit as st
 from core import cycle
 from core.stages import CLOSED, MANAGER, MANAGER_RATING
 from ui import session
-from ui.appraisal import appraisal_card, pick_appraisal, run_cycle
+from ui.appraisal import (
+    appraisal_card,
+    method_label,
+    pick_appraisal,
+    run_cycle,
+    show_flash,
+    show_formulas,
+    source_label,
+)
 from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
@@ -22,12 +30,8 @@ from ui.rating import (
     confirm_box,
     done,
     editor_frame,
-    method_label,
     one_decimal,
     rubric_levels,
-    show_done,
-    show_formulas,
-    source_label,
     stale_notice,
 )
 from ui.widgets import data_table, empty_state, plain, translate_values
@@ -40,7 +44,7 @@ require_app_navigation()
 user, db = session.require_screen("team_rating")
 st.title(t("nav.team_rating"), anchor=False)
 st.caption(t("rating.intro"))
-show_done()
+show_flash()
 if IGNORED_KEY in st.session_state:
     st.warning(st.session_state.pop(IGNORED_KEY), icon=":material/info:")
 

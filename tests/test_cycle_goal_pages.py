@@ -231,5 +231,5 @@ def test_my_tasks_in_english(company_db: Path, start_app: StartApp) -> None:
     assert table.iloc[0]["Task"] == "Propose goals" and table.iloc[0]["Stage"] == "Goal setting"
     assert table.iloc[0]["Overdue"] == "⚠ Overdue"
     assert {m.label for m in at.metric} >= {"Open tasks", "Overdue"}
-    assert "the floor scores 60, the target 100" in shown  # the formula in English
+    assert "Higher is better: floor 60, target 100" in shown  # the formula in English
     assert "待办事项" not in shown and "提出目标" not in shown

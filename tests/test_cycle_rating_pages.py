@@ -355,6 +355,6 @@ def test_formulas_and_sources_have_both_languages() -> None:
     from ui.i18n import CATALOG
 
     for method, formula in scoring.FORMULAS.items():
-        assert CATALOG[f"rating.formula.{method}"][0] == formula  # the same words as core's
+        assert CATALOG[f"formula.{method}"][0] == formula  # the same words as core's
     for code, label in cycle.ACTUAL_SOURCES.items():
-        assert CATALOG[f"rating.source.{code}"][0] == label
+        assert CATALOG[f"source.{code}"][0] == label

@@ -13,11 +13,13 @@ from typing import Any, TypeVar
 import polars as pl
 import streamlit as st
 
-from core.cycle import Conflict, CycleError, StageError
+from core import scoring
+from core.cycle import ACTUAL_SOURCES, Conflict, CycleError, StageError
 from core.permissions import Forbidden
-from ui.i18n import has_text, t
+from ui.i18n import current_language, has_text, t
 
 T = TypeVar("T")
+FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
 
 
 def stage_label(stage: str | None) -> str:
@@ -27,6 +29,53 @@ def stage_label(stage: str | None) -> str:
 
 def action_label(action: str) -> str:
     return t(f"action.{action}") if has_text(f"action.{action}") else action
+
+
+def method_label(method: str | None) -> str:
+    if method and has_text(f"rating.method.{method}"):  # 上级评定 would read as the stage here
+        return t(f"rating.method.{method}")
+    if method and has_text(f"kpi.method.{method}"):
+        return t(f"kpi.method.{method}")
+    return method or "—"
+
+
+def formula_text(method: str | None) -> str:
+    """How an item of ``method`` is scored, as the employee reads it (core.scoring.FORMULAS in Chinese)."""
+    if not method:
+        return ""
+    if current_language() != "en":
+        return scoring.FORMULAS.get(method, "")
+    return t(f"formula.{method}") if has_text(f"formula.{method}") else scoring.FORMULAS.get(method, "")
+
+
+def source_label(code: str | None) -> str | None:
+    """Where an actual came from (core.cycle.ACTUAL_SOURCES in Chinese); None when there is no actual."""
+    if code is None:
+        return None
+    if current_language() != "en":
+        return ACTUAL_SOURCES.get(code, code)
+    return t(f"source.{code}") if has_text(f"source.{code}") else code
+
+
+def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
+    """The formula of every method used, once each, as plain text."""
+    seen = [m for m in dict.fromkeys(methods) if m]
+    if not seen:
+        return
+    with st.expander(t("formulas.title"), expanded=expanded, icon=":material/function:"):
+        for method in seen:
+            st.text(f"{method_label(method)}：{formula_text(method)}")
+
+
+def flash(message: str) -> None:
+    """Show ``message`` once on the next run (after st.rerun)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

@@ -17,13 +17,12 @@ import streamlit as st
 from core import cycle
 from core.auth import User
 from core.db import Database
-from ui.appraisal import action_label, run_cycle, stage_label
-from ui.i18n import current_language, has_text, t
-from ui.widgets import data_table, empty_state, plain
+from ui.appraisal import action_label, method_label, run_cycle, show_formulas, stage_label
+from ui.i18n import has_text, t
+from ui.widgets import data_table, empty_state
 
 READ_KEY = "cycle.read_appraisals"  # appraisals whose read was audited in this session
 PENDING_KEY = "cycle.pending"  # (what, appraisal_id, version, comment) waiting for confirmation
-FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
 
 CHOICE_COLUMNS = {"appraisal_id": pl.String, "employee": pl.String, "cycle": pl.String, "stage": pl.String}
 
@@ -62,26 +61,11 @@ def read_appraisal(db: Database, user: User, appraisal_id: str) -> dict[str, Any
     return detail
 
 
-def flash(message: str) -> None:
-    """Show ``message`` once on the next run (after st.rerun)."""
-    st.session_state[FLASH_KEY] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
-
-
 def relabel(frame: pl.DataFrame, column: str, label: Callable[[Any], str]) -> pl.Expr:
     """``column`` with each code replaced by its label, the labels looked up here in the script thread
     (Polars may run a Python function elsewhere, where the session's language is not known)."""
     codes = [c for c in frame.get_column(column).unique().to_list() if c is not None]
     return pl.col(column).replace_strict({c: label(c) for c in codes}, default=None, return_dtype=pl.String)
-
-
-def method_label(method: str | None) -> str:
-    return t(f"kpi.method.{method}") if method and has_text(f"kpi.method.{method}") else (method or "—")
 
 
 def _role_label(role: str | None) -> str:
@@ -111,18 +95,7 @@ def progress_section(db: Database, user: User, appraisal_id: str, *, key: str) -
         "score",
     )
     data_table(shown, key=key, file_stem=t("tasks.progress_file"), scope="progress")
-    with st.expander(t("tasks.formulas"), icon=":material/functions:"):
-        english = current_language() == "en"
-        seen: set[str] = set()
-        for row in frame.iter_rows(named=True):
-            method = row["method"]
-            if not method or method in seen:
-                continue
-            seen.add(method)
-            formula = (
-                t(f"tasks.formula.{method}") if english and has_text(f"tasks.formula.{method}") else row["formula"]
-            )
-            st.markdown(t("tasks.formula_line", method=plain(method_label(method)), formula=plain(formula)))
+    show_formulas(frame.get_column("method").to_list())
 
 
 def history_section(detail: dict[str, Any], *, key: str) -> None:

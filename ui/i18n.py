@@ -113,8 +113,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "You have no appraisal in progress — once a cycle opens, each KPI's target, actual and score show here.",
         ),
         "tasks.no_items": ("这份考核没有考核指标。", "This appraisal has no KPIs."),
-        "tasks.formulas": ("各项指标怎么计分", "How each KPI is scored"),
-        "tasks.formula_line": ("**{method}**：{formula}", "**{method}**: {formula}"),
         "tasks.progress_file": ("目标进度", "goal-progress"),
         "col.progress.kpi": ("考核指标", "KPI"),
         "col.progress.category": ("类别", "Category"),
@@ -127,31 +125,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.progress.source": ("数据来源", "Source"),
         "col.progress.share_attained": ("完成率", "Attainment"),
         "col.progress.score": ("目前得分", "Score so far"),
-        "tasks.formula.linear": (
-            "越高越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；低于底线按同样斜率递减，至"
-            "「底线 − 1.5 ×（目标 − 底线）」为0分；未设挑战值时最高100分",
-            "Higher is better: the floor scores 60, the target 100, the stretch 120, straight lines in between; "
-            "below the floor the score keeps falling at the same slope down to 0 at floor − 1.5 × (target − floor); "
-            "without a stretch the most is 100",
-        ),
-        "tasks.formula.lower_better": (
-            "越低越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；高于底线按同样斜率递减，至"
-            "「底线 + 1.5 ×（底线 − 目标）」为0分；未设挑战值时最高100分",
-            "Lower is better: the floor scores 60, the target 100, the stretch 120, straight lines in between; "
-            "above the floor the score keeps falling at the same slope down to 0 at floor + 1.5 × (floor − target); "
-            "without a stretch the most is 100",
-        ),
-        "tasks.formula.ratio": (
-            "越高越好：实际 ÷ 目标 × 100；越低越好：目标 ÷ 实际 × 100；最高120分，最低0分",
-            "Higher is better: actual ÷ target × 100; lower is better: target ÷ actual × 100; at most 120, at least 0",
-        ),
-        "tasks.formula.pass_fail": ("达标得100分，未达标得0分", "Pass scores 100, fail 0"),
-        "tasks.formula.rubric": (
-            "按等级计分（默认）：1级40分、2级60分、3级80分、4级100分、5级120分",
-            "By level (default): level 1 scores 40, level 2 60, level 3 80, level 4 100, level 5 120",
-        ),
-        "tasks.formula.deduction": ("100 − 每次扣分 × 次数，最低0分", "100 − points per case × cases, at least 0"),
-        "tasks.formula.manual": ("评分人直接评分，0–120分", "The rater scores directly, 0–120"),
         # ---- goals and mid-term pages (pages/goals.py, pages/midterm.py) ----
         "goals.adopt": ("采纳员工的建议目标", "Adopt the proposed targets"),
         "goals.adopted": ("已采纳员工的建议目标并保存。", "The proposed targets were adopted and saved."),
@@ -369,38 +342,38 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.self.cycle": ("考核周期", "Cycle"),
         "col.self.period": ("考核期", "Period"),
         "col.self.stage": ("当前阶段", "Stage"),
-        "rating.formulas": ("各计分方式的公式", "How each method is scored"),
-        "rating.formula.linear": (
+        "formulas.title": ("各计分方式的公式", "How each method is scored"),
+        "formula.linear": (
             "越高越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；低于底线按同样斜率递减，至「底线 − 1.5 ×（目标 − 底线）」为0分；未设挑战值时最高100分",
             "Higher is better: floor 60, target 100, stretch 120, a straight line in between; below the floor the"
             " same slope down to 0 at floor − 1.5 × (target − floor); without a stretch at most 100",
         ),
-        "rating.formula.lower_better": (
+        "formula.lower_better": (
             "越低越好：底线得60分，目标得100分，挑战值得120分，之间按直线计算；高于底线按同样斜率递减，至「底线 + 1.5 ×（底线 − 目标）」为0分；未设挑战值时最高100分",
             "Lower is better: floor 60, target 100, stretch 120, a straight line in between; above the floor the"
             " same slope down to 0 at floor + 1.5 × (floor − target); without a stretch at most 100",
         ),
-        "rating.formula.ratio": (
+        "formula.ratio": (
             "越高越好：实际 ÷ 目标 × 100；越低越好：目标 ÷ 实际 × 100；最高120分，最低0分",
             "Higher is better: actual ÷ target × 100; lower is better: target ÷ actual × 100; between 0 and 120",
         ),
-        "rating.formula.pass_fail": ("达标得100分，未达标得0分", "Pass 100, fail 0"),
-        "rating.formula.rubric": (
+        "formula.pass_fail": ("达标得100分，未达标得0分", "Pass 100, fail 0"),
+        "formula.rubric": (
             "按等级计分（默认）：1级40分、2级60分、3级80分、4级100分、5级120分",
             "By level (default): level 1 40, 2 60, 3 80, 4 100, 5 120",
         ),
-        "rating.formula.deduction": (
+        "formula.deduction": (
             "100 − 每次扣分 × 次数，最低0分",
             "100 − points per occurrence × count, at least 0",
         ),
-        "rating.formula.manual": ("评分人直接评分，0–120分", "The rater gives the score directly, 0–120"),
-        "rating.source.manual": ("主管录入", "Entered by the manager"),
-        "rating.source.hr": ("HR 录入", "Entered by HR"),
-        "rating.source.finance": ("财务", "Finance"),
-        "rating.source.attendance": ("考勤", "Attendance"),
-        "rating.source.sales": ("销售", "Sales"),
-        "rating.source.crm": ("CRM", "CRM"),
-        "rating.source.demo": ("演示数据", "Demo data"),
+        "formula.manual": ("评分人直接评分，0–120分", "The rater gives the score directly, 0–120"),
+        "source.manual": ("主管录入", "Entered by the manager"),
+        "source.hr": ("HR 录入", "Entered by HR"),
+        "source.finance": ("财务", "Finance"),
+        "source.attendance": ("考勤", "Attendance"),
+        "source.sales": ("销售", "Sales"),
+        "source.crm": ("CRM", "CRM"),
+        "source.demo": ("演示数据", "Demo data"),
         "rating.stale": (
             "这份考核在你编辑期间已被 {who} 修改（你基于第 {mine} 版编辑，现在是第 {now} 版），保存会被拒绝。"
             "你的输入仍在表格中；点「载入最新版本」查看对方的改动（会放弃你未保存的输入）。",

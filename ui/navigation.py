@@ -49,7 +49,9 @@ SCREENS = MappingProxyType(
             Screen("my_tasks", "pages/my_tasks.py", "nav.my_tasks", ":material/checklist:", "nav.section.mine"),
             Screen("goals", "pages/goals.py", "nav.goals", ":material/flag:", "nav.section.mine"),
             Screen("midterm", "pages/midterm.py", "nav.midterm", ":material/forum:", "nav.section.mine"),
-            Screen("self_review", "pages/self_review.py", "nav.self_review", ":material/rate_review:", "nav.section.mine"),
+            Screen(
+                "self_review", "pages/self_review.py", "nav.self_review", ":material/rate_review:", "nav.section.mine"
+            ),
             Screen("my_record", "pages/my_record.py", "nav.my_record", ":material/assignment_ind:", "nav.section.mine"),
             Screen("team_rating", "pages/team_rating.py", "nav.team_rating", ":material/groups:", "nav.section.team"),
             Screen("org", "pages/org.py", "nav.org", ":material/account_tree:", "nav.section.team"),

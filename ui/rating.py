@@ -17,36 +17,9 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import scoring
-from core.cycle import ACTUAL_SOURCES
-from ui.i18n import current_language, has_text, t
+from ui.appraisal import flash
+from ui.i18n import t
 from ui.widgets import plain
-
-
-def method_label(method: str | None) -> str:
-    if method and has_text(f"rating.method.{method}"):  # 上级评定 would read as the stage here
-        return t(f"rating.method.{method}")
-    if method and has_text(f"kpi.method.{method}"):
-        return t(f"kpi.method.{method}")
-    return method or "—"
-
-
-def formula_text(method: str | None) -> str:
-    """How an item of ``method`` is scored, as the employee reads it (core.scoring.FORMULAS in Chinese)."""
-    if not method:
-        return ""
-    if current_language() != "en":
-        return scoring.FORMULAS.get(method, "")
-    return t(f"rating.formula.{method}") if has_text(f"rating.formula.{method}") else scoring.FORMULAS.get(method, "")
-
-
-def source_label(code: str | None) -> str | None:
-    """Where an actual came from (core.cycle.ACTUAL_SOURCES in Chinese); None when there is no actual."""
-    if code is None:
-        return None
-    if current_language() != "en":
-        return ACTUAL_SOURCES.get(code, code)
-    return t(f"rating.source.{code}") if has_text(f"rating.source.{code}") else code
 
 
 def rubric_levels(raw: object) -> list[str]:
@@ -59,16 +32,6 @@ def rubric_levels(raw: object) -> list[str]:
     if isinstance(raw, list | tuple):
         return [str(level) for level in raw if level is not None]
     return []
-
-
-def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
-    """The formula of every method used, once each, as plain text."""
-    seen = [m for m in dict.fromkeys(methods) if m]
-    if not seen:
-        return
-    with st.expander(t("rating.formulas"), expanded=expanded, icon=":material/function:"):
-        for method in seen:
-            st.text(f"{method_label(method)}：{formula_text(method)}")
 
 
 class Draft:
@@ -111,7 +74,6 @@ def editor_frame(edited: Any) -> pl.DataFrame:
 # -- confirmation of irreversible actions ---------------------------------------------------------------
 
 PENDING_KEY = "rating.pending"  # (action, appraisal_id) waiting for confirmation
-DONE_KEY = "rating.done"  # the message of the last step, shown once after the rerun
 
 
 def ask(action: str, appraisal_id: str) -> None:
@@ -134,14 +96,9 @@ def confirm_box(action: str, appraisal_id: str, question: str, on_confirm: Calla
     no.button(t("rating.cancel"), key=f"rating.cancel.{action}.{appraisal_id}", on_click=cancel)
 
 
-def show_done() -> None:
-    done = st.session_state.pop(DONE_KEY, None)
-    if done:
-        st.success(done, icon=":material/check_circle:")
-
-
 def done(message: str) -> None:
-    st.session_state[DONE_KEY] = message
+    """Show ``message`` once after the rerun this starts."""
+    flash(message)
     st.rerun()
 
 
