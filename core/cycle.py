@@ -235,8 +235,25 @@ def set_grade_scale(db: Database, user: User, scale: Sequence[tuple[str, float]]
         raise CycleError(str(err)) from None
     with db.transaction() as cur:
         _put_setting(cur, SCALE_KEY, cleaned, user.username)
-        audit.record(cur, user.username, "grade_scale_update", "settings", SCALE_KEY, {"scale": cleaned})
+        regraded = _regrade(cur, cleaned)  # type: ignore[arg-type]
+        audit.record(
+            cur, user.username, "grade_scale_update", "settings", SCALE_KEY, {"scale": cleaned, "regraded": regraded}
+        )
     return grade_scale(db)
+
+
+def _regrade(cur: Cursor, scale: Sequence[tuple[str, float]]) -> int:
+    """Give every appraisal of an open app cycle not yet past 校准 the grade of its total on ``scale``
+    (the pre-calibration grade; a calibrated grade HR already set stays). Returns how many changed."""
+    rows = cur.execute(
+        "SELECT a.appraisal_id, a.final_score, a.grade FROM appraisals a JOIN cycles c USING (cycle_id)"
+        " WHERE c.origin = 'app' AND c.status = 'open' AND list_contains(?::VARCHAR[], a.stage)",
+        [[*_OPEN_STAGES, CALIBRATION]],
+    ).fetchall()
+    changed = [(scoring.grade(score, scale), a) for a, score, grade in rows if scoring.grade(score, scale) != grade]
+    for new_grade, appraisal_id in changed:
+        cur.execute("UPDATE appraisals SET grade = ? WHERE appraisal_id = ?", [new_grade, appraisal_id])
+    return len(changed)
 
 
 def guideline(db: Database | Cursor) -> dict[str, float]:

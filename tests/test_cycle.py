@@ -602,4 +602,24 @@ def test_an_app_appraisal_reads_like_history_in_my_record(db: Database) -> None:
     assert history.filter(history["appraisal_id"] == a).row(0, named=True)["stage"] == "goals"
     items = appraisals.items_of(db, u["worker"], a)
     first = items.row(0, named=True)
-    assert (first["kpi"], first["category"], first["target"], first["actual"]) == ("产量达成", "业绩类", "100.0", "96.5")
+    assert (first["kpi"], first["category"], first["target"], first["actual"]) == (
+        "产量达成",
+        "业绩类",
+        "100.0",
+        "96.5",
+    )
+
+
+def test_a_new_grade_scale_regrades_open_appraisals_up_to_calibration(db: Database) -> None:
+    u = users(db)
+    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    a = f"{report.cycle_id}:{WORKER}"
+    to_calibration(db, u, a, manual=10, output=80)  # about 79.1: B on the default scale
+    assert db.scalar("SELECT grade FROM appraisals WHERE appraisal_id = ?", [a]) == "B"
+    with pytest.raises(cycle.CycleError, match="从高到低"):
+        cycle.set_grade_scale(db, u["hr"], [("A", 70), ("B", 80), ("C", 0)])
+    cycle.set_grade_scale(db, u["hr"], [("S", 95), ("A", 75), ("B", 60), ("C", 0)])
+    assert db.scalar("SELECT grade FROM appraisals WHERE appraisal_id = ?", [a]) == "A"
+    assert cycle.grade_scale(db)[0] == ("S", 95.0)
+    detail = json.loads(db.scalar("SELECT detail FROM audit_log WHERE action = 'grade_scale_update'"))
+    assert detail["regraded"] == 1

@@ -658,10 +658,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "cal.scale_title": ("等级标准", "Grade scale"),
         "cal.scale_help": (
-            "从高到低填写等级和分数线（总分达到分数线即得该等级，最后一级兜底）。修改后对之后计算的得分生效，"
-            "已进入校准的考核保留原等级。",
-            "Grades best first with their minimum total (the last grade takes everything below). A change "
-            "applies to scores computed from now on; appraisals already in calibration keep their grade.",
+            "从高到低填写等级和分数线（总分达到分数线即得该等级，最后一级兜底）。保存后，进行中周期里尚未完成校准的"
+            "考核立即按新标准重新定级；HR 已校准的等级和已完成校准的考核不变。",
+            "Grades best first with their minimum total (the last grade takes everything below). Saving regrades "
+            "every appraisal of an open cycle not yet past calibration; grades HR calibrated and finalised "
+            "departments stay.",
         ),
         "cal.save_scale": ("保存等级标准", "Save the grade scale"),
         "cal.scale_saved": ("等级标准已保存：{scale}", "Grade scale saved: {scale}"),
