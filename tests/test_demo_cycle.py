@@ -181,3 +181,37 @@ def test_a_whole_demo_department_runs_the_cycle_to_sign_off_on_the_standard_temp
             "SELECT DISTINCT stage FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND dept_id = ?", [dept_id]
         )
         assert [r["stage"] for r in stages] == ["signoff"]
+
+
+CYCLE_PAGES = (
+    "pages/my_tasks.py", "pages/goals.py", "pages/midterm.py", "pages/self_review.py", "pages/team_rating.py",
+    "pages/cycles.py", "pages/calibration.py",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder: Path = tmp_path_factory.mktemp("demo-pages")
+    with open_database(folder / "demo.duckdb") as db:
+        build_demo(db, employees=120, years=1, seed=5, workdir=folder / "files", today=dt.date.today())
+    return folder / "demo.duckdb"
+
+
+@pytest.mark.parametrize("login", ["employee", "lead", "head", "hr", "exec"])
+def test_the_cycle_screens_open_on_the_demo_for_every_demo_login(demo_file: Path, start_app, login: str) -> None:
+    """Each cycle screen the login may open runs on the demo company's real data without an exception or a
+    refusal, and 我的待办 lists work for everyone who takes part (the access matrix is tests/test_access_pages.py)."""
+    from core.permissions import can_open
+    from tests.apptest import all_text, open_page
+
+    at = start_app(demo_file, login=login)
+    with open_database(demo_file) as db:
+        user = auth.get_user(db, login)
+    opened = [page for page in CYCLE_PAGES if can_open(user, Path(page).stem)]
+    assert opened
+    for page in opened:
+        open_page(at, page)  # asserts no exception
+        assert "你没有权限" not in all_text(at), (login, page)
+    open_page(at, "pages/my_tasks.py")
+    if login != "exec":
+        assert at.dataframe and at.dataframe[0].value.shape[0] > 0, login  # something waits for them
