@@ -828,7 +828,8 @@ def appraisal(db: Database, user: User | None, appraisal_id: str, *, audit_read:
 
 def progress(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame:
     """An appraisal's items with the actual so far against target, attainment and the score it gives now,
-    and the formula of each method — at any stage. Forbidden outside scope."""
+    where the actual came from (a code of :data:`ACTUAL_SOURCES`) and the formula of each method — at any
+    stage. Forbidden outside scope."""
     _guarded_header(db, user, appraisal_id)
     items = db.frame(
         "SELECT kpi_name AS kpi, category, unit, method, direction, weight, target_value AS target, actual_value AS actual,"
@@ -841,7 +842,6 @@ def progress(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame
     ]
     return items.with_columns(
         share_attained=pl.Series(attainment, dtype=pl.Float64),
-        source=pl.col("source").replace(ACTUAL_SOURCES),
         formula=pl.col("method").replace(dict(scoring.FORMULAS)),
     )
 

@@ -222,7 +222,13 @@ def test_midterm_return_needs_a_comment_and_manager_records_an_actual(company_db
 
 
 def test_my_tasks_in_english(company_db: Path, start_app: StartApp) -> None:
-    open_worker_cycle(company_db, PAST, due=PAST_DUE)
+    appraisal_id = open_worker_cycle(company_db, PAST, due=PAST_DUE)
+    with open_database(company_db) as db:
+        start = db.scalar(
+            "SELECT period_start FROM cycles c JOIN appraisals a USING (cycle_id) WHERE appraisal_id = ?",
+            [appraisal_id],
+        )
+        cycle.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=start)
     at = open_page(start_app(company_db, login="worker", lang="en"), "pages/my_tasks.py")
     shown = everything_shown(at)
     assert "My tasks" in shown and "My goal progress" in shown
@@ -232,4 +238,5 @@ def test_my_tasks_in_english(company_db: Path, start_app: StartApp) -> None:
     assert table.iloc[0]["Overdue"] == "⚠ Overdue"
     assert {m.label for m in at.metric} >= {"Open tasks", "Overdue"}
     assert "Higher is better: floor 60, target 100" in shown  # the formula in English
+    assert "Entered by the manager" in shown and "主管录入" not in shown  # where the actual came from
     assert "待办事项" not in shown and "提出目标" not in shown

@@ -17,7 +17,7 @@ import streamlit as st
 from core import cycle
 from core.auth import User
 from core.db import Database
-from ui.appraisal import action_label, method_label, run_cycle, show_formulas, stage_label
+from ui.appraisal import action_label, method_label, run_cycle, show_formulas, source_label, stage_label
 from ui.i18n import has_text, t
 from ui.widgets import data_table, empty_state
 
@@ -90,7 +90,7 @@ def progress_section(db: Database, user: User, appraisal_id: str, *, key: str) -
         "actual",
         "unit",
         "as_of",
-        "source",
+        relabel(frame, "source", source_label),
         "share_attained",
         "score",
     )
