@@ -566,6 +566,28 @@ def score_of(item: Mapping[str, Any]) -> float | None:
     return None
 
 
+def preview(db: Database, items: pl.DataFrame, edits: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """What the items (rows of :data:`ITEM_COLUMNS`) would score with the manager's unsaved ``edits``
+    applied (``manager_input`` / ``actual_value`` per kpi_id) — writes nothing. Returns ``scores`` (kpi_id →
+    score or None), the weighted ``total`` (None while an item is unscored) and its ``grade``. An input
+    that is not a number counts as missing here; saving says what is wrong with it."""
+    scores: dict[str, float | None] = {}
+    pairs = []
+    for row in items.iter_rows(named=True):
+        merged = dict(row)
+        change = edits.get(row["kpi_id"], {})
+        for column in ("manager_input", "actual_value"):
+            if column in change and not (column == "actual_value" and change[column] is None):
+                try:
+                    merged[column] = _number(change[column], column)
+                except CycleError:
+                    merged[column] = None
+        scores[row["kpi_id"]] = score_of(merged)
+        pairs.append((row["weight"], scores[row["kpi_id"]]))
+    total = _total(pairs)
+    return {"scores": scores, "total": total, "grade": scoring.grade(total, grade_scale(db))}
+
+
 def _total(pairs: Iterable[tuple[float, float | None]]) -> float | None:
     try:
         return scoring.total_score(pairs)
@@ -769,6 +791,7 @@ ITEM_COLUMNS = (
     "seq", "kpi_id", "kpi_name", "category", "unit", "method", "direction", "data_source", "rubric", "weight",
     "target_value", "floor", "stretch", "proposed_target", "goal_note", "actual_value", "actual_source",
     "actual_as_of", "self_score", "self_comment", "manager_input", "manager_score", "item_score", "manager_comment",
+    "deduction_step",
 )  # fmt: skip
 
 

@@ -219,6 +219,14 @@ def edits() -> tuple[dict[str, dict[str, object]], list[str]]:
     return out, list(dict.fromkeys(ignored))
 
 
+if draft.dirty():  # what the unsaved input would give, before anyone saves it
+    guess = cycle.preview(db, items, edits()[0])
+    st.info(
+        t("rating.preview", total=one_decimal(guess["total"]), grade=guess["grade"] or "—"),
+        icon=":material/calculate:",
+    )
+
+
 def save() -> int | None:
     """Save the editor's content on the version it was based on; the new row_version, or None if refused."""
     changes, ignored = edits()

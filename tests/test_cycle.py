@@ -623,3 +623,22 @@ def test_a_new_grade_scale_regrades_open_appraisals_up_to_calibration(db: Databa
     assert cycle.grade_scale(db)[0] == ("S", 95.0)
     detail = json.loads(db.scalar("SELECT detail FROM audit_log WHERE action = 'grade_scale_update'"))
     assert detail["regraded"] == 1
+
+
+def test_preview_scores_unsaved_input_the_way_a_save_would_and_writes_nothing(db: Database) -> None:
+    u = users(db)
+    report = cycle.open_cycle(db, u["hr"], **Q4)
+    a = f"{report.cycle_id}:{WORKER}"
+    to_self_assessment(db, u, a)
+    items = cycle.appraisal(db, u["head"], a)["items"]
+    edits = {**RATINGS, "T-OUT": {"actual_value": 110}, "T-DEF": {"actual_value": 0.8}, "T-PAY": {"actual_value": 90},
+             "T-SAFE": {"actual_value": 1}, "T-ATT": {"manager_input": "八十五"}}  # fmt: skip
+    guess = cycle.preview(db, items, edits)
+    assert guess["scores"]["T-ATT"] is None and guess["total"] is None  # not a number: not scored yet
+    guess = cycle.preview(db, items, {**edits, "T-ATT": {"manager_input": 85}})
+    assert guess["scores"]["T-SAFE"] == 90 and guess["grade"] == "A"
+    assert db.scalar("SELECT count(*) FROM appraisal_items WHERE appraisal_id = ? AND item_score IS NOT NULL", [a]) == 0
+    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items["kpi_id"]}, version=version(db, a))
+    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    cycle.save_rating(db, u["head"], a, {**edits, "T-ATT": {"manager_input": 85}}, version=version(db, a))
+    assert db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [a]) == pytest.approx(guess["total"])

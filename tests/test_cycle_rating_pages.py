@@ -222,6 +222,9 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
 
     # the rating, plus an attempt to overwrite the finance-fed actual, which is left out
     _edit(at, key, {**RATING, PAY: {"actual": 50.0}})
+    at.run()  # before saving, the page previews what the typed input gives
+    assert any(f"加权总分 {TOTAL:.1f}，等级 A（保存后生效）" in i.value for i in at.info), [i.value for i in at.info]
+    assert _items(db_path, appraisal_id)[TEAM]["manager_input"] is None  # nothing written by the preview
     _click(at, "rating.save")
     assert any("回款率" in w.value and "未保存" in w.value for w in at.warning)
     items = _items(db_path, appraisal_id)

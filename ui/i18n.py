@@ -448,6 +448,10 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Some input did not apply and was not saved: {items} (fed actuals cannot be changed; objective items"
             " take no rating; judged items take no actual).",
         ),
+        "rating.preview": (
+            "按当前未保存的输入预估：加权总分 {total}，等级 {grade}（保存后生效）。",
+            "With your unsaved input: weighted score {total}, grade {grade} (takes effect when saved).",
+        ),
         "rating.save": ("保存草稿", "Save draft"),
         "rating.submit": ("提交评定", "Submit rating"),
         "rating.saved": ("评分草稿已保存（{at}）。", "Rating draft saved ({at})."),
