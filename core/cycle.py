@@ -649,7 +649,8 @@ def _recompute(cur: Cursor, *, cycle_id: str | None = None, appraisal_ids: Seque
 
 def _annual(cur: Cursor, frame: pl.DataFrame) -> pl.DataFrame:
     """Final scores: an item total as it is, or for annual cycles with weights, the weighted mix of the
-    year's quarterly finals and the annual review (weights of missing quarters spread over the rest)."""
+    year's settled quarterly finals (calibrated, or of a closed cycle) and the annual review (the weights
+    of missing quarters are spread over the rest, and ``score_basis`` names them)."""
     frame = frame.with_columns(final=pl.col("total"), review=pl.lit(None, pl.Float64), basis=pl.lit(None, pl.String))
     ids = frame.get_column("appraisal_id").to_list()
     annual = cur.execute(
@@ -664,6 +665,8 @@ def _annual(cur: Cursor, frame: pl.DataFrame) -> pl.DataFrame:
         for r in cur.execute(
             "SELECT a.employee_id, c.period, max(a.final_score) FROM appraisals a JOIN cycles c USING (cycle_id)"
             " WHERE c.kind = 'quarterly' AND a.final_score IS NOT NULL AND list_contains(?::VARCHAR[], c.period)"
+            # a quarter counts once it is settled: calibrated (in sign-off or closed) or in a closed cycle
+            " AND (c.status = 'closed' OR a.stage IN ('signoff', 'closed'))"
             " GROUP BY ALL",
             [[f"{r[2]}-Q{q}" for r in annual for q in range(1, 5)]],
         ).fetchall()

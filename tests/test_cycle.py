@@ -642,3 +642,28 @@ def test_preview_scores_unsaved_input_the_way_a_save_would_and_writes_nothing(db
     cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
     cycle.save_rating(db, u["head"], a, {**edits, "T-ATT": {"manager_input": 85}}, version=version(db, a))
     assert db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [a]) == pytest.approx(guess["total"])
+
+
+def test_an_open_quarter_does_not_count_in_the_annual_result_until_it_is_settled(db: Database) -> None:
+    u = users(db)
+    weights = {"quarters": {"Q1": 0, "Q2": 0, "Q3": 0, "Q4": 50}, "review": 50}
+    production = dept(db, "生产部")
+    quarter = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[production])
+    q = f"{quarter.cycle_id}:{WORKER}"
+    to_calibration(db, u, q, manual=10, output=80)  # rated (about 79.1), not yet calibrated
+    annual = cycle.open_cycle(db, u["hr"], kind="annual", year=2026, annual_weights=weights, dept_ids=[production])
+    a = f"{annual.cycle_id}:{WORKER}"
+    to_self_assessment(db, u, a)
+    items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [a])]
+    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items}, version=version(db, a))
+    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    cycle.save_rating(db, u["head"], a, RATINGS, version=version(db, a))  # actuals were recorded for Q4 already
+    row = db.one("SELECT final_score, review_score, score_basis FROM appraisals WHERE appraisal_id = ?", [a])
+    assert json.loads(row["score_basis"])["missing"] == ["Q4"]  # the quarter is still in 校准
+    assert row["final_score"] == pytest.approx(row["review_score"])
+    cycle.finalise_department(db, u["hr"], quarter.cycle_id, production, override_reason="季度校准完成")
+    cycle.save_rating(db, u["head"], a, RATINGS, version=version(db, a))  # any save rescores
+    row = db.one("SELECT final_score, review_score, score_basis FROM appraisals WHERE appraisal_id = ?", [a])
+    quarter_final = db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [q])
+    assert json.loads(row["score_basis"])["missing"] == []
+    assert row["final_score"] == pytest.approx((quarter_final + row["review_score"]) / 2)
