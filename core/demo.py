@@ -1807,6 +1807,74 @@ def _planned_stages(rows: list[dict[str, Any]], logins: dict[str, str], rng: ran
     return plan
 
 
+def _backdate(db: Any, cycle_id: str, start: dt.date, today: dt.date, rng: random.Random) -> None:
+    """Spread the demo cycle's history over the quarter so far, as if people had worked through it: the
+    cycle opened on the quarter's second day, and each appraisal's steps fall around their stage's due
+    date (some early, some late), in order and never after today. Only the demo does this; the audit
+    trail keeps the real build time."""
+    import polars as pl
+
+    from core import cycle
+    from core.db import register_frame, unregister_frame
+
+    info = cycle.cycle(db, cycle_id)
+    opened = dt.datetime.combine(start + dt.timedelta(days=1), dt.time(9, 0))
+    now = max(opened, min(dt.datetime.now().replace(microsecond=0), dt.datetime.combine(today, dt.time(18, 0))))
+    events = db.rows(
+        "SELECT appraisal_id, seq, from_stage, to_stage FROM stage_events WHERE appraisal_id LIKE ? ORDER BY appraisal_id, seq",
+        [cycle_id + ":%"],
+    )
+    stamps: list[tuple[str, int, dt.datetime]] = []
+    since: dict[str, dt.datetime] = {}
+    last: dict[str, dt.datetime] = {}
+    for e in events:
+        previous = last.get(e["appraisal_id"], opened)
+        due = info.get(cycle.DUE_FIELDS.get(e["from_stage"], ""))
+        if e["from_stage"] != e["to_stage"] and due:  # a stage finished around its due date
+            wanted = dt.datetime.combine(due, dt.time(10, 0)) + dt.timedelta(
+                days=rng.randint(-12, 4), hours=rng.randint(0, 7)
+            )
+        else:  # a step inside a stage: a few days after the one before
+            wanted = previous + dt.timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 7))
+        ts = min(now, max(previous + dt.timedelta(minutes=5), wanted))
+        stamps.append((e["appraisal_id"], e["seq"], ts))
+        last[e["appraisal_id"]] = ts
+        if e["from_stage"] != e["to_stage"]:
+            since[e["appraisal_id"]] = ts
+    frame = pl.DataFrame(
+        stamps, schema={"appraisal_id": pl.String, "seq": pl.Int32, "ts": pl.Datetime("us")}, orient="row"
+    )
+    moved = pl.DataFrame(list(since.items()), schema={"appraisal_id": pl.String, "ts": pl.Datetime("us")}, orient="row")
+    with db.transaction() as cur:
+        cur.execute("UPDATE cycles SET opened_at = ? WHERE cycle_id = ?", [opened, cycle_id])
+        cur.execute("UPDATE appraisals SET stage_since = ? WHERE cycle_id = ?", [opened, cycle_id])
+        register_frame(cur, "demo_stamps", frame)
+        register_frame(cur, "demo_since", moved)
+        try:
+            cur.execute(
+                "UPDATE stage_events SET ts = d.ts FROM demo_stamps d"
+                " WHERE stage_events.appraisal_id = d.appraisal_id AND stage_events.seq = d.seq"
+            )
+            cur.execute(
+                "UPDATE appraisals SET stage_since = d.ts FROM demo_since d WHERE appraisals.appraisal_id = d.appraisal_id"
+            )
+            # a check-in happened when its stage event did (same appraisal, same author, in order)
+            cur.execute(
+                "UPDATE checkins SET ts = x.ts FROM ("
+                " SELECT c.appraisal_id, c.seq, e.ts FROM"
+                " (SELECT appraisal_id, seq, author, row_number() OVER (PARTITION BY appraisal_id, author ORDER BY seq) AS n"
+                "  FROM checkins WHERE appraisal_id LIKE $1) c"
+                " JOIN (SELECT appraisal_id, actor, ts, row_number() OVER (PARTITION BY appraisal_id, actor ORDER BY seq) AS n"
+                "  FROM stage_events WHERE action = 'checkin' AND appraisal_id LIKE $1) e"
+                " ON e.appraisal_id = c.appraisal_id AND e.actor = c.author AND e.n = c.n) x"
+                " WHERE checkins.appraisal_id = x.appraisal_id AND checkins.seq = x.seq",
+                [cycle_id + ":%"],
+            )
+        finally:
+            unregister_frame(cur, "demo_stamps")
+            unregister_frame(cur, "demo_since")
+
+
 def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | None:
     """Open the quarter holding ``today`` for the whole company as the demo HR user (due dates from
     ``core.cycle.default_due_dates``), record synthetic actuals for the objective items (source 演示数据)
@@ -1918,6 +1986,7 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
                 rating[it["kpi_id"]] = {"manager_input": round(rng.gauss(85, 8), 1)}
         cycle.save_rating(db, manager, aid, rating, version=version(aid))
         cycle.act(db, manager, aid, "submit_rating", version=version(aid))
+    _backdate(db, report.cycle_id, start, today, rng)
     stages = {
         r["stage"]: r["n"]
         for r in db.rows(

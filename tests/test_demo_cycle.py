@@ -215,3 +215,20 @@ def test_the_cycle_screens_open_on_the_demo_for_every_demo_login(demo_file: Path
     open_page(at, "pages/my_tasks.py")
     if login != "exec":
         assert at.dataframe and at.dataframe[0].value.shape[0] > 0, login  # something waits for them
+
+
+def test_the_demo_cycle_has_a_history_across_the_quarter(demo) -> None:
+    """The demo's steps are spread over the quarter, so 考核周期 shows real on-time rates and lead time."""
+    db, summary = demo
+    info = cycle.cycle(db, summary.cycle.cycle_id)
+    assert info["opened_at"] == dt.datetime(2026, 10, 2, 9, 0)
+    progress = cycle.cycle_progress(db, auth.User("x", frozenset({"hr"})), summary.cycle.cycle_id, today=TODAY)
+    assert progress["lead_days"] > 50  # opened on 10-02, today 11-27
+    goals = progress["stages"].row(0, named=True)
+    assert goals["stage"] == "goals" and goals["on_time"] > 0 and goals["late"] > 0
+    bad = db.scalar(
+        "SELECT count(*) FROM (SELECT ts, lag(ts) OVER (PARTITION BY appraisal_id ORDER BY seq) AS before"
+        " FROM stage_events) WHERE ts < before OR ts < ?",
+        [info["opened_at"]],
+    )
+    assert bad == 0  # in order, and none before the opening
