@@ -17,15 +17,13 @@ from ui import session
 from ui.appraisal import appraisal_card, flash, method_label, pick_appraisal, run_cycle, show_flash, stage_label
 from ui.goals import (
     appraisal_choices,
-    ask,
-    confirm_step,
     history_section,
     read_appraisal,
     relabel,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import empty_state, plain
+from ui.widgets import ask_first, confirm_first, empty_state, plain
 
 SNAPSHOT_KEY = "goals.snapshot.{id}"  # {"version": row_version, "items": frame} the editor was shown with
 GENERATION_KEY = "goals.generation.{id}"  # bumped after a save, so the editor starts from the saved values
@@ -164,17 +162,17 @@ if mode in EDITABLE:
                 after_save(appraisal_id, t("goals.adopted"))
         approve_col.button(
             t("goals.approve"), key=f"goals.approve.{appraisal_id}", icon=":material/task_alt:",
-            on_click=ask, args=("approve", appraisal_id, snap["version"]),
+            on_click=ask_first, args=("approve", appraisal_id, snap["version"]),
         )  # fmt: skip
 
-        def approve(version: int, _comment: str | None) -> None:
+        def approve(version: int) -> None:
             if dirty(key):
                 st.error(t("goals.save_first"), icon=":material/error:")
                 return
             if run_cycle(cycle.act, db, user, appraisal_id, "approve_goals", version=version) is not None:
                 after_save(appraisal_id, t("goals.approved"))
 
-        confirm_step(
+        confirm_first(
             "approve", appraisal_id, t("goals.confirm_approve", employee=plain(detail["employee"] or "")), approve
         )
 

@@ -9,18 +9,9 @@ from ui import session
 from ui.i18n import t
 from ui.kpi import changes_frame, code_label, run_core, show_change
 from ui.navigation import require_app_navigation
-from ui.widgets import data_table, empty_state
+from ui.widgets import CONFIRM_KEY, ask_first, confirm_first, data_table, empty_state
 
-PENDING_KEY = "chg.pending_action"  # (action, change_id) waiting for confirmation
 DONE_KEY = "chg.done"  # the message of the last decision, shown once
-
-
-def ask(action: str, change_id: str) -> None:
-    st.session_state[PENDING_KEY] = (action, change_id)
-
-
-def cancel() -> None:
-    st.session_state.pop(PENDING_KEY, None)
 
 
 def pick(changes: list[dict], key: str) -> dict | None:
@@ -33,15 +24,7 @@ def pick(changes: list[dict], key: str) -> dict | None:
 
 def confirm_box(action: str, change_id: str, on_confirm) -> None:
     """Ask before a decision that cannot be undone."""
-    pending = st.session_state.get(PENDING_KEY)
-    if pending != (action, change_id):
-        return
-    st.warning(t(f"chg.confirm_{action}", change_id=change_id), icon=":material/help:")
-    yes, no = st.columns(2)
-    if yes.button(t("chg.confirm"), key=f"chg.confirm.{action}.{change_id}", type="primary"):
-        st.session_state.pop(PENDING_KEY, None)
-        on_confirm()
-    no.button(t("chg.cancel"), key=f"chg.cancel.{action}.{change_id}", on_click=cancel)
+    confirm_first(action, change_id, t(f"chg.confirm_{action}", change_id=change_id), on_confirm, key_prefix="chg.")
 
 
 require_app_navigation()
@@ -72,11 +55,11 @@ with queue_tab:
                 approve_col, reject_col = st.columns(2)
                 approve_col.button(
                     t("chg.approve"), key=f"chg.approve.{change_id}", type="primary", icon=":material/check:",
-                    on_click=ask, args=("approve", change_id),
+                    on_click=ask_first, args=("approve", change_id),
                 )  # fmt: skip
                 reject_col.button(
                     t("chg.reject"), key=f"chg.reject.{change_id}", icon=":material/close:",
-                    on_click=ask, args=("reject", change_id),
+                    on_click=ask_first, args=("reject", change_id),
                 )  # fmt: skip
 
                 def approve() -> None:
@@ -97,9 +80,9 @@ with queue_tab:
                         st.session_state[DONE_KEY] = t("chg.rejected", change_id=change_id)
                         st.rerun()
 
-                if st.session_state.get(PENDING_KEY) == ("reject", change_id) and not comment.strip():
+                if (st.session_state.get(CONFIRM_KEY) or ())[:2] == ("reject", change_id) and not comment.strip():
                     st.error(t("chg.comment_required"), icon=":material/error:")
-                    st.session_state.pop(PENDING_KEY, None)
+                    st.session_state.pop(CONFIRM_KEY, None)
                 confirm_box("approve", change_id, approve)
                 confirm_box("reject", change_id, reject)
 
@@ -116,7 +99,7 @@ with mine_tab:
                 if change["status"] == "pending":
                     st.button(
                         t("chg.withdraw"), key=f"chg.withdraw.{change_id}", icon=":material/undo:",
-                        on_click=ask, args=("withdraw", change_id),
+                        on_click=ask_first, args=("withdraw", change_id),
                     )  # fmt: skip
 
                     def withdraw() -> None:

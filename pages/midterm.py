@@ -14,16 +14,14 @@ from ui import session
 from ui.appraisal import appraisal_card, flash, pick_appraisal, run_cycle, show_flash, stage_label
 from ui.goals import (
     appraisal_choices,
-    ask,
     checkins_frame,
-    confirm_step,
     history_section,
     progress_section,
     read_appraisal,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import data_table, empty_state, plain
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain
 
 FORM_KEY = "midterm.form_generation"  # bumped after a saved check-in or actual, so the forms start empty
 
@@ -105,7 +103,7 @@ def manager_actions(detail: dict) -> None:
     finish_col, return_col = st.columns(2)
     finish_col.button(
         t("midterm.finish"), key=f"midterm.finish.{appraisal_id}", type="primary", icon=":material/task_alt:",
-        on_click=ask, args=("finish", appraisal_id, version),
+        on_click=ask_first, args=("finish", appraisal_id, version),
     )  # fmt: skip
     with return_col:
         comment = st.text_area(
@@ -113,11 +111,11 @@ def manager_actions(detail: dict) -> None:
         )
         if st.button(t("midterm.return"), key=f"midterm.return.{appraisal_id}", icon=":material/undo:"):
             if (comment or "").strip():
-                ask("return", appraisal_id, version, comment.strip())
+                ask_first("return", appraisal_id, version, comment.strip())
             else:
                 st.error(t("midterm.return_required"), icon=":material/error:")
 
-    def finish(version: int, _comment: str | None) -> None:
+    def finish(version: int) -> None:
         if run_cycle(cycle.act, db, user, appraisal_id, "finish_midterm", version=version) is not None:
             saved(t("midterm.finished"))
 
@@ -125,8 +123,8 @@ def manager_actions(detail: dict) -> None:
         if run_cycle(cycle.act, db, user, appraisal_id, "return", version=version, comment=comment) is not None:
             saved(t("midterm.returned"))
 
-    confirm_step("finish", appraisal_id, t("midterm.confirm_finish", employee=employee), finish)
-    confirm_step("return", appraisal_id, t("midterm.confirm_return", employee=employee), send_back)
+    confirm_first("finish", appraisal_id, t("midterm.confirm_finish", employee=employee), finish)
+    confirm_first("return", appraisal_id, t("midterm.confirm_return", employee=employee), send_back)
 
 
 require_app_navigation()

@@ -25,14 +25,12 @@ from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
     Draft,
-    ask,
-    confirm_box,
     done,
     editor_frame,
     one_decimal,
     stale_notice,
 )
-from ui.widgets import data_table, empty_state, plain
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain
 
 READ_KEY = "self.read"  # the appraisal whose read was last audited in this session
 
@@ -189,6 +187,6 @@ if save_col.button(t("self.save"), key="self.save", icon=":material/save:"):
         done(t("self.saved", at=dt.datetime.now().strftime("%H:%M:%S")))
 submit_col.button(
     t("self.submit"), key="self.submit", type="primary", icon=":material/send:",
-    on_click=ask, args=("submit_self", appraisal_id),
+    on_click=ask_first, args=("submit_self", appraisal_id),
 )  # fmt: skip
-confirm_box("submit_self", appraisal_id, t("self.confirm_submit"), submit)
+confirm_first("submit_self", appraisal_id, t("self.confirm_submit"), submit, key_prefix="rating.")

@@ -26,15 +26,13 @@ from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
     Draft,
-    ask,
-    confirm_box,
     done,
     editor_frame,
     one_decimal,
     rubric_levels,
     stale_notice,
 )
-from ui.widgets import data_table, empty_state, plain, translate_values
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, translate_values
 
 READ_KEY = "rating.read"  # the appraisal whose read was last audited in this session
 FEEDLESS = (None, "manual")  # actual sources a manager may overwrite while rating
@@ -266,15 +264,27 @@ if save_col.button(t("rating.save"), key="rating.save", icon=":material/save:"):
         done(t("rating.saved", at=dt.datetime.now().strftime("%H:%M:%S")))
 submit_col.button(
     t("rating.submit"), key="rating.submit", type="primary", icon=":material/send:",
-    on_click=ask, args=("submit_rating", appraisal_id),
+    on_click=ask_first, args=("submit_rating", appraisal_id),
 )  # fmt: skip
-confirm_box("submit_rating", appraisal_id, t("rating.confirm_submit", employee=plain(detail["employee"])), submit)
+confirm_first(
+    "submit_rating",
+    appraisal_id,
+    t("rating.confirm_submit", employee=plain(detail["employee"])),
+    submit,
+    key_prefix="rating.",
+)
 
 with st.expander(t("rating.return_title"), icon=":material/undo:"):
     comment = st.text_area(t("rating.return_comment"), key=f"rating.return_comment.{appraisal_id}")
     if st.button(t("rating.return"), key="rating.return"):
         if comment.strip():
-            ask("return", appraisal_id)
+            ask_first("return", appraisal_id)
         else:
             st.error(t("rating.return_comment_required"), icon=":material/error:")
-    confirm_box("return", appraisal_id, t("rating.confirm_return", employee=plain(detail["employee"])), send_back)
+    confirm_first(
+        "return",
+        appraisal_id,
+        t("rating.confirm_return", employee=plain(detail["employee"])),
+        send_back,
+        key_prefix="rating.",
+    )

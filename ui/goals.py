@@ -22,7 +22,6 @@ from ui.i18n import has_text, t
 from ui.widgets import data_table, empty_state
 
 READ_KEY = "cycle.read_appraisals"  # appraisals whose read was audited in this session
-PENDING_KEY = "cycle.pending"  # (what, appraisal_id, version, comment) waiting for confirmation
 
 CHOICE_COLUMNS = {"appraisal_id": pl.String, "employee": pl.String, "cycle": pl.String, "stage": pl.String}
 
@@ -127,26 +126,3 @@ def checkins_frame(checkins: pl.DataFrame) -> pl.DataFrame:
         "note",
         (pl.col("progress").cast(pl.Float64) / 100).alias("share_progress"),
     )
-
-
-def ask(what: str, appraisal_id: str, version: int, comment: str | None = None) -> None:
-    """Remember an irreversible move to confirm (a button's on_click)."""
-    st.session_state[PENDING_KEY] = (what, appraisal_id, version, comment)
-
-
-def _cancel() -> None:
-    st.session_state.pop(PENDING_KEY, None)
-
-
-def confirm_step(what: str, appraisal_id: str, question: str, on_confirm: Callable[[int, str | None], None]) -> None:
-    """If ``what`` on this appraisal waits for confirmation, ask ``question`` with 确认 / 取消; 确认 calls
-    ``on_confirm(version, comment)`` with the version and comment remembered when it was asked."""
-    pending = st.session_state.get(PENDING_KEY)
-    if not pending or pending[:2] != (what, appraisal_id):
-        return
-    st.warning(question, icon=":material/help:")
-    yes, no = st.columns(2)
-    if yes.button(t("goals.confirm"), key=f"confirm.{what}.{appraisal_id}", type="primary"):
-        st.session_state.pop(PENDING_KEY, None)
-        on_confirm(pending[2], pending[3])
-    no.button(t("goals.cancel"), key=f"cancel.{what}.{appraisal_id}", on_click=_cancel)

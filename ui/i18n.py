@@ -63,6 +63,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "action.return": ("退回", "Return"),
         "action.finalise_calibration": ("完成校准", "Finalise calibration"),
         "cycle.conflict": ("保存冲突", "Save conflict"),
+        "confirm.yes": ("确认", "Confirm"),
+        "confirm.no": ("取消", "Cancel"),
         "appraisal.employee": ("员工", "Employee"),
         "appraisal.cycle": ("考核周期", "Cycle"),
         "appraisal.stage": ("当前阶段", "Stage"),
@@ -178,8 +180,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "目标已批准，考核进入中期回顾阶段。",
             "Goals approved: the appraisal is now in the mid-term review.",
         ),
-        "goals.confirm": ("确认", "Confirm"),
-        "goals.cancel": ("取消", "Cancel"),
         "goals.history": ("处理记录", "History"),
         "goals.no_history": ("还没有处理记录。", "Nothing recorded yet."),
         "col.goals.kpi_name": ("考核指标", "KPI"),
@@ -382,8 +382,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             " their changes (this drops your unsaved input).",
         ),
         "rating.reload": ("载入最新版本", "Load the latest version"),
-        "rating.confirm": ("确认", "Confirm"),
-        "rating.cancel": ("取消", "Cancel"),
         "rating.intro": (
             "直属下属在进行中的考核周期里的进度；处于「上级评定」阶段的考核在下方逐项评分，可以保存草稿，全部评分后提交校准。",
             "Your direct reports in the open cycles; those in Manager rating are scored item by item below. Save"
@@ -1301,8 +1299,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "确认撤回申请 {change_id}？撤回后不能恢复。",
             "Withdraw {change_id}? This cannot be undone.",
         ),
-        "chg.confirm": ("确认", "Confirm"),
-        "chg.cancel": ("取消", "Cancel"),
         "chg.comment_required": ("驳回必须填写审批意见：请说明驳回的原因。", "A rejection needs a comment: say why."),
         "chg.approved": ("已通过申请 {change_id}。", "Approved {change_id}."),
         "chg.effective": (

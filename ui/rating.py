@@ -73,28 +73,6 @@ def editor_frame(edited: Any) -> pl.DataFrame:
 
 # -- confirmation of irreversible actions ---------------------------------------------------------------
 
-PENDING_KEY = "rating.pending"  # (action, appraisal_id) waiting for confirmation
-
-
-def ask(action: str, appraisal_id: str) -> None:
-    st.session_state[PENDING_KEY] = (action, appraisal_id)
-
-
-def cancel() -> None:
-    st.session_state.pop(PENDING_KEY, None)
-
-
-def confirm_box(action: str, appraisal_id: str, question: str, on_confirm: Callable[[], None]) -> None:
-    """Ask before a step that cannot be undone; ``on_confirm`` runs on 确认."""
-    if st.session_state.get(PENDING_KEY) != (action, appraisal_id):
-        return
-    st.warning(question, icon=":material/help:")
-    yes, no = st.columns(2)
-    if yes.button(t("rating.confirm"), key=f"rating.confirm.{action}.{appraisal_id}", type="primary"):
-        st.session_state.pop(PENDING_KEY, None)
-        on_confirm()
-    no.button(t("rating.cancel"), key=f"rating.cancel.{action}.{appraisal_id}", on_click=cancel)
-
 
 def done(message: str) -> None:
     """Show ``message`` once after the rerun this starts."""

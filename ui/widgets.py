@@ -127,6 +127,35 @@ def data_table(
     return rows[0] if rows else None
 
 
+CONFIRM_KEY = "ui.confirm"  # (what, subject, remembered args): the step waiting for its confirmation
+
+
+def ask_first(what: str, subject: str, *remembered: object) -> None:
+    """Remember a step that cannot be undone, to be confirmed (a button's on_click). ``remembered`` (e.g.
+    the version the user saw) is handed to the step when it is confirmed."""
+    st.session_state[CONFIRM_KEY] = (what, subject, remembered)
+
+
+def _drop_confirmation() -> None:
+    st.session_state.pop(CONFIRM_KEY, None)
+
+
+def confirm_first(
+    what: str, subject: str, question: str, on_confirm: Callable[..., object], *, key_prefix: str = ""
+) -> None:
+    """If ``what`` on ``subject`` waits for confirmation, ask ``question`` with 确认 / 取消 (buttons keyed
+    ``<key_prefix>confirm.<what>.<subject>`` and ``…cancel…``); 确认 runs ``on_confirm(*remembered)``."""
+    pending = st.session_state.get(CONFIRM_KEY)
+    if not pending or pending[:2] != (what, subject):
+        return
+    st.warning(question, icon=":material/help:")
+    yes, no = st.columns(2)
+    if yes.button(t("confirm.yes"), key=f"{key_prefix}confirm.{what}.{subject}", type="primary"):
+        st.session_state.pop(CONFIRM_KEY, None)
+        on_confirm(*pending[2])
+    no.button(t("confirm.no"), key=f"{key_prefix}cancel.{what}.{subject}", on_click=_drop_confirmation)
+
+
 def empty_state(message: str) -> None:
     """Say that there is nothing to show yet and what to do about it."""
     st.info(message, icon=":material/info:")
