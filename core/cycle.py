@@ -1003,10 +1003,17 @@ def _unknown_items(edits: Mapping[str, Any], items: Mapping[str, Any]) -> None:
 
 
 def _step(
-    cur: Cursor, user: User, header: Mapping[str, Any], action: str, comment: str | None, now: dt.datetime
+    cur: Cursor,
+    user: User,
+    header: Mapping[str, Any],
+    action: str,
+    comment: str | None,
+    now: dt.datetime,
+    role: str | None = None,
 ) -> str:
-    """Perform one row of the stage table; returns the stage after it."""
-    role = _role_for(user, header, action)
+    """Perform one row of the stage table (as ``role``, else the role ``user`` holds for ``action``);
+    returns the stage after it."""
+    role = role or _role_for(user, header, action)
     target = transition(header["stage"], role, action, comment=comment)
     moved = target != header["stage"]
     _touch(cur, user, header["appraisal_id"], stage=target if moved else None, now=now)
@@ -1093,6 +1100,30 @@ def add_checkin(db: Database, user: User | None, appraisal_id: str, note: str, *
         audit.record(cur, user.username, "stage_checkin", "appraisal", appraisal_id, {"role": role, "kpi_id": kpi_id})
 
 
+def _open_draft(
+    cur: Cursor,
+    user: User,
+    appraisal_id: str,
+    version: int,
+    edits: Mapping[str, Any],
+    *,
+    role: str,
+    stage: str,
+    refused: str,
+    what: str,
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The header and items of an appraisal whose ``role`` saves a draft in ``stage``, inside the write
+    transaction: a stale version, another person (``refused``), another stage or an unknown item is refused."""
+    header = _lock(cur, user, appraisal_id, version)
+    if role not in roles_on(user, header):
+        raise Forbidden(refused)
+    if header["stage"] != stage:
+        raise StageError(f"现在是「{STAGE_LABELS[header['stage']]}」阶段，不能保存{what}")
+    items = _items(cur, appraisal_id)
+    _unknown_items(edits, items)
+    return header, items
+
+
 def save_self(db: Database, user: User | None, appraisal_id: str, edits: Mapping[str, Mapping[str, Any]],
               *, version: int) -> int:  # fmt: skip
     """期末自评 draft: the employee's own score (0–120) and comment per item. Returns the new row_version."""
@@ -1100,13 +1131,10 @@ def save_self(db: Database, user: User | None, appraisal_id: str, edits: Mapping
         raise Forbidden("请先登录。")
     now = _now()
     with db.transaction() as cur:
-        header = _lock(cur, user, appraisal_id, version)
-        if EMPLOYEE not in roles_on(user, header):
-            raise Forbidden("只有员工本人可以自评。")
-        if header["stage"] != SELF_ASSESSMENT:
-            raise StageError(f"现在是「{STAGE_LABELS[header['stage']]}」阶段，不能保存自评")
-        items = _items(cur, appraisal_id)
-        _unknown_items(edits, items)
+        _, items = _open_draft(
+            cur, user, appraisal_id, version, edits,
+            role=EMPLOYEE, stage=SELF_ASSESSMENT, refused="只有员工本人可以自评。", what="自评",
+        )  # fmt: skip
         for kpi_id, change in edits.items():
             label = f"「{items[kpi_id]['kpi_name'] or kpi_id}」"
             score = _number(change.get("self_score"), f"{label}的自评分")
@@ -1144,13 +1172,10 @@ def save_rating(db: Database, user: User | None, appraisal_id: str, edits: Mappi
         raise Forbidden("请先登录。")
     now = _now()
     with db.transaction() as cur:
-        header = _lock(cur, user, appraisal_id, version)
-        if MANAGER not in roles_on(user, header):
-            raise Forbidden("只有直属上级可以评分。")
-        if header["stage"] != MANAGER_RATING:
-            raise StageError(f"现在是「{STAGE_LABELS[header['stage']]}」阶段，不能保存评分")
-        items = _items(cur, appraisal_id)
-        _unknown_items(edits, items)
+        header, items = _open_draft(
+            cur, user, appraisal_id, version, edits,
+            role=MANAGER, stage=MANAGER_RATING, refused="只有直属上级可以评分。", what="评分",
+        )  # fmt: skip
         day = min(_today(), header["period_end"])
         for kpi_id, change in edits.items():
             item = items[kpi_id]
@@ -1208,7 +1233,8 @@ def act(db: Database, user: User | None, appraisal_id: str, action: str, *, vers
     now = _now()
     with db.transaction() as cur:
         header = _lock(cur, user, appraisal_id, version)
-        transition(header["stage"], _role_for(user, header, action), action, comment=note)  # legal here at all?
+        role = _role_for(user, header, action)
+        transition(header["stage"], role, action, comment=note)  # legal here at all, before what the stage needs
         if action == "finish_midterm":
             roles = set(
                 cur.execute("SELECT DISTINCT role FROM checkins WHERE appraisal_id = ?", [appraisal_id]).fetchall()
@@ -1229,21 +1255,19 @@ def act(db: Database, user: User | None, appraisal_id: str, action: str, *, vers
                     f"还有 {len(missing)} 项没有得分：{'、'.join(missing)}。"
                     "请为评级类指标打分，为没有数据来源的量化指标录入实际值后再提交"
                 )
-        target = _step(cur, user, header, action, note, now)
+        target = _step(cur, user, header, action, note, now, role)
         if action == "approve_goals":  # the employee's proposals are settled by the approval
             cur.execute(
                 "UPDATE appraisal_items SET proposed_target = NULL WHERE appraisal_id = ? AND proposed_target = target_value",
                 [appraisal_id],
             )
-        _recompute(cur, appraisal_ids=[appraisal_id])
-    return target
+    return target  # a stage move changes no score input: the saves and new actuals rescore
 
 
 # -- calibration ------------------------------------------------------------------------------------
 
 
-def _effective_grade() -> str:
-    return "coalesce(a.calibrated_grade, a.grade)"
+EFFECTIVE_GRADE = "coalesce(a.calibrated_grade, a.grade)"  # the grade after calibration where HR moved it
 
 
 def distribution(db: Database, user: User | None, cycle_id: str) -> pl.DataFrame:
@@ -1260,7 +1284,7 @@ def distribution(db: Database, user: User | None, cycle_id: str) -> pl.DataFrame
                count(*) FILTER (WHERE list_contains(?::VARCHAR[], a.stage)) AS not_ready,
                count(*) FILTER (WHERE list_contains(['signoff', 'closed'], a.stage)) AS finalised,
                list(a.grade) FILTER (WHERE NOT list_contains(?::VARCHAR[], a.stage)) AS pre,
-               list({_effective_grade()}) FILTER (WHERE NOT list_contains(?::VARCHAR[], a.stage)) AS post,
+               list({EFFECTIVE_GRADE}) FILTER (WHERE NOT list_contains(?::VARCHAR[], a.stage)) AS post,
                count(*) FILTER (WHERE a.calibrated_grade IS NOT NULL AND a.calibrated_grade <> a.grade) AS moved
         FROM appraisals a LEFT JOIN departments d ON d.dept_id = a.dept_id
         WHERE a.cycle_id = ? GROUP BY ALL ORDER BY department
@@ -1338,7 +1362,7 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
         scale = grade_scale(cur)
         rules = guideline(cur)
         rows = cur.execute(
-            f"SELECT a.appraisal_id, a.stage, {_effective_grade()}, a.row_version FROM appraisals a"
+            f"SELECT a.appraisal_id, a.stage, {EFFECTIVE_GRADE}, a.row_version FROM appraisals a"
             " WHERE a.cycle_id = ? AND a.dept_id = ?",
             [cycle_id, dept_id],
         ).fetchall()
