@@ -14,16 +14,15 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, GOALS, MANAGER
 from ui import session
-from ui.appraisal import appraisal_card, flash, method_label, pick_appraisal, run_cycle, show_flash, stage_label
+from ui.appraisal import flash, method_label, run_cycle
 from ui.goals import (
-    appraisal_choices,
     history_section,
-    read_appraisal,
     relabel,
+    stage_page,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import ask_first, confirm_first, empty_state, plain
+from ui.widgets import ask_first, confirm_first, plain
 
 SNAPSHOT_KEY = "goals.snapshot.{id}"  # {"version": row_version, "items": frame} the editor was shown with
 GENERATION_KEY = "goals.generation.{id}"  # bumped after a save, so the editor starts from the saved values
@@ -108,20 +107,9 @@ def dirty(key: str) -> bool:
 require_app_navigation()
 user, db = session.require_screen("goals")
 st.title(t("nav.goals"), anchor=False)
-st.caption(t("goals.intro"))
-show_flash()
-
-choices = appraisal_choices(db, user, GOALS)
-if choices.is_empty():
-    empty_state(t("goals.empty"))
-    st.stop()
-appraisal_id = pick_appraisal(choices, key="goals.pick", label=t("goals.pick"))
-detail = read_appraisal(db, user, appraisal_id) if appraisal_id else None
-if detail is None:
-    st.stop()
-appraisal_card(detail)
+detail = stage_page(db, user, GOALS, "goals")
+appraisal_id = detail["appraisal_id"]
 if detail["stage"] != GOALS:
-    st.info(t("goals.not_in_stage", stage=stage_label(detail["stage"])), icon=":material/info:")
     history_section(detail, key="goals.history")
     st.stop()
 

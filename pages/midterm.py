@@ -11,13 +11,12 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, MANAGER, MIDTERM
 from ui import session
-from ui.appraisal import appraisal_card, flash, pick_appraisal, run_cycle, show_flash, stage_label
+from ui.appraisal import flash, run_cycle
 from ui.goals import (
-    appraisal_choices,
     checkins_frame,
     history_section,
     progress_section,
-    read_appraisal,
+    stage_page,
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
@@ -130,21 +129,9 @@ def manager_actions(detail: dict) -> None:
 require_app_navigation()
 user, db = session.require_screen("midterm")
 st.title(t("nav.midterm"), anchor=False)
-st.caption(t("midterm.intro"))
-show_flash()
-
-choices = appraisal_choices(db, user, MIDTERM)
-if choices.is_empty():
-    empty_state(t("midterm.empty"))
-    st.stop()
-appraisal_id = pick_appraisal(choices, key="midterm.pick", label=t("midterm.pick"))
-detail = read_appraisal(db, user, appraisal_id) if appraisal_id else None
-if detail is None:
-    st.stop()
-appraisal_card(detail)
+detail = stage_page(db, user, MIDTERM, "midterm")
+appraisal_id = detail["appraisal_id"]
 in_stage = detail["stage"] == MIDTERM
-if not in_stage:
-    st.info(t("midterm.not_in_stage", stage=stage_label(detail["stage"])), icon=":material/info:")
 
 st.subheader(t("midterm.progress"), anchor=False)
 progress_section(db, user, appraisal_id, key=f"midterm.progress.{appraisal_id}")

@@ -3,8 +3,6 @@ far and where it came from, the formula it is scored by, and their own score (0â
 draft (optimistic row_version, the input survives a refused save) or submit (confirmed first; core refuses
 while an item has no self score)."""
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
@@ -25,10 +23,11 @@ from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
     Draft,
-    done,
     editor_frame,
     one_decimal,
+    save_draft,
     stale_notice,
+    submit_draft,
 )
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain
 
@@ -169,22 +168,16 @@ def save() -> int | None:
 
 
 def submit() -> None:
-    version: int | None = base_version
-    if draft.dirty():
-        version = save()
-        if version is None:
-            return
-        draft.reset()
-    if run_cycle(cycle.act, db, user, appraisal_id, "submit_self", version=version) is not None:
-        draft.reset()
-        done(t("self.submitted", cycle=plain(detail["cycle"])))
+    submit_draft(
+        draft, base_version, save,
+        lambda version: run_cycle(cycle.act, db, user, appraisal_id, "submit_self", version=version),
+        t("self.submitted", cycle=plain(detail["cycle"])),
+    )  # fmt: skip
 
 
 save_col, submit_col = st.columns(2)
 if save_col.button(t("self.save"), key="self.save", icon=":material/save:"):
-    if save() is not None:
-        draft.reset()
-        done(t("self.saved", at=dt.datetime.now().strftime("%H:%M:%S")))
+    save_draft(draft, save, "self.saved")
 submit_col.button(
     t("self.submit"), key="self.submit", type="primary", icon=":material/send:",
     on_click=ask_first, args=("submit_self", appraisal_id),

@@ -30,7 +30,9 @@ from ui.rating import (
     editor_frame,
     one_decimal,
     rubric_levels,
+    save_draft,
     stale_notice,
+    submit_draft,
 )
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, translate_values
 
@@ -239,15 +241,11 @@ def save() -> int | None:
 
 
 def submit() -> None:
-    version: int | None = base_version
-    if draft.dirty():
-        version = save()
-        if version is None:
-            return
-        draft.reset()
-    if run_cycle(cycle.act, db, user, appraisal_id, "submit_rating", version=version) is not None:
-        draft.reset()
-        done(t("rating.submitted", employee=plain(detail["employee"])))
+    submit_draft(
+        draft, base_version, save,
+        lambda version: run_cycle(cycle.act, db, user, appraisal_id, "submit_rating", version=version),
+        t("rating.submitted", employee=plain(detail["employee"])),
+    )  # fmt: skip
 
 
 def send_back() -> None:
@@ -259,9 +257,7 @@ def send_back() -> None:
 
 save_col, submit_col = st.columns(2)
 if save_col.button(t("rating.save"), key="rating.save", icon=":material/save:"):
-    if save() is not None:
-        draft.reset()
-        done(t("rating.saved", at=dt.datetime.now().strftime("%H:%M:%S")))
+    save_draft(draft, save, "rating.saved")
 submit_col.button(
     t("rating.submit"), key="rating.submit", type="primary", icon=":material/send:",
     on_click=ask_first, args=("submit_rating", appraisal_id),

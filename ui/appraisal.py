@@ -17,6 +17,7 @@ from core import scoring
 from core.cycle import ACTUAL_SOURCES, Conflict, CycleError, StageError
 from core.permissions import Forbidden
 from ui.i18n import current_language, has_text, t
+from ui.kpi import code_label
 
 T = TypeVar("T")
 FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
@@ -24,11 +25,11 @@ FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
 
 def stage_label(stage: str | None) -> str:
     """A stage code in the UI language (目标制定 … 已关闭)."""
-    return t(f"stage.{stage}") if stage and has_text(f"stage.{stage}") else (stage or "—")
+    return code_label("stage", stage) or "—"
 
 
 def action_label(action: str) -> str:
-    return t(f"action.{action}") if has_text(f"action.{action}") else action
+    return code_label("action", action)
 
 
 def method_label(method: str | None) -> str:

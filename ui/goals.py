@@ -17,7 +17,17 @@ import streamlit as st
 from core import cycle
 from core.auth import User
 from core.db import Database
-from ui.appraisal import action_label, method_label, run_cycle, show_formulas, source_label, stage_label
+from ui.appraisal import (
+    action_label,
+    appraisal_card,
+    method_label,
+    pick_appraisal,
+    run_cycle,
+    show_flash,
+    show_formulas,
+    source_label,
+    stage_label,
+)
 from ui.i18n import has_text, t
 from ui.widgets import data_table, empty_state
 
@@ -48,6 +58,28 @@ def appraisal_choices(db: Database, user: User, stage: str) -> pl.DataFrame:
         return pl.DataFrame(schema=CHOICE_COLUMNS)
     frame = pl.concat([f.cast(CHOICE_COLUMNS) for f in frames])  # type: ignore[arg-type]
     return frame.unique("appraisal_id", keep="first", maintain_order=True)
+
+
+def stage_page(db: Database, user: User, stage: str, prefix: str) -> dict[str, Any]:
+    """The common top of 目标制定 and 中期回顾 under the page title: the intro, a one-time message, the
+    choice of appraisal in ``stage`` and its card, and a note when the chosen one has left ``stage``.
+    Stops the page when there is nothing to choose or the user may not read the choice. Texts are the
+    catalog's ``<prefix>.intro / .empty / .pick / .not_in_stage``."""
+    st.caption(t(f"{prefix}.intro"))
+    show_flash()
+    choices = appraisal_choices(db, user, stage)
+    if choices.is_empty():
+        empty_state(t(f"{prefix}.empty"))
+        st.stop()
+    appraisal_id = pick_appraisal(choices, key=f"{prefix}.pick", label=t(f"{prefix}.pick"))
+    detail = read_appraisal(db, user, appraisal_id) if appraisal_id else None
+    if detail is None:
+        st.stop()
+    assert detail is not None
+    appraisal_card(detail)
+    if detail["stage"] != stage:
+        st.info(t(f"{prefix}.not_in_stage", stage=stage_label(detail["stage"])), icon=":material/info:")
+    return detail
 
 
 def read_appraisal(db: Database, user: User, appraisal_id: str) -> dict[str, Any] | None:

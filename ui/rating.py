@@ -10,6 +10,7 @@ base follows the database on every run. "载入最新版本" drops the draft on 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -71,13 +72,37 @@ def editor_frame(edited: Any) -> pl.DataFrame:
     return edited if isinstance(edited, pl.DataFrame) else pl.from_pandas(edited)
 
 
-# -- confirmation of irreversible actions ---------------------------------------------------------------
+# -- saving and submitting a draft -------------------------------------------------------------------
 
 
 def done(message: str) -> None:
     """Show ``message`` once after the rerun this starts."""
     flash(message)
     st.rerun()
+
+
+def save_draft(draft: Draft, save: Callable[[], int | None], saved_key: str) -> None:
+    """Save the editor's content (``save`` returns the new version, or None when core refused it) and, when
+    it was taken, start the next run from the database with the ``saved_key`` message and the time."""
+    if save() is not None:
+        draft.reset()
+        done(t(saved_key, at=dt.datetime.now().strftime("%H:%M:%S")))
+
+
+def submit_draft(
+    draft: Draft, base_version: int, save: Callable[[], int | None], submit: Callable[[int], object], message: str
+) -> None:
+    """Save unsaved input first (on the version it was based on), then ``submit(version)`` on the version
+    that save produced; on success the draft is dropped and ``message`` shown. Stops at the first refusal."""
+    version: int | None = base_version
+    if draft.dirty():
+        version = save()
+        if version is None:
+            return
+        draft.reset()
+    if submit(version) is not None:
+        draft.reset()
+        done(message)
 
 
 def one_decimal(value: float | None) -> str:
