@@ -14,9 +14,8 @@ from ui import session
 from ui.appraisal import run_cycle
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import data_table, download_excel, empty_state, excel_table, plain
+from ui.widgets import data_table, download_excel, empty_state, excel_table, flash, plain, show_flash
 
-DONE_KEY = "cal.done"  # the message of the last change, shown once
 PENDING_KEY = "cal.pending"  # (cycle_id, dept_id) waiting for the finalise confirmation
 CLEAR_NOTE_KEY = "cal.clear_note"  # a grade move succeeded: empty the note field on the next run
 SEEN_PREFIX = "cal.seen_version."  # + appraisal_id: the row_version shown when HR picked the person
@@ -78,7 +77,7 @@ def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -
     if st.button(t("cal.save_guideline"), key="cal.save_guideline", icon=":material/save:"):
         saved = run_cycle(cycles.set_guideline, db, user, a_max, c_min)
         if saved is not None:
-            st.session_state[DONE_KEY] = t("cal.guideline_saved", a=f"{saved['A_max']:g}", c=f"{saved['C_min']:g}")
+            flash(t("cal.guideline_saved", a=f"{saved['A_max']:g}", c=f"{saved['C_min']:g}"))
             st.rerun()
     st.markdown(f"**{t('cal.scale_title')}**")
     st.caption(t("cal.scale_help"))
@@ -96,9 +95,7 @@ def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -
         rows = [(r[0], r[1]) for r in pl.DataFrame(edited).iter_rows() if r[0] is not None and str(r[0]).strip()]
         saved_scale = run_cycle(cycles.set_grade_scale, db, user, rows)
         if saved_scale is not None:
-            st.session_state[DONE_KEY] = t(
-                "cal.scale_saved", scale=plain("、".join(f"{g} ≥ {m:g}" for g, m in saved_scale))
-            )
+            flash(t("cal.scale_saved", scale=plain("、".join(f"{g} ≥ {m:g}" for g, m in saved_scale))))
             st.rerun()
 
 
@@ -108,7 +105,7 @@ def finalise(cycle_id: str, dept: Mapping, reason: str) -> None:
     )
     st.session_state.pop(PENDING_KEY, None)
     if moved is not None:
-        st.session_state[DONE_KEY] = t("cal.finalised", department=plain(dept["department"]), n=moved)
+        flash(t("cal.finalised", department=plain(dept["department"]), n=moved))
         st.rerun()
 
 
@@ -116,9 +113,7 @@ require_app_navigation()
 user, db = session.require_screen("calibration")
 st.title(t("nav.calibration"), anchor=False)
 st.caption(t("cal.intro"))
-done = st.session_state.pop(DONE_KEY, None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+show_flash()
 
 scale = cycles.grade_scale(db)
 rules = cycles.guideline(db)
@@ -221,9 +216,7 @@ with st.container(border=True):
         st.session_state[seen_key] = result if result is not None else row["row_version"]
         if result is not None:
             before = row["calibrated_grade"] or row["grade"] or "—"
-            st.session_state[DONE_KEY] = t(
-                "cal.moved", name=plain(row["employee"]), before=plain(before), after=plain(new_grade)
-            )
+            flash(t("cal.moved", name=plain(row["employee"]), before=plain(before), after=plain(new_grade)))
             st.session_state[CLEAR_NOTE_KEY] = True
             st.rerun()
 

@@ -14,7 +14,7 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, GOALS, MANAGER
 from ui import session
-from ui.appraisal import flash, method_label, run_cycle
+from ui.appraisal import method_label, run_cycle
 from ui.goals import (
     history_section,
     relabel,
@@ -22,7 +22,7 @@ from ui.goals import (
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import ask_first, confirm_first, plain
+from ui.widgets import ask_first, confirm_first, flash, plain
 
 SNAPSHOT_KEY = "goals.snapshot.{id}"  # {"version": row_version, "items": frame} the editor was shown with
 GENERATION_KEY = "goals.generation.{id}"  # bumped after a save, so the editor starts from the saved values

@@ -9,9 +9,7 @@ from ui import session
 from ui.i18n import t
 from ui.kpi import changes_frame, code_label, run_core, show_change
 from ui.navigation import require_app_navigation
-from ui.widgets import CONFIRM_KEY, ask_first, confirm_first, data_table, empty_state
-
-DONE_KEY = "chg.done"  # the message of the last decision, shown once
+from ui.widgets import CONFIRM_KEY, ask_first, confirm_first, data_table, empty_state, flash, show_flash
 
 
 def pick(changes: list[dict], key: str) -> dict | None:
@@ -31,9 +29,7 @@ require_app_navigation()
 user, db = session.require_screen("kpi_changes")
 st.title(t("chg.title"), anchor=False)
 st.caption(t("chg.intro"))
-done = st.session_state.pop(DONE_KEY, None)
-if done:
-    st.success(done, icon=":material/check_circle:")
+show_flash()
 
 queue = kpi_changes.my_queue(db, user)
 mine = kpi_changes.my_requests(db, user)
@@ -67,9 +63,7 @@ with queue_tab:
                     if result is not None:
                         after = kpi_changes.get_change(db, change_id)
                         effective = after is not None and after["status"] == "approved"
-                        st.session_state[DONE_KEY] = t(
-                            "chg.effective" if effective else "chg.approved", change_id=change_id
-                        )
+                        flash(t("chg.effective" if effective else "chg.approved", change_id=change_id))
                         st.rerun()
 
                 def reject() -> None:
@@ -77,7 +71,7 @@ with queue_tab:
                         st.error(t("chg.comment_required"), icon=":material/error:")
                         return
                     if run_core(kpi_changes.decide, db, user, change_id, step, False, comment.strip()) is not None:
-                        st.session_state[DONE_KEY] = t("chg.rejected", change_id=change_id)
+                        flash(t("chg.rejected", change_id=change_id))
                         st.rerun()
 
                 if (st.session_state.get(CONFIRM_KEY) or ())[:2] == ("reject", change_id) and not comment.strip():
@@ -105,7 +99,7 @@ with mine_tab:
                     def withdraw() -> None:
                         if run_core(lambda: kpi_changes.withdraw(db, user, change_id) or True) is None:
                             return
-                        st.session_state[DONE_KEY] = t("chg.withdrawn", change_id=change_id)
+                        flash(t("chg.withdrawn", change_id=change_id))
                         st.rerun()
 
                     confirm_box("withdraw", change_id, withdraw)

@@ -11,7 +11,7 @@ import streamlit as st
 from core import cycle
 from core.stages import EMPLOYEE, MANAGER, MIDTERM
 from ui import session
-from ui.appraisal import flash, run_cycle
+from ui.appraisal import run_cycle
 from ui.goals import (
     checkins_frame,
     history_section,
@@ -20,7 +20,7 @@ from ui.goals import (
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain
 
 FORM_KEY = "midterm.form_generation"  # bumped after a saved check-in or actual, so the forms start empty
 

@@ -14,7 +14,6 @@ from ui.appraisal import (
     method_label,
     pick_appraisal,
     run_cycle,
-    show_flash,
     show_formulas,
     source_label,
     stage_label,
@@ -29,7 +28,7 @@ from ui.rating import (
     stale_notice,
     submit_draft,
 )
-from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, show_flash
 
 READ_KEY = "self.read"  # the appraisal whose read was last audited in this session
 

@@ -13,15 +13,7 @@ import streamlit as st
 from core import cycle
 from core.stages import CLOSED, MANAGER, MANAGER_RATING
 from ui import session
-from ui.appraisal import (
-    appraisal_card,
-    method_label,
-    pick_appraisal,
-    run_cycle,
-    show_flash,
-    show_formulas,
-    source_label,
-)
+from ui.appraisal import appraisal_card, method_label, pick_appraisal, run_cycle, show_formulas, source_label
 from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
@@ -34,7 +26,7 @@ from ui.rating import (
     stale_notice,
     submit_draft,
 )
-from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, translate_values
+from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, show_flash, translate_values
 
 READ_KEY = "rating.read"  # the appraisal whose read was last audited in this session
 FEEDLESS = (None, "manual")  # actual sources a manager may overwrite while rating

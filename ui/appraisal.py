@@ -20,7 +20,6 @@ from ui.i18n import current_language, has_text, t
 from ui.kpi import code_label
 
 T = TypeVar("T")
-FLASH_KEY = "cycle.flash"  # a success message to show once after a rerun
 
 
 def stage_label(stage: str | None) -> str:
@@ -66,17 +65,6 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
     with st.expander(t("formulas.title"), expanded=expanded, icon=":material/function:"):
         for method in seen:
             st.text(f"{method_label(method)}：{formula_text(method)}")
-
-
-def flash(message: str) -> None:
-    """Show ``message`` once on the next run (after st.rerun)."""
-    st.session_state[FLASH_KEY] = message
-
-
-def show_flash() -> None:
-    message = st.session_state.pop(FLASH_KEY, None)
-    if message:
-        st.success(message, icon=":material/check_circle:")
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

@@ -23,13 +23,12 @@ from ui.appraisal import (
     method_label,
     pick_appraisal,
     run_cycle,
-    show_flash,
     show_formulas,
     source_label,
     stage_label,
 )
 from ui.i18n import has_text, t
-from ui.widgets import data_table, empty_state
+from ui.widgets import data_table, empty_state, show_flash
 
 READ_KEY = "cycle.read_appraisals"  # appraisals whose read was audited in this session
 

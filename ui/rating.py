@@ -18,9 +18,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from ui.appraisal import flash
 from ui.i18n import t
-from ui.widgets import plain
+from ui.widgets import flash, plain
 
 
 def rubric_levels(raw: object) -> list[str]:

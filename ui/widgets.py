@@ -127,6 +127,20 @@ def data_table(
     return rows[0] if rows else None
 
 
+FLASH_KEY = "ui.flash"  # a success message to show once after a rerun
+
+
+def flash(message: str) -> None:
+    """Show ``message`` once on the next run (after st.rerun)."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
 CONFIRM_KEY = "ui.confirm"  # (what, subject, remembered args): the step waiting for its confirmation
 
 
