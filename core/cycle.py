@@ -130,6 +130,12 @@ def _number(value: object, label: str) -> float | None:
     return number
 
 
+def _require_user(user: User | None) -> User:
+    if user is None:
+        raise Forbidden("请先登录。")
+    return user
+
+
 def _require_hr(user: User | None) -> User:
     if user is None or not user.has("hr", "admin"):
         raise Forbidden("只有人力资源部可以进行这项操作。")
@@ -715,8 +721,7 @@ def record_actual(
 ) -> int:
     """Record a KPI actual for one person (their direct manager or HR); the person's open appraisals
     pick it up and rescore at once. Returns how many appraisals were rescored."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     number = _number(value, "实际值")
     if number is None:
         raise CycleError("请填写实际值")
@@ -1030,8 +1035,7 @@ def save_goals(db: Database, user: User | None, appraisal_id: str, edits: Mappin
     """目标制定: the employee proposes a target and a note per item; the manager adjusts target, floor and
     stretch (weights stay the template's, changed only through the approval of ``core.kpi_changes``).
     ``edits`` maps kpi_id to the fields. Returns the new row_version."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     now = _now()
     with db.transaction() as cur:
         header = _lock(cur, user, appraisal_id, version)
@@ -1075,8 +1079,7 @@ def add_checkin(db: Database, user: User | None, appraisal_id: str, note: str, *
                 kpi_id: str | None = None) -> None:  # fmt: skip
     """中期回顾: a progress note by the employee or the manager (optionally on one item, with the percent
     of the goal reached). Check-ins append, so they never conflict."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     text = _clean(note, "沟通记录", required=True)
     pct = _number(progress, "进度")
     if pct is not None and not 0 <= pct <= 200:
@@ -1127,8 +1130,7 @@ def _open_draft(
 def save_self(db: Database, user: User | None, appraisal_id: str, edits: Mapping[str, Mapping[str, Any]],
               *, version: int) -> int:  # fmt: skip
     """期末自评 draft: the employee's own score (0–120) and comment per item. Returns the new row_version."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     now = _now()
     with db.transaction() as cur:
         _, items = _open_draft(
@@ -1168,8 +1170,7 @@ def save_rating(db: Database, user: User | None, appraisal_id: str, edits: Mappi
     """上级评定 draft: per item the manager's input for judged items (rubric level, pass 1/0, manual score),
     an actual for objective items that no feed supplied (recorded as 主管录入), and a comment.
     Returns the new row_version."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     now = _now()
     with db.transaction() as cur:
         header, items = _open_draft(
@@ -1223,8 +1224,7 @@ def act(db: Database, user: User | None, appraisal_id: str, action: str, *, vers
         comment: str | None = None) -> str:  # fmt: skip
     """Move an appraisal by one row of the stage table (approve goals, finish the mid-term review, submit
     the self-assessment or the rating, return one stage). Checks what the stage needs; returns the new stage."""
-    if user is None:
-        raise Forbidden("请先登录。")
+    user = _require_user(user)
     if action == "finalise_calibration":
         raise CycleError("校准按部门完成：请在「校准」页面选择部门后点「完成校准」")
     if action in ("sign", "object", "complete_signoff"):
