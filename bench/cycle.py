@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core import cycle  # noqa: E402
+from core import appraisal_scores, calibration, cycles, periods, settings, vocabulary  # noqa: E402
 from core.auth import User  # noqa: E402
 from core.db import Database, insert_frame, open_database  # noqa: E402
 from core.kpi import write_kpi_version, write_template_version  # noqa: E402
@@ -109,7 +109,7 @@ def build_company(db: Database, employees: int, items: int) -> dict:
     position (valid from the period's first day). Returns the counts."""
     departments = max(1, math.ceil(employees / 100))
     positions = departments * POSITIONS_PER_DEPT
-    _, start, _, _ = cycle.period_of("quarterly", YEAR, PART)
+    _, start, _, _ = periods.period_of("quarterly", YEAR, PART)
     with db.transaction() as cur:
         cur.executemany(
             "INSERT INTO departments (dept_id, name) VALUES (?, ?)",
@@ -188,7 +188,7 @@ def actuals_frame(db: Database, cycle_id: str, seed: int):
     objective = db.frame(
         "SELECT a.employee_id, i.kpi_id, i.method, i.target_value FROM appraisal_items i"
         " JOIN appraisals a USING (appraisal_id) WHERE a.cycle_id = ? AND list_contains(?::VARCHAR[], i.method)",
-        [cycle_id, list(cycle.OBJECTIVE_METHODS)],
+        [cycle_id, list(vocabulary.OBJECTIVE_METHODS)],
     )
     rng = random.Random(seed)
     values = []
@@ -198,7 +198,7 @@ def actuals_frame(db: Database, cycle_id: str, seed: int):
         else:
             centre = 1.1 if method == "lower_better" else 0.9  # a little short of target on average
             values.append(round(max(0.0, (target or 1.0) * rng.gauss(centre, 0.1)), 2))
-    _, start, _, _ = cycle.period_of("quarterly", YEAR, PART)
+    _, start, _, _ = periods.period_of("quarterly", YEAR, PART)
     return objective.select("employee_id", "kpi_id").with_columns(
         as_of=pl.lit(start + dt.timedelta(days=40)),
         value=pl.Series(values, dtype=pl.Float64),
@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
 
             # (a) open the cycle for everyone
             t0 = time.perf_counter()
-            report = cycle.open_cycle(db, HR_USER, kind="quarterly", year=YEAR, part=PART)
+            report = cycles.open_cycle(db, HR_USER, kind="quarterly", year=YEAR, part=PART)
             open_s = time.perf_counter() - t0
             rows_a = report.appraisals + report.items
             print(
@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
                     " WHEN 'pass_fail' THEN CASE WHEN hash(appraisal_id || kpi_id) % 10 < 8 THEN 1 ELSE 0 END"
                     " ELSE 55 + hash(appraisal_id || kpi_id) % 46 END"
                     " WHERE appraisal_id LIKE ? AND list_contains(?::VARCHAR[], method)",
-                    [report.cycle_id + ":%", list(cycle.JUDGED_METHODS)],
+                    [report.cycle_id + ":%", list(vocabulary.JUDGED_METHODS)],
                 )
             frame = actuals_frame(db, report.cycle_id, args.seed)
             t0 = time.perf_counter()
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
                 actuals = insert_frame(cur, "kpi_actuals", frame)
             insert_s = time.perf_counter() - t0
             t1 = time.perf_counter()
-            rescored = cycle.recompute(db, cycle_id=report.cycle_id)
+            rescored = appraisal_scores.recompute(db, cycle_id=report.cycle_id)
             recompute_s = time.perf_counter() - t1
             scored = db.scalar(
                 "SELECT count(*) FROM appraisals WHERE cycle_id = ? AND final_score IS NOT NULL", [report.cycle_id]
@@ -301,12 +301,12 @@ def main(argv: list[str] | None = None) -> int:
             with db.transaction() as cur:
                 cur.execute("UPDATE appraisals SET stage = 'calibration' WHERE cycle_id = ?", [report.cycle_id])
             t0 = time.perf_counter()
-            dist = cycle.distribution(db, HR_USER, report.cycle_id)
+            dist = calibration.distribution(db, HR_USER, report.cycle_id)
             dist_s = time.perf_counter() - t0
             print(
                 f"(c) distribution                {dist_s:8.3f} s   departments={dist.height}"
                 f" people={int(dist['people'].sum()) if dist.height else 0} grades "
-                + " ".join(f"{g}={int(dist[f'post_{g}'].sum())}" for g, _ in cycle.grade_scale(db) if dist.height)
+                + " ".join(f"{g}={int(dist[f'post_{g}'].sum())}" for g, _ in settings.grade_scale(db) if dist.height)
                 + f"   {_rate(report.appraisals, dist_s)}",
                 flush=True,
             )

@@ -28,7 +28,8 @@ def list_accounts(db: Database, user: User | None) -> pl.DataFrame:
     return db.frame(
         """
         SELECT u.username, u.display_name, u.employee_id, d.name AS department,
-               list_sort(string_split(u.roles, ',')) AS roles,
+               coalesce((SELECT list(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username),
+                        []::VARCHAR[]) AS roles,
                coalesce((SELECT list(sd.name ORDER BY sd.name) FROM hrbp_scope s
                          JOIN departments sd ON sd.dept_id = s.dept_id WHERE s.username = u.username),
                         []::VARCHAR[]) AS hrbp_departments,
@@ -68,11 +69,9 @@ def people_without_account(db: Database, user: User | None) -> pl.DataFrame:
 def _guard_admin(db: Database, user: User, username: str | None, roles: Sequence[str] = ()) -> None:
     """Only an admin may make an admin, or change, reset or disable an admin's account: an HR admin
     cannot lift their own rights that way."""
-    if user.has("admin"):
+    if permissions.allowed(user, "grant_admin"):
         return
-    target_is_admin = username is not None and "admin" in (
-        (db.scalar("SELECT roles FROM users WHERE username = ?", [username]) or "").split(",")
-    )
+    target_is_admin = username is not None and "admin" in auth.roles_of(db, username)
     if "admin" in roles or target_is_admin:
         raise auth.UserError("只有系统管理员可以授予系统管理员角色，或修改、重置、停用系统管理员的账户。")
 

@@ -14,29 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from core import permissions
 from core.auth import User
 from core.db import Database
-
-# Cycle kinds in the order a screen should offer them (the first one present is the default).
-CYCLE_KINDS = ("quarterly", "annual", "half_year", "monthly")
-# Roles that see company-wide aggregates (analysts see no individual, but every aggregate of 3 or more).
-COMPANY_AGGREGATE_ROLES = ("hr", "admin", "executive", "analyst")
-
-
-def aggregate_population(db: Database, user: User | None) -> list[str] | None:
-    """The 工号 whose results ``user``'s aggregates are computed over: None for the whole company."""
-    if user is None:
-        return []
-    if user.has(*COMPANY_AGGREGATE_ROLES):
-        return None
-    readable = permissions.scope_of(db, user).readable
-    return None if readable is None else sorted(readable)
-
-
-def smallest_shown_cell(db: Database, user: User | None) -> int:
-    """Cells of fewer people than this are hidden from ``user`` (0: nothing hidden)."""
-    return 0 if permissions.can(db, user, "see_small_cells") else permissions.MIN_CELL
+from core.permissions import aggregate_population, smallest_shown_cell
+from core.vocabulary import KIND_ORDER, effective_grade_sql
 
 
 def closed_cycle_kinds(db: Database) -> list[str]:
@@ -50,7 +31,7 @@ def closed_cycle_kinds(db: Database) -> list[str]:
             """
         )
     }
-    return [k for k in CYCLE_KINDS if k in found] + sorted(found - set(CYCLE_KINDS))
+    return [k for k in KIND_ORDER if k in found] + sorted(found - set(KIND_ORDER))
 
 
 def department_period_scores(db: Database, user: User | None, kind: str = "quarterly") -> pl.DataFrame:
@@ -63,10 +44,9 @@ def department_period_scores(db: Database, user: User | None, kind: str = "quart
     :func:`smallest_shown_cell` keep their counts but have their measures set to null and ``hidden`` true.
     """
     frame = db.frame(
-        """
+        f"""
         WITH graded AS (
-            SELECT a.employee_id, a.dept_id, a.final_score,
-                   upper(trim(coalesce(a.calibrated_grade, a.grade))) AS grade,
+            SELECT a.employee_id, a.dept_id, a.final_score, {effective_grade_sql("a")} AS grade,
                    c.period, c.period_start, c.period_end
             FROM appraisals a
             JOIN cycles c ON c.cycle_id = a.cycle_id
@@ -88,7 +68,7 @@ def department_period_scores(db: Database, user: User | None, kind: str = "quart
         """,
         {"kind": kind, "ids": aggregate_population(db, user)},
     )
-    hidden = pl.col("people") < smallest_shown_cell(db, user)
+    hidden = pl.col("people") < smallest_shown_cell(user)
     measures = ("mean_score", "share_a", "share_c")
     return frame.drop("period_end").with_columns(
         *(pl.when(hidden).then(None).otherwise(pl.col(m)).alias(m) for m in measures),

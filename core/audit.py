@@ -8,16 +8,14 @@ it and names the first row that no longer matches.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from core import chain
 from core.db import Cursor, Database
-
-GENESIS = "0" * 64
 
 # action → label shown on the 审计日志 screen
 ACTIONS = {
@@ -60,20 +58,10 @@ ACTIONS = {
 }
 
 
-def _canonical(seq: int, ts: dt.datetime, actor: str, action: str, entity: str | None, entity_id: str | None,
-               detail: str | None) -> str:  # fmt: skip
-    return json.dumps(
-        [seq, ts.isoformat(timespec="microseconds"), actor, action, entity, entity_id, detail],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-
-
 def row_hash(prev_hash: str, seq: int, ts: dt.datetime, actor: str, action: str, entity: str | None,
              entity_id: str | None, detail: str | None) -> str:  # fmt: skip
     """The chain hash of one audit row."""
-    payload = prev_hash + _canonical(seq, ts, actor, action, entity, entity_id, detail)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return chain.link(prev_hash, chain.canonical([seq, ts, actor, action, entity, entity_id, detail]))
 
 
 def record(cur: Cursor, actor: str, action: str, entity: str | None = None, entity_id: str | None = None,
@@ -86,7 +74,7 @@ def record(cur: Cursor, actor: str, action: str, entity: str | None = None, enti
         else json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     )
     last = cur.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    seq, prev = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
     ts = dt.datetime.now().replace(tzinfo=None)
     digest = row_hash(prev, seq, ts, actor, action, entity, entity_id, text)
     cur.execute(
@@ -102,6 +90,26 @@ def log(db: Database, actor: str, action: str, entity: str | None = None, entity
     """Record an event that has no other write (a login, a read, an export) in its own transaction."""
     with db.transaction() as cur:
         return record(cur, actor, action, entity, entity_id, detail)
+
+
+def log_read(db: Database, actor: str, session: str | None, action: str, entity: str, entity_id: str,
+             detail: dict[str, Any] | None = None) -> bool:  # fmt: skip
+    """Record the read of one person's record or appraisal: once per login ``session`` (the session's
+    token hash) and entity, so a screen's reruns do not fill the trail; every time without a session (the
+    command line). Returns whether a row was written."""
+    key = [session, action, entity, entity_id]
+    seen = "SELECT count(*) FROM session_reads WHERE token_sha256 = ? AND action = ? AND entity = ? AND entity_id = ?"
+    if session is not None and db.scalar(seen, key):
+        return False
+    with db.transaction() as cur:
+        if session is not None:
+            if cur.execute(seen, key).fetchone()[0]:
+                return False  # another run of the same session got here first
+            cur.execute(
+                "INSERT INTO session_reads VALUES (?, ?, ?, ?, ?)", [*key, dt.datetime.now().replace(microsecond=0)]
+            )
+        record(cur, actor, action, entity, entity_id, detail)
+    return True
 
 
 @dataclass(frozen=True)
@@ -122,11 +130,13 @@ class ChainCheck:
 
 def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
     """Walk the whole chain in order; the first row whose hash or link does not match is named."""
-    prev = GENESIS
-    expected_seq = 1
-    rows = 0
     cur = db.cursor()
-    last_seq = 0
+    last_seq, rows, prev = 0, 0, chain.GENESIS
+    problems = {
+        "missing": "缺失（下一行是 seq={found}），有行被删除",
+        "relinked": "的“上一行哈希”与上一行不符，有行被删除、插入或改动",
+        "altered": "的内容与其哈希不符，这一行被改动过",
+    }
     while True:
         chunk = cur.execute(
             "SELECT seq, ts, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log "
@@ -135,17 +145,12 @@ def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
         ).fetchall()
         if not chunk:
             return ChainCheck(True, rows)
-        for seq, ts, actor, action, entity, entity_id, detail, prev_hash, digest in chunk:
-            if seq != expected_seq:
-                return ChainCheck(False, rows, expected_seq, f"缺失（下一行是 seq={seq}），有行被删除")
-            if prev_hash != prev:
-                return ChainCheck(False, rows, seq, "的“上一行哈希”与上一行不符，有行被删除、插入或改动")
-            if row_hash(prev, seq, ts, actor, action, entity, entity_id, detail) != digest:
-                return ChainCheck(False, rows, seq, "的内容与其哈希不符，这一行被改动过")
-            prev = digest
-            expected_seq += 1
-            rows += 1
-            last_seq = seq
+        entries = ((r[0], r[7], r[8], chain.canonical(r[:7])) for r in chunk)
+        broken, matched, prev = chain.first_break(entries, start_seq=last_seq + 1, start_hash=prev)
+        rows += matched
+        if broken is not None:
+            return ChainCheck(False, rows, broken.seq, problems[broken.kind].format(found=broken.found_seq))
+        last_seq = chunk[-1][0]
 
 
 def entries(db: Database, *, actor: str | None = None, action: str | None = None, entity_id: str | None = None,

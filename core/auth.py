@@ -20,21 +20,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from core import audit
-from core.db import Database
+from core.db import Cursor, Database
+from core.vocabulary import ROLE_LABELS, ROLES
 
-ROLES = ("employee", "manager", "hrbp", "hr", "executive", "analyst", "admin")
-ROLE_LABELS = {
-    "employee": "员工",
-    "manager": "主管",
-    "hrbp": "HRBP",
-    "hr": "人力资源管理员",
-    "executive": "分管副总/高管",
-    "analyst": "数据分析师",
-    "admin": "系统管理员",
-}
+__all__ = ["ROLES", "ROLE_LABELS", "LoginFailed", "User", "UserError"]
+
 LOCK_AFTER_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 LOCK_DURATION = dt.timedelta(minutes=15)
+TOUCH_EVERY = dt.timedelta(minutes=1)
 GENERIC_FAILURE = "用户名或密码不正确，或该账户暂时无法登录。连续输错 5 次将锁定 15 分钟；如有疑问请联系人力资源部。"
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
 
@@ -66,6 +60,8 @@ class User:
     roles: frozenset[str]
     employee_id: str | None = None
     display_name: str | None = None
+    #: the SHA-256 of the login session's token (None outside a login session: the command line, tests)
+    session: str | None = None
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -90,17 +86,33 @@ def check_password_policy(password: str) -> None:
         raise UserError("密码至少 8 位，并且同时包含字母和数字：请换一个密码。")
 
 
-def _user_from_row(row: dict) -> User:
-    roles = frozenset(r for r in (row["roles"] or "").split(",") if r)
-    return User(row["username"], roles, row["employee_id"], row["display_name"])
+# a user row with its roles as a list
+_USER_SQL = (
+    "SELECT u.username, u.employee_id, u.display_name, u.password_hash, u.locked_until, u.disabled,"
+    " coalesce((SELECT list(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username),"
+    " []::VARCHAR[]) AS roles FROM users u"
+)
 
 
-def get_user(db: Database, username: str) -> User | None:
+def _user_from_row(row: dict, session: str | None = None) -> User:
+    return User(row["username"], frozenset(row["roles"] or ()), row["employee_id"], row["display_name"], session)
+
+
+def get_user(db: Database, username: str, *, session: str | None = None) -> User | None:
     """The enabled user called ``username``, or None (unknown or disabled)."""
-    row = db.one(
-        "SELECT username, roles, employee_id, display_name FROM users WHERE username = ? AND NOT disabled", [username]
-    )
-    return _user_from_row(row) if row else None
+    row = db.one(_USER_SQL + " WHERE u.username = ? AND NOT u.disabled", [username])
+    return _user_from_row(row, session) if row else None
+
+
+def roles_of(db: Database, username: str) -> list[str]:
+    """The role codes of ``username``, sorted."""
+    return [r["role"] for r in db.rows("SELECT role FROM user_roles WHERE username = ? ORDER BY role", [username])]
+
+
+def _write_roles(cur: Cursor, username: str, roles: list[str], actor: str) -> None:
+    cur.execute("DELETE FROM user_roles WHERE username = ?", [username])
+    for role in roles:
+        cur.execute("INSERT INTO user_roles VALUES (?, ?, ?, ?)", [username, role, actor, _now()])
 
 
 def authenticate(db: Database, username: str, password: str) -> User:
@@ -108,10 +120,7 @@ def authenticate(db: Database, username: str, password: str) -> User:
     with the generic message on any failure."""
     username = (username or "").strip()
     now = _now()
-    row = db.one(
-        "SELECT username, roles, employee_id, display_name, password_hash, locked_until, disabled FROM users WHERE username = ?",
-        [username],
-    )
+    row = db.one(_USER_SQL + " WHERE u.username = ?", [username])
     if row is None:
         _verify(_DUMMY_HASH, password)  # spend the same time as for a real account
         audit.log(db, username or "?", "login_failed", "user", username, {"why": "unknown_user"})
@@ -194,9 +203,16 @@ def resume_session(db: Database, token: str | None) -> User | None:
     if now - row["last_seen"] > idle_timeout():
         _end(db, digest, row["username"], "session_expired", {"idle_since": row["last_seen"]})
         return None
-    with db.transaction() as cur:
-        cur.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
-    return get_user(db, row["username"])
+    if now - row["last_seen"] >= touch_interval():
+        with db.transaction() as cur:
+            cur.execute("UPDATE sessions SET last_seen = ? WHERE token_sha256 = ?", [now, digest])
+    return get_user(db, row["username"], session=digest)
+
+
+def touch_interval() -> dt.timedelta:
+    """How often a live session's last use is written: once a minute at most (half the idle timeout when
+    that is shorter), so a page rerun does not write the session row every time."""
+    return min(TOUCH_EVERY, idle_timeout() / 2)
 
 
 def end_session(db: Database, token: str | None) -> None:
@@ -251,10 +267,11 @@ def create_user(db: Database, actor: str, username: str, password: str, roles: l
         raise UserError(f"部门不存在：{', '.join(missing)}。")
     with db.transaction() as cur:
         cur.execute(
-            "INSERT INTO users (username, employee_id, display_name, password_hash, roles, created_at, password_changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [username, employee_id, display_name, hash_password(password), ",".join(roles), _now(), _now()],
+            "INSERT INTO users (username, employee_id, display_name, password_hash, created_at, password_changed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [username, employee_id, display_name, hash_password(password), _now(), _now()],
         )
+        _write_roles(cur, username, roles, actor)
         for dept in hrbp_departments:
             cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])
         audit.record(cur, actor, "user_create", "user", username,
@@ -299,7 +316,7 @@ def set_roles(db: Database, actor: str, username: str, roles: list[str], hrbp_de
     if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
         raise UserError(f"没有用户 {username}。")
     with db.transaction() as cur:
-        cur.execute("UPDATE users SET roles = ? WHERE username = ?", [",".join(roles), username])
+        _write_roles(cur, username, roles, actor)
         cur.execute("DELETE FROM hrbp_scope WHERE username = ?", [username])
         for dept in hrbp_departments if "hrbp" in roles else ():
             cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])

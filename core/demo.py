@@ -1814,10 +1814,10 @@ def _backdate(db: Any, cycle_id: str, start: dt.date, today: dt.date, rng: rando
     trail keeps the real build time."""
     import polars as pl
 
-    from core import cycle
+    from core import cycles, vocabulary
     from core.db import register_frame, unregister_frame
 
-    info = cycle.cycle(db, cycle_id)
+    info = cycles.cycle(db, cycle_id)
     opened = dt.datetime.combine(start + dt.timedelta(days=1), dt.time(9, 0))
     now = max(opened, min(dt.datetime.now().replace(microsecond=0), dt.datetime.combine(today, dt.time(18, 0))))
     events = db.rows(
@@ -1829,7 +1829,7 @@ def _backdate(db: Any, cycle_id: str, start: dt.date, today: dt.date, rng: rando
     last: dict[str, dt.datetime] = {}
     for e in events:
         previous = last.get(e["appraisal_id"], opened)
-        due = info.get(cycle.DUE_FIELDS.get(e["from_stage"], ""))
+        due = info.get(vocabulary.DUE_FIELDS.get(e["from_stage"], ""))
         if e["from_stage"] != e["to_stage"] and due:  # a stage finished around its due date
             wanted = dt.datetime.combine(due, dt.time(10, 0)) + dt.timedelta(
                 days=rng.randint(-12, 4), hours=rng.randint(0, 7)
@@ -1880,35 +1880,35 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
     ``core.cycle.default_due_dates``), record synthetic actuals for the objective items (source 演示数据)
     and rescore, then move the appraisals along through ``core.cycle``'s own functions, acting as each
     employee and manager would. None when the quarter already has an app cycle (a rebuilt database)."""
-    from core import auth, cycle
+    from core import appraisal_edits, appraisal_scores, auth, cycles, errors, periods, vocabulary
     from core.db import insert_frame
     from core.stages import STAGE_ORDER
 
     t0 = time.perf_counter()
     year, part = today.year, (today.month - 1) // 3 + 1
-    period, start, end, _ = cycle.period_of("quarterly", year, part)
+    period, start, end, _ = periods.period_of("quarterly", year, part)
     if db.scalar("SELECT count(*) FROM cycles WHERE origin = 'app' AND period = ?", [period]):
         return None
     hr = auth.get_user(db, "hr")
     if hr is None or not hr.has("hr", "admin"):  # an "hr" account of another kind: HR acts as the demo builder
         hr = auth.User("demo", frozenset({"hr"}))
     try:
-        report = cycle.open_cycle(
-            db, hr, kind="quarterly", year=year, part=part, due=cycle.default_due_dates(start, end), today=today
+        report = cycles.open_cycle(
+            db, hr, kind="quarterly", year=year, part=part, due=periods.default_due_dates(start, end), today=today
         )
-    except cycle.CycleError:  # nobody to appraise (a roster without templates or managers): no cycle
+    except errors.CycleError:  # nobody to appraise (a roster without templates or managers): no cycle
         return None
     rng = random.Random(seed * 7919 + year * 10 + part)
     items = db.frame(
         "SELECT a.employee_id, i.appraisal_id, i.kpi_id, i.method, i.direction, i.unit, i.target_value, i.floor"
         " FROM appraisal_items i JOIN appraisals a USING (appraisal_id) WHERE a.cycle_id = ?"
         " AND list_contains(?::VARCHAR[], i.method) ORDER BY i.appraisal_id, i.seq",
-        [report.cycle_id, list(cycle.OBJECTIVE_METHODS)],
+        [report.cycle_id, list(vocabulary.OBJECTIVE_METHODS)],
     )
     actuals = _demo_actuals(items, start, min(today, end), rng)
     with db.transaction() as cur:
         insert_frame(cur, "kpi_actuals", actuals)
-    cycle.recompute(db, cycle_id=report.cycle_id)
+    appraisal_scores.recompute(db, cycle_id=report.cycle_id)
 
     users = {
         r["employee_id"]: auth.get_user(db, r["username"])
@@ -1952,28 +1952,33 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
                 for it in mine if it["method"] in ("linear",) and it["target_value"]
             }  # fmt: skip
             if proposals:
-                cycle.save_goals(db, employee, aid, dict(itertools.islice(proposals.items(), 2)), version=version(aid))
+                appraisal_edits.save_goals(
+                    db, employee, aid, dict(itertools.islice(proposals.items(), 2)), version=version(aid)
+                )
         if reach < 1:
             continue
-        cycle.act(db, manager, aid, "approve_goals", version=version(aid))
+        appraisal_edits.act(db, manager, aid, "approve_goals", version=version(aid))
         # 中期回顾: progress notes (the demo lead and head are left to write their own)
         talks = reach > 1 or (r["employee_id"] not in login_ids and rng.random() < 0.1)
         if talks and r["employee_id"] not in login_ids:
-            cycle.add_checkin(db, employee, aid, rng.choice(_EMPLOYEE_CHECKINS), progress=rng.choice((40, 50, 60, 70)))
+            appraisal_edits.add_checkin(
+                db, employee, aid, rng.choice(_EMPLOYEE_CHECKINS), progress=rng.choice((40, 50, 60, 70))
+            )
         if reach > 1 or (r["employee_id"] in login_ids and reach == 1):
-            cycle.add_checkin(db, manager, aid, rng.choice(_MANAGER_CHECKINS))
+            appraisal_edits.add_checkin(db, manager, aid, rng.choice(_MANAGER_CHECKINS))
         if reach < 2:
             continue
-        cycle.act(db, manager, aid, "finish_midterm", version=version(aid))
+        appraisal_edits.act(db, manager, aid, "finish_midterm", version=version(aid))
         if reach < 3:
             continue
         own = {}
         for it in mine:
             base = it["item_score"] if it["item_score"] is not None else rng.gauss(88, 6)
             score = round(min(120.0, max(0.0, base + rng.gauss(3, 5))), 1)
-            own[it["kpi_id"]] = {"self_score": score, "self_comment": rng.choice(COMMENTS["good"])}
-        cycle.save_self(db, employee, aid, own, version=version(aid))
-        cycle.act(db, employee, aid, "submit_self", version=version(aid))
+            value = min(5, max(1, round(score / 20 - 1))) if it["method"] == "rubric" else score  # rubric: a level
+            own[it["kpi_id"]] = {"self_input": value, "self_comment": rng.choice(COMMENTS["good"])}
+        appraisal_edits.save_self(db, employee, aid, own, version=version(aid))
+        appraisal_edits.act(db, employee, aid, "submit_self", version=version(aid))
         if reach < 4:
             continue
         rating = {}
@@ -1984,8 +1989,8 @@ def open_demo_cycle(db: Any, *, today: dt.date, seed: int = 0) -> DemoCycle | No
                 rating[it["kpi_id"]] = {"manager_input": 1 if rng.random() < 0.9 else 0}
             elif it["method"] == "manual":
                 rating[it["kpi_id"]] = {"manager_input": round(rng.gauss(85, 8), 1)}
-        cycle.save_rating(db, manager, aid, rating, version=version(aid))
-        cycle.act(db, manager, aid, "submit_rating", version=version(aid))
+        appraisal_edits.save_rating(db, manager, aid, rating, version=version(aid))
+        appraisal_edits.act(db, manager, aid, "submit_rating", version=version(aid))
     _backdate(db, report.cycle_id, start, today, rng)
     stages = {
         r["stage"]: r["n"]

@@ -58,7 +58,7 @@ def _first_report(db: Database, manager_id: str, *, with_reports: bool) -> str |
 def plan_demo_logins(db: Database) -> list[DemoLogin]:
     """The demo accounts this roster allows, by fixed rules (the same roster always gives the same people):
 
-    - ``hr``: HR admin, the head of 人力资源部 (else an account linked to nobody);
+    - ``hr``: HR admin and manager of the HR department, its head (else an HR account linked to nobody);
     - ``exec``: executive, the head of 总经办 (else the head of the largest department);
     - ``hrbp``: HRBP for 生产一车间 and 生产二车间 (else the two largest departments), the first member
       of 人力资源部 after its head;
@@ -75,9 +75,10 @@ def plan_demo_logins(db: Database) -> list[DemoLogin]:
 
     hr_dept = by_name.get(HR_DEPARTMENT)
     hr_head = hr_dept["head_id"] if hr_dept and _active(db, hr_dept["head_id"]) else None
-    logins.append(
-        DemoLogin("hr", ("hr",), hr_head, f"{HR_DEPARTMENT}负责人，人力资源管理员" if hr_head else "人力资源管理员")
-    )
+    if hr_head:  # HR's head also manages the HR department's people
+        logins.append(DemoLogin("hr", ("hr", "manager"), hr_head, f"{HR_DEPARTMENT}负责人，人力资源管理员"))
+    else:
+        logins.append(DemoLogin("hr", ("hr",), None, "人力资源管理员"))
 
     gm = by_name.get(GM_OFFICE) or (largest[0] if largest else None)
     if gm and _active(db, gm["head_id"]):

@@ -6,8 +6,8 @@
 - Templates: a position's KPIs with weight, target, floor and stretch. Each change is a new version in
   ``template_versions`` / ``position_kpis`` valid from a quarter's first day; past versions stay, and the
   version in force on a day is the latest one with ``valid_from <= day``.
-- Category bands: HR sets, per category, the share of a template's weight it must hold (``settings``
-  key ``category_bands``); :func:`validate_template` checks the weight sum and the bands.
+- Category bands: HR sets, per category, the share of a template's weight it must hold
+  (:func:`core.settings.category_bands`); :func:`validate_template` checks the weight sum and the bands.
 
 Writes to the library and templates happen only through approved changes (``core.kpi_changes``) or an
 import, which use the cursor-level writers :func:`write_kpi_version` and :func:`write_template_version`
@@ -22,49 +22,16 @@ import json
 import math
 from typing import Any
 
-from core import audit
-from core.auth import User
+from core import clock, settings
 from core.db import Cursor, Database
-from core.permissions import Forbidden
+from core.errors import KpiError
+from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, KPI_STATUSES, METHODS, RUBRIC_LEVELS
 
-
-class KpiError(ValueError):
-    """A KPI, template or change request that cannot be accepted; the message says, in Chinese, what is
-    wrong and what to do."""
-
-
-CATEGORIES: dict[str, str] = {"业绩类": "performance", "职能类": "functional", "行为类": "behavioural"}
-METHODS: dict[str, str] = {
-    "linear": "线性（下限 60、目标 100、挑战 120）",
-    "lower_better": "越低越好（线性反向）",
-    "ratio": "完成率（实际 / 目标）",
-    "pass_fail": "达标 / 未达标",
-    "rubric": "行为锚定评分（1–5 级）",
-    "deduction": "扣分制（100 − 每次扣分 × 次数）",
-    "manual": "上级评定",
-}
-DIRECTIONS: dict[str, str] = {"higher": "越高越好", "lower": "越低越好"}
-DATA_SOURCES: dict[str, str] = {
-    "manual": "人工录入",
-    "attendance": "考勤",
-    "finance": "财务",
-    "sales": "销售",
-    "crm": "CRM",
-    "peer": "跨部门互评",
-}
-STATUSES: dict[str, str] = {"active": "在用", "retired": "已停用", "legacy": "历史导入"}
-RUBRIC_LEVELS = 5
 DEFINITION_FIELDS = (
     "name", "category", "unit", "direction", "method", "data_source", "description", "rubric", "deduction_step",
 )  # fmt: skip
 
-BANDS_KEY = "category_bands"
-DEFAULT_BANDS: dict[str, tuple[float, float]] = {"业绩类": (50.0, 70.0), "职能类": (10.0, 40.0), "行为类": (10.0, 30.0)}
 WEIGHT_TOLERANCE = 0.01
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(tzinfo=None)
 
 
 def _text(value: Any) -> str | None:
@@ -222,7 +189,7 @@ def write_kpi_version(cur: Cursor, kpi_id: str, definition: dict[str, Any], stat
     """Write ``definition`` as the KPI's new version (insert or update ``kpis``, append ``kpi_versions``)
     on ``cur``, inside the caller's transaction. Returns the new version number."""
     d = normalise_kpi(definition)
-    at = at or _now()
+    at = at or clock.now()
     rubric = json.dumps(d["rubric"], ensure_ascii=False) if d["rubric"] else None
     step = d["deduction_step"] if isinstance(d["deduction_step"], float) else None
     existing = cur.execute("SELECT version FROM kpis WHERE kpi_id = ?", [kpi_id]).fetchone()
@@ -259,67 +226,6 @@ def write_kpi_version(cur: Cursor, kpi_id: str, definition: dict[str, Any], stat
         [kpi_id, version, *values, at, change_id],
     )
     return version
-
-
-# -- category bands ----------------------------------------------------------------------------------
-
-
-def category_bands(db: Database) -> dict[str, tuple[float, float]]:
-    """HR's weight band per category (percent of a template's 100), or the defaults."""
-    raw = db.scalar("SELECT value FROM settings WHERE key = ?", [BANDS_KEY])
-    if not raw:
-        return dict(DEFAULT_BANDS)
-    stored = json.loads(raw)
-    return {c: (float(stored[c][0]), float(stored[c][1])) for c in CATEGORIES if c in stored}
-
-
-def validate_bands(bands: dict[str, Any]) -> list[str]:
-    """Every problem of a band setting as a Chinese sentence."""
-    problems = []
-    unknown = [c for c in bands if c not in CATEGORIES]
-    if unknown:
-        problems.append(f"未知的指标类别：{'、'.join(unknown)}。可选类别：{' / '.join(CATEGORIES)}。")
-    lows = highs = 0.0
-    for category in CATEGORIES:
-        if category not in bands:
-            problems.append(f"缺少{category}的权重区间：请填写下限和上限。")
-            continue
-        try:
-            low, high = (float(x) for x in bands[category])
-        except (TypeError, ValueError):
-            problems.append(f"{category}的权重区间应为两个数（下限、上限）。")
-            continue
-        if not (0 <= low <= high <= 100):
-            problems.append(
-                f"{category}的权重区间 {low:g}–{high:g} 无效：下限和上限须在 0–100 之间，且下限不大于上限。"
-            )
-        lows += low
-        highs += high
-    if not problems and not (lows <= 100 <= highs):
-        problems.append(
-            f"各类别下限之和为 {lows:g}、上限之和为 {highs:g}：任何模板都无法同时满足（须下限之和 ≤ 100 ≤ 上限之和），请调整区间。"
-        )
-    return problems
-
-
-def set_category_bands(db: Database, user: User, bands: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    """HR sets the category weight bands (audited in the same transaction)."""
-    if not user.has("hr", "admin"):
-        raise Forbidden("只有人力资源管理员可以修改指标类别的权重区间。")
-    problems = validate_bands(bands)
-    if problems:
-        raise KpiError("".join(problems))
-    clean = {c: [float(bands[c][0]), float(bands[c][1])] for c in CATEGORIES}
-    before = category_bands(db)
-    with db.transaction() as cur:
-        cur.execute("DELETE FROM settings WHERE key = ?", [BANDS_KEY])
-        cur.execute(
-            "INSERT INTO settings (key, value, updated_by, updated_at) VALUES (?, ?, ?, ?)",
-            [BANDS_KEY, json.dumps(clean, ensure_ascii=False), user.username, _now()],
-        )
-        audit.record(cur, user.username, "kpi_bands_update", "settings", BANDS_KEY,
-                     {"before": {c: list(v) for c, v in before.items()}, "after": clean})  # fmt: skip
-    return {c: (v[0], v[1]) for c, v in clean.items()}
 
 
 # -- templates ----------------------------------------------------------------------------------------
@@ -369,7 +275,7 @@ def validate_template(db: Database, items: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{label}的指标编号 {kpi_id} 不在指标库中：请先提交新增指标申请，或选择已有指标。")
         elif kpi["status"] != "active":
             problems.append(
-                f"{label}的状态是“{STATUSES.get(kpi['status'], kpi['status'])}”，不能用于模板：请换一个在用的指标。"
+                f"{label}的状态是“{KPI_STATUSES.get(kpi['status'], kpi['status'])}”，不能用于模板：请换一个在用的指标。"
             )
         if kpi_id in seen:
             problems.append(f"{label}重复出现：同一指标在一个模板里只能出现一次，请合并权重。")
@@ -393,7 +299,7 @@ def validate_template(db: Database, items: list[dict[str, Any]]) -> list[str]:
                 )
     if abs(total - 100) > WEIGHT_TOLERANCE and all(it["weight"] is not None and it["weight"] > 0 for it in clean):
         problems.append(f"权重合计为 {total:g}，应为 100：请调整各项权重。")
-    bands = category_bands(db)
+    bands = settings.category_bands(db)
     if total > 0:
         for category, (low, high) in bands.items():
             share = by_category.get(category, 0.0) / total * 100
@@ -447,7 +353,7 @@ def write_template_version(cur: Cursor, position_id: str, valid_from: dt.date, i
     cur.execute(
         "INSERT INTO template_versions (position_id, version, valid_from, change_id, created_at, created_by, note)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [position_id, version, valid_from, change_id, _now(), actor, note],
+        [position_id, version, valid_from, change_id, clock.now(), actor, note],
     )
     for it in normalise_items(items):
         cur.execute(

@@ -24,12 +24,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from core import audit
+from core import audit, permissions
 from core.auth import User
 from core.db import Cursor, Database
+from core.errors import KpiError
 from core.kpi import (
     DEFINITION_FIELDS,
-    KpiError,
     check_kpi,
     check_template,
     get_kpi,
@@ -40,7 +40,7 @@ from core.kpi import (
     write_kpi_version,
     write_template_version,
 )
-from core.permissions import Forbidden, hrbp_departments
+from core.permissions import Forbidden, executive_covers, may_decide
 
 KINDS: dict[str, str] = {
     "kpi_add": "新增指标",
@@ -50,7 +50,6 @@ KINDS: dict[str, str] = {
 }
 STEPS: dict[int, str] = {1: "部门负责人", 2: "HRBP", 3: "分管副总"}
 STATUSES: dict[str, str] = {"pending": "审批中", "approved": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
-PROPOSERS = ("hr", "admin", "manager", "hrbp")
 
 
 @contextmanager
@@ -83,23 +82,6 @@ def _department(db: Database, dept_id: str | None) -> dict[str, Any]:
     if not dept["head_id"]:
         raise KpiError(f"部门“{dept['name']}”没有设定负责人，第 1 步无人审批：请先在组织架构中设定部门负责人。")
     return dept
-
-
-def _own_department(db: Database, user: User) -> str | None:
-    if not user.employee_id:
-        return None
-    return db.scalar("SELECT dept_id FROM employees WHERE employee_id = ?", [user.employee_id])
-
-
-def _may_propose_for(db: Database, user: User, dept_id: str) -> bool:
-    if user.has("hr", "admin"):
-        return True
-    if user.has("hrbp") and dept_id in hrbp_departments(db, user):
-        return True
-    if user.has("manager") and user.employee_id:
-        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
-        return head == user.employee_id or _own_department(db, user) == dept_id
-    return False
 
 
 def _subject_and_before(
@@ -172,7 +154,7 @@ def propose_change(db: Database, user: User, kind: str, payload: dict[str, Any],
 def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reason: str, dept_id: str | None) -> str:
     if kind not in KINDS:
         raise KpiError(f"变更类型“{kind}”无效：请选择 {', '.join(KINDS)} 之一。")
-    if not user.has(*PROPOSERS):
+    if not permissions.allowed(user, "propose_kpi_change"):
         raise Forbidden("只有部门负责人、HRBP 和人力资源部可以提交指标变更申请。")
     reason = (reason or "").strip()
     if not reason:
@@ -184,13 +166,13 @@ def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reaso
         what = f"{before['valid_from']} 起生效的现行模板" if kind == "template" else "指标库中的现行定义"
         raise KpiError(f"这项申请与{what}完全相同，没有需要审批的改动：请修改后再提交。")
     if subject_dept is None:  # a library change: HR may route it, everyone else routes to their own department
-        if dept_id and not user.has("hr", "admin"):
+        if dept_id and not permissions.allowed(user, "route_kpi_change"):
             raise Forbidden("只有人力资源部可以把指标库变更指定到其他部门审批。")
-        subject_dept = dept_id or _own_department(db, user)
+        subject_dept = dept_id or permissions.own_department(db, user)
         if not subject_dept:
             raise KpiError("无法确定由哪个部门审批这项指标库变更：请选择审批部门。")
     dept = _department(db, subject_dept)
-    if not _may_propose_for(db, user, dept["dept_id"]):
+    if not permissions.may_propose_for(db, user, dept["dept_id"]):
         raise Forbidden(f"你不能为部门“{dept['name']}”提交指标变更：只能为自己负责或所在的部门提交。")
     pending = db.scalar(
         "SELECT change_id FROM kpi_changes WHERE kind <> 'kpi_add' AND subject_id = ? AND status = 'pending'"
@@ -233,40 +215,6 @@ def get_change(db: Database, change_id: str) -> dict[str, Any] | None:
         [change_id],
     )
     return out
-
-
-def executive_covers(db: Database, user: User, dept_id: str) -> bool:
-    """Does the executive ``user`` cover ``dept_id``? Linked to an employee: the department's head is them or
-    below them in the reporting chain. Not linked: every department."""
-    if not user.has("executive"):
-        return False
-    if not user.employee_id:
-        return True
-    head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
-    if not head:
-        return False
-    return bool(
-        db.scalar(
-            "WITH RECURSIVE up(employee_id, manager_id, depth) AS ("
-            " SELECT employee_id, manager_id, 0 FROM employees WHERE employee_id = ?"
-            " UNION ALL SELECT e.employee_id, e.manager_id, up.depth + 1 FROM employees e"
-            " JOIN up ON e.employee_id = up.manager_id WHERE up.depth < 50)"
-            " SELECT count(*) FROM up WHERE employee_id = ?",
-            [head, user.employee_id],
-        )
-    )
-
-
-def may_decide(db: Database, user: User, step: int, dept_id: str) -> bool:
-    """May ``user`` decide ``step`` of a request concerning ``dept_id``?"""
-    if step == 1:
-        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
-        return bool(user.employee_id) and head == user.employee_id
-    if step == 2:
-        return user.has("hrbp") and dept_id in hrbp_departments(db, user)
-    if step == 3:
-        return executive_covers(db, user, dept_id)
-    return False
 
 
 def template_date_problems(
@@ -515,22 +463,19 @@ def list_changes(db: Database, user: User, status: str | None = None) -> list[di
     where = "WHERE status = ?" if status else ""
     rows = [_load(r) for r in db.rows(f"SELECT * FROM kpi_changes {where} ORDER BY requested_at DESC, change_id DESC",
                                       [status] if status else None)]  # fmt: skip
-    if user.has("hr", "admin"):
+    if permissions.allowed(user, "follow_all_kpi_changes"):
         return rows
     decided = {
         r["change_id"] for r in db.rows("SELECT change_id FROM kpi_change_steps WHERE approver = ?", [user.username])
     }
-    hrbp = set(hrbp_departments(db, user))
-    headed = {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments WHERE head_id = ?", [user.employee_id])} if user.employee_id else set()  # fmt: skip
+    followed = set(permissions.hrbp_departments(db, user)) | permissions.headed_departments(db, user)
     covered: dict[str, bool] = {}
 
     def visible(r: dict[str, Any]) -> bool:
-        if r["requested_by"] == user.username or r["change_id"] in decided or r["dept_id"] in hrbp | headed:
+        if r["requested_by"] == user.username or r["change_id"] in decided or r["dept_id"] in followed:
             return True
-        if user.has("executive"):
-            if r["dept_id"] not in covered:
-                covered[r["dept_id"]] = executive_covers(db, user, r["dept_id"])
-            return covered[r["dept_id"]]
-        return False
+        if r["dept_id"] not in covered:
+            covered[r["dept_id"]] = executive_covers(db, user, r["dept_id"])
+        return covered[r["dept_id"]]
 
     return [r for r in rows if visible(r)]

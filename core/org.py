@@ -17,9 +17,7 @@ import polars as pl
 from core import audit, permissions
 from core.auth import User
 from core.db import Database
-
-EMPLOYEE_STATUSES = ("active", "left", "historical")
-
+from core.permissions import guard_read
 
 # One person with their department, position and manager's name, as every people list shows them.
 PERSON_SELECT = """
@@ -38,20 +36,6 @@ def readable_ids(db: Database, user: User | None) -> list[str] | None:
         return []
     readable = permissions.scope_of(db, user).readable
     return None if readable is None else sorted(readable)
-
-
-def guard_read(db: Database, user: User | None, employee_id: str, what: str = "read_employee") -> None:
-    """Raise :class:`core.permissions.Forbidden` unless ``user`` may read ``employee_id``.
-
-    A refused attempt is audited as ``access_denied`` (nothing was read), so a tampered id in a URL
-    leaves a trace. ``what`` names the read that was refused.
-    """
-    try:
-        permissions.require(db, user, "read_employee", employee_id)
-    except permissions.Forbidden:
-        actor = user.username if user else "?"
-        audit.log(db, actor, "access_denied", "employee", employee_id, {"wanted": what})
-        raise
 
 
 # Departments holding at least one person in scope (every department when the scope is everyone).
@@ -165,13 +149,28 @@ def employee_profile(db: Database, user: User | None, employee_id: str) -> dict[
     Keys: employee_id, name, department, position, manager_id, manager_name, hire_date, leave_date,
     status, editable (whether the user may edit this person's appraisals).
     """
-    guard_read(db, user, employee_id, "read_employee")
-    assert user is not None  # guard_read refuses anonymous reads
+    reader = guard_read(db, user, employee_id, "read_employee")
     row = db.one(
         PERSON_SELECT + " WHERE e.employee_id = ?",
         [employee_id],
     )
     if row is None:
         return None
-    audit.log(db, user.username, "read_employee", "employee", employee_id)
-    return {**row, "editable": permissions.can(db, user, "edit_employee", employee_id)}
+    audit.log_read(db, reader.username, reader.session, "read_employee", "employee", employee_id)
+    return {**row, "relation": relation(db, reader, row)}
+
+
+def relation(db: Database, user: User, person: dict[str, Any]) -> str:
+    """How ``user`` stands to a person they read: ``self``, ``manager`` (their direct manager, who rates
+    them), ``hr`` (edits anyone), or ``reader`` (may read, not edit)."""
+    if user.employee_id and user.employee_id == person["employee_id"]:
+        return "self"
+    if (
+        user.employee_id
+        and person.get("manager_id") == user.employee_id
+        and permissions.can(db, user, "edit_employee", person["employee_id"])
+    ):
+        return "manager"
+    if permissions.allowed(user, "edit_everyone"):
+        return "hr"
+    return "reader"

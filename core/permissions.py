@@ -1,57 +1,79 @@
-"""Who may see and do what (DESIGN.md §1): one ``can`` and the row-level scope every read of
-personal data goes through.
+"""The access policy (DESIGN.md §1, §6): who may open which screen, who may do what, and whose personal
+data each user may read or edit. Nothing else in the code decides it.
 
-Scope by role:
-- employee: themself;
-- manager: direct reports (edit) and everyone below them (read), and themself;
-- HRBP: everyone in their assigned departments and those departments' sub-departments (read);
-- HR admin / admin: everyone (edit);
-- executive: everyone, read-only (individual results; aggregates);
-- analyst: no individual data at all.
-A user holding several roles gets the union.
+Three parts:
+- :data:`SCREENS` and :data:`ACTIONS`: role × screen and role × action, plain tables;
+- the relationship rules: oneself; the direct manager (edit) and everyone further below (read) for a
+  user who manages people (``manager``, or an ``executive`` with reports: they rate their own direct
+  reports and are read-only everywhere else); the departments an HRBP follows (read); HR everyone (edit);
+  executives everyone (read). ``admin`` (IT) and ``analyst`` read no individual's data;
+- :class:`Scope` with :meth:`Scope.sql`, the predicate every scoped query composes into its SQL.
+
+Which roles read personal data: employee (themself), manager (their reports), hrbp (their departments),
+executive (everyone, read-only), hr (everyone). A user holding several roles gets the union.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from core import audit
 from core.auth import User
 from core.db import Database
+from core.stages import EMPLOYEE, HR, MANAGER
+
+_ALL_PEOPLE_ROLES = frozenset({"employee", "manager", "hrbp", "hr", "executive"})
 
 # screen id -> roles that may open it (the navigation is built from this table too)
-SCREENS: dict[str, frozenset[str]] = {
-    "my_tasks": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
-    "my_record": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
-    "data_import": frozenset({"hr", "admin"}),
-    "org": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
+SCREENS: Mapping[str, frozenset[str]] = {
+    "my_tasks": _ALL_PEOPLE_ROLES,
+    "my_record": _ALL_PEOPLE_ROLES,
+    "data_import": frozenset({"hr"}),
+    "org": frozenset({"manager", "hrbp", "hr", "executive"}),
     "kpi_library": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
     "templates": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
     "kpi_changes": frozenset({"manager", "hrbp", "hr", "executive", "admin"}),
     "overview": frozenset({"manager", "hrbp", "hr", "executive", "analyst", "admin"}),
-    "goals": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
-    "midterm": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
-    "self_review": frozenset({"employee", "manager", "hrbp", "hr", "executive", "admin"}),
-    "team_rating": frozenset({"manager", "hr", "admin"}),
-    "cycles": frozenset({"hr", "executive", "admin"}),
-    "calibration": frozenset({"hr", "admin"}),
+    "goals": _ALL_PEOPLE_ROLES,
+    "midterm": _ALL_PEOPLE_ROLES,
+    "self_review": _ALL_PEOPLE_ROLES,
+    "team_rating": frozenset({"manager", "hrbp", "hr", "executive"}),
+    "cycles": frozenset({"hr", "hrbp", "executive"}),
+    "calibration": frozenset({"hr"}),
     "users": frozenset({"hr", "admin"}),
     "audit": frozenset({"hr", "admin"}),
 }
 
-# action -> roles allowed regardless of object (object-level checks are below)
-ACTIONS: dict[str, frozenset[str]] = {
-    "import": frozenset({"hr", "admin"}),
+# action -> roles allowed regardless of object (the object-level rules are the functions below)
+ACTIONS: Mapping[str, frozenset[str]] = {
+    "import": frozenset({"hr"}),  # upload files and read the import history (rejected rows hold names)
     "manage_users": frozenset({"hr", "admin"}),
+    "grant_admin": frozenset({"admin"}),  # make an admin, or change an admin's account
     "read_audit": frozenset({"hr", "admin"}),
-    "see_small_cells": frozenset({"hr", "admin"}),  # heatmap cells of fewer than 3 people
-    "read_all": frozenset({"hr", "admin", "executive"}),
-    "edit_all": frozenset({"hr", "admin"}),
+    "see_small_cells": frozenset({"hr"}),  # heatmap cells of fewer than MIN_CELL people
+    "company_aggregates": frozenset({"hr", "executive", "analyst", "admin"}),  # measures over everyone
+    "manage_settings": frozenset({"hr"}),  # grade scale, distribution guideline, category weight bands
+    "open_cycle": frozenset({"hr"}),
+    "calibrate": frozenset({"hr"}),
+    "follow_cycles": frozenset({"hr", "executive", "hrbp"}),  # cycle progress (an HRBP: their departments)
+    "propose_kpi_change": frozenset({"hr", "manager", "hrbp"}),
+    "route_kpi_change": frozenset({"hr"}),  # send a library change to another department's approval
+    "follow_all_kpi_changes": frozenset({"hr", "admin"}),
+    "edit_everyone": frozenset({"hr"}),  # record actuals and edit the appraisals of anyone
 }
+#: roles that may hold the direct-manager relationship: rate, approve goals, record actuals of reports
+PEOPLE_MANAGERS = frozenset({"manager", "executive"})
+#: roles that read every person (HR also edits)
+READ_ALL = frozenset({"hr", "executive"})
+EDIT_ALL = frozenset({"hr"})
 MIN_CELL = 3
+DENIED = "你没有权限查看或操作这项内容。如需访问，请联系人力资源部开通权限。"
 
 
 class Forbidden(PermissionError):
-    """Refused by the permission check; the message is a Chinese sentence for the screen."""
+    """Refused by the policy; the message is a Chinese sentence for the screen."""
 
 
 def can_open(user: User | None, screen: str) -> bool:
@@ -62,6 +84,31 @@ def can_open(user: User | None, screen: str) -> bool:
 def screens_for(user: User | None) -> list[str]:
     """The screens ``user`` may open, in navigation order."""
     return [s for s in SCREENS if can_open(user, s)]
+
+
+def allowed(user: User | None, action: str) -> bool:
+    """May ``user`` take ``action`` of :data:`ACTIONS` (no object involved)?"""
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    return user is not None and bool(user.roles & ACTIONS[action])
+
+
+def require_user(user: User | None) -> User:
+    """The signed-in user, or Forbidden."""
+    if user is None:
+        raise Forbidden("请先登录。")
+    return user
+
+
+def require_action(user: User | None, action: str, message: str = DENIED) -> User:
+    """The user when :func:`allowed`, else Forbidden with ``message``."""
+    if not allowed(user, action):
+        raise Forbidden(message)
+    assert user is not None
+    return user
+
+
+# -- whose data: the scope ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,65 +124,85 @@ class Scope:
     def can_edit(self, employee_id: str) -> bool:
         return self.editable is None or employee_id in self.editable
 
+    def sql(self, column: str, *, edit: bool = False) -> tuple[str, list[Any]]:
+        """The predicate limiting ``column`` (an employee id column) to this scope, and its parameters."""
+        ids = self.editable if edit else self.readable
+        if ids is None:
+            return "true", []
+        if not ids:
+            return "false", []
+        return f"list_contains(?::VARCHAR[], {column})", [sorted(ids)]
 
-def scope_of(db: Database, user: User) -> Scope:
-    """Compute the user's row-level scope from the roster and their roles."""
-    if user.has(*ACTIONS["edit_all"]):
+    @property
+    def everyone(self) -> bool:
+        return self.readable is None
+
+
+_BELOW = (
+    "WITH RECURSIVE below(employee_id, depth) AS ("
+    " SELECT employee_id, 1 FROM employees WHERE manager_id = ?"
+    " UNION ALL SELECT e.employee_id, b.depth + 1 FROM employees e JOIN below b ON e.manager_id = b.employee_id"
+    " WHERE b.depth < 50) SELECT employee_id, min(depth) AS depth FROM below GROUP BY employee_id"
+)
+_HRBP_DEPARTMENTS = (
+    "WITH RECURSIVE d(dept_id, depth) AS (SELECT dept_id, 0 FROM hrbp_scope WHERE username = ?"
+    " UNION ALL SELECT c.dept_id, d.depth + 1 FROM departments c JOIN d ON c.parent_id = d.dept_id WHERE d.depth < 20)"
+    " SELECT DISTINCT dept_id FROM d"
+)
+
+
+def scope_of(db: Database, user: User | None) -> Scope:
+    """The user's row-level scope from the roster and their roles."""
+    if user is None:
+        return Scope(frozenset(), frozenset())
+    if user.roles & EDIT_ALL:
         return Scope(None, None)
-    if user.has(*ACTIONS["read_all"]):
-        return Scope(None, frozenset())
     readable: set[str] = set()
     editable: set[str] = set()
-    if user.employee_id and user.has("employee", "manager", "hrbp"):
+    if user.employee_id:
         readable.add(user.employee_id)
-    if user.employee_id and user.has("manager"):
-        rows = db.rows(
-            "WITH RECURSIVE below(employee_id, depth) AS ("
-            " SELECT employee_id, 1 FROM employees WHERE manager_id = ?"
-            " UNION ALL SELECT e.employee_id, b.depth + 1 FROM employees e JOIN below b ON e.manager_id = b.employee_id"
-            " WHERE b.depth < 50) SELECT employee_id, min(depth) AS depth FROM below GROUP BY employee_id",
-            [user.employee_id],
-        )
+    if user.employee_id and user.roles & PEOPLE_MANAGERS:
+        rows = db.rows(_BELOW, [user.employee_id])
         readable.update(r["employee_id"] for r in rows)
         editable.update(r["employee_id"] for r in rows if r["depth"] == 1)
-    if user.has("hrbp"):
-        rows = db.rows(
-            "WITH RECURSIVE d(dept_id, depth) AS ("
-            " SELECT dept_id, 0 FROM hrbp_scope WHERE username = ?"
-            " UNION ALL SELECT c.dept_id, d.depth + 1 FROM departments c JOIN d ON c.parent_id = d.dept_id WHERE d.depth < 20)"
-            " SELECT e.employee_id FROM employees e WHERE e.dept_id IN (SELECT dept_id FROM d)",
-            [user.username],
-        )
+    if user.roles & READ_ALL:
+        return Scope(None, frozenset(editable))
+    if "hrbp" in user.roles:
+        departments = hrbp_departments(db, user)
+        rows = db.rows("SELECT employee_id FROM employees WHERE list_contains(?::VARCHAR[], dept_id)", [departments])
         readable.update(r["employee_id"] for r in rows)
-    readable.discard(None)  # type: ignore[arg-type]
     return Scope(frozenset(readable), frozenset(editable))
 
 
-def hrbp_departments(db: Database, user: User) -> list[str]:
-    """The departments an HRBP follows (with their sub-departments)."""
-    if not user.has("hrbp"):
+def hrbp_departments(db: Database, user: User | None) -> list[str]:
+    """The departments an HRBP follows, with their sub-departments (empty for anyone else)."""
+    if user is None or "hrbp" not in user.roles:
         return []
-    return [
-        r["dept_id"]
-        for r in db.rows(
-            "WITH RECURSIVE d(dept_id, depth) AS (SELECT dept_id, 0 FROM hrbp_scope WHERE username = ?"
-            " UNION ALL SELECT c.dept_id, d.depth + 1 FROM departments c JOIN d ON c.parent_id = d.dept_id WHERE d.depth < 20)"
-            " SELECT DISTINCT dept_id FROM d",
-            [user.username],
-        )
-    ]
+    return [r["dept_id"] for r in db.rows(_HRBP_DEPARTMENTS, [user.username])]
+
+
+def aggregate_population(db: Database, user: User | None) -> list[str] | None:
+    """The 工号 ``user``'s aggregates are computed over: None for the whole company."""
+    if allowed(user, "company_aggregates"):
+        return None
+    readable = scope_of(db, user).readable
+    return None if readable is None else sorted(readable)
+
+
+def smallest_shown_cell(user: User | None) -> int:
+    """Cells of fewer people than this are hidden from ``user`` (0: nothing hidden)."""
+    return 0 if allowed(user, "see_small_cells") else MIN_CELL
 
 
 def can(db: Database, user: User | None, action: str, obj: str | None = None) -> bool:
-    """The one permission check. ``action`` is a screen ('screen:overview'), a global action
-    ('import', 'manage_users', 'read_audit', 'see_small_cells'), or an action on one employee
-    ('read_employee', 'edit_employee') with their id as ``obj``."""
+    """The one permission check. ``action`` is a screen ('screen:overview'), an action of :data:`ACTIONS`,
+    or an action on one person ('read_employee', 'edit_employee') with their 工号 as ``obj``."""
     if user is None:
         return False
     if action.startswith("screen:"):
         return can_open(user, action.removeprefix("screen:"))
     if action in ACTIONS:
-        return user.has(*ACTIONS[action])
+        return allowed(user, action)
     if action in ("read_employee", "edit_employee"):
         if not obj:
             return False
@@ -145,6 +212,151 @@ def can(db: Database, user: User | None, action: str, obj: str | None = None) ->
 
 
 def require(db: Database, user: User | None, action: str, obj: str | None = None) -> None:
-    """Raise Forbidden unless ``can``."""
+    """Raise Forbidden unless :func:`can`."""
     if not can(db, user, action, obj):
-        raise Forbidden("你没有权限查看或操作这项内容。如需访问，请联系人力资源部开通权限。")
+        raise Forbidden(DENIED)
+
+
+def guard_read(db: Database, user: User | None, employee_id: str, what: str = "read_employee") -> User:
+    """The user, when they may read ``employee_id``; otherwise Forbidden, and the refused attempt is
+    audited as ``access_denied`` (nothing was read), so a tampered id in a URL leaves a trace. ``what``
+    names the read that was refused."""
+    try:
+        require(db, user, "read_employee", employee_id)
+    except Forbidden:
+        audit.log(db, user.username if user else "?", "access_denied", "employee", employee_id, {"wanted": what})
+        raise
+    assert user is not None
+    return user
+
+
+# -- roles on one appraisal -----------------------------------------------------------------------
+
+
+def roles_on(user: User | None, appraisal: Mapping[str, Any]) -> list[str]:
+    """The stage-machine roles ``user`` holds on one appraisal: employee (it is theirs), manager (they
+    are its direct manager and manage people), hr."""
+    if user is None:
+        return []
+    roles = []
+    if user.employee_id and user.employee_id == appraisal.get("employee_id"):
+        roles.append(EMPLOYEE)
+    if user.employee_id and user.employee_id == appraisal.get("manager_id") and user.roles & PEOPLE_MANAGERS:
+        roles.append(MANAGER)
+    if user.roles & EDIT_ALL:
+        roles.append(HR)
+    return roles
+
+
+def team_filter(db: Database, user: User | None) -> tuple[str, list[Any]] | None:
+    """Which appraisals a user's team view holds, as a predicate on ``a`` (appraisals): HR everyone; an
+    HRBP their departments; whoever manages people their direct reports (as the appraisal's manager).
+    None when the user has no team view at all."""
+    if user is None:
+        return None
+    if user.roles & EDIT_ALL:
+        return "true", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if user.employee_id and user.roles & PEOPLE_MANAGERS:
+        parts.append("a.manager_id = ?")
+        params.append(user.employee_id)
+    if "hrbp" in user.roles:
+        parts.append("list_contains(?::VARCHAR[], a.dept_id)")
+        params.append(hrbp_departments(db, user))
+    if not parts:
+        return None
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def cycle_filter(db: Database, user: User | None) -> tuple[str, list[Any]] | None:
+    """Which cycles a user may list, as a predicate on ``c`` (cycles): HR and executives every cycle; an
+    HRBP those touching their departments; anyone else the cycles they take part in. None: no cycle."""
+    if user is None:
+        return None
+    if user.roles & READ_ALL:
+        return "true", []
+    parts: list[str] = []
+    params: list[Any] = []
+    if "hrbp" in user.roles:
+        parts.append("c.cycle_id IN (SELECT cycle_id FROM appraisals WHERE list_contains(?::VARCHAR[], dept_id))")
+        params.append(hrbp_departments(db, user))
+    if user.employee_id:
+        parts.append("c.cycle_id IN (SELECT cycle_id FROM appraisals WHERE employee_id = ? OR manager_id = ?)")
+        params.extend([user.employee_id, user.employee_id])
+    if not parts:
+        return None
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def progress_departments(db: Database, user: User | None) -> list[str] | None:
+    """The departments whose cycle progress ``user`` may follow: None for all, else the HRBP's own."""
+    require_action(user, "follow_cycles", "只有人力资源部、HRBP 和管理层可以查看周期进度。")
+    assert user is not None
+    if user.roles & READ_ALL:
+        return None
+    return hrbp_departments(db, user)
+
+
+# -- KPI change requests: who proposes, who decides, who follows ----------------------------------
+
+
+def own_department(db: Database, user: User) -> str | None:
+    """The department of the user's own person, if linked to one."""
+    if not user.employee_id:
+        return None
+    return db.scalar("SELECT dept_id FROM employees WHERE employee_id = ?", [user.employee_id])
+
+
+def may_propose_for(db: Database, user: User, dept_id: str) -> bool:
+    """May ``user`` file a KPI change for ``dept_id``: HR any; an HRBP their departments; a manager the
+    department they head or belong to."""
+    if user.roles & EDIT_ALL:
+        return True
+    if "hrbp" in user.roles and dept_id in hrbp_departments(db, user):
+        return True
+    if "manager" in user.roles and user.employee_id:
+        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+        return head == user.employee_id or own_department(db, user) == dept_id
+    return False
+
+
+def executive_covers(db: Database, user: User, dept_id: str) -> bool:
+    """Does the executive ``user`` cover ``dept_id``? Linked to an employee: the department's head is them or
+    below them in the reporting chain. Not linked: every department."""
+    if "executive" not in user.roles:
+        return False
+    if not user.employee_id:
+        return True
+    head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+    if not head:
+        return False
+    return bool(
+        db.scalar(
+            "WITH RECURSIVE up(employee_id, manager_id, depth) AS ("
+            " SELECT employee_id, manager_id, 0 FROM employees WHERE employee_id = ?"
+            " UNION ALL SELECT e.employee_id, e.manager_id, up.depth + 1 FROM employees e"
+            " JOIN up ON e.employee_id = up.manager_id WHERE up.depth < 50)"
+            " SELECT count(*) FROM up WHERE employee_id = ?",
+            [head, user.employee_id],
+        )
+    )
+
+
+def may_decide(db: Database, user: User, step: int, dept_id: str) -> bool:
+    """May ``user`` decide ``step`` (1 department head, 2 HRBP, 3 executive) of a request concerning ``dept_id``?"""
+    if step == 1:
+        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
+        return bool(user.employee_id) and head == user.employee_id
+    if step == 2:
+        return "hrbp" in user.roles and dept_id in hrbp_departments(db, user)
+    if step == 3:
+        return executive_covers(db, user, dept_id)
+    return False
+
+
+def headed_departments(db: Database, user: User) -> set[str]:
+    """The departments whose head is the user's person."""
+    if not user.employee_id:
+        return set()
+    return {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments WHERE head_id = ?", [user.employee_id])}

@@ -36,6 +36,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from numbers import Integral, Real
 from types import MappingProxyType
+from typing import Any
+
+from core.vocabulary import DEFAULT_SCALE, DIRECTIONS, METHODS, OBJECTIVE_METHODS
 
 MAX_SCORE = 120.0
 FLOOR_SCORE = 60.0
@@ -50,11 +53,6 @@ GRADE_TOLERANCE = 1e-9
 
 #: rubric level → points: 2 = floor (60), 4 = target met (100), 5 = stretch (120). HR may pass its own.
 DEFAULT_RUBRIC_POINTS: Mapping[int, float] = MappingProxyType({1: 40.0, 2: 60.0, 3: 80.0, 4: 100.0, 5: 120.0})
-#: (grade, minimum total), best first; the last grade also takes every total below its minimum
-DEFAULT_SCALE: tuple[tuple[str, float], ...] = (("A", 90.0), ("B", 70.0), ("C", 0.0))
-
-METHODS = ("linear", "lower_better", "ratio", "pass_fail", "rubric", "deduction", "manual")
-DIRECTIONS = ("higher", "lower")
 
 #: the formula of each method as an employee reads it (the screens show it next to the score)
 FORMULAS: Mapping[str, str] = MappingProxyType(
@@ -112,6 +110,8 @@ def _anchors(
             raise ScoringError("目标值为 0 时无法推算默认底线，请填写底线")
         gap = DEFAULT_FLOOR_GAP * abs(t)
         f = t - gap if higher else t + gap
+        if f == t:  # a target so close to 0 that 20 % of it is lost in floating point
+            raise ScoringError(f"目标值（{_fmt(t)}）太接近 0，无法推算默认底线，请填写底线")
     if f == t:
         raise ScoringError(f"目标值与底线相同，无法计算{method}得分")
     if (f > t) if higher else (f < t):
@@ -398,3 +398,103 @@ def grade(total: float | None, scale: Sequence[tuple[str, float]] = DEFAULT_SCAL
         if t + GRADE_TOLERANCE >= minimum:
             return name
     return bands[-1][0]
+
+
+# ---------------------------------------------------------------------------------------------------
+# One appraisal: its items' scores, the unsaved preview, the annual mix
+# ---------------------------------------------------------------------------------------------------
+
+
+def score_of(item: Mapping[str, Any]) -> float | None:
+    """The score of one appraisal item (a row of ``appraisal_items``): from its actual for objective
+    methods, from the manager's input for rubric, pass/fail and manual items; None while not scored or
+    while its settings are broken."""
+    method = item.get("method")
+    try:
+        if method in OBJECTIVE_METHODS:
+            actual = item.get("actual_value")
+            if method == "deduction":
+                return score_item("deduction", count=actual, step=item.get("deduction_step") or 10.0)
+            return score_item(
+                method, item.get("direction"), actual, item.get("target_value"), item.get("floor"), item.get("stretch")
+            )
+        value = item.get("manager_input")
+        if method == "rubric":
+            return score_item("rubric", level=None if value is None else round(value))
+        if method == "pass_fail":
+            return score_item("pass_fail", passed=None if value is None else value >= 1)
+        if method == "manual" or method is None:
+            return score_item("manual", manual_score=value)
+    except ScoringError:
+        return None
+    return None
+
+
+def self_score_of(item: Mapping[str, Any]) -> float | None:
+    """The employee's own score of an item on the 0–120 scale: a rubric item is self-rated on its 1–5
+    levels like the manager rates it, every other item directly."""
+    value = item.get("self_input")
+    if value is None:
+        return None
+    if item.get("method") == "rubric":
+        return rubric(round(value))
+    return _num(value, "自评分")
+
+
+def weighted_total(pairs: Iterable[tuple[float, float | None]]) -> float | None:
+    """:func:`total_score`, None instead of an error for weights that do not sum to 100."""
+    try:
+        return total_score(pairs)
+    except ScoringError:
+        return None
+
+
+def annual_mix(
+    quarters: Mapping[str, float], review_weight: float, quarter_scores: Mapping[str, float | None],
+    review: float | None,
+) -> tuple[float | None, dict[str, Any]]:  # fmt: skip
+    """An annual result: the weighted mix of the year's settled quarterly finals (``Q1``…``Q4``) and the
+    annual review's own total, by HR's weights. The weights of missing quarters are spread over the rest
+    (the basis names them); no result while the review itself is unscored. Returns (final, basis)."""
+    parts = [(q, quarters.get(q, 0.0), quarter_scores.get(q)) for q in ("Q1", "Q2", "Q3", "Q4")]
+    parts.append(("年度评议", review_weight, review))
+    used = [(w, s) for _, w, s in parts if w > 0 and s is not None]
+    missing = [name for name, w, s in parts if w > 0 and s is None]
+    final = None
+    if review is not None and used:
+        final = math.fsum(w * s for w, s in used) / math.fsum(w for w, _ in used)
+    basis = {"parts": [{"part": n, "weight": w, "score": s} for n, w, s in parts], "missing": missing}
+    return final, basis
+
+
+def preview(
+    items: Iterable[Mapping[str, Any]], edits: Mapping[str, Mapping[str, Any]], scale: Sequence[tuple[str, float]]
+) -> dict[str, Any]:
+    """What appraisal items would score with a rater's unsaved ``edits`` applied (``manager_input`` /
+    ``actual_value`` per kpi_id) on the grade ``scale``: ``scores`` (kpi_id → score or None), the weighted
+    ``total`` (None while an item is unscored) and its ``grade``. An input that is not a number counts as
+    missing here; saving says what is wrong with it."""
+    scores: dict[str, float | None] = {}
+    pairs = []
+    for row in items:
+        merged = dict(row)
+        change = edits.get(row["kpi_id"], {})
+        for column in ("manager_input", "actual_value"):
+            if column in change and not (column == "actual_value" and change[column] is None):
+                try:
+                    merged[column] = _num(change[column], column)
+                except ScoringError:
+                    merged[column] = None
+        scores[row["kpi_id"]] = score_of(merged)
+        pairs.append((row["weight"], scores[row["kpi_id"]]))
+    total = weighted_total(pairs)
+    return {"scores": scores, "total": total, "grade": grade(total, scale)}
+
+
+def attainment(actual: float | None, target: float | None, direction: str | None, method: str | None) -> float | None:
+    """The share of the target reached (1.0 = met) for linear, lower-better and ratio items; else None."""
+    if actual is None or not target or method not in ("linear", "lower_better", "ratio"):
+        return None
+    if direction == "lower" or method == "lower_better":
+        return target / actual if actual else None
+    return actual / target

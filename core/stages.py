@@ -27,25 +27,18 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-GOALS = "goals"
-MIDTERM = "midterm"
-SELF_ASSESSMENT = "self_assessment"
-MANAGER_RATING = "manager_rating"
-CALIBRATION = "calibration"
-SIGNOFF = "signoff"
-CLOSED = "closed"
-
-STAGE_ORDER: tuple[str, ...] = (GOALS, MIDTERM, SELF_ASSESSMENT, MANAGER_RATING, CALIBRATION, SIGNOFF, CLOSED)
-
-STAGE_LABELS: dict[str, str] = {
-    GOALS: "目标制定",
-    MIDTERM: "中期回顾",
-    SELF_ASSESSMENT: "期末自评",
-    MANAGER_RATING: "上级评定",
-    CALIBRATION: "校准",
-    SIGNOFF: "签字确认",
-    CLOSED: "已关闭",
-}
+from core.errors import CoreError
+from core.vocabulary import (
+    CALIBRATION,
+    CLOSED,
+    GOALS,
+    MANAGER_RATING,
+    MIDTERM,
+    SELF_ASSESSMENT,
+    SIGNOFF,
+    STAGE_LABELS,
+    STAGE_ORDER,
+)
 
 EMPLOYEE = "employee"
 MANAGER = "manager"
@@ -106,7 +99,7 @@ ACTION_LABELS: dict[str, str] = {
 _TABLE: dict[tuple[str, str, str], str] = {(t.stage, t.role, t.action): t.next_stage for t in TRANSITIONS}
 
 
-class StageError(ValueError):
+class StageError(CoreError):
     """An illegal move; the message is a Chinese reason fit to show the user."""
 
 

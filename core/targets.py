@@ -2,9 +2,10 @@
 target falls outside it (DESIGN.md §4 *Target recommendation*).
 
 The history of a pair is every numeric actual of an appraisal item of that KPI, in an appraisal of that
-position (the position the person held in that cycle), in a closed cycle. Actuals are TEXT as people
-wrote them and are read with :func:`pipelines.normalise.parse_number` ('95%', '９５', '1,234', '95分');
-blanks, '-', absences and unreadable cells are left out.
+position (the position the person held in that cycle), in a closed cycle: the number recorded, or for
+history imported before numbers were parsed on import, the text as people wrote it, read with
+:func:`core.values.parse_number` ('95%', '９５', '1,234', '95分'); blanks, '-', absences and unreadable
+cells are left out.
 
 The method, for the last ``periods`` periods (cycles, ordered by start) that hold at least one value:
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.db import Database
-from pipelines.normalise import parse_number
+from core.values import parse_number
 
 MIN_PERIODS = 3
 DEFAULT_PERIODS = 8
@@ -91,7 +92,8 @@ def fmt_number(value: float) -> str:
 
 
 def _history(db: Database, position_ids: list[str] | None, kpi_ids: list[str] | None) -> pl.DataFrame:
-    where = ["c.status = 'closed'", "a.position_id IS NOT NULL", "i.actual IS NOT NULL"]
+    where = ["c.status = 'closed'", "a.position_id IS NOT NULL",
+             "(i.actual_value IS NOT NULL OR i.actual_as_written IS NOT NULL)"]  # fmt: skip
     params: list[object] = []
     if position_ids is not None:
         where.append("list_contains(?, a.position_id)")
@@ -100,7 +102,7 @@ def _history(db: Database, position_ids: list[str] | None, kpi_ids: list[str] | 
         where.append("list_contains(?, i.kpi_id)")
         params.append(list(kpi_ids))
     sql = (
-        "SELECT a.position_id, i.kpi_id, c.period, c.kind, c.period_start, i.actual "
+        "SELECT a.position_id, i.kpi_id, c.period, c.kind, c.period_start, i.actual_value, i.actual_as_written "
         "FROM appraisal_items i JOIN appraisals a USING (appraisal_id) JOIN cycles c ON c.cycle_id = a.cycle_id "
         "WHERE " + " AND ".join(where)
     )
@@ -113,9 +115,9 @@ def _compute(history: pl.DataFrame, periods: int) -> pl.DataFrame:
         return pl.DataFrame(schema=RANGE_SCHEMA)
     keys = ["position_id", "kpi_id"]
     values = (
-        history.with_columns(value=parse_number(pl.col("actual")).value)
+        history.with_columns(value=pl.coalesce("actual_value", parse_number(pl.col("actual_as_written")).value))
         .filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
-        .drop("actual")
+        .drop("actual_value", "actual_as_written")
     )
     # the last N periods with values, per pair; x is the period's index in that window (0 … k-1)
     per_period = (

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import polars as pl
 import streamlit as st
 
-from core import cycle as cycles
+from core import appraisal, calibration, cycles, settings
 from core.stages import CALIBRATION
 from ui import session
 from ui.appraisal import run_cycle
@@ -61,7 +61,7 @@ def distribution_table(frame: pl.DataFrame, scale: tuple[tuple[str, float], ...]
     )
 
 
-def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -> None:
+def hr_settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -> None:
     """HR's guideline and grade scale."""
     top, bottom = scale[0][0], scale[-1][0]
     st.markdown(f"**{t('cal.guideline_title')}**")
@@ -75,7 +75,7 @@ def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -
         key="cal.c_min",
     )  # fmt: skip
     if st.button(t("cal.save_guideline"), key="cal.save_guideline", icon=":material/save:"):
-        saved = run_cycle(cycles.set_guideline, db, user, a_max, c_min)
+        saved = run_cycle(settings.set_guideline, db, user, a_max, c_min)
         if saved is not None:
             flash(t("cal.guideline_saved", a=f"{saved['A_max']:g}", c=f"{saved['C_min']:g}"))
             st.rerun()
@@ -93,7 +93,7 @@ def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -
     )
     if st.button(t("cal.save_scale"), key="cal.save_scale", icon=":material/save:"):
         rows = [(r[0], r[1]) for r in pl.DataFrame(edited).iter_rows() if r[0] is not None and str(r[0]).strip()]
-        saved_scale = run_cycle(cycles.set_grade_scale, db, user, rows)
+        saved_scale = run_cycle(settings.set_grade_scale, db, user, rows)
         if saved_scale is not None:
             flash(t("cal.scale_saved", scale=plain("、".join(f"{g} ≥ {m:g}" for g, m in saved_scale))))
             st.rerun()
@@ -101,7 +101,7 @@ def settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -
 
 def finalise(cycle_id: str, dept: Mapping, reason: str) -> None:
     moved = run_cycle(
-        cycles.finalise_department, db, user, cycle_id, dept["dept_id"], override_reason=reason.strip() or None
+        calibration.finalise_department, db, user, cycle_id, dept["dept_id"], override_reason=reason.strip() or None
     )
     st.session_state.pop(PENDING_KEY, None)
     if moved is not None:
@@ -115,8 +115,8 @@ st.title(t("nav.calibration"), anchor=False)
 st.caption(t("cal.intro"))
 show_flash()
 
-scale = cycles.grade_scale(db)
-rules = cycles.guideline(db)
+scale = settings.grade_scale(db)
+rules = settings.guideline(db)
 grades = [g for g, _ in scale]
 st.caption(
     t(
@@ -128,7 +128,7 @@ st.caption(
     )
 )
 with st.expander(t("cal.settings"), icon=":material/tune:"):
-    settings(scale, rules)
+    hr_settings(scale, rules)
 
 all_cycles = cycles.cycles(db, user)
 open_cycles = all_cycles.filter(pl.col("status") == "open") if not all_cycles.is_empty() else all_cycles
@@ -140,7 +140,7 @@ cycle_id = st.selectbox(
     t("cal.cycle"), list(cycle_names), format_func=lambda c: f"{cycle_names[c]}（{c}）", key="cal.cycle"
 )
 
-distribution = run_cycle(cycles.distribution, db, user, cycle_id)
+distribution = run_cycle(calibration.distribution, db, user, cycle_id)
 if distribution is None:
     st.stop()
 if distribution.is_empty():
@@ -166,7 +166,7 @@ dept_id = st.selectbox(
     t("cal.department"), list(departments), format_func=dept_labels.get, key=f"cal.department.{cycle_id}"
 )
 dept = departments[dept_id]
-team = cycles.team(db, user, cycle_id=cycle_id, stage=CALIBRATION)
+team = appraisal.team(db, user, cycle_id=cycle_id, stage=CALIBRATION)
 people = team.filter(pl.col("department") == dept["department"]) if not team.is_empty() else team
 if people.is_empty():
     if dept["finalised"] and not dept["in_calibration"]:
@@ -210,7 +210,7 @@ with st.container(border=True):
     if st.button(t("cal.move"), key="cal.move", icon=":material/swap_vert:"):
         row = rows[appraisal_id]
         result = run_cycle(
-            cycles.calibrate, db, user, appraisal_id, new_grade, note, version=st.session_state[seen_key]
+            calibration.calibrate, db, user, appraisal_id, new_grade, note, version=st.session_state[seen_key]
         )
         # refused or not, the table above now shows the row as it is: the next try is based on that
         st.session_state[seen_key] = result if result is not None else row["row_version"]

@@ -7,9 +7,8 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from core import cycle as cycles
-from core import org
-from core.cycle import CycleError
+from core import cycles, org, periods, permissions, vocabulary
+from core.errors import CoreError
 from ui import session
 from ui.appraisal import run_cycle, stage_label
 from ui.cycle_charts import progress_chart
@@ -61,7 +60,7 @@ def show_report(report: cycles.OpenReport) -> None:
 def new_cycle_form() -> None:
     """HR's form: everything open_cycle needs, checked by core before the confirmation."""
     today = dt.date.today()
-    kinds = list(cycles.KINDS)
+    kinds = list(vocabulary.CYCLE_KINDS)
     kind_labels = option_labels("kind", kinds)
     a, b, c = st.columns(3)
     kind = a.selectbox(t("cyc.kind"), kinds, format_func=kind_labels.get, key="cyc.kind")
@@ -78,7 +77,7 @@ def new_cycle_form() -> None:
         part = c.selectbox(
             t("cyc.half"), list(half_labels), index=(today.month - 1) // 6, format_func=half_labels.get, key="cyc.half"
         )
-    period, start, end, default_name = cycles.period_of(kind, int(year), part)
+    period, start, end, default_name = periods.period_of(kind, int(year), part)
     st.caption(t("cyc.period", period=period, start=start.isoformat(), end=end.isoformat()))
     name = st.text_input(t("cyc.name"), placeholder=default_name, help=t("cyc.name_help"), key="cyc.name")
 
@@ -94,9 +93,9 @@ def new_cycle_form() -> None:
         )
 
     st.markdown(f"**{t('cyc.due_title')}**")
-    defaults = cycles.default_due_dates(start, end)
+    defaults = periods.default_due_dates(start, end)
     due: dict[str, dt.date] = {}
-    stage_list = list(cycles.DUE_FIELDS)
+    stage_list = list(vocabulary.DUE_FIELDS)
     for i, stage in enumerate(stage_list):
         if i % 3 == 0:  # rows of three, in stage order
             columns = st.columns(3)
@@ -129,11 +128,11 @@ def new_cycle_form() -> None:
     if st.button(t("cyc.check"), type="primary", icon=":material/event_available:", key="cyc.check"):
         try:  # core's own checks, before asking for the confirmation
             if scope == "pilot" and not dept_ids:
-                raise CycleError(t("cyc.pilot_missing"))
-            cycles.check_due_dates(due, start)
+                raise CoreError(t("cyc.pilot_missing"))
+            periods.check_due_dates(due, start)
             if weights is not None:
                 cycles.check_annual_weights(weights)
-        except CycleError as err:
+        except CoreError as err:
             st.error(str(err), icon=":material/error:")
             st.session_state.pop(PENDING_KEY, None)
         else:
@@ -202,7 +201,7 @@ def show_progress(frame: pl.DataFrame) -> None:
 require_app_navigation()
 user, db = session.require_screen("cycles")
 st.title(t("nav.cycles"), anchor=False)
-is_hr = user.has("hr", "admin")
+is_hr = permissions.allowed(user, "open_cycle")
 st.caption(t("cyc.intro_hr") if is_hr else t("cyc.intro_exec"))
 
 report = st.session_state.pop(REPORT_KEY, None)

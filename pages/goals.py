@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal_edits, vocabulary
 from core.stages import EMPLOYEE, GOALS, MANAGER
 from ui import session
 from ui.appraisal import method_label, run_cycle
@@ -76,7 +76,9 @@ def goal_editor(items: pl.DataFrame, mode: str, key: str) -> pl.DataFrame:
         "weight": st.column_config.NumberColumn(t("col.goals.weight"), format="%g"),
         **number,
         "proposed_target": st.column_config.NumberColumn(t("col.goals.proposed_target"), format="%g"),
-        "goal_note": st.column_config.TextColumn(t("col.goals.goal_note"), max_chars=cycle.MAX_NOTE, width="large"),
+        "goal_note": st.column_config.TextColumn(
+            t("col.goals.goal_note"), max_chars=vocabulary.MAX_TEXT, width="large"
+        ),
     }
     editable = EDITABLE.get(mode, ())
     disabled = [c for c in frame.columns if c not in editable]
@@ -127,7 +129,9 @@ if mode in EDITABLE:
         st.caption(t("goals.unsaved"))
     save_col, reload_col, approve_col = st.columns(3)
     if save_col.button(t("goals.save"), key=f"goals.save.{appraisal_id}", type="primary", icon=":material/save:"):
-        saved = run_cycle(cycle.save_goals, db, user, appraisal_id, changes(edited, mode), version=snap["version"])
+        saved = run_cycle(
+            appraisal_edits.save_goals, db, user, appraisal_id, changes(edited, mode), version=snap["version"]
+        )
         if saved is not None:
             after_save(appraisal_id, t("goals.saved"))
     if snap["version"] != detail["row_version"]:  # someone saved since the editor was filled
@@ -146,7 +150,10 @@ if mode in EDITABLE:
         ):
             if dirty(key):
                 st.error(t("goals.save_first"), icon=":material/error:")
-            elif run_cycle(cycle.save_goals, db, user, appraisal_id, proposals, version=snap["version"]) is not None:
+            elif (
+                run_cycle(appraisal_edits.save_goals, db, user, appraisal_id, proposals, version=snap["version"])
+                is not None
+            ):
                 after_save(appraisal_id, t("goals.adopted"))
         approve_col.button(
             t("goals.approve"), key=f"goals.approve.{appraisal_id}", icon=":material/task_alt:",
@@ -157,7 +164,7 @@ if mode in EDITABLE:
             if dirty(key):
                 st.error(t("goals.save_first"), icon=":material/error:")
                 return
-            if run_cycle(cycle.act, db, user, appraisal_id, "approve_goals", version=version) is not None:
+            if run_cycle(appraisal_edits.act, db, user, appraisal_id, "approve_goals", version=version) is not None:
                 after_save(appraisal_id, t("goals.approved"))
 
         confirm_first(

@@ -3,9 +3,10 @@ change history; change, retire or add a KPI through a change request; HR downloa
 
 import streamlit as st
 
-from core import kpi, kpi_changes, org
-from core.kpi import CATEGORIES, DATA_SOURCES, DIRECTIONS, METHODS, STATUSES
+from core import kpi, kpi_changes, org, permissions, settings
 from core.scoring import FORMULAS
+from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, METHODS
+from core.vocabulary import KPI_STATUSES as STATUSES
 from pipelines.kpi_library import export_library_workbook
 from ui import session
 from ui.i18n import t
@@ -88,7 +89,7 @@ def proposed(change_id: str | None) -> None:
 
 def hr_route(prefix: str) -> str | None:
     """HR (who belongs to no department) picks the department that approves a library change."""
-    if not user.has("hr", "admin"):
+    if not permissions.allowed(user, "route_kpi_change"):
         return None
     departments = org.list_departments(db, user)
     names = dict(zip(departments["dept_id"], departments["name"], strict=True))
@@ -96,7 +97,7 @@ def hr_route(prefix: str) -> str | None:
 
 
 # -- HR: the workbook -------------------------------------------------------------------------------
-if user.has("hr", "admin"):
+if permissions.allowed(user, "import"):
     export_col, import_col = st.columns([1, 2], vertical_alignment="center")
     with export_col:
         download_excel(
@@ -110,8 +111,9 @@ if user.has("hr", "admin"):
         st.caption(t("kpi.import_hint"))
         st.page_link("pages/data_import.py", label=t("kpi.import_link"), icon=":material/upload_file:")
     # HR sets each category's share of a template's 100 points; templates are checked against it
+if permissions.allowed(user, "manage_settings"):
     with st.expander(t("kpi.bands"), icon=":material/tune:"):
-        bands = kpi.category_bands(db)
+        bands = settings.category_bands(db)
         with st.form("kpi.bands.form"):
             edited_bands = {}
             for category in CATEGORIES:
@@ -123,7 +125,9 @@ if user.has("hr", "admin"):
                     high_col.number_input(t("kpi.band_high", category=category), 0.0, 100.0, float(high), 5.0,
                                           key=f"kpi.bands.{category}.high"),
                 )  # fmt: skip
-            if st.form_submit_button(t("kpi.bands_save")) and run_core(kpi.set_category_bands, db, user, edited_bands):
+            if st.form_submit_button(t("kpi.bands_save")) and run_core(
+                settings.set_category_bands, db, user, edited_bands
+            ):
                 st.success(t("kpi.bands_saved"), icon=":material/check_circle:")
 
 # -- browse -----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal_edits, vocabulary
 from core.stages import EMPLOYEE, MANAGER, MIDTERM
 from ui import session
 from ui.appraisal import run_cycle
@@ -41,7 +41,7 @@ def kpi_options(items: pl.DataFrame, *, objective_only: bool = False) -> dict[st
     return {
         r["kpi_id"]: r["kpi_name"] or r["kpi_id"]
         for r in rows
-        if not objective_only or r["method"] in cycle.OBJECTIVE_METHODS
+        if not objective_only or r["method"] in vocabulary.OBJECTIVE_METHODS
     }
 
 
@@ -49,7 +49,7 @@ def checkin_form(appraisal_id: str, items: pl.DataFrame) -> None:
     options = kpi_options(items)
     with st.form(f"midterm.checkin.{appraisal_id}.{generation()}", border=True):
         st.markdown(f"**{t('midterm.add')}**")
-        note = st.text_area(t("midterm.note"), max_chars=cycle.MAX_NOTE, key=f"midterm.note.{generation()}")
+        note = st.text_area(t("midterm.note"), max_chars=vocabulary.MAX_TEXT, key=f"midterm.note.{generation()}")
         left, right = st.columns(2)
         pct = left.number_input(
             t("midterm.progress_pct"), min_value=0.0, max_value=200.0, value=None, step=5.0, format="%g",
@@ -63,7 +63,11 @@ def checkin_form(appraisal_id: str, items: pl.DataFrame) -> None:
             if not (note or "").strip():
                 st.error(t("midterm.note_required"), icon=":material/error:")
             elif (
-                run_cycle(lambda: cycle.add_checkin(db, user, appraisal_id, note, progress=pct, kpi_id=kpi_id) or True)
+                run_cycle(
+                    lambda: (
+                        appraisal_edits.add_checkin(db, user, appraisal_id, note, progress=pct, kpi_id=kpi_id) or True
+                    )
+                )
                 is not None
             ):
                 saved(t("midterm.added"))
@@ -83,13 +87,20 @@ def actual_form(detail: dict) -> None:
         kpi_id = left.selectbox(t("midterm.actual_item"), list(options), format_func=options.get)
         value = mid.number_input(t("midterm.actual_value"), value=None, format="%g")
         as_of = right.date_input(t("midterm.actual_as_of"), value=default, min_value=start, max_value=end)
-        note = st.text_input(t("midterm.actual_note"), max_chars=cycle.MAX_NOTE)
+        note = st.text_input(t("midterm.actual_note"), max_chars=vocabulary.MAX_TEXT)
         if st.form_submit_button(t("midterm.actual_submit"), icon=":material/save:"):
             if value is None:
                 st.error(t("midterm.actual_required"), icon=":material/error:")
             elif (
                 run_cycle(
-                    cycle.record_actual, db, user, detail["employee_id"], kpi_id, value, as_of=as_of, note=note or None
+                    appraisal_edits.record_actual,
+                    db,
+                    user,
+                    detail["employee_id"],
+                    kpi_id,
+                    value,
+                    as_of=as_of,
+                    note=note or None,
                 )
                 is not None
             ):
@@ -106,7 +117,7 @@ def manager_actions(detail: dict) -> None:
     )  # fmt: skip
     with return_col:
         comment = st.text_area(
-            t("midterm.return_comment"), max_chars=cycle.MAX_NOTE, key=f"midterm.return_comment.{appraisal_id}"
+            t("midterm.return_comment"), max_chars=vocabulary.MAX_TEXT, key=f"midterm.return_comment.{appraisal_id}"
         )
         if st.button(t("midterm.return"), key=f"midterm.return.{appraisal_id}", icon=":material/undo:"):
             if (comment or "").strip():
@@ -115,11 +126,14 @@ def manager_actions(detail: dict) -> None:
                 st.error(t("midterm.return_required"), icon=":material/error:")
 
     def finish(version: int) -> None:
-        if run_cycle(cycle.act, db, user, appraisal_id, "finish_midterm", version=version) is not None:
+        if run_cycle(appraisal_edits.act, db, user, appraisal_id, "finish_midterm", version=version) is not None:
             saved(t("midterm.finished"))
 
     def send_back(version: int, comment: str | None) -> None:
-        if run_cycle(cycle.act, db, user, appraisal_id, "return", version=version, comment=comment) is not None:
+        if (
+            run_cycle(appraisal_edits.act, db, user, appraisal_id, "return", version=version, comment=comment)
+            is not None
+        ):
             saved(t("midterm.returned"))
 
     confirm_first("finish", appraisal_id, t("midterm.confirm_finish", employee=employee), finish)

@@ -7,7 +7,7 @@ import re
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal, tasks
 from ui import session
 from ui.appraisal import stage_label
 from ui.goals import progress_section, relabel
@@ -17,7 +17,7 @@ from ui.widgets import data_table, empty_state, plain
 
 CALIBRATION_TASK = re.compile(r"^校准（(\d+) 人）$")
 # core's task text (Chinese) -> its catalog key
-TASK_KEYS = {zh: f"tasks.task.{stage}.{role}" for (stage, role), (zh, _screen) in cycle.TASKS.items()}
+TASK_KEYS = {zh: f"tasks.task.{stage}.{role}" for (stage, role), (zh, _screen) in tasks.TASKS.items()}
 
 
 def task_label(task: str) -> str:
@@ -34,7 +34,7 @@ user, db = session.require_screen("my_tasks")
 st.title(t("nav.my_tasks"), anchor=False)
 st.caption(t("tasks.intro"))
 
-tasks = cycle.my_tasks(db, user)
+tasks = tasks.my_tasks(db, user)
 if tasks.is_empty():
     empty_state(t("tasks.empty"))
 else:
@@ -66,7 +66,7 @@ else:
             st.switch_page(f"pages/{row['screen']}.py", query_params=params)
 
 st.header(t("tasks.progress_title"), anchor=False)
-mine = cycle.my_appraisals(db, user)
+mine = appraisal.my_appraisals(db, user)
 if mine.is_empty():
     empty_state(t("tasks.progress_empty"))
 else:

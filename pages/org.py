@@ -3,7 +3,7 @@ person's record and appraisals at ``?emp=<工号>`` (refused by core for anyone 
 
 import streamlit as st
 
-from core import org, permissions
+from core import org, permissions, vocabulary
 from ui import session
 from ui.i18n import t
 from ui.navigation import require_app_navigation
@@ -31,7 +31,7 @@ def show_person(employee_id: str) -> None:
         return
     st.title(t("org.person_title", name=plain(profile["name"])), anchor=False)
     profile_card(profile)
-    st.caption(t("org.editable") if profile["editable"] else t("org.read_only"))
+    st.caption(t(f"org.relation.{profile['relation']}"))
     appraisal_record(db, user, employee_id, key="org.person", empty_text=t("org.person_no_appraisals"))
 
 
@@ -70,7 +70,7 @@ with people_tab:
         t("org.department_filter"), list(dept_options), format_func=dept_options.get, key="org.department"
     )
     with_former = left_col.toggle(t("org.include_former"), key="org.include_former")
-    statuses = org.EMPLOYEE_STATUSES if with_former else ("active",)
+    statuses = vocabulary.EMPLOYEE_STATUSES if with_former else ("active",)
     people = org.search_employees(db, user, text, dept_id=dept_id, statuses=statuses)
     st.caption(t("org.people_found", n=people.height) + " " + t("org.pick_hint"))
     picked = data_table(

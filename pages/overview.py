@@ -4,7 +4,7 @@ but HR."""
 
 import streamlit as st
 
-from core import analytics
+from core import analytics, permissions
 from ui import session
 from ui.charts import HEATMAP_MEASURES, department_heatmap, heatmap_caption
 from ui.i18n import option_labels, t
@@ -43,7 +43,7 @@ st.altair_chart(department_heatmap(cells, measure), width="stretch")
 st.caption(heatmap_caption(cells, measure, kind, people))
 hidden = cells.filter(cells["hidden"]).height
 if hidden:
-    st.caption(t("overview.hidden_cells", n=hidden, min=analytics.smallest_shown_cell(db, user)))
+    st.caption(t("overview.hidden_cells", n=hidden, min=permissions.smallest_shown_cell(user)))
 
 with st.expander(t("overview.table")):
     data_table(

@@ -6,7 +6,7 @@ while an item has no self score)."""
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal, appraisal_edits
 from core.stages import SELF_ASSESSMENT
 from ui import session
 from ui.appraisal import (
@@ -30,8 +30,6 @@ from ui.rating import (
 )
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, show_flash
 
-READ_KEY = "self.read"  # the appraisal whose read was last audited in this session
-
 require_app_navigation()
 user, db = session.require_screen("self_review")
 st.title(t("nav.self_review"), anchor=False)
@@ -42,7 +40,7 @@ if user.employee_id is None:
     empty_state(t("self.no_employee"))
     st.stop()
 
-mine = cycle.my_appraisals(db, user)
+mine = appraisal.my_appraisals(db, user)
 current = mine.filter(pl.col("stage") == SELF_ASSESSMENT) if not mine.is_empty() else mine
 if current.is_empty():
     empty_state(t("self.none_open"))
@@ -54,8 +52,7 @@ if current.is_empty():
 
 appraisal_id = pick_appraisal(current.with_columns(employee=pl.lit(user.label)), key="self.pick", label=t("self.pick"))
 assert appraisal_id is not None
-detail = cycle.appraisal(db, user, appraisal_id, audit_read=st.session_state.get(READ_KEY) != appraisal_id)
-st.session_state[READ_KEY] = appraisal_id
+detail = appraisal.appraisal(db, user, appraisal_id)
 appraisal_card(detail)
 items = detail["items"]
 
@@ -83,7 +80,7 @@ def build() -> pl.DataFrame:
                 "actual": r["actual_value"],
                 "source": source_label(r["actual_source"]),
                 "as_of": r["actual_as_of"],
-                "self_score": r["self_score"],
+                "self_input": r["self_input"],
                 "self_comment": r["self_comment"],
             }
             for r in items.iter_rows(named=True)
@@ -91,7 +88,7 @@ def build() -> pl.DataFrame:
         schema={
             "kpi_id": pl.String, "kpi": pl.String, "category": pl.String, "method": pl.String,
             "weight": pl.Float64, "target": pl.Float64, "unit": pl.String, "actual": pl.Float64,
-            "source": pl.String, "as_of": pl.Date, "self_score": pl.Float64, "self_comment": pl.String,
+            "source": pl.String, "as_of": pl.Date, "self_input": pl.Float64, "self_comment": pl.String,
         },
         orient="row",
     )  # fmt: skip
@@ -120,7 +117,7 @@ edited = st.data_editor(
         "actual",
         "source",
         "as_of",
-        "self_score",
+        "self_input",
         "self_comment",
     ],
     disabled=["kpi_id", "kpi", "category", "method", "weight", "target", "unit", "actual", "source", "as_of"],
@@ -134,7 +131,7 @@ edited = st.data_editor(
         "actual": column.NumberColumn(t("col.self.actual"), format="%g", help=t("self.actual_help")),
         "source": column.TextColumn(t("col.self.source")),
         "as_of": column.DateColumn(t("col.self.as_of"), format="YYYY-MM-DD"),
-        "self_score": column.NumberColumn(
+        "self_input": column.NumberColumn(
             t("col.self.self_score"),
             min_value=0.0,
             max_value=120.0,
@@ -156,20 +153,20 @@ st.caption(t("self.total_help"))
 
 def edits() -> dict[str, dict[str, object]]:
     return {
-        r["kpi_id"]: {"self_score": r["self_score"], "self_comment": r["self_comment"]}
+        r["kpi_id"]: {"self_input": r["self_input"], "self_comment": r["self_comment"]}
         for r in frame.iter_rows(named=True)
     }
 
 
 def save() -> int | None:
     """Save the editor's content on the version it was based on; the new row_version, or None if refused."""
-    return run_cycle(cycle.save_self, db, user, appraisal_id, edits(), version=base_version)
+    return run_cycle(appraisal_edits.save_self, db, user, appraisal_id, edits(), version=base_version)
 
 
 def submit() -> None:
     submit_draft(
         draft, base_version, save,
-        lambda version: run_cycle(cycle.act, db, user, appraisal_id, "submit_self", version=version),
+        lambda version: run_cycle(appraisal_edits.act, db, user, appraisal_id, "submit_self", version=version),
         t("self.submitted", cycle=plain(detail["cycle"])),
     )  # fmt: skip
 

@@ -10,7 +10,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal, appraisal_edits, appraisal_scores, vocabulary
 from core.stages import CLOSED, MANAGER, MANAGER_RATING
 from ui import session
 from ui.appraisal import appraisal_card, method_label, pick_appraisal, run_cycle, show_formulas, source_label
@@ -28,7 +28,6 @@ from ui.rating import (
 )
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, show_flash, translate_values
 
-READ_KEY = "rating.read"  # the appraisal whose read was last audited in this session
 FEEDLESS = (None, "manual")  # actual sources a manager may overwrite while rating
 IGNORED_KEY = "rating.ignored"  # input the last save left out, shown once after its rerun
 
@@ -40,7 +39,7 @@ show_flash()
 if IGNORED_KEY in st.session_state:
     st.warning(st.session_state.pop(IGNORED_KEY), icon=":material/info:")
 
-team = cycle.team(db, user)
+team = appraisal.team(db, user)
 if team.is_empty():
     empty_state(t("rating.team_empty"))
     st.stop()
@@ -77,8 +76,7 @@ if rateable.is_empty():
 
 appraisal_id = pick_appraisal(rateable, key="rating.pick", label=t("rating.pick"))
 assert appraisal_id is not None
-detail = cycle.appraisal(db, user, appraisal_id, audit_read=st.session_state.get(READ_KEY) != appraisal_id)
-st.session_state[READ_KEY] = appraisal_id
+detail = appraisal.appraisal(db, user, appraisal_id)
 appraisal_card(detail)
 items = detail["items"]
 can_rate = MANAGER in detail["roles"] and detail["stage"] == MANAGER_RATING
@@ -90,7 +88,7 @@ def hint(method: str | None, source: str | None, rubric: object) -> str:
     levels = rubric_levels(rubric) if method == "rubric" else []
     if levels:
         return t("rating.hint.rubric") + "：" + " · ".join(f"{i} {text}" for i, text in enumerate(levels[:5], 1))
-    if method in cycle.OBJECTIVE_METHODS:
+    if method in vocabulary.OBJECTIVE_METHODS:
         if source not in FEEDLESS:
             return t("rating.hint.fed")
         return t("rating.hint.count") if method == "deduction" else t("rating.hint.actual")
@@ -110,7 +108,7 @@ def build() -> pl.DataFrame:
                 "source": source_label(r["actual_source"]),
                 "self_score": r["self_score"],
                 "self_comment": r["self_comment"],
-                "input": None if r["method"] in cycle.OBJECTIVE_METHODS else r["manager_input"],
+                "input": None if r["method"] in vocabulary.OBJECTIVE_METHODS else r["manager_input"],
                 "hint": hint(r["method"], r["actual_source"], r["rubric"]),
                 "item_score": r["item_score"],
                 "manager_comment": r["manager_comment"],
@@ -196,7 +194,7 @@ def edits() -> tuple[dict[str, dict[str, object]], list[str]]:
     for row in frame.iter_rows(named=True):
         item = by_id[row["kpi_id"]]
         change: dict[str, object] = {"manager_comment": row["manager_comment"]}
-        if item["method"] in cycle.OBJECTIVE_METHODS:
+        if item["method"] in vocabulary.OBJECTIVE_METHODS:
             if item["actual_source"] in FEEDLESS:
                 change["actual_value"] = row["actual"]
             elif row["actual"] != before[row["kpi_id"]]["actual"]:
@@ -212,7 +210,7 @@ def edits() -> tuple[dict[str, dict[str, object]], list[str]]:
 
 
 if draft.dirty():  # what the unsaved input would give, before anyone saves it
-    guess = cycle.preview(db, items, edits()[0])
+    guess = appraisal_scores.preview(db, items, edits()[0])
     st.info(
         t("rating.preview", total=one_decimal(guess["total"]), grade=guess["grade"] or "—"),
         icon=":material/calculate:",
@@ -222,7 +220,7 @@ if draft.dirty():  # what the unsaved input would give, before anyone saves it
 def save() -> int | None:
     """Save the editor's content on the version it was based on; the new row_version, or None if refused."""
     changes, ignored = edits()
-    version = run_cycle(cycle.save_rating, db, user, appraisal_id, changes, version=base_version)
+    version = run_cycle(appraisal_edits.save_rating, db, user, appraisal_id, changes, version=base_version)
     if ignored:
         notice = t("rating.ignored", items=plain("、".join(ignored)))
         if version is None:
@@ -235,14 +233,14 @@ def save() -> int | None:
 def submit() -> None:
     submit_draft(
         draft, base_version, save,
-        lambda version: run_cycle(cycle.act, db, user, appraisal_id, "submit_rating", version=version),
+        lambda version: run_cycle(appraisal_edits.act, db, user, appraisal_id, "submit_rating", version=version),
         t("rating.submitted", employee=plain(detail["employee"])),
     )  # fmt: skip
 
 
 def send_back() -> None:
     text = st.session_state.get(f"rating.return_comment.{appraisal_id}", "").strip()
-    if run_cycle(cycle.act, db, user, appraisal_id, "return", version=detail["row_version"], comment=text):
+    if run_cycle(appraisal_edits.act, db, user, appraisal_id, "return", version=detail["row_version"], comment=text):
         draft.reset()
         done(t("rating.returned", employee=plain(detail["employee"])))
 

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from core import kpi, kpi_changes, org, targets
+from core import kpi, kpi_changes, org, settings, targets
 from ui import session
 from ui.i18n import t
 from ui.kpi import changes_frame, items_frame, may_propose, run_core
@@ -183,7 +183,7 @@ if edit_tab:
 
         # live checks: weight sum, category shares against HR's bands, every problem core finds
         total = sum(float(it["weight"] or 0) for it in items)
-        bands = kpi.category_bands(db)
+        bands = settings.category_bands(db)
         shares = dict.fromkeys(bands, 0.0)
         for it in items:
             category = by_id.get(it["kpi_id"] or "", {}).get("category")

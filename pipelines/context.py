@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from core.db import Database
-from pipelines.normalise import IdRule, clean_text
+from core.values import clean_text
+from pipelines.normalise import IdRule
 
 
 @dataclass

@@ -37,13 +37,14 @@ import os
 import pandera.polars as pa
 import polars as pl
 
-from core import audit
+from core import audit, vocabulary
 from core import kpi as kpi_rules
 from core.db import Database
 from core.export import excel_bytes
+from core.values import clean_text, parse_number, trim_text
 from pipelines.context import fold_expr, stable_id
 from pipelines.layout import HEADER_SCAN_ROWS, Column, Table
-from pipelines.normalise import clean_text, parse_date, parse_number, parse_period, quarter, trim_text
+from pipelines.normalise import parse_date, parse_period, quarter
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
@@ -67,22 +68,19 @@ HELP_SHEET = "填写说明"
 
 # stored value -> label shown in the workbook (the stored values are core.kpi's); the import takes the
 # stored value, the label, core.kpi's longer label or a synonym
-CATEGORIES = {c: c for c in kpi_rules.CATEGORIES}
-DIRECTIONS = dict(kpi_rules.DIRECTIONS)
-METHODS = {
-    "linear": "线性", "lower_better": "反向线性", "ratio": "完成率", "pass_fail": "达标制", "rubric": "等级评分",
-    "deduction": "扣分制", "manual": "上级评定",
-}  # fmt: skip
-DATA_SOURCES = dict(kpi_rules.DATA_SOURCES)
-STATUSES = {"active": kpi_rules.STATUSES["active"], "retired": kpi_rules.STATUSES["retired"]}
+CATEGORIES = {c: c for c in vocabulary.CATEGORIES}
+DIRECTIONS = dict(vocabulary.DIRECTIONS)
+METHODS = dict(vocabulary.METHODS)
+DATA_SOURCES = dict(vocabulary.DATA_SOURCES)
+STATUSES = {code: vocabulary.KPI_STATUSES[code] for code in ("active", "retired")}
 SYNONYMS = {
-    "category": {**{en: zh for zh, en in kpi_rules.CATEGORIES.items()}, "业绩": "业绩类", "业绩指标": "业绩类",
+    "category": {**{en: zh for zh, en in vocabulary.CATEGORIES.items()}, "业绩": "业绩类", "业绩指标": "业绩类",
                  "职能": "职能类", "职能指标": "职能类", "行为": "行为类", "行为指标": "行为类",
                  "behavioral": "行为类", "behaviour": "行为类", "behavior": "行为类"},
     "direction": {"越大越好": "higher", "正向": "higher", "高": "higher", "higher_better": "higher",
                   "higher is better": "higher", "越小越好": "lower", "反向": "lower", "低": "lower",
                   "lower_better": "lower", "lower is better": "lower"},
-    "method": {**{label: code for code, label in kpi_rules.METHODS.items()}, "线性插值": "linear", "比率": "ratio",
+    "method": {**{label: code for code, label in vocabulary.METHOD_DESCRIPTIONS.items()}, "线性插值": "linear", "比率": "ratio",
                "达成率": "ratio", "通过/不通过": "pass_fail", "是否达标": "pass_fail", "pass/fail": "pass_fail",
                "等级": "rubric", "行为锚定": "rubric", "扣分": "deduction", "手工": "manual", "主观评分": "manual",
                "人工评分": "manual"},

@@ -13,19 +13,17 @@ from dataclasses import dataclass, field
 import pandera.polars as pa
 import polars as pl
 
+from core.values import ParsedNumber, clean_text, parse_number, trim_text
 from pipelines.context import OrgContext, fold_expr, stable_id
 from pipelines.layout import Table, find_form, find_table
 from pipelines.normalise import (
     GRADE_WORDS,
     as_percent_points,
     clean_employee_id,
-    clean_text,
     find_period_in_text,
     grade_from_score,
-    parse_number,
     parse_period,
     restore_ids,
-    trim_text,
 )
 from pipelines.staging import Staged, stage_form, stage_table
 from pipelines.workbook import Grid
@@ -368,9 +366,7 @@ def _restore(frame: pl.DataFrame, col: str, out: str, known: pl.Series, ctx: Org
     return _attach(frame, table, col, "_v")
 
 
-def _parsed(prefix: str):
-    from pipelines.normalise import ParsedNumber
-
+def _parsed(prefix: str) -> ParsedNumber:
     return ParsedNumber(
         pl.col(f"{prefix}_n"), pl.col(f"{prefix}_pct"), pl.lit(False), pl.lit(False), pl.col(f"{prefix}_err")
     )
@@ -817,8 +813,10 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
         kpi_id="kpi_id",
         weight="weight_v",
-        target="target",
-        actual="actual",
+        target_as_written="target",
+        target_value=parse_number(pl.col("target")).value,
+        actual_as_written="actual",
+        actual_value=parse_number(pl.col("actual")).value,
         manager_score="item_score",
         item_score="item_score",
         manager_comment="comment",

@@ -13,9 +13,10 @@ import pandera.polars as pa
 import polars as pl
 
 from core.db import Database, insert_frame, query_frame, register_frame, unregister_frame
+from core.values import clean_text
 from pipelines.context import OrgContext, fold_expr, stable_id
 from pipelines.layout import find_table
-from pipelines.normalise import IdRule, clean_employee_id, clean_text, parse_date, restore_ids
+from pipelines.normalise import IdRule, clean_employee_id, parse_date, restore_ids
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
+from core.values import MISSING_WORDS, clean_text
 from pipelines.layout import IDENTITY, TOTAL_WORDS, Form, Table
-from pipelines.normalise import MISSING_WORDS, clean_text
 from pipelines.workbook import Grid, column_index
 
 NOTE_STARTS = ("注", "说明", "备注", "制表", "审核", "签字", "签名", "填表", "打印", "note", "*")

@@ -53,3 +53,14 @@ def install_templates(db: Database, valid_from: dt.date = dt.date(2020, 1, 1), *
         for position_id in positions:
             write_template_version(cur, position_id, valid_from, template_items(**overrides), "fixture")
     return positions
+
+
+RUBRIC_KPIS = frozenset(k for k, d in KPIS.items() if d["method"] == "rubric")
+
+
+def own_rating(kpi_ids, score: float, *, level: int = 4, comment: str | None = None) -> dict[str, dict]:
+    """A self-assessment of every item: ``score`` (0–120), a rubric item on its levels (``level``, 1–5)."""
+    return {
+        k: {"self_input": level if k in RUBRIC_KPIS else score, **({"self_comment": comment} if comment else {})}
+        for k in kpi_ids
+    }

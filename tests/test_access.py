@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,9 @@ def test_failures_outside_the_window_do_not_lock(db) -> None:
 def test_sessions_idle_timeout_logout_and_disable(db, monkeypatch) -> None:
     user = make(db, "e1", ["employee"], "000004")
     token = auth.start_session(db, user)
-    assert auth.resume_session(db, token) == user
+    resumed = auth.resume_session(db, token)
+    assert resumed is not None and (resumed.username, resumed.roles) == (user.username, user.roles)
+    assert resumed.session == hashlib.sha256(token.encode()).hexdigest()  # reads are audited once per session
     assert db.scalar("SELECT count(*) FROM sessions WHERE token_sha256 = ?", [token]) == 0  # only the hash is kept
     db.cursor().execute("UPDATE sessions SET last_seen = last_seen - INTERVAL 31 MINUTE")
     assert auth.resume_session(db, token) is None  # idle past 30 minutes
@@ -143,7 +146,9 @@ def test_scope_per_role(db) -> None:
     assert scope_of(db, worker).readable == {"000004"} and scope_of(db, worker).editable == set()
     assert scope_of(db, bp).readable == {"000002", "000003", "000004"}  # 生产一车间 sits under 生产中心
     assert scope_of(db, hr).readable is None and scope_of(db, hr).editable is None
-    assert scope_of(db, gm).readable is None and scope_of(db, gm).editable == set()  # executive: read-only
+    # an executive reads everyone and edits only their own direct reports, whom they rate as their manager
+    assert scope_of(db, gm).readable is None and scope_of(db, gm).editable == {"000002", "000005"}
+    assert not can(db, gm, "edit_employee", "000003")  # skip-level: read-only
     assert scope_of(db, analyst).readable == set()
     # tampered ids are refused in core
     assert not can(db, head, "read_employee", "000006")

@@ -33,10 +33,10 @@ SCREENS = {
 ALLOWED = {
     "worker": {"my_tasks", "my_record"},
     "head": {"my_tasks", "my_record", "team_rating", "org", "overview"},
-    "bp": {"my_tasks", "my_record", "org", "overview"},
+    "bp": {"my_tasks", "my_record", "team_rating", "cycles", "org", "overview"},  # their departments, read-only
     "hr": set(SCREENS),
-    "admin": set(SCREENS),
-    "exec": {"my_tasks", "my_record", "org", "overview", "cycles"},
+    "admin": {"users", "audit", "overview"},  # IT: accounts and the trail, aggregates only, no one's appraisal
+    "exec": {"my_tasks", "my_record", "team_rating", "org", "overview", "cycles"},  # rates own direct reports
     "analyst": {"overview"},
     None: set(),
 }

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from core import analytics, imports, org
+from core import analytics, imports, org, vocabulary
 from core.auth import User
 from core.db import Database
 
@@ -74,7 +74,7 @@ def test_search_by_id_name_department_and_status(org_db: Database) -> None:
     assert org.search_employees(org_db, HR, "test person").height == 0
     found = org.search_employees(org_db, HR, "TEST", statuses=("active", "left", "historical"))
     assert found["employee_id"].to_list() == ["0105"]
-    d2 = org.search_employees(org_db, HR, dept_id="D2", statuses=org.EMPLOYEE_STATUSES)
+    d2 = org.search_employees(org_db, HR, dept_id="D2", statuses=vocabulary.EMPLOYEE_STATUSES)
     assert d2["employee_id"].to_list() == ["0003", "0004", "0105"]
     row = org.search_employees(org_db, HR, "0002").row(0, named=True)
     assert row["department"] == "生产部" and row["position"] == "装配工" and row["manager_name"] == "员工甲"

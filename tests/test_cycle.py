@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from core import cycle
+from core import appraisal, appraisal_edits, appraisal_scores, calibration, cycles, errors, periods, settings, tasks
 from core.auth import User, get_user
 from core.db import Database, open_database
 from core.kpi import write_template_version
 from core.permissions import Forbidden
 from core.stages import STAGE_ORDER, StageError
-from tests.cycles import install_templates, template_items
+from tests.cycles import install_templates, own_rating, template_items
 
 WORKER = "00102"
 Q4 = {"kind": "quarterly", "year": 2026, "part": 4}
@@ -52,10 +53,10 @@ def stage(db: Database, appraisal_id: str) -> str:
 
 
 def to_self_assessment(db: Database, u: dict[str, User], appraisal_id: str) -> None:
-    cycle.act(db, u["head"], appraisal_id, "approve_goals", version=version(db, appraisal_id))
-    cycle.add_checkin(db, _employee(db, appraisal_id), appraisal_id, "进展")
-    cycle.add_checkin(db, u["head"], appraisal_id, "继续")
-    cycle.act(db, u["head"], appraisal_id, "finish_midterm", version=version(db, appraisal_id))
+    appraisal_edits.act(db, u["head"], appraisal_id, "approve_goals", version=version(db, appraisal_id))
+    appraisal_edits.add_checkin(db, _employee(db, appraisal_id), appraisal_id, "进展")
+    appraisal_edits.add_checkin(db, u["head"], appraisal_id, "继续")
+    appraisal_edits.act(db, u["head"], appraisal_id, "finish_midterm", version=version(db, appraisal_id))
 
 
 def _employee(db: Database, appraisal_id: str) -> User:
@@ -76,15 +77,15 @@ def to_calibration(
     to_self_assessment(db, u, appraisal_id)
     me = _employee(db, appraisal_id)
     items = db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [appraisal_id])
-    cycle.save_self(
-        db, me, appraisal_id, {r["kpi_id"]: {"self_score": 90} for r in items}, version=version(db, appraisal_id)
+    appraisal_edits.save_self(
+        db, me, appraisal_id, own_rating([r["kpi_id"] for r in items], 90), version=version(db, appraisal_id)
     )
-    cycle.act(db, me, appraisal_id, "submit_self", version=version(db, appraisal_id))
+    appraisal_edits.act(db, me, appraisal_id, "submit_self", version=version(db, appraisal_id))
     for kpi_id, value in {**ACTUALS, "T-OUT": output}.items():
-        cycle.record_actual(db, u["head"], me.employee_id, kpi_id, value, as_of=dt.date(2026, 11, 1))
+        appraisal_edits.record_actual(db, u["head"], me.employee_id, kpi_id, value, as_of=dt.date(2026, 11, 1))
     ratings = {**RATINGS, "T-ATT": {"manager_input": manual}}
-    cycle.save_rating(db, u["head"], appraisal_id, ratings, version=version(db, appraisal_id))
-    cycle.act(db, u["head"], appraisal_id, "submit_rating", version=version(db, appraisal_id))
+    appraisal_edits.save_rating(db, u["head"], appraisal_id, ratings, version=version(db, appraisal_id))
+    appraisal_edits.act(db, u["head"], appraisal_id, "submit_rating", version=version(db, appraisal_id))
 
 
 # -- opening -----------------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def to_calibration(
 
 def test_company_wide_cycle_gives_everyone_with_a_manager_and_template_an_appraisal(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, today=dt.date(2026, 10, 5))
+    report = cycles.open_cycle(db, u["hr"], **Q4, today=dt.date(2026, 10, 5))
     assert report.cycle_id == "C-2026-Q4" and report.name == "2026年第四季度考核"
     assert report.appraisals == 9 and report.items == 9 * 7
     assert {s["employee_id"] for s in report.skipped} == {"00101", "00201", "00301"}  # the heads: no manager
@@ -113,7 +114,7 @@ def test_company_wide_cycle_gives_everyone_with_a_manager_and_template_an_apprai
         "stretch": 120,
         "method": "linear",
     }
-    info = cycle.cycle(db, "C-2026-Q4")
+    info = cycles.cycle(db, "C-2026-Q4")
     assert info["goals_due"] == dt.date(2026, 10, 15) and info["signoff_due"] == dt.date(2027, 1, 28)
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'cycle_open' AND actor = 'hr'") == 1
 
@@ -122,16 +123,16 @@ def test_a_pilot_for_two_departments_touches_no_one_else(db: Database) -> None:
     u = users(db)
     before = db.scalar("SELECT count(*) FROM appraisals")
     pilot = [dept(db, "生产部"), dept(db, "质检部")]
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=pilot)
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=pilot)
     new = db.rows("SELECT employee_id, dept_id FROM appraisals WHERE cycle_id = ?", [report.cycle_id])
     assert {r["dept_id"] for r in new} == set(pilot)
     assert {r["employee_id"] for r in new} == {"00102", "00103", "00104", "00202", "00203", "00204"}
     assert db.scalar("SELECT count(*) FROM appraisals") == before + 6
     assert not db.rows("SELECT 1 FROM appraisals WHERE cycle_id = ? AND employee_id LIKE '003%'", [report.cycle_id])
     assert sorted(r["dept_id"] for r in db.rows("SELECT dept_id FROM cycle_departments")) == sorted(pilot)
-    assert cycle.cycles(db, u["hr"]).row(0, named=True)["scope"] == "pilot"
+    assert cycles.cycles(db, u["hr"]).row(0, named=True)["scope"] == "pilot"
     # a second cycle of the same period leaves the pilot's people out, with the reason
-    second = cycle.open_cycle(db, u["hr"], **Q4)
+    second = cycles.open_cycle(db, u["hr"], **Q4)
     assert second.cycle_id == "C-2026-Q4-2" and second.appraisals == 3
     assert sum("已在同期的考核周期" in s["reason"] for s in second.skipped) == 6
 
@@ -143,7 +144,7 @@ def test_items_come_from_the_template_version_in_force_at_opening(db: Database) 
         write_template_version(
             cur, position, dt.date(2027, 1, 1), template_items(**{"T-OUT": (30, 150, 120, 180)}), "t"
         )
-    report = cycle.open_cycle(db, u["hr"], **Q4, today=dt.date(2026, 11, 27))
+    report = cycles.open_cycle(db, u["hr"], **Q4, today=dt.date(2026, 11, 27))
     appraisal_id = f"{report.cycle_id}:{WORKER}"
     target = "SELECT target_value FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'"
     assert db.scalar(target, [appraisal_id]) == 100
@@ -151,10 +152,10 @@ def test_items_come_from_the_template_version_in_force_at_opening(db: Database) 
     # a change made after opening never rewrites the open cycle
     with db.transaction() as cur:
         write_template_version(cur, position, dt.date(2026, 10, 1), template_items(**{"T-OUT": (30, 90, 70, 110)}), "t")
-    cycle.recompute(db, cycle_id=report.cycle_id)
+    appraisal_scores.recompute(db, cycle_id=report.cycle_id)
     assert db.scalar(target, [appraisal_id]) == 100
     # a cycle opened ahead of its period takes the version in force on its first day
-    ahead = cycle.open_cycle(db, u["hr"], kind="quarterly", year=2027, part=1, today=dt.date(2026, 11, 27))
+    ahead = cycles.open_cycle(db, u["hr"], kind="quarterly", year=2027, part=1, today=dt.date(2026, 11, 27))
     assert ahead.template_date == dt.date(2027, 1, 1)
     assert db.scalar(target, [f"{ahead.cycle_id}:{WORKER}"]) == 150
 
@@ -162,25 +163,25 @@ def test_items_come_from_the_template_version_in_force_at_opening(db: Database) 
 def test_opening_is_for_hr_and_checks_its_input(db: Database) -> None:
     u = users(db)
     with pytest.raises(Forbidden):
-        cycle.open_cycle(db, u["head"], **Q4)
-    bad = cycle.default_due_dates(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+        cycles.open_cycle(db, u["head"], **Q4)
+    bad = periods.default_due_dates(dt.date(2026, 10, 1), dt.date(2026, 12, 31))
     bad["midterm"] = dt.date(2026, 10, 2)  # before the goals' due date
-    with pytest.raises(cycle.CycleError, match=r"中期回顾.*早于上一阶段「目标制定」"):
-        cycle.open_cycle(db, u["hr"], **Q4, due=bad)
-    with pytest.raises(cycle.CycleError, match="试点部门不存在"):
-        cycle.open_cycle(db, u["hr"], **Q4, dept_ids=["D-nope"])
-    with pytest.raises(cycle.CycleError, match="请选择季度"):
-        cycle.open_cycle(db, u["hr"], kind="quarterly", year=2026)
-    with pytest.raises(cycle.CycleError, match="之和应为 100"):
-        cycle.open_cycle(db, u["hr"], kind="annual", year=2026, annual_weights={"quarters": {"Q1": 50}, "review": 10})
+    with pytest.raises(errors.CoreError, match=r"中期回顾.*早于上一阶段「目标制定」"):
+        cycles.open_cycle(db, u["hr"], **Q4, due=bad)
+    with pytest.raises(errors.CoreError, match="试点部门不存在"):
+        cycles.open_cycle(db, u["hr"], **Q4, dept_ids=["D-nope"])
+    with pytest.raises(errors.CoreError, match="请选择季度"):
+        cycles.open_cycle(db, u["hr"], kind="quarterly", year=2026)
+    with pytest.raises(errors.CoreError, match="之和应为 100"):
+        cycles.open_cycle(db, u["hr"], kind="annual", year=2026, annual_weights={"quarters": {"Q1": 50}, "review": 10})
     assert db.scalar("SELECT count(*) FROM cycles WHERE origin = 'app'") == 0  # nothing half-written
 
 
 def test_period_keys_and_bounds() -> None:
-    assert cycle.period_of("quarterly", 2026, 4)[:3] == ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
-    assert cycle.period_of("quarterly", 2024, 1)[:3] == ("2024-Q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31))
-    assert cycle.period_of("half_year", 2026, 1)[:3] == ("2026-H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30))
-    assert cycle.period_of("annual", 2026)[:3] == ("2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert periods.period_of("quarterly", 2026, 4)[:3] == ("2026-Q4", dt.date(2026, 10, 1), dt.date(2026, 12, 31))
+    assert periods.period_of("quarterly", 2024, 1)[:3] == ("2024-Q1", dt.date(2024, 1, 1), dt.date(2024, 3, 31))
+    assert periods.period_of("half_year", 2026, 1)[:3] == ("2026-H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    assert periods.period_of("annual", 2026)[:3] == ("2026", dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 
 
 # -- scoring ------------------------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_period_keys_and_bounds() -> None:
 
 def test_scores_are_computed_from_actuals_and_ratings_and_recompute_on_change(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     to_calibration(db, u, a)
     items = {r["kpi_id"]: r for r in db.rows("SELECT * FROM appraisal_items WHERE appraisal_id = ?", [a])}
@@ -205,28 +206,29 @@ def test_scores_are_computed_from_actuals_and_ratings_and_recompute_on_change(db
     total = (30 * 110 + 20 * 108 + 10 * 90 / 95 * 100 + 10 * 90 + 10 * 100 + 10 * 100 + 10 * 85) / 100
     row = db.one("SELECT final_score, self_score, grade FROM appraisals WHERE appraisal_id = ?", [a])
     assert row["final_score"] == pytest.approx(total) and row["grade"] == "A"
-    assert row["self_score"] == pytest.approx(90.0)  # kept beside the total, not counted
+    # kept beside the total, not counted: 90 on every item, the rubric self-rated at level 4 (100 points)
+    assert row["self_score"] == pytest.approx((90 * 90 + 10 * 100) / 100)
 
 
 def test_a_new_actual_rescores_an_open_appraisal_and_the_grade_follows(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
-    cycle.record_actual(db, u["head"], WORKER, "T-OUT", 80, as_of=dt.date(2026, 10, 20))
+    appraisal_edits.record_actual(db, u["head"], WORKER, "T-OUT", 80, as_of=dt.date(2026, 10, 20))
     assert db.scalar("SELECT item_score FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'", [a]) == 60
-    cycle.record_actual(db, u["hr"], WORKER, "T-OUT", 100, as_of=dt.date(2026, 11, 20), source="finance")
+    appraisal_edits.record_actual(db, u["hr"], WORKER, "T-OUT", 100, as_of=dt.date(2026, 11, 20), source="finance")
     row = db.one(
         "SELECT item_score, actual_source FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'", [a]
     )
     assert row == {"item_score": 100.0, "actual_source": "finance"}  # the latest value in the period wins
-    cycle.record_actual(db, u["hr"], WORKER, "T-OUT", 5, as_of=dt.date(2027, 1, 3))  # outside the quarter
+    appraisal_edits.record_actual(db, u["hr"], WORKER, "T-OUT", 5, as_of=dt.date(2027, 1, 3))  # outside the quarter
     assert db.scalar("SELECT actual_value FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'", [a]) == 100
-    progress = cycle.progress(db, u["worker"], a)
+    progress = appraisal.progress(db, u["worker"], a)
     out = progress.filter(progress["kpi"] == "产量达成").row(0, named=True)
     assert out["actual"] == 100 and out["share_attained"] == pytest.approx(1.0) and "底线得60分" in out["formula"]
     with pytest.raises(Forbidden):  # another team's manager may not record this person's actuals
-        cycle.record_actual(db, User("x", frozenset({"manager"}), "00201"), WORKER, "T-OUT", 1)
+        appraisal_edits.record_actual(db, User("x", frozenset({"manager"}), "00201"), WORKER, "T-OUT", 1)
 
 
 def test_annual_result_mixes_the_quarters_by_hr_weights_with_its_own_review(db: Database) -> None:
@@ -241,17 +243,17 @@ def test_annual_result_mixes_the_quarters_by_hr_weights_with_its_own_review(db: 
     }
     assert len(quarters) == 4  # the fixture company's legacy 2023 history
     weights = {"quarters": {"Q1": 15, "Q2": 15, "Q3": 15, "Q4": 15}, "review": 40}
-    report = cycle.open_cycle(db, u["hr"], kind="annual", year=2023, annual_weights=weights, today=dt.date(2026, 1, 2))
+    report = cycles.open_cycle(db, u["hr"], kind="annual", year=2023, annual_weights=weights, today=dt.date(2026, 1, 2))
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
     me = _employee(db, a)
     items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [a])]
-    cycle.save_self(db, me, a, {k: {"self_score": 80} for k in items}, version=version(db, a))
-    cycle.act(db, me, a, "submit_self", version=version(db, a))
+    appraisal_edits.save_self(db, me, a, own_rating(items, 80), version=version(db, a))
+    appraisal_edits.act(db, me, a, "submit_self", version=version(db, a))
     for kpi_id in ("T-OUT", "T-DEF", "T-PAY", "T-SAFE"):  # every objective item exactly on target → 100 …
-        cycle.record_actual(db, u["head"], WORKER, kpi_id, {"T-OUT": 100, "T-DEF": 1.0, "T-PAY": 95, "T-SAFE": 0}[kpi_id],
+        appraisal_edits.record_actual(db, u["head"], WORKER, kpi_id, {"T-OUT": 100, "T-DEF": 1.0, "T-PAY": 95, "T-SAFE": 0}[kpi_id],
                             as_of=dt.date(2023, 12, 31))  # fmt: skip
-    cycle.save_rating(
+    appraisal_edits.save_rating(
         db, u["head"], a,
         {"T-5S": {"manager_input": 1}, "T-TEAM": {"manager_input": 4}, "T-ATT": {"manager_input": 100}},
         version=version(db, a),
@@ -270,10 +272,12 @@ def test_annual_result_mixes_the_quarters_by_hr_weights_with_its_own_review(db: 
 
 def test_the_full_path_records_each_transition_with_actor_and_time(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
-    v = cycle.save_goals(db, u["worker"], a, {"T-OUT": {"proposed_target": 110, "goal_note": "争取"}}, version=0)
-    v = cycle.save_goals(db, u["head"], a, {"T-OUT": {"target_value": 105}}, version=v)
+    v = appraisal_edits.save_goals(
+        db, u["worker"], a, {"T-OUT": {"proposed_target": 110, "goal_note": "争取"}}, version=0
+    )
+    v = appraisal_edits.save_goals(db, u["head"], a, {"T-OUT": {"target_value": 105}}, version=v)
     item = db.one(
         "SELECT proposed_target, goal_note, target_value FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'",
         [a],
@@ -299,24 +303,26 @@ def test_the_full_path_records_each_transition_with_actor_and_time(db: Database)
 
 def test_illegal_moves_are_refused_with_a_reason_and_change_nothing(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     with pytest.raises(StageError, match="只能由直属主管操作"):
-        cycle.act(db, u["worker"], a, "approve_goals", version=0)  # the employee approving their own goals
+        appraisal_edits.act(db, u["worker"], a, "approve_goals", version=0)  # the employee approving their own goals
     with pytest.raises(StageError, match="不允许"):
-        cycle.act(db, u["head"], a, "submit_rating", version=0)  # skipping three stages
+        appraisal_edits.act(db, u["head"], a, "submit_rating", version=0)  # skipping three stages
     with pytest.raises(Forbidden):
-        cycle.act(db, User("x", frozenset({"manager"}), "00201"), a, "approve_goals", version=0)  # not their report
+        appraisal_edits.act(
+            db, User("x", frozenset({"manager"}), "00201"), a, "approve_goals", version=0
+        )  # not their report
     with pytest.raises(Forbidden):
-        cycle.appraisal(db, User("x", frozenset({"manager"}), "00201"), a)
+        appraisal.appraisal(db, User("x", frozenset({"manager"}), "00201"), a)
     assert stage(db, a) == "goals" and version(db, a) == 0
     assert db.scalar("SELECT count(*) FROM stage_events WHERE appraisal_id = ?", [a]) == 0
-    cycle.act(db, u["head"], a, "approve_goals", version=0)
+    appraisal_edits.act(db, u["head"], a, "approve_goals", version=0)
     with pytest.raises(StageError, match="退回必须填写意见"):
-        cycle.act(db, u["head"], a, "return", version=1, comment="  ")
-    with pytest.raises(cycle.CycleError, match="员工、直属上级还没有沟通记录"):
-        cycle.act(db, u["head"], a, "finish_midterm", version=1)
-    assert cycle.act(db, u["head"], a, "return", version=1, comment="目标偏低，请重新提出") == "goals"
+        appraisal_edits.act(db, u["head"], a, "return", version=1, comment="  ")
+    with pytest.raises(errors.CoreError, match="员工、直属上级还没有沟通记录"):
+        appraisal_edits.act(db, u["head"], a, "finish_midterm", version=1)
+    assert appraisal_edits.act(db, u["head"], a, "return", version=1, comment="目标偏低，请重新提出") == "goals"
     assert (
         db.scalar("SELECT comment FROM stage_events WHERE appraisal_id = ? AND action = 'return'", [a])
         == "目标偏低，请重新提出"
@@ -325,41 +331,47 @@ def test_illegal_moves_are_refused_with_a_reason_and_change_nothing(db: Database
 
 def test_submitting_needs_every_item_scored(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
-    cycle.save_self(db, u["worker"], a, {"T-OUT": {"self_score": 95, "self_comment": "超额"}}, version=version(db, a))
-    with pytest.raises(cycle.CycleError, match="还有 6 项没有自评"):
-        cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
-    with pytest.raises(cycle.CycleError, match="自评分应在 0–120 之间"):
-        cycle.save_self(db, u["worker"], a, {"T-DEF": {"self_score": 130}}, version=version(db, a))
+    appraisal_edits.save_self(
+        db, u["worker"], a, {"T-OUT": {"self_input": 95, "self_comment": "超额"}}, version=version(db, a)
+    )
+    with pytest.raises(errors.CoreError, match="还有 6 项没有自评"):
+        appraisal_edits.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    with pytest.raises(errors.CoreError, match="自评分应在 0–120 之间"):
+        appraisal_edits.save_self(db, u["worker"], a, {"T-DEF": {"self_input": 130}}, version=version(db, a))
+    with pytest.raises(errors.CoreError, match="「团队协作」的自评等级应为 1–5 级"):  # the manager's scale
+        appraisal_edits.save_self(db, u["worker"], a, {"T-TEAM": {"self_input": 90}}, version=version(db, a))
     items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [a])]
-    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items}, version=version(db, a))
-    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
-    cycle.save_rating(db, u["head"], a, {"T-TEAM": {"manager_input": 5}}, version=version(db, a))
-    with pytest.raises(cycle.CycleError, match="还有 6 项没有得分"):
-        cycle.act(db, u["head"], a, "submit_rating", version=version(db, a))
-    with pytest.raises(cycle.CycleError, match="应为 1–5 级"):
-        cycle.save_rating(db, u["head"], a, {"T-TEAM": {"manager_input": 7}}, version=version(db, a))
+    appraisal_edits.save_self(db, u["worker"], a, own_rating(items, 90), version=version(db, a))
+    appraisal_edits.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    appraisal_edits.save_rating(db, u["head"], a, {"T-TEAM": {"manager_input": 5}}, version=version(db, a))
+    with pytest.raises(errors.CoreError, match="还有 6 项没有得分"):
+        appraisal_edits.act(db, u["head"], a, "submit_rating", version=version(db, a))
+    with pytest.raises(errors.CoreError, match="应为 1–5 级"):
+        appraisal_edits.save_rating(db, u["head"], a, {"T-TEAM": {"manager_input": 7}}, version=version(db, a))
     with pytest.raises(Forbidden):
-        cycle.save_rating(db, u["worker"], a, {"T-TEAM": {"manager_input": 5}}, version=version(db, a))
+        appraisal_edits.save_rating(db, u["worker"], a, {"T-TEAM": {"manager_input": 5}}, version=version(db, a))
     assert stage(db, a) == "manager_rating"
 
 
 def test_the_second_of_two_concurrent_saves_is_refused_and_nothing_is_lost(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
-    cycle.save_self(db, u["worker"], a, {"T-OUT": {"self_score": 90}}, version=version(db, a))
+    appraisal_edits.save_self(db, u["worker"], a, {"T-OUT": {"self_input": 90}}, version=version(db, a))
     items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [a])]
-    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items}, version=version(db, a))
-    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    appraisal_edits.save_self(db, u["worker"], a, own_rating(items, 90), version=version(db, a))
+    appraisal_edits.act(db, u["worker"], a, "submit_self", version=version(db, a))
     seen = version(db, a)  # two people open the rating form on the same version
-    cycle.save_rating(db, u["head"], a, {"T-ATT": {"manager_input": 88, "manager_comment": "先保存"}}, version=seen)
+    appraisal_edits.save_rating(
+        db, u["head"], a, {"T-ATT": {"manager_input": 88, "manager_comment": "先保存"}}, version=seen
+    )
     hr_as_manager = User("head", frozenset({"manager"}), "00101")  # the same manager in a second browser
-    with pytest.raises(cycle.Conflict, match=r"已被 head 于 .* 修改.*你的输入仍保留在表单中"):
-        cycle.save_rating(
+    with pytest.raises(errors.Conflict, match=r"已被 head 于 .* 修改.*你的输入仍保留在表单中"):
+        appraisal_edits.save_rating(
             db, hr_as_manager, a, {"T-ATT": {"manager_input": 60, "manager_comment": "后保存"}}, version=seen
         )
     row = db.one(
@@ -367,8 +379,8 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_nothing_is_lost(db: D
     )
     assert row == {"manager_input": 88, "manager_comment": "先保存"}
     assert version(db, a) == seen + 1
-    with pytest.raises(cycle.Conflict):  # a stage move on a stale version is refused too
-        cycle.act(db, u["head"], a, "submit_rating", version=seen)
+    with pytest.raises(errors.Conflict):  # a stage move on a stale version is refused too
+        appraisal_edits.act(db, u["head"], a, "submit_rating", version=seen)
     assert stage(db, a) == "manager_rating"
 
 
@@ -384,7 +396,7 @@ class AppraisalMachine(RuleBasedStateMachine):
         self.db = type(self).database
         self.u = users(self.db)
         self.outsider = User("x", frozenset({"manager"}), "00201")
-        report = cycle.open_cycle(
+        report = cycles.open_cycle(
             self.db, self.u["hr"], kind="quarterly", year=next(self.years), part=1, dept_ids=[dept(self.db, "生产部")]
         )
         self.a = f"{report.cycle_id}:{WORKER}"
@@ -396,7 +408,7 @@ class AppraisalMachine(RuleBasedStateMachine):
         before = (stage(self.db, self.a), version(self.db, self.a))
         try:
             result = call()
-        except (cycle.CycleError, StageError, Forbidden):
+        except (errors.CycleError, StageError, Forbidden):
             assert (stage(self.db, self.a), version(self.db, self.a)) == before  # refused: nothing written
             return
         new_stage = stage(self.db, self.a)
@@ -413,14 +425,14 @@ class AppraisalMachine(RuleBasedStateMachine):
     def act(self, who: str, action: str, comment: str | None) -> None:
         user = self.outsider if who == "outsider" else self.u[who]
         before = self.stage
-        self._try(lambda: cycle.act(self.db, user, self.a, action, version=self.version, comment=comment))
+        self._try(lambda: appraisal_edits.act(self.db, user, self.a, action, version=self.version, comment=comment))
         if self.stage != before and STAGE_ORDER.index(self.stage) < STAGE_ORDER.index(before):
             assert action == "return" and (comment or "").strip()
 
     @rule(who=st.sampled_from(["worker", "head", "outsider"]))
     def checkin(self, who: str) -> None:
         user = self.outsider if who == "outsider" else self.u[who]
-        self._try(lambda: cycle.add_checkin(self.db, user, self.a, "进度"))
+        self._try(lambda: appraisal_edits.add_checkin(self.db, user, self.a, "进度"))
 
     @rule(score=st.one_of(st.none(), st.floats(0, 120)))
     def self_score_all(self, score: float | None) -> None:
@@ -428,25 +440,25 @@ class AppraisalMachine(RuleBasedStateMachine):
             r["kpi_id"] for r in self.db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [self.a])
         ]
         self._try(
-            lambda: cycle.save_self(
-                self.db, self.u["worker"], self.a, {k: {"self_score": score} for k in items}, version=self.version
+            lambda: appraisal_edits.save_self(
+                self.db, self.u["worker"], self.a, own_rating(items, score), version=self.version
             )
         )
 
     @rule()
     def rate_all(self) -> None:
         for kpi_id, value in ACTUALS.items():
-            cycle.record_actual(self.db, self.u["head"], WORKER, kpi_id, value, as_of=self.db.scalar(
+            appraisal_edits.record_actual(self.db, self.u["head"], WORKER, kpi_id, value, as_of=self.db.scalar(
                 "SELECT period_start FROM cycles c JOIN appraisals a USING (cycle_id) WHERE a.appraisal_id = ?", [self.a]))  # fmt: skip
         self.version = version(self.db, self.a)  # recording an actual rescoring is not a save of this form
-        self._try(lambda: cycle.save_rating(self.db, self.u["head"], self.a, RATINGS, version=self.version))
+        self._try(lambda: appraisal_edits.save_rating(self.db, self.u["head"], self.a, RATINGS, version=self.version))
 
     @rule()
     def stale_save(self) -> None:
         if self.version == 0:
             return
-        with pytest.raises((cycle.Conflict, cycle.CycleError, StageError, Forbidden)):
-            cycle.save_self(self.db, self.u["worker"], self.a, {}, version=self.version - 1)
+        with pytest.raises((errors.Conflict, errors.CycleError, StageError, Forbidden)):
+            appraisal_edits.save_self(self.db, self.u["worker"], self.a, {}, version=self.version - 1)
 
     @invariant()
     def matches_the_database(self) -> None:
@@ -476,7 +488,7 @@ def test_no_sequence_of_actions_skips_a_stage_or_corrupts_an_appraisal(machine_d
     AppraisalMachine.database = machine_db
     AppraisalMachine.years = itertools.count(2030)
     runner = AppraisalMachine.TestCase
-    runner.settings = settings(max_examples=25, stateful_step_count=25, deadline=None,
+    runner.settings = hypothesis_settings(max_examples=25, stateful_step_count=25, deadline=None,
                                suppress_health_check=list(HealthCheck))  # fmt: skip
     runner().runTest()
 
@@ -489,7 +501,7 @@ def test_no_sequence_of_actions_skips_a_stage_or_corrupts_an_appraisal(machine_d
     [(1, (0, 1, 0)), (3, (1, 2, 0)), (7, (1, 5, 1)), (10, (2, 7, 1)), (5, (1, 4, 0)), (0, (0, 0, 0))],
 )
 def test_quotas_are_rounded_by_largest_remainder(n: int, expected: tuple[int, int, int]) -> None:
-    q = cycle.quotas(n)
+    q = calibration.quotas(n)
     assert (q["A_max"], q["B"], q["C_min"]) == expected
     assert sum(expected) == n
 
@@ -497,7 +509,7 @@ def test_quotas_are_rounded_by_largest_remainder(n: int, expected: tuple[int, in
 def test_largest_remainder_always_hands_out_every_seat() -> None:
     for total in range(0, 40):
         for shares in ([20, 70, 10], [33, 33, 34], [1, 1, 1], [0, 100, 0], [25, 50, 25]):
-            seats = cycle.largest_remainder(total, shares)
+            seats = calibration.largest_remainder(total, shares)
             assert sum(seats) == total
             assert all(abs(s - total * w / sum(shares)) < 1 for s, w in zip(seats, shares, strict=True))
 
@@ -505,40 +517,45 @@ def test_largest_remainder_always_hands_out_every_seat() -> None:
 def test_a_hr_guideline_changes_the_quotas(db: Database) -> None:
     u = users(db)
     with pytest.raises(Forbidden):
-        cycle.set_guideline(db, u["head"], 30, 10)
-    with pytest.raises(cycle.CycleError, match="之和不超过 100"):
-        cycle.set_guideline(db, u["hr"], 80, 30)
-    cycle.set_guideline(db, u["hr"], 30, 0)
-    assert cycle.quotas(7, cycle.guideline(db)) == {"A_max": 2, "B": 5, "C_min": 0}
+        settings.set_guideline(db, u["head"], 30, 10)
+    with pytest.raises(errors.CoreError, match="之和不超过 100"):
+        settings.set_guideline(db, u["hr"], 80, 30)
+    settings.set_guideline(db, u["hr"], 30, 0)
+    assert calibration.quotas(7, settings.guideline(db)) == {"A_max": 2, "B": 5, "C_min": 0}
 
 
 def test_calibration_keeps_the_pre_grade_needs_a_note_and_an_override_reason(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     ids = [f"{report.cycle_id}:{e}" for e in ("00102", "00103", "00104")]
     for a, (manual, output) in zip(ids, ((85, 110), (10, 80), (10, 80)), strict=True):
         to_calibration(db, u, a, manual=manual, output=output)
     grades = {a: db.scalar("SELECT grade FROM appraisals WHERE appraisal_id = ?", [a]) for a in ids}
     assert grades[ids[0]] == "A" and set(grades.values()) == {"A", "B"}
-    frame = cycle.distribution(db, u["hr"], report.cycle_id)
+    frame = calibration.distribution(db, u["hr"], report.cycle_id)
     row = frame.row(0, named=True)
     assert (row["rated"], row["quota_top"], row["quota_bottom"]) == (3, 1, 0)
     # three rated: A ≤ 1 and C ≥ 0 → inside the guideline; make it break: a second A
-    with pytest.raises(cycle.CycleError, match="校准说明"):
-        cycle.calibrate(db, u["hr"], ids[1], "A", " ", version=version(db, ids[1]))
+    with pytest.raises(errors.CoreError, match="校准说明"):
+        calibration.calibrate(db, u["hr"], ids[1], "A", " ", version=version(db, ids[1]))
     with pytest.raises(Forbidden):
-        cycle.calibrate(db, u["head"], ids[1], "A", "拔高", version=version(db, ids[1]))
-    cycle.calibrate(db, u["hr"], ids[1], "A", "年底攻坚表现突出", version=version(db, ids[1]))
+        calibration.calibrate(db, u["head"], ids[1], "A", "拔高", version=version(db, ids[1]))
+    calibration.calibrate(db, u["hr"], ids[1], "A", "年底攻坚表现突出", version=version(db, ids[1]))
     row = db.one("SELECT grade, calibrated_grade, calibration_note FROM appraisals WHERE appraisal_id = ?", [ids[1]])
     assert row == {"grade": "B", "calibrated_grade": "A", "calibration_note": "年底攻坚表现突出"}
-    assert cycle.distribution(db, u["hr"], report.cycle_id).row(0, named=True)["breaches"] == "A 等 2 人，超过上限 1 人"
+    assert (
+        calibration.distribution(db, u["hr"], report.cycle_id).row(0, named=True)["breaches"]
+        == "A 等 2 人，超过上限 1 人"
+    )
     production = dept(db, "生产部")
-    with pytest.raises(cycle.CycleError, match=r"A 等 2 人，超过上限 1 人.*例外理由"):
-        cycle.finalise_department(db, u["hr"], report.cycle_id, production)
-    with pytest.raises(cycle.CycleError):
-        cycle.finalise_department(db, u["hr"], report.cycle_id, production, override_reason="   ")
+    with pytest.raises(errors.CoreError, match=r"A 等 2 人，超过上限 1 人.*例外理由"):
+        calibration.finalise_department(db, u["hr"], report.cycle_id, production)
+    with pytest.raises(errors.CoreError):
+        calibration.finalise_department(db, u["hr"], report.cycle_id, production, override_reason="   ")
     assert {stage(db, a) for a in ids} == {"calibration"}  # refused: nothing moved
-    moved = cycle.finalise_department(db, u["hr"], report.cycle_id, production, override_reason="项目年，经总经理批准")
+    moved = calibration.finalise_department(
+        db, u["hr"], report.cycle_id, production, override_reason="项目年，经总经理批准"
+    )
     assert moved == 3 and {stage(db, a) for a in ids} == {"signoff"}
     final = db.one("SELECT breaks, override_reason, actor FROM calibration_finals")
     assert final == {"breaks": "A 等 2 人，超过上限 1 人", "override_reason": "项目年，经总经理批准", "actor": "hr"}
@@ -547,11 +564,11 @@ def test_calibration_keeps_the_pre_grade_needs_a_note_and_an_override_reason(db:
 
 def test_a_department_inside_the_guideline_finalises_without_a_reason(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     ids = [f"{report.cycle_id}:{e}" for e in ("00102", "00103", "00104")]
     for a in ids:
         to_calibration(db, u, a, manual=10, output=80)  # everyone B
-    assert cycle.finalise_department(db, u["hr"], report.cycle_id, dept(db, "生产部")) == 3
+    assert calibration.finalise_department(db, u["hr"], report.cycle_id, dept(db, "生产部")) == 3
     assert db.scalar("SELECT override_reason FROM calibration_finals") is None
 
 
@@ -560,44 +577,44 @@ def test_a_department_inside_the_guideline_finalises_without_a_reason(db: Databa
 
 def test_tasks_show_what_waits_for_whom_with_due_dates_and_overdue_marks(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     a = f"{report.cycle_id}:{WORKER}"
     today = dt.date(2026, 10, 20)  # after the goals' due date (10-15)
-    mine = cycle.my_tasks(db, u["worker"], today=today)
+    mine = tasks.my_tasks(db, u["worker"], today=today)
     assert mine.select("task", "due", "overdue", "screen").rows() == [
         ("提出目标", dt.date(2026, 10, 15), True, "goals")
     ]
     assert mine.row(0, named=True)["days_left"] == -5
-    assert sorted(cycle.my_tasks(db, u["head"], today=today).get_column("task").to_list()) == ["审批目标"] * 3
-    cycle.save_goals(db, u["worker"], a, {"T-OUT": {"proposed_target": 120}}, version=0)
-    assert cycle.my_tasks(db, u["worker"], today=today).is_empty()  # proposed: the manager's turn
+    assert sorted(tasks.my_tasks(db, u["head"], today=today).get_column("task").to_list()) == ["审批目标"] * 3
+    appraisal_edits.save_goals(db, u["worker"], a, {"T-OUT": {"proposed_target": 120}}, version=0)
+    assert tasks.my_tasks(db, u["worker"], today=today).is_empty()  # proposed: the manager's turn
     to_calibration(db, u, a)
-    hr_tasks = cycle.my_tasks(db, u["hr"], today=today)
+    hr_tasks = tasks.my_tasks(db, u["hr"], today=today)
     assert hr_tasks.select("task", "screen").rows() == [("校准（1 人）", "calibration")]
 
 
 def test_cycle_progress_counts_done_on_time_late_and_the_lead_time(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)  # done today (2026-11-27+): goals late (due 10-15), midterm late (due 11-15)
-    progress = cycle.cycle_progress(db, u["exec"], report.cycle_id, today=dt.date(2026, 12, 1))
+    progress = cycles.cycle_progress(db, u["exec"], report.cycle_id, today=dt.date(2026, 12, 1))
     stages = {r["stage"]: r for r in progress["stages"].iter_rows(named=True)}
     assert stages["goals"]["reached"] == 3 and stages["goals"]["done"] == 1 and stages["goals"]["in_stage"] == 2
     assert stages["goals"]["overdue"] == 2 and stages["goals"]["late"] + stages["goals"]["on_time"] == 1
     assert stages["self_assessment"]["in_stage"] == 1 and stages["self_assessment"]["overdue"] == 0
     assert progress["appraisals"] == 3 and not progress["complete"] and progress["lead_days"] >= 0
     with pytest.raises(Forbidden):
-        cycle.cycle_progress(db, u["worker"], report.cycle_id)
+        cycles.cycle_progress(db, u["worker"], report.cycle_id)
 
 
 def test_an_app_appraisal_reads_like_history_in_my_record(db: Database) -> None:
-    from core import appraisals
+    from core import appraisal as appraisals
 
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
-    cycle.record_actual(db, u["head"], WORKER, "T-OUT", 96.5, as_of=dt.date(2026, 10, 30))
+    appraisal_edits.record_actual(db, u["head"], WORKER, "T-OUT", 96.5, as_of=dt.date(2026, 10, 30))
     history = appraisals.history_of(db, u["worker"], WORKER)
     assert history.filter(history["appraisal_id"] == a).row(0, named=True)["stage"] == "goals"
     items = appraisals.items_of(db, u["worker"], a)
@@ -612,35 +629,35 @@ def test_an_app_appraisal_reads_like_history_in_my_record(db: Database) -> None:
 
 def test_a_new_grade_scale_regrades_open_appraisals_up_to_calibration(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     a = f"{report.cycle_id}:{WORKER}"
     to_calibration(db, u, a, manual=10, output=80)  # about 79.1: B on the default scale
     assert db.scalar("SELECT grade FROM appraisals WHERE appraisal_id = ?", [a]) == "B"
-    with pytest.raises(cycle.CycleError, match="从高到低"):
-        cycle.set_grade_scale(db, u["hr"], [("A", 70), ("B", 80), ("C", 0)])
-    cycle.set_grade_scale(db, u["hr"], [("S", 95), ("A", 75), ("B", 60), ("C", 0)])
+    with pytest.raises(errors.CoreError, match="从高到低"):
+        settings.set_grade_scale(db, u["hr"], [("A", 70), ("B", 80), ("C", 0)])
+    settings.set_grade_scale(db, u["hr"], [("S", 95), ("A", 75), ("B", 60), ("C", 0)])
     assert db.scalar("SELECT grade FROM appraisals WHERE appraisal_id = ?", [a]) == "A"
-    assert cycle.grade_scale(db)[0] == ("S", 95.0)
+    assert settings.grade_scale(db)[0] == ("S", 95.0)
     detail = json.loads(db.scalar("SELECT detail FROM audit_log WHERE action = 'grade_scale_update'"))
     assert detail["regraded"] == 1
 
 
 def test_preview_scores_unsaved_input_the_way_a_save_would_and_writes_nothing(db: Database) -> None:
     u = users(db)
-    report = cycle.open_cycle(db, u["hr"], **Q4)
+    report = cycles.open_cycle(db, u["hr"], **Q4)
     a = f"{report.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
-    items = cycle.appraisal(db, u["head"], a)["items"]
+    items = appraisal.appraisal(db, u["head"], a)["items"]
     edits = {**RATINGS, "T-OUT": {"actual_value": 110}, "T-DEF": {"actual_value": 0.8}, "T-PAY": {"actual_value": 90},
              "T-SAFE": {"actual_value": 1}, "T-ATT": {"manager_input": "八十五"}}  # fmt: skip
-    guess = cycle.preview(db, items, edits)
+    guess = appraisal_scores.preview(db, items, edits)
     assert guess["scores"]["T-ATT"] is None and guess["total"] is None  # not a number: not scored yet
-    guess = cycle.preview(db, items, {**edits, "T-ATT": {"manager_input": 85}})
+    guess = appraisal_scores.preview(db, items, {**edits, "T-ATT": {"manager_input": 85}})
     assert guess["scores"]["T-SAFE"] == 90 and guess["grade"] == "A"
     assert db.scalar("SELECT count(*) FROM appraisal_items WHERE appraisal_id = ? AND item_score IS NOT NULL", [a]) == 0
-    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items["kpi_id"]}, version=version(db, a))
-    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
-    cycle.save_rating(db, u["head"], a, {**edits, "T-ATT": {"manager_input": 85}}, version=version(db, a))
+    appraisal_edits.save_self(db, u["worker"], a, own_rating(items["kpi_id"], 90), version=version(db, a))
+    appraisal_edits.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    appraisal_edits.save_rating(db, u["head"], a, {**edits, "T-ATT": {"manager_input": 85}}, version=version(db, a))
     assert db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [a]) == pytest.approx(guess["total"])
 
 
@@ -648,21 +665,23 @@ def test_an_open_quarter_does_not_count_in_the_annual_result_until_it_is_settled
     u = users(db)
     weights = {"quarters": {"Q1": 0, "Q2": 0, "Q3": 0, "Q4": 50}, "review": 50}
     production = dept(db, "生产部")
-    quarter = cycle.open_cycle(db, u["hr"], **Q4, dept_ids=[production])
+    quarter = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[production])
     q = f"{quarter.cycle_id}:{WORKER}"
     to_calibration(db, u, q, manual=10, output=80)  # rated (about 79.1), not yet calibrated
-    annual = cycle.open_cycle(db, u["hr"], kind="annual", year=2026, annual_weights=weights, dept_ids=[production])
+    annual = cycles.open_cycle(db, u["hr"], kind="annual", year=2026, annual_weights=weights, dept_ids=[production])
     a = f"{annual.cycle_id}:{WORKER}"
     to_self_assessment(db, u, a)
     items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [a])]
-    cycle.save_self(db, u["worker"], a, {k: {"self_score": 90} for k in items}, version=version(db, a))
-    cycle.act(db, u["worker"], a, "submit_self", version=version(db, a))
-    cycle.save_rating(db, u["head"], a, RATINGS, version=version(db, a))  # actuals were recorded for Q4 already
+    appraisal_edits.save_self(db, u["worker"], a, own_rating(items, 90), version=version(db, a))
+    appraisal_edits.act(db, u["worker"], a, "submit_self", version=version(db, a))
+    appraisal_edits.save_rating(
+        db, u["head"], a, RATINGS, version=version(db, a)
+    )  # actuals were recorded for Q4 already
     row = db.one("SELECT final_score, review_score, score_basis FROM appraisals WHERE appraisal_id = ?", [a])
     assert json.loads(row["score_basis"])["missing"] == ["Q4"]  # the quarter is still in 校准
     assert row["final_score"] == pytest.approx(row["review_score"])
-    cycle.finalise_department(db, u["hr"], quarter.cycle_id, production, override_reason="季度校准完成")
-    cycle.save_rating(db, u["head"], a, RATINGS, version=version(db, a))  # any save rescores
+    calibration.finalise_department(db, u["hr"], quarter.cycle_id, production, override_reason="季度校准完成")
+    appraisal_edits.save_rating(db, u["head"], a, RATINGS, version=version(db, a))  # any save rescores
     row = db.one("SELECT final_score, review_score, score_basis FROM appraisals WHERE appraisal_id = ?", [a])
     quarter_final = db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [q])
     assert json.loads(row["score_basis"])["missing"] == []

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from core import cycle
+from core import appraisal_edits, cycles
 from core.auth import get_user
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
@@ -34,7 +34,7 @@ def open_worker_cycle(db_path: Path, period: Mapping[str, object] = FUTURE, **kw
     """Templates for every position and a cycle opened by HR; returns the worker's appraisal id."""
     with open_database(db_path) as db:
         install_templates(db)
-        report = cycle.open_cycle(db, get_user(db, "hr"), **period, **kwargs)  # type: ignore[arg-type]
+        report = cycles.open_cycle(db, get_user(db, "hr"), **period, **kwargs)  # type: ignore[arg-type]
     return f"{report.cycle_id}:{WORKER}"
 
 
@@ -125,7 +125,7 @@ def test_stale_save_shows_the_conflict_and_keeps_the_workers_input(company_db: P
     at = open_page(start_app(company_db, login="worker"), "pages/goals.py")
     # the head saves in between: the worker's editor is now based on a stale version
     with open_database(company_db) as db:
-        cycle.save_goals(db, get_user(db, "head"), appraisal_id, {"T-OUT": {"target_value": 105}}, version=0)
+        appraisal_edits.save_goals(db, get_user(db, "head"), appraisal_id, {"T-OUT": {"target_value": 105}}, version=0)
     key = edit(at, {0: {"proposed_target": 120.0}})
     click(at, f"goals.save.{appraisal_id}")
     shown = all_text(at)
@@ -146,7 +146,7 @@ def test_stale_save_shows_the_conflict_and_keeps_the_workers_input(company_db: P
 def test_my_goal_progress_shows_a_recorded_actual_and_the_formulas(company_db: Path, start_app: StartApp) -> None:
     appraisal_id = open_worker_cycle(company_db)
     with open_database(company_db) as db:
-        cycle.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=dt.date(NEXT_YEAR, 1, 20))
+        appraisal_edits.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=dt.date(NEXT_YEAR, 1, 20))
     at = open_page(start_app(company_db, login="worker"), "pages/my_tasks.py")
     assert "我的目标进度" in all_text(at)
     progress = at.dataframe[1].value
@@ -162,7 +162,7 @@ def test_my_goal_progress_shows_a_recorded_actual_and_the_formulas(company_db: P
 def approved(db_path: Path) -> str:
     appraisal_id = open_worker_cycle(db_path)
     with open_database(db_path) as db:
-        cycle.act(db, get_user(db, "head"), appraisal_id, "approve_goals", version=0)
+        appraisal_edits.act(db, get_user(db, "head"), appraisal_id, "approve_goals", version=0)
     return appraisal_id
 
 
@@ -228,7 +228,7 @@ def test_my_tasks_in_english(company_db: Path, start_app: StartApp) -> None:
             "SELECT period_start FROM cycles c JOIN appraisals a USING (cycle_id) WHERE appraisal_id = ?",
             [appraisal_id],
         )
-        cycle.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=start)
+        appraisal_edits.record_actual(db, get_user(db, "head"), WORKER, "T-OUT", 90, as_of=start)
     at = open_page(start_app(company_db, login="worker", lang="en"), "pages/my_tasks.py")
     shown = everything_shown(at)
     assert "My tasks" in shown and "My goal progress" in shown

@@ -12,11 +12,12 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import cycle
+from core import appraisal_edits, auth, calibration, cycles, periods, settings
 from core.auth import User, get_user
 from core.db import Database, open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
-from tests.cycles import install_templates
+from tests.conftest import PASSWORD
+from tests.cycles import install_templates, own_rating
 
 CYCLES = "pages/cycles.py"
 CALIBRATION = "pages/calibration.py"
@@ -51,10 +52,10 @@ def employee(db: Database, appraisal_id: str) -> User:
 
 def to_self_assessment(db: Database, appraisal_id: str) -> None:
     head = get_user(db, "head")
-    cycle.act(db, head, appraisal_id, "approve_goals", version=version(db, appraisal_id))
-    cycle.add_checkin(db, employee(db, appraisal_id), appraisal_id, "进展顺利")
-    cycle.add_checkin(db, head, appraisal_id, "继续保持")
-    cycle.act(db, head, appraisal_id, "finish_midterm", version=version(db, appraisal_id))
+    appraisal_edits.act(db, head, appraisal_id, "approve_goals", version=version(db, appraisal_id))
+    appraisal_edits.add_checkin(db, employee(db, appraisal_id), appraisal_id, "进展顺利")
+    appraisal_edits.add_checkin(db, head, appraisal_id, "继续保持")
+    appraisal_edits.act(db, head, appraisal_id, "finish_midterm", version=version(db, appraisal_id))
 
 
 def to_calibration(db: Database, appraisal_id: str, *, manual: float, output: float) -> None:
@@ -63,13 +64,13 @@ def to_calibration(db: Database, appraisal_id: str, *, manual: float, output: fl
     to_self_assessment(db, appraisal_id)
     me = employee(db, appraisal_id)
     items = [r["kpi_id"] for r in db.rows("SELECT kpi_id FROM appraisal_items WHERE appraisal_id = ?", [appraisal_id])]
-    cycle.save_self(db, me, appraisal_id, {k: {"self_score": 90} for k in items}, version=version(db, appraisal_id))
-    cycle.act(db, me, appraisal_id, "submit_self", version=version(db, appraisal_id))
+    appraisal_edits.save_self(db, me, appraisal_id, own_rating(items, 90), version=version(db, appraisal_id))
+    appraisal_edits.act(db, me, appraisal_id, "submit_self", version=version(db, appraisal_id))
     for kpi_id, value in {**ACTUALS, "T-OUT": output}.items():
-        cycle.record_actual(db, head, me.employee_id, kpi_id, value, as_of=dt.date(2026, 11, 1))
+        appraisal_edits.record_actual(db, head, me.employee_id, kpi_id, value, as_of=dt.date(2026, 11, 1))
     ratings = {**RATINGS, "T-ATT": {"manager_input": manual}}
-    cycle.save_rating(db, head, appraisal_id, ratings, version=version(db, appraisal_id))
-    cycle.act(db, head, appraisal_id, "submit_rating", version=version(db, appraisal_id))
+    appraisal_edits.save_rating(db, head, appraisal_id, ratings, version=version(db, appraisal_id))
+    appraisal_edits.act(db, head, appraisal_id, "submit_rating", version=version(db, appraisal_id))
 
 
 def production_pilot(db_path: Path, *, calibrate: bool = False) -> str:
@@ -77,7 +78,7 @@ def production_pilot(db_path: Path, *, calibrate: bool = False) -> str:
     else 00102 in 期末自评 and the others still in 目标制定. Returns the cycle id."""
     with open_database(db_path) as db:
         install_templates(db)
-        report = cycle.open_cycle(db, get_user(db, "hr"), **Q4, dept_ids=[dept_id(db, "生产部")])
+        report = cycles.open_cycle(db, get_user(db, "hr"), **Q4, dept_ids=[dept_id(db, "生产部")])
         ids = [f"{report.cycle_id}:{e}" for e in PRODUCTION]
         if calibrate:
             for appraisal_id, (manual, output) in zip(ids, ((85, 110), (10, 80), (10, 80)), strict=True):
@@ -115,7 +116,7 @@ def test_hr_opens_a_pilot_cycle_for_one_department_through_the_form(start_app: S
     dues = [d for d in at.date_input if d.key.startswith("cyc.due.2026-Q4.")]
     assert [d.label for d in dues] == ["目标制定", "中期回顾", "期末自评", "上级评定", "校准", "签字确认"]
     assert [d.value for d in dues] == list(
-        cycle.default_due_dates(dt.date(2026, 10, 1), dt.date(2026, 12, 31)).values()
+        periods.default_due_dates(dt.date(2026, 10, 1), dt.date(2026, 12, 31)).values()
     )
     # a pilot without a department is refused before anything is asked
     at.radio(key="cyc.scope").set_value("pilot").run()
@@ -130,7 +131,7 @@ def test_hr_opens_a_pilot_cycle_for_one_department_through_the_form(start_app: S
     assert not at.exception, at.exception
     assert stages(company_db, "C-2026-Q4") == dict.fromkeys(PRODUCTION, "goals")
     with open_database(company_db) as db:
-        info = cycle.cycle(db, "C-2026-Q4")
+        info = cycles.cycle(db, "C-2026-Q4")
         assert db.scalar("SELECT count(*) FROM appraisal_items WHERE appraisal_id LIKE 'C-2026-Q4:%'") == 21
     assert info["name"] == "2026年第四季度生产部试点" and info["scope"] == "pilot"
     text = all_text(at)
@@ -274,7 +275,7 @@ def test_hr_sets_the_guideline_on_the_calibration_page(start_app: StartApp, comp
     at.button(key="cal.save_guideline").click().run()
     assert "A 等不超过 70%，C 等不少于 30%" in all_text(at)
     with open_database(company_db) as db:
-        assert cycle.guideline(db) == {"A_max": 70.0, "C_min": 30.0}
+        assert settings.guideline(db) == {"A_max": 70.0, "C_min": 30.0}
     # three rated: now at least one C is required and the department breaks the guideline
     assert table(at, "校准前 A").iloc[0]["C 等下限（人）"] == 1
     assert "C 等 0 人，少于下限 1 人" in all_text(at)
@@ -347,9 +348,10 @@ def test_a_grade_moved_by_someone_else_meanwhile_is_a_conflict_and_the_note_stay
     at.selectbox(key="cal.new_grade").set_value("A").run()
     at.text_area(key="cal.note").input("年底攻坚表现突出").run()
     with open_database(company_db) as db:  # another HR user moves the same grade first
-        cycle.calibrate(db, get_user(db, "admin"), moved, "C", "安全事故", version=version(db, moved))
+        other = auth.create_user(db, "fixture", "hr2", PASSWORD, ["hr"])
+        calibration.calibrate(db, other, moved, "C", "安全事故", version=version(db, moved))
     at.button(key="cal.move").click().run()
-    assert "保存冲突" in errors(at) and "admin" in errors(at)
+    assert "保存冲突" in errors(at) and "hr2" in errors(at)
     assert at.text_area(key="cal.note").value == "年底攻坚表现突出"  # the input is kept
     with open_database(company_db) as db:
         assert db.scalar("SELECT calibrated_grade FROM appraisals WHERE appraisal_id = ?", [moved]) == "C"

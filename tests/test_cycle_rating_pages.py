@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import auth, cycle
+from core import appraisal_edits, auth, cycles, vocabulary
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.cycles import install_templates
@@ -28,6 +28,8 @@ NAMES = {
     "T-OUT": OUT, "T-DEF": DEF, "T-PAY": PAY, "T-SAFE": SAFE, "T-5S": PASS, "T-TEAM": TEAM, "T-ATT": ATT,
 }  # fmt: skip
 SELF_SCORES = {OUT: 105.0, DEF: 90.0, PAY: 100.0, SAFE: 80.0, PASS: 100.0, TEAM: 100.0, ATT: 95.0}
+# what the employee types: a score, or for the rubric item its level (4 = 100 points, as the manager rates it)
+SELF_INPUTS = {**SELF_SCORES, TEAM: 4.0}
 
 
 def _version(db, appraisal_id: str) -> int:
@@ -57,19 +59,19 @@ def rating_company(company_db: Path) -> tuple[Path, str]:
     with open_database(company_db) as db:
         install_templates(db)
         hr, head, worker = (auth.get_user(db, name) for name in ("hr", "head", "worker"))
-        report = cycle.open_cycle(db, hr, kind="quarterly", year=2026, part=4)
+        report = cycles.open_cycle(db, hr, kind="quarterly", year=2026, part=4)
         appraisal_id = f"{report.cycle_id}:{WORKER}"
-        cycle.save_goals(
+        appraisal_edits.save_goals(
             db, worker, appraisal_id, {"T-OUT": {"proposed_target": 100, "goal_note": "按计划"}},
             version=_version(db, appraisal_id),
         )  # fmt: skip
-        cycle.act(db, head, appraisal_id, "approve_goals", version=_version(db, appraisal_id))
-        cycle.add_checkin(db, worker, appraisal_id, "产量按计划推进", progress=60, kpi_id="T-OUT")
-        cycle.add_checkin(db, head, appraisal_id, "继续保持，注意不良率")
-        cycle.act(db, head, appraisal_id, "finish_midterm", version=_version(db, appraisal_id))
+        appraisal_edits.act(db, head, appraisal_id, "approve_goals", version=_version(db, appraisal_id))
+        appraisal_edits.add_checkin(db, worker, appraisal_id, "产量按计划推进", progress=60, kpi_id="T-OUT")
+        appraisal_edits.add_checkin(db, head, appraisal_id, "继续保持，注意不良率")
+        appraisal_edits.act(db, head, appraisal_id, "finish_midterm", version=_version(db, appraisal_id))
         other = f"{report.cycle_id}:00103"
-        cycle.act(db, head, other, "approve_goals", version=_version(db, other))
-        cycle.record_actual(db, hr, WORKER, "T-PAY", 95, as_of=dt.date(2026, 10, 31), source="finance")
+        appraisal_edits.act(db, head, other, "approve_goals", version=_version(db, other))
+        appraisal_edits.record_actual(db, hr, WORKER, "T-PAY", 95, as_of=dt.date(2026, 10, 31), source="finance")
     return company_db, appraisal_id
 
 
@@ -77,9 +79,9 @@ def _self_scored(db_path: Path, appraisal_id: str) -> None:
     """00102 self-scores every item and submits, through core: the appraisal reaches 上级评定."""
     with open_database(db_path) as db:
         worker = auth.get_user(db, "worker")
-        edits = {k: {"self_score": SELF_SCORES[n], "self_comment": f"{n}自评"} for k, n in NAMES.items()}
-        version = cycle.save_self(db, worker, appraisal_id, edits, version=_version(db, appraisal_id))
-        cycle.act(db, worker, appraisal_id, "submit_self", version=version)
+        edits = {k: {"self_input": SELF_INPUTS[n], "self_comment": f"{n}自评"} for k, n in NAMES.items()}
+        version = appraisal_edits.save_self(db, worker, appraisal_id, edits, version=_version(db, appraisal_id))
+        appraisal_edits.act(db, worker, appraisal_id, "submit_self", version=version)
 
 
 def _edit(at: AppTest, key: str, rows: dict[str, dict[str, object]]) -> dict:
@@ -107,7 +109,7 @@ def _click(at: AppTest, key: str) -> AppTest:
 def test_self_review_says_when_it_opens_and_lists_the_stages(start_app: StartApp, company_db: Path) -> None:
     with open_database(company_db) as db:
         install_templates(db)
-        cycle.open_cycle(db, auth.get_user(db, "hr"), kind="quarterly", year=2026, part=4)
+        cycles.open_cycle(db, auth.get_user(db, "hr"), kind="quarterly", year=2026, part=4)
     at = open_page(start_app(company_db, login="worker"), SELF_PAGE)
     assert "自评在直属上级结束中期回顾后开放" in all_text(at)
     assert not at.data_editor
@@ -128,7 +130,7 @@ def test_worker_saves_self_scores_then_submits(start_app: StartApp, rating_compa
     assert pay["actual"] == 95 and pay["source"] == "财务"
 
     # a draft with two items missing: saved, then the submit is refused with core's Chinese reason
-    partial = {n: {"self_score": s, "self_comment": f"{n}说明"} for n, s in SELF_SCORES.items() if n not in (TEAM, ATT)}
+    partial = {n: {"self_input": s, "self_comment": f"{n}说明"} for n, s in SELF_INPUTS.items() if n not in (TEAM, ATT)}
     _edit(at, key, partial)
     _click(at, "self.save")
     assert any("草稿已保存" in s.value for s in at.success)
@@ -142,7 +144,7 @@ def test_worker_saves_self_scores_then_submits(start_app: StartApp, rating_compa
     assert _stage(db_path, appraisal_id) == "self_assessment"
 
     # the rest typed, then submitted (unsaved input is saved first)
-    _edit(at, f"self.editor.{appraisal_id}.1", {TEAM: {"self_score": 100.0}, ATT: {"self_score": 95.0}})
+    _edit(at, f"self.editor.{appraisal_id}.1", {TEAM: {"self_input": 4.0}, ATT: {"self_input": 95.0}})
     _click(at, "self.submit")
     _click(at, f"rating.confirm.submit_self.{appraisal_id}")
     assert any("自评已提交" in s.value for s in at.success)
@@ -260,7 +262,7 @@ def test_a_concurrent_save_is_refused_and_the_typed_rating_stays(
     # meanwhile the same appraisal is saved elsewhere (another tab)
     with open_database(db_path) as db:
         head = auth.get_user(db, "head")
-        cycle.save_rating(
+        appraisal_edits.save_rating(
             db, head, appraisal_id, {"T-ATT": {"manager_input": 70, "manager_comment": "另一处的评语"}},
             version=_version(db, appraisal_id),
         )  # fmt: skip
@@ -303,7 +305,7 @@ def test_return_needs_a_comment_and_a_confirmation(start_app: StartApp, rating_c
     assert any("退回给你重新自评" in w.value for w in mine.warning)
     assert "请补充不良率的说明" in [x.value for x in mine.text]
     shown = mine.data_editor(key=f"self.editor.{appraisal_id}.0").value
-    assert shown[shown["kpi"] == OUT].iloc[0]["self_score"] == SELF_SCORES[OUT]
+    assert shown[shown["kpi"] == OUT].iloc[0]["self_input"] == SELF_INPUTS[OUT]
 
 
 def test_english_rating_and_self_review(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
@@ -335,10 +337,10 @@ def test_a_refused_self_save_keeps_the_typed_scores(start_app: StartApp, rating_
     db_path, appraisal_id = rating_company
     at = open_page(start_app(db_path, login="worker"), SELF_PAGE)
     key = f"self.editor.{appraisal_id}.0"
-    typed = _edit(at, key, {OUT: {"self_score": 110.0, "self_comment": "本页输入"}})
+    typed = _edit(at, key, {OUT: {"self_input": 110.0, "self_comment": "本页输入"}})
     with open_database(db_path) as db:  # the same person saves in another tab meanwhile
-        cycle.save_self(
-            db, auth.get_user(db, "worker"), appraisal_id, {"T-OUT": {"self_score": 90}},
+        appraisal_edits.save_self(
+            db, auth.get_user(db, "worker"), appraisal_id, {"T-OUT": {"self_input": 90}},
             version=_version(db, appraisal_id),
         )  # fmt: skip
     _click(at, "self.save")
@@ -359,5 +361,5 @@ def test_formulas_and_sources_have_both_languages() -> None:
 
     for method, formula in scoring.FORMULAS.items():
         assert CATALOG[f"formula.{method}"][0] == formula  # the same words as core's
-    for code, label in cycle.ACTUAL_SOURCES.items():
+    for code, label in vocabulary.ACTUAL_SOURCES.items():
         assert CATALOG[f"source.{code}"][0] == label

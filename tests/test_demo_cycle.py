@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core import auth, cycle
+from core import appraisal_edits, auth, calibration, cycles, periods, tasks, vocabulary
 from core.db import Database, open_database
 from core.demo import DemoSummary, build_demo, open_demo_cycle
 
@@ -33,9 +33,9 @@ def test_the_current_quarter_is_open_company_wide_with_the_default_due_dates(dem
     assert (c["period"], c["kind"], c["status"], c["scope"], c["opened_by"]) == (
         "2026-Q4", "quarterly", "open", "all", "hr"
     )  # fmt: skip
-    _, start, end, _ = cycle.period_of("quarterly", 2026, 4)
-    due = cycle.default_due_dates(start, end)
-    assert {stage: c[column] for stage, column in cycle.DUE_FIELDS.items()} == due
+    _, start, end, _ = periods.period_of("quarterly", 2026, 4)
+    due = periods.default_due_dates(start, end)
+    assert {stage: c[column] for stage, column in vocabulary.DUE_FIELDS.items()} == due
     # one appraisal per active person with a manager (every staffed position has a template)
     eligible = db.scalar(
         "SELECT count(*) FROM employees WHERE status = 'active' AND manager_id IS NOT NULL AND position_id IS NOT NULL"
@@ -100,15 +100,15 @@ def test_every_demo_login_has_work_on_my_tasks(demo) -> None:
         if name != "hr"
     }
     assert own == {"employee": "goals", "lead": "midterm", "head": "midterm"}
-    tasks = {name: cycle.my_tasks(db, u, today=TODAY) for name, u in users.items()}
-    employee = tasks["employee"]
+    todo = {name: tasks.my_tasks(db, u, today=TODAY) for name, u in users.items()}
+    employee = todo["employee"]
     assert employee.height >= 1 and set(employee["screen"].to_list()) == {"goals"}
     assert "提出目标" in employee["task"].to_list()
     for manager in ("lead", "head"):
-        screens = set(tasks[manager]["screen"].to_list())
-        assert {"goals", "midterm", "team_rating"} <= screens, (manager, tasks[manager])
-        assert "中期进度沟通" in tasks[manager]["task"].to_list()  # their own mid-term talk
-    assert "calibration" in tasks["hr"]["screen"].to_list()
+        screens = set(todo[manager]["screen"].to_list())
+        assert {"goals", "midterm", "team_rating"} <= screens, (manager, todo[manager])
+        assert "中期进度沟通" in todo[manager]["task"].to_list()  # their own mid-term talk
+    assert "calibration" in todo["hr"]["screen"].to_list()
 
 
 def test_opening_the_demo_cycle_again_changes_nothing(demo) -> None:
@@ -149,33 +149,34 @@ def test_a_whole_demo_department_runs_the_cycle_to_sign_off_on_the_standard_temp
             me = auth.User(f"e{r['employee_id']}", frozenset({"employee"}), r["employee_id"])
             boss = auth.User(f"m{r['manager_id']}", frozenset({"manager"}), r["manager_id"])
             if stage_of(a) == "goals":
-                cycle.act(db, boss, a, "approve_goals", version=version(a))
+                appraisal_edits.act(db, boss, a, "approve_goals", version=version(a))
             if stage_of(a) == "midterm":
-                cycle.add_checkin(db, me, a, "进度正常")
-                cycle.add_checkin(db, boss, a, "继续保持")
-                cycle.act(db, boss, a, "finish_midterm", version=version(a))
+                appraisal_edits.add_checkin(db, me, a, "进度正常")
+                appraisal_edits.add_checkin(db, boss, a, "继续保持")
+                appraisal_edits.act(db, boss, a, "finish_midterm", version=version(a))
             items = db.rows("SELECT kpi_id, method, actual_value FROM appraisal_items WHERE appraisal_id = ?", [a])
             methods |= {i["method"] for i in items}
             if stage_of(a) == "self_assessment":
-                cycle.save_self(db, me, a, {i["kpi_id"]: {"self_score": 88} for i in items}, version=version(a))
-                cycle.act(db, me, a, "submit_self", version=version(a))
+                own = {i["kpi_id"]: {"self_input": 4 if i["method"] == "rubric" else 88} for i in items}
+                appraisal_edits.save_self(db, me, a, own, version=version(a))
+                appraisal_edits.act(db, me, a, "submit_self", version=version(a))
             if stage_of(a) == "manager_rating":
                 ratings = {}
                 for i in items:
-                    if i["method"] in cycle.OBJECTIVE_METHODS:
+                    if i["method"] in vocabulary.OBJECTIVE_METHODS:
                         if i["actual_value"] is None:
                             ratings[i["kpi_id"]] = {"actual_value": 0 if i["method"] == "deduction" else 1}
                     else:
                         ratings[i["kpi_id"]] = {"manager_input": {"rubric": 4, "pass_fail": 1}.get(i["method"], 80)}
-                cycle.save_rating(db, boss, a, ratings, version=version(a))
-                cycle.act(db, boss, a, "submit_rating", version=version(a))
+                appraisal_edits.save_rating(db, boss, a, ratings, version=version(a))
+                appraisal_edits.act(db, boss, a, "submit_rating", version=version(a))
             assert stage_of(a) == "calibration", a
         scored = db.rows(
             "SELECT final_score, grade FROM appraisals WHERE dept_id = ? AND cycle_id = 'C-2026-Q4'", [dept_id]
         )
         assert all(s["final_score"] is not None and s["grade"] in ("A", "B", "C") for s in scored)
         assert {"linear", "rubric"} <= methods
-        moved = cycle.finalise_department(db, hr, "C-2026-Q4", dept_id, override_reason="演示部门整体验证")
+        moved = calibration.finalise_department(db, hr, "C-2026-Q4", dept_id, override_reason="演示部门整体验证")
         assert moved == len(rows)
         stages = db.rows(
             "SELECT DISTINCT stage FROM appraisals WHERE cycle_id = 'C-2026-Q4' AND dept_id = ?", [dept_id]
@@ -220,9 +221,9 @@ def test_the_cycle_screens_open_on_the_demo_for_every_demo_login(demo_file: Path
 def test_the_demo_cycle_has_a_history_across_the_quarter(demo) -> None:
     """The demo's steps are spread over the quarter, so 考核周期 shows real on-time rates and lead time."""
     db, summary = demo
-    info = cycle.cycle(db, summary.cycle.cycle_id)
+    info = cycles.cycle(db, summary.cycle.cycle_id)
     assert info["opened_at"] == dt.datetime(2026, 10, 2, 9, 0)
-    progress = cycle.cycle_progress(db, auth.User("x", frozenset({"hr"})), summary.cycle.cycle_id, today=TODAY)
+    progress = cycles.cycle_progress(db, auth.User("x", frozenset({"hr"})), summary.cycle.cycle_id, today=TODAY)
     assert progress["lead_days"] > 50  # opened on 10-02, today 11-27
     goals = progress["stages"].row(0, named=True)
     assert goals["stage"] == "goals" and goals["on_time"] > 0 and goals["late"] > 0

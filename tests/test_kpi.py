@@ -9,16 +9,12 @@ import pytest
 from core import audit
 from core.auth import User
 from core.db import Database
+from core.errors import KpiError
 from core.kpi import (
-    CATEGORIES,
-    DEFAULT_BANDS,
-    KpiError,
-    category_bands,
     check_kpi,
     get_kpi,
     list_kpis,
     quarter_start,
-    set_category_bands,
     template_in_force,
     template_versions,
     validate_kpi,
@@ -27,6 +23,8 @@ from core.kpi import (
     write_template_version,
 )
 from core.permissions import Forbidden
+from core.settings import DEFAULT_BANDS, category_bands, set_category_bands
+from core.vocabulary import CATEGORIES
 
 RUBRIC = ["从不配合", "偶尔配合", "基本配合", "主动配合", "带动他人"]
 LIBRARY = {

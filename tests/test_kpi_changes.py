@@ -15,11 +15,11 @@ import pytest
 from core import audit, kpi_changes
 from core.auth import User
 from core.db import Database
-from core.kpi import KpiError, get_kpi, quarter_start, set_category_bands, template_in_force, template_versions
+from core.errors import KpiError
+from core.kpi import get_kpi, quarter_start, template_in_force, template_versions
 from core.kpi_changes import (
     change_diff,
     decide,
-    executive_covers,
     get_change,
     kpi_history,
     list_changes,
@@ -30,7 +30,8 @@ from core.kpi_changes import (
     template_history,
     withdraw,
 )
-from core.permissions import Forbidden
+from core.permissions import Forbidden, executive_covers
+from core.settings import set_category_bands
 from tests.test_kpi import ITEMS, LIBRARY, build_org
 
 Org = tuple[Database, dict[str, User]]

@@ -290,7 +290,7 @@ def test_hr_sets_the_category_bands_on_the_library_screen(start_app: StartApp, k
     next(b for b in at.button if b.label == "保存权重区间").click().run()
     assert not at.exception and any("已保存" in s.value for s in at.success)
     with open_database(kpi_company) as db:
-        from core.kpi import category_bands
+        from core.settings import category_bands
 
         assert category_bands(db)["业绩类"] == (40.0, 80.0)
         assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'kpi_bands_update'") == 1
@@ -300,7 +300,7 @@ def test_hr_sets_the_category_bands_on_the_library_screen(start_app: StartApp, k
     next(b for b in at.button if b.label == "保存权重区间").click().run()
     assert any("任何模板都无法同时满足" in e.value for e in at.error)
     with open_database(kpi_company) as db:
-        from core.kpi import category_bands
+        from core.settings import category_bands
 
         assert category_bands(db)["职能类"] == (10.0, 40.0)
     # managers do not get the band editor

@@ -110,14 +110,15 @@ def test_item_rows_make_weighted_totals_and_keep_items(db, tmp_path: Path) -> No
     scores = {r["employee_id"]: r["final_score"] for r in db.rows("SELECT employee_id, final_score FROM appraisals")}
     assert scores == {"000005": pytest.approx(97.0), "000006": pytest.approx(69.0)}
     items = db.rows(
-        "SELECT i.weight, i.target, i.actual, i.item_score, i.manager_comment, k.name, k.status FROM appraisal_items i "
+        "SELECT i.weight, i.target_as_written, i.target_value, i.actual_value, i.item_score, i.manager_comment, k.name, k.status FROM appraisal_items i "
         "JOIN kpis k USING (kpi_id) WHERE appraisal_id = 'H-2024-Q2:000005' ORDER BY i.weight DESC"
     )
     assert [(i["weight"], i["item_score"], i["name"], i["status"]) for i in items] == [
         (60.0, 95.0, "日均完成抽检 200 件", "legacy"),
         (40.0, 100.0, "漏检率低于 0.5%", "legacy"),
     ]
-    assert items[0]["target"] == "200" and items[0]["manager_comment"] == "稳定"
+    assert items[0]["target_as_written"] == "200" and items[0]["target_value"] == 200.0  # as written, and as a number
+    assert items[0]["manager_comment"] == "稳定"
 
 
 def test_bad_rows_are_reported_and_their_appraisal_is_not_half_loaded(db, tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.values import parse_number
 from pipelines.normalise import (
     IdRule,
     as_percent_points,
     clean_employee_id,
     find_period_in_text,
     parse_date,
-    parse_number,
     parse_period,
     restore_ids,
 )

@@ -56,7 +56,9 @@ def table_with(at: AppTest, column: str) -> pd.DataFrame:
 # -- app shell and empty database -------------------------------------------------------------
 
 
-def test_hr_without_a_record_lands_on_my_tasks_with_sidebar_switch_and_account(start_app: StartApp, db_path: Path) -> None:
+def test_hr_without_a_record_lands_on_my_tasks_with_sidebar_switch_and_account(
+    start_app: StartApp, db_path: Path
+) -> None:
     at = start_app(db_path)
     assert [t.value for t in at.title] == ["我的待办"]
     switch = at.sidebar.radio[0]

@@ -8,7 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core import access, analytics, appraisals, auth, imports, org
+from core import access, analytics, auth, imports, org, vocabulary
+from core import appraisal as appraisals
 from core.db import Database, open_database
 from core.permissions import Forbidden
 from tests.conftest import LOGINS
@@ -36,7 +37,7 @@ def audit_rows(db: Database, action: str, entity_id: str) -> int:
     ("username", "expected"),
     [
         ("hr", None),
-        ("admin", None),
+        ("admin", []),  # IT: accounts, not people
         ("exec", None),
         ("head", PRODUCTION),
         ("worker", ["00102"]),
@@ -47,7 +48,7 @@ def audit_rows(db: Database, action: str, entity_id: str) -> int:
 )
 def test_people_each_role_may_list(db: Database, username: str | None, expected: list[str] | None) -> None:
     user = as_user(db, username)
-    found = org.search_employees(db, user, statuses=org.EMPLOYEE_STATUSES)["employee_id"].to_list()
+    found = org.search_employees(db, user, statuses=vocabulary.EMPLOYEE_STATUSES)["employee_id"].to_list()
     assert found == (
         expected if expected is not None else sorted(PRODUCTION + QUALITY + [f"0030{i}" for i in range(1, 5)])
     )
@@ -67,11 +68,13 @@ def test_people_each_role_may_list(db: Database, username: str | None, expected:
 def test_profile_of_a_report_is_audited_and_says_who_may_edit(db: Database) -> None:
     head = as_user(db, "head")
     profile = org.employee_profile(db, head, "00102")
-    assert profile["name"] == "员工102" and profile["department"] == "生产部" and profile["editable"] is True
-    assert org.employee_profile(db, head, "00101")["editable"] is False  # nobody rates themself
+    assert profile["name"] == "员工102" and profile["department"] == "生产部" and profile["relation"] == "manager"
+    assert org.employee_profile(db, head, "00101")["relation"] == "self"  # nobody rates themself
     assert audit_rows(db, "read_employee", "00102") == 1
     executive = as_user(db, "exec")
-    assert org.employee_profile(db, executive, "00203")["editable"] is False  # executives read only
+    assert org.employee_profile(db, executive, "00203")["relation"] == "reader"  # executives read only
+    assert org.employee_profile(db, executive, "00302")["relation"] == "manager"  # except their own reports
+    assert org.employee_profile(db, as_user(db, "hr"), "00203")["relation"] == "hr"
 
 
 @pytest.mark.parametrize(
@@ -138,7 +141,7 @@ def test_hr_sees_cells_of_fewer_than_three_and_others_do_not(db: Database) -> No
         " WHERE employee_id IN ('00303', '00304') AND cycle_id = (SELECT cycle_id FROM cycles WHERE period = '2023-Q1')"
     )
     small = {"department": "销售部", "period": "2023-Q1"}
-    for username, hidden in (("hr", False), ("admin", False), ("exec", True), ("analyst", True)):
+    for username, hidden in (("hr", False), ("admin", True), ("exec", True), ("analyst", True)):
         cells = analytics.department_period_scores(db, as_user(db, username), "quarterly")
         cell = cells.filter(**small).row(0, named=True)
         assert cell["people"] == 2 and cell["hidden"] is hidden, username
@@ -147,7 +150,7 @@ def test_hr_sees_cells_of_fewer_than_three_and_others_do_not(db: Database) -> No
 
 def test_import_history_is_for_hr(db: Database) -> None:
     assert imports.list_batches(db, as_user(db, "hr")).height == 2
-    for username in ("head", "exec", "analyst", "bp", "worker"):
+    for username in ("head", "exec", "analyst", "bp", "worker", "admin"):  # rejected rows hold personal data
         with pytest.raises(Forbidden):
             imports.list_batches(db, as_user(db, username))
         with pytest.raises(Forbidden):
@@ -200,7 +203,7 @@ def test_only_an_admin_makes_or_touches_admins(tmp_path: Path, company_db: Path)
             access.reset_password(db, hr, "admin", "Passw0rd-x")
         with pytest.raises(auth.UserError, match="只有系统管理员"):
             access.set_disabled(db, hr, "admin", True)
-        assert db.scalar("SELECT count(*) FROM users WHERE roles LIKE '%admin%'") == 1
+        assert db.scalar("SELECT count(*) FROM user_roles WHERE role = 'admin'") == 1
         access.create_account(db, admin, "boss2", "Passw0rd-x", ["admin"])
         access.reset_password(db, hr, "worker", "Passw0rd-y")  # HR still manages everyone else
         assert auth.authenticate(db, "worker", "Passw0rd-y").username == "worker"

@@ -26,13 +26,15 @@ def _load_history(db, position_id: str, kpi_id: str, per_quarter: list[list[obje
             aid = f"A-{p.key}-{position_id}-{kpi_id}-{j}"
             apps.append({"appraisal_id": aid, "cycle_id": cid, "employee_id": f"E{position_id}{kpi_id}{j:03d}",
                          "position_id": position_id, "stage": "closed"})  # fmt: skip
-            items.append({"appraisal_id": aid, "kpi_id": kpi_id, "actual": None if actual is None else str(actual)})
+            items.append(
+                {"appraisal_id": aid, "kpi_id": kpi_id, "actual_as_written": None if actual is None else str(actual)}
+            )
     with db.transaction() as cur:
         if cycles:
             insert_frame(cur, "cycles", pl.DataFrame(cycles))
         insert_frame(cur, "appraisals", pl.DataFrame(apps))
         insert_frame(cur, "appraisal_items", pl.DataFrame(items, schema={"appraisal_id": pl.String,
-                                                                         "kpi_id": pl.String, "actual": pl.String}))  # fmt: skip
+                                                                         "kpi_id": pl.String, "actual_as_written": pl.String}))  # fmt: skip
 
 
 SPREAD = [150, 160, 170, 180, 190]

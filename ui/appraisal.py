@@ -1,6 +1,6 @@
 """Shared pieces of the cycle screens (我的待办, 目标制定, 中期回顾, 自评, 团队评分, 考核周期, 校准).
 
-core.cycle does every check and every read scoping; this module lays things out and turns core's
+core does every check and every read scoping; this module lays things out and turns core's
 Chinese refusals into messages. Names, notes and comments are user text: they go into tables,
 ``st.text`` or through ``ui.widgets.plain``, never into HTML.
 """
@@ -14,8 +14,9 @@ import polars as pl
 import streamlit as st
 
 from core import scoring
-from core.cycle import ACTUAL_SOURCES, Conflict, CycleError, StageError
+from core.errors import Conflict, CoreError
 from core.permissions import Forbidden
+from core.vocabulary import ACTUAL_SOURCES
 from ui.i18n import current_language, has_text, t
 from ui.kpi import code_label
 
@@ -49,7 +50,7 @@ def formula_text(method: str | None) -> str:
 
 
 def source_label(code: str | None) -> str | None:
-    """Where an actual came from (core.cycle.ACTUAL_SOURCES in Chinese); None when there is no actual."""
+    """Where an actual came from (core.vocabulary.ACTUAL_SOURCES in Chinese); None when there is no actual."""
     if code is None:
         return None
     if current_language() != "en":
@@ -68,7 +69,7 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """Call a core.cycle function; show its Chinese refusal (illegal move, missing input, stale version,
+    """Call a core function of the cycle; show its Chinese refusal (illegal move, missing input, stale version,
     no permission) as an error and return None instead. A :class:`Conflict` is shown with its own title
     so the user knows their input is still in the form."""
     try:
@@ -76,7 +77,7 @@ def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     except Conflict as err:
         st.error(f"**{t('cycle.conflict')}** — {err}", icon=":material/sync_problem:")
         return None
-    except (CycleError, StageError, Forbidden) as err:
+    except (CoreError, Forbidden) as err:
         st.error(str(err), icon=":material/error:")
         return None
 

@@ -2,7 +2,7 @@
 audited read per session, the progress table with the scoring formulas, the stage history, and a
 confirmation step for irreversible moves.
 
-Everything is read through core.cycle; names, notes and comments are user text and only ever reach the
+Everything is read through core.appraisal; names, notes and comments are user text and only ever reach the
 screen in tables, ``st.text`` or through ``ui.widgets.plain``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from core import cycle
+from core import appraisal
 from core.auth import User
 from core.db import Database
 from ui.appraisal import (
@@ -30,8 +30,6 @@ from ui.appraisal import (
 from ui.i18n import has_text, t
 from ui.widgets import data_table, empty_state, show_flash
 
-READ_KEY = "cycle.read_appraisals"  # appraisals whose read was audited in this session
-
 CHOICE_COLUMNS = {"appraisal_id": pl.String, "employee": pl.String, "cycle": pl.String, "stage": pl.String}
 
 
@@ -39,7 +37,7 @@ def appraisal_choices(db: Database, user: User, stage: str) -> pl.DataFrame:
     """The appraisals in ``stage`` the user may work on: their own first, then their team's (for HR every
     open appraisal in the stage, read-only unless they are its employee or manager)."""
     frames = []
-    own = cycle.my_appraisals(db, user)
+    own = appraisal.my_appraisals(db, user)
     if not own.is_empty():
         own = own.filter(pl.col("stage") == stage)
         frames.append(
@@ -50,7 +48,7 @@ def appraisal_choices(db: Database, user: User, stage: str) -> pl.DataFrame:
                 "stage",
             )
         )
-    team = cycle.team(db, user, stage=stage)
+    team = appraisal.team(db, user, stage=stage)
     if not team.is_empty():
         frames.append(team.select("appraisal_id", "employee", "cycle", "stage"))
     if not frames:
@@ -82,13 +80,9 @@ def stage_page(db: Database, user: User, stage: str, prefix: str) -> dict[str, A
 
 
 def read_appraisal(db: Database, user: User, appraisal_id: str) -> dict[str, Any] | None:
-    """core.cycle.appraisal, its read audited once per session (every click reruns the page); None, with
-    core's refusal shown, when the user may not read it."""
-    seen: set[str] = st.session_state.setdefault(READ_KEY, set())
-    detail = run_cycle(cycle.appraisal, db, user, appraisal_id, audit_read=appraisal_id not in seen)
-    if detail is not None:
-        seen.add(appraisal_id)
-    return detail
+    """core.appraisal.appraisal (core audits the first read of each login session); None, with core's
+    refusal shown, when the user may not read it."""
+    return run_cycle(appraisal.appraisal, db, user, appraisal_id)
 
 
 def relabel(frame: pl.DataFrame, column: str, label: Callable[[Any], str]) -> pl.Expr:
@@ -105,7 +99,7 @@ def _role_label(role: str | None) -> str:
 def progress_section(db: Database, user: User, appraisal_id: str, *, key: str) -> None:
     """KPI, weight, target, the actual so far (as of, source), attainment and the score so far, then how
     each method is scored (core's formula; English from the catalog)."""
-    frame = run_cycle(cycle.progress, db, user, appraisal_id)
+    frame = run_cycle(appraisal.progress, db, user, appraisal_id)
     if frame is None:
         return
     if frame.is_empty():

@@ -373,6 +373,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "source.attendance": ("考勤", "Attendance"),
         "source.sales": ("销售", "Sales"),
         "source.crm": ("CRM", "CRM"),
+        "source.peer": ("跨部门互评", "Cross-department peer rating"),
         "source.demo": ("演示数据", "Demo data"),
         "rating.stale": (
             "这份考核在你编辑期间已被 {who} 修改（你基于第 {mine} 版编辑，现在是第 {now} 版），保存会被拒绝。"
@@ -900,11 +901,16 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "花名册中没有工号 {employee_id}。",
             "There is no employee ID {employee_id} in the roster.",
         ),
-        "org.editable": (
+        "org.relation.manager": (
             "你是此人的直接上级：可以评定其考核。",
             "You are this person's manager: you can rate their appraisals.",
         ),
-        "org.read_only": (
+        "org.relation.hr": (
+            "你是人力资源管理员：可以查看和维护此人的考核。",
+            "You are HR: you can see and maintain this person's appraisals.",
+        ),
+        "org.relation.self": ("这是你本人的档案。", "This is your own record."),
+        "org.relation.reader": (
             "只读：你可以查看，但不能修改此人的考核。",
             "Read-only: you can see but not change this person's appraisals.",
         ),

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import polars as pl
 import streamlit as st
 
-from core import kpi_changes
+from core import kpi_changes, permissions
 from core.auth import User
 from core.kpi import KpiError
 from core.permissions import Forbidden
@@ -30,7 +30,7 @@ ITEM_COLUMNS = ("kpi_id", "name", "category", "weight", "target", "floor", "stre
 
 def may_propose(user: User) -> bool:
     """Whether the user's roles may file change requests (core checks the department again)."""
-    return user.has(*kpi_changes.PROPOSERS)
+    return permissions.allowed(user, "propose_kpi_change")
 
 
 def code_label(prefix: str, code: object) -> str:

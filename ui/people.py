@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from core import appraisals
+from core import appraisal
 from core.auth import User
 from core.db import Database
 from ui.i18n import t
@@ -37,7 +37,7 @@ def profile_card(profile: dict[str, Any]) -> None:
 
 def appraisal_record(db: Database, user: User, employee_id: str, *, key: str, empty_text: str) -> None:
     """The person's appraisals by period, and the KPI items of the one chosen (both audited reads)."""
-    history = appraisals.history_of(db, user, employee_id)
+    history = appraisal.history_of(db, user, employee_id)
     st.subheader(t("record.history"), anchor=False)
     if history.is_empty():
         empty_state(empty_text)
@@ -55,7 +55,7 @@ def appraisal_record(db: Database, user: User, employee_id: str, *, key: str, em
         for r in history.iter_rows(named=True)
     }
     chosen = st.selectbox(t("record.choose"), list(labels), format_func=labels.get, key=f"{key}.appraisal")
-    items = appraisals.items_of(db, user, chosen)
+    items = appraisal.items_of(db, user, chosen)
     if items.is_empty():
         st.caption(t("record.no_items"))
         return

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page
 
-from core import cycle
+from core import appraisal_edits
 from core.auth import get_user
 from core.db import open_database
 from tests.conftest import PASSWORD
@@ -42,7 +42,7 @@ def cycle_company(tmp_path: Path, access_company: Path) -> Path:
         install_templates(db)
         hr = get_user(db, "hr")
         for kpi_id, (value, source) in FEEDS.items():
-            cycle.record_actual(db, hr, WORKER, kpi_id, value, as_of=dt.date.today(), source=source)
+            appraisal_edits.record_actual(db, hr, WORKER, kpi_id, value, as_of=dt.date.today(), source=source)
     return path
 
 
@@ -221,7 +221,8 @@ def test_one_appraisal_goes_from_goals_to_calibration_in_four_logins(
 
     # 5. The employee scores every item and submits the self-assessment.
     go(worker, "自评")
-    edit_column(worker, "自评分", {row: "95" for row in range(7)})
+    # 95 on every item; 团队协作 (the last row) is rated on its rubric levels, as the manager rates it: level 4
+    edit_column(worker, "自评分", {**{row: "95" for row in range(6)}, 6: "4"})
     worker.get_by_role("button", name="保存草稿").click()
     worker.get_by_text("草稿已保存（").first.wait_for()
     confirm(worker, "提交自评")
@@ -269,7 +270,7 @@ def test_one_appraisal_goes_from_goals_to_calibration_in_four_logins(
             " AND appraisal_id LIKE '%:00102'"
         )
     assert row["stage"] == "signoff" and row["grade"] == "A" and row["calibrated_grade"] == "B"
-    assert row["calibration_note"] == "试点部门仅一人，按部门分布调整为 B" and row["self_score"] == pytest.approx(95)
+    assert row["calibration_note"] == "试点部门仅一人，按部门分布调整为 B" and row["self_score"] == pytest.approx(95.5)
     assert target == 110  # the adopted proposal
     # items: 产量达成 110 on target 110 → 100, 不良率 0.8 → 108, 回款率 90/95, 安全违规 1 → 90, 5S 100, 态度 85, 协作 100
     expected = (30 * 100 + 20 * 108 + 10 * 90 / 95 * 100 + 10 * 90 + 10 * 100 + 10 * 85 + 10 * 100) / 100
