@@ -5,10 +5,11 @@ import streamlit as st
 from ui import session
 from ui.i18n import language_switch, t
 from ui.navigation import build_navigation, only_opens_the_landing_screen
-from ui.resources import database
+from ui.resources import database, start_jobs
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/insights:", layout="wide")
 language_switch()
+start_jobs()  # the server process holds the only write connection: scheduled work runs here
 # Every rerun resumes the session in core: an idle or disabled session ends at the next click.
 user = session.current_user(database())
 page = st.navigation(build_navigation(user), expanded=True)  # HR has more than twelve screens

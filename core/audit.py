@@ -24,6 +24,7 @@ ACTIONS = {
     "lockout": "账户锁定",
     "logout": "退出登录",
     "session_expired": "会话超时",
+    "sessions_housekeeping": "清理闲置会话",
     "import": "导入文件",
     "export": "导出数据",
     "read_appraisal": "查看个人考核",

@@ -215,6 +215,25 @@ def touch_interval() -> dt.timedelta:
     return min(TOUCH_EVERY, idle_timeout() / 2)
 
 
+def end_idle_sessions(db: Database) -> str:
+    """End every session idle for longer than the timeout and forget the reads audited in sessions that
+    ended (the job runner's housekeeping). Audited when it changed anything; returns what it did."""
+    now = _now()
+    with db.transaction() as cur:
+        idle = cur.execute(
+            "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_seen < ? RETURNING username",
+            [now, now - idle_timeout()],
+        ).fetchall()
+        forgotten = cur.execute(
+            "DELETE FROM session_reads WHERE token_sha256 IN (SELECT token_sha256 FROM sessions"
+            " WHERE ended_at IS NOT NULL) RETURNING token_sha256"
+        ).fetchall()
+        if idle or forgotten:
+            audit.record(cur, "system", "sessions_housekeeping", "session", None,
+                         {"ended_idle": len(idle), "reads_forgotten": len(forgotten)})  # fmt: skip
+    return f"ended {len(idle)} idle sessions, forgot {len(forgotten)} audited reads of ended sessions"
+
+
 def end_session(db: Database, token: str | None) -> None:
     """Log out: the session ends and the logout is audited."""
     if not token:

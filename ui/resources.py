@@ -1,10 +1,12 @@
-"""Process-wide resources. Only the database connection is cached here, never per-user data."""
+"""Process-wide resources: the database connection and the job runner that works on it. Nothing per-user is
+cached here."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
+from core.jobs import JobRunner, standard_jobs
 from ui.i18n import t
 
 
@@ -24,3 +26,14 @@ def database() -> Database:
     except DatabaseError as err:
         st.error(t("db.error", detail=str(err)), icon=":material/error:")
     st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _start_jobs(path: str) -> JobRunner:
+    return JobRunner(_open_database(path), standard_jobs()).start()
+
+
+def start_jobs() -> JobRunner:
+    """The server's job runner on the app's database, started on the first run of any session."""
+    database()  # says why and stops the page when the database cannot be opened
+    return _start_jobs(str(default_path().resolve()))
