@@ -1652,7 +1652,10 @@ def build_demo(
 
     day = today or dt.date.today()
     pack = write_pack_workbook(
-        Path(workdir) / "指标库与岗位模板.xlsx", company, dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        Path(workdir) / "指标库与岗位模板.xlsx",
+        company,
+        dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1),
+        staffed={(e.department, e.position.name) for e in company.employees},
     )
     reports.append(import_file(db, pack, uploaded_by="demo"))
     t2 = time.perf_counter()
