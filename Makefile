@@ -23,7 +23,7 @@ $(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(PY)
 
 ## run: create the environment, build the demo database if there is none, start the app on 127.0.0.1:8501
 run: $(VENV)/.requirements
-	$(PY) -m core.admin demo --if-missing
+	$(PY) -m demo --if-missing
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 ## browser: Debian's Chromium and a CJK font for the Playwright journeys (never `playwright install`)

@@ -61,7 +61,9 @@ def _rows_up_to(appraisals: Iterator, quota: int) -> Iterator:
 
 def generate(rows: int, folder: Path, seed: int) -> dict:
     """Write the roster and the messy workbook for ``rows`` KPI rows; return what was written."""
-    from core.demo import COMPANY_NAME, SheetPlan, TabularStyle, generate_company, write_roster, write_tabular_workbook
+    from demo.company import COMPANY_NAME
+    from demo.generator import generate_company
+    from demo.workbooks import SheetPlan, TabularStyle, write_roster, write_tabular_workbook
 
     t0 = time.perf_counter()
     # a margin for people hired too late or gone too early to be appraised in a quarter

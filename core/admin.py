@@ -1,4 +1,5 @@
-"""Administration commands: ``python -m core.admin <command> …``.
+"""Administration commands: ``python -m core.admin <command> …`` (accounts and the audit trail; the
+demo company is ``python -m demo``).
 
 Each command is a function taking the parsed arguments and returning the exit code, registered with
 its own sub-parser in ``build_parser``; a new command is one ``_add_…`` function and one handler.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,91 +29,6 @@ def _say(message: str) -> None:
 
 def _database_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_path()
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    """Build the demo company into the database: generate, write HR's legacy files, import them."""
-    from core.demo import DEFAULT_WORKDIR, build_demo  # the generator and writers load only for this command
-
-    path = _database_path(args)
-    if args.if_missing and path.exists():
-        _say(f"数据库 {path} 已存在，未生成演示数据（--if-missing）。")
-        return EXIT_OK
-    if args.employees < 12 or args.years < 1:
-        _say("员工人数至少为 12（每个部门一人），历史年数至少为 1。")
-        return EXIT_FAILED
-    fresh = not path.exists()
-    # A new database is built beside the target and moved into place only when complete, so an
-    # interrupted build never leaves a half-filled file for --if-missing to mistake for a finished one.
-    target = path.with_name(f".demo-{os.getpid()}-{path.name}") if fresh else path
-    _say(f"正在生成演示公司：约 {args.employees} 名员工、{args.years} 年季度考核历史（随机种子 {args.seed}）……")
-    shown = {"step": -1, "file": ""}
-
-    def progress(fraction: float, message: str) -> None:
-        # one line per file imported, and otherwise one per 5 %
-        file_part = message.split("：", 1)[0] if message.startswith("正在导入") else ""
-        step = int(fraction * 20)
-        if (file_part and file_part != shown["file"]) or (not file_part and step != shown["step"]):
-            shown["step"], shown["file"] = step, file_part
-            _say(f"[{fraction:4.0%}] {message}")
-
-    try:
-        with open_database(target) as db:
-            summary = build_demo(
-                db,
-                employees=args.employees,
-                years=args.years,
-                seed=args.seed,
-                workdir=Path(args.workdir) if args.workdir else DEFAULT_WORKDIR,
-                progress=progress,
-            )
-        if fresh:
-            os.replace(target, path)
-    finally:
-        if fresh:
-            for leftover in (target, target.with_name(target.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-    failed = [r for r in summary.reports if r["status"] in ("refused", "failed")]
-    _say(
-        f"完成：{summary.employees} 名员工、{summary.departments} 个部门、{summary.positions} 个岗位、"
-        f"{summary.quarters} 个季度、{summary.appraisals} 份考核，共 {summary.files} 个文件。"
-    )
-    _say(
-        f"导入：读取 {summary.rows_read} 行，导入 {summary.rows_loaded} 行，拒绝 {summary.rows_rejected} 行"
-        f"（导入率 {summary.loaded_share:.1%}）；生成用时 {summary.seconds_writing:.1f} 秒，"
-        f"导入用时 {summary.seconds_importing:.1f} 秒。"
-    )
-    for r in failed:
-        _say(f"未能导入：{r['file']}（{r['status']}）")
-    if summary.cycle:
-        from core.stages import STAGE_LABELS
-
-        spread = "、".join(f"{STAGE_LABELS[s]} {n}" for s, n in summary.cycle.stages.items() if n)
-        _say(
-            f"当前考核周期「{summary.cycle.name}」已开启：{summary.cycle.appraisals} 份考核、"
-            f"{summary.cycle.actuals} 条指标实际值；阶段分布：{spread}（用时 {summary.seconds_cycle:.1f} 秒）。"
-        )
-    if summary.logins:
-        from core.demo_users import DEMO_PASSWORD
-
-        _say(f"演示账户：{'、'.join(summary.logins)}（密码 {DEMO_PASSWORD}，见 README；正式使用前请删除或改密码）。")
-    _say(f"数据库：{path}；演示文件在 {summary.workdir}。")
-    return EXIT_FAILED if failed else EXIT_OK
-
-
-def _add_demo(commands: argparse._SubParsersAction) -> None:
-    p = commands.add_parser(
-        "demo",
-        help="生成演示公司并通过导入流程写入数据库",
-        description="生成一家虚构的机械制造企业（花名册与多年季度考核），写成 HR 常见的杂乱 Excel 文件，再逐个导入。",
-    )
-    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB，否则 data/jixiao.duckdb）")
-    p.add_argument("--employees", type=int, default=420, help="员工人数（默认 420）")
-    p.add_argument("--years", type=int, default=3, help="季度考核历史的年数（默认 3）")
-    p.add_argument("--seed", type=int, default=2024, help="随机种子：相同种子生成相同数据（默认 2024）")
-    p.add_argument("--if-missing", action="store_true", help="数据库文件已存在时什么也不做")
-    p.add_argument("--workdir", help="存放生成的 Excel 文件的目录（默认 data/demo）")
-    p.set_defaults(handler=run_demo)
 
 
 def _read_password(args: argparse.Namespace) -> str | None:
@@ -207,7 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``core.admin`` command line: one sub-command per administrative task."""
     parser = argparse.ArgumentParser(prog="python -m core.admin", description="JiXiao 管理命令")
     commands = parser.add_subparsers(dest="command", metavar="命令", required=True)
-    _add_demo(commands)
     _add_users(commands)
     return parser
 

@@ -51,13 +51,16 @@ from pipelines.staging import stage_table
 from pipelines.workbook import Grid, sheets_to_read
 from schemas.headers import (
     LEGACY_INDEX,
-    LIBRARY_HEADERS,
+    LIBRARY_FIELDS,
     LIBRARY_INDEX,
-    TEMPLATE_HEADERS,
+    LIBRARY_TITLES,
+    TEMPLATE_FIELDS,
     TEMPLATE_INDEX,
+    TEMPLATE_TITLES,
     fold_header,
     match_header,
 )
+from schemas.headers import LIBRARY_LEVELS as LEVELS
 
 log = logging.getLogger(__name__)
 
@@ -101,17 +104,6 @@ VOCAB_NAMES = {
     "status": "状态",
 }
 
-LEVELS = tuple(f"level{n}" for n in range(1, 6))
-LIBRARY_FIELDS = (
-    "kpi_id", "name", "category", "unit", "direction", "method", "data_source", "description", *LEVELS,
-    "deduction_step", "status",
-)  # fmt: skip
-TEMPLATE_FIELDS = (
-    "department", "position", "version", "valid_from", "kpi_id", "kpi", "weight", "target", "floor", "stretch",
-)  # fmt: skip
-# the workbook's column titles: the first synonym of each field
-LIBRARY_TITLES = {f: LIBRARY_HEADERS[f][0] for f in LIBRARY_FIELDS}
-TEMPLATE_TITLES = {f: TEMPLATE_HEADERS[f][0] for f in TEMPLATE_FIELDS}
 KPI_COLUMNS = (
     "name", "category", "unit", "direction", "method", "data_source", "description", "rubric", "deduction_step",
     "status",

@@ -238,3 +238,16 @@ TEMPLATE_HEADERS: dict[str, tuple[str, ...]] = {
 
 LIBRARY_INDEX = _index(LIBRARY_HEADERS)
 TEMPLATE_INDEX = _index(TEMPLATE_HEADERS)
+
+# The library workbook's columns in order, and their titles (the first synonym of each field): the
+# import reads them, and the export and the standard pack write them.
+LIBRARY_LEVELS = tuple(f"level{n}" for n in range(1, 6))
+LIBRARY_FIELDS = (
+    "kpi_id", "name", "category", "unit", "direction", "method", "data_source", "description", *LIBRARY_LEVELS,
+    "deduction_step", "status",
+)  # fmt: skip
+TEMPLATE_FIELDS = (
+    "department", "position", "version", "valid_from", "kpi_id", "kpi", "weight", "target", "floor", "stretch",
+)  # fmt: skip
+LIBRARY_TITLES = {f: LIBRARY_HEADERS[f][0] for f in LIBRARY_FIELDS}
+TEMPLATE_TITLES = {f: TEMPLATE_HEADERS[f][0] for f in TEMPLATE_FIELDS}

@@ -1,10 +1,17 @@
-"""Shared fixtures: fresh databases, the small fixture company with one login per role, and the shared corpus."""
+"""Shared fixtures: fresh databases, the small fixture company with one login per role, the demo company
+built once per session, and the shared corpus."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
@@ -14,6 +21,9 @@ from core import auth
 from core.db import Database, open_database
 from tests.apptest import StartApp
 from tests.workbooks import fixture_people, write_legacy_history, write_roster
+
+if TYPE_CHECKING:
+    from demo.build import DemoSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT.parent / "shared" / "corpus"
@@ -59,6 +69,82 @@ def fixture_company(tmp_path_factory: pytest.TempPathFactory, fixture_company_fi
             report = import_file(db, fixture_company_files[source], source=source, uploaded_by="fixture")
             assert report.status == "loaded", (source, report.to_dict())
     return path
+
+
+# The demo company the tests share: small enough to build in seconds, with this quarter (2026 Q4) open.
+DEMO_EMPLOYEES, DEMO_YEARS, DEMO_SEED = 120, 1, 7
+DEMO_TODAY = dt.date(2026, 11, 27)
+
+
+@dataclass(frozen=True)
+class BuiltDemo:
+    """The session's demo company: its database file (never opened for writing: take ``demo_db``), what
+    ``build_demo`` reported, every progress step it gave, and the folder of the workbooks it imported."""
+
+    path: Path
+    summary: DemoSummary
+    steps: list[tuple[float, str]]
+    workdir: Path
+
+
+@pytest.fixture(scope="session")
+def demo_company(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
+    """The demo company (:data:`DEMO_EMPLOYEES` people, :data:`DEMO_YEARS` year of history, seed
+    :data:`DEMO_SEED`, built as on :data:`DEMO_TODAY`) with its logins and current cycle, built once per
+    session through ``demo.build.build_demo``. Read it with ``open_database(path, read_only=True)``."""
+    from demo.build import build_demo  # imported lazily, as the pipeline above, so core tests run without it
+
+    folder = tmp_path_factory.mktemp("demo_company")
+    steps: list[tuple[float, str]] = []
+    with open_database(folder / "demo.duckdb") as db:
+        summary = build_demo(
+            db,
+            employees=DEMO_EMPLOYEES,
+            years=DEMO_YEARS,
+            seed=DEMO_SEED,
+            workdir=folder / "files",
+            today=DEMO_TODAY,
+            progress=lambda fraction, message: steps.append((fraction, message)),
+        )
+    return BuiltDemo(folder / "demo.duckdb", summary, steps, folder / "files")
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, demo_company: BuiltDemo) -> Path:
+    """A private copy of the demo company's database: tests may log in, write and tamper."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_company.path, path)
+    return path
+
+
+@pytest.fixture
+def held_db(tmp_path: Path) -> Iterator[Path]:
+    """A database file held open by another process (as by a running app) for the test's duration."""
+    path = tmp_path / "held.duckdb"
+    open_database(path).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import sys
+            from core.db import open_database
+            db = open_database({str(path)!r})
+            print("ready", flush=True)
+            sys.stdin.read()
+        """),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        yield path
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
 
 
 @pytest.fixture

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
 import itertools
+import os
 import statistics
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import fastexcel
 import pytest
 
-from core.demo import (
-    Company,
-    Quarter,
-    completed_quarters,
-    generate_company,
-    grade_of,
-    score_cell,
-    write_demo_files,
-)
+from core.db import open_database
+from demo.build import import_demo_files
+from demo.company import Company, Quarter, completed_quarters, grade_of
+from demo.files import write_demo_files
+from demo.generator import generate_company
+from demo.workbooks import WrittenFile, score_cell
+from tests.conftest import DEMO_EMPLOYEES, DEMO_TODAY, BuiltDemo
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
@@ -192,30 +194,39 @@ def test_files_are_messy_and_the_same_for_the_same_seed(tmp_path: Path) -> None:
     assert sum(f.appraisals for f in files if f.kind != "roster") == sum(1 for _ in small.all_appraisals())
 
 
-def test_a_small_demo_imports_through_the_pipeline(tmp_path: Path) -> None:
-    pipelines = pytest.importorskip("pipelines")
-    from core.db import open_database
-    from core.demo import build_demo, import_demo_files
+def test_same_seed_gives_the_same_company_in_another_process() -> None:
+    """Every draw comes from the seed, none from the order of a set (which changes with the process's
+    hash seed): the same files come out of two processes with different hash seeds."""
+    script = (
+        "import datetime as dt, hashlib, pathlib, sys, tempfile\n"
+        "from demo.files import write_demo_files\n"
+        "from demo.generator import generate_company\n"
+        "folder = pathlib.Path(tempfile.mkdtemp())\n"
+        "write_demo_files(generate_company(60, 1, 5, today=dt.date(2026, 11, 27)), folder)\n"
+        "print(hashlib.sha256(b''.join(p.read_bytes() for p in sorted(folder.iterdir()))).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=root, env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True, text=True, check=True, timeout=120,
+        ).stdout.strip()
+        for hash_seed in ("1", "2")
+    }  # fmt: skip
+    assert len(digests) == 1 and len(next(iter(digests))) == 64, digests
 
-    steps: list[tuple[float, str]] = []
-    with open_database(tmp_path / "demo.duckdb") as db:
-        summary = build_demo(
-            db,
-            employees=60,
-            years=1,
-            seed=3,
-            workdir=tmp_path / "demo",
-            today=TODAY,
-            progress=lambda f, m: steps.append((f, m)),
-        )
-        assert summary.employees == 60 and summary.departments == 12
-        assert not [r for r in summary.reports if r["status"] in ("refused", "failed")], summary.reports
-        assert summary.rows_read >= summary.rows_written
-        assert summary.loaded_share >= 0.98, summary.reports
-        assert steps and steps[-1][0] == pytest.approx(1.0)
-        assert all(a[0] <= b[0] for a, b in itertools.pairwise(steps))
 
-        assert db.scalar("SELECT count(*) FROM employees") == 60
+def test_the_demo_imports_through_the_pipeline(demo_company: BuiltDemo, demo_db: Path) -> None:
+    summary, steps = demo_company.summary, demo_company.steps
+    assert summary.employees == DEMO_EMPLOYEES and summary.departments == 12
+    assert not [r for r in summary.reports if r["status"] in ("refused", "failed")], summary.reports
+    assert summary.rows_read >= summary.rows_written
+    assert summary.loaded_share >= 0.98, summary.reports
+    assert steps and steps[-1][0] == pytest.approx(1.0)
+    assert all(a[0] <= b[0] for a, b in itertools.pairwise(steps))
+
+    with open_database(demo_db) as db:
+        assert db.scalar("SELECT count(*) FROM employees") == DEMO_EMPLOYEES
         assert db.scalar("SELECT count(*) FROM departments") == 12
         heatmap = db.rows(
             "SELECT c.period, a.dept_id, count(*) AS n, avg(a.final_score) AS mean"
@@ -234,14 +245,24 @@ def test_a_small_demo_imports_through_the_pipeline(tmp_path: Path) -> None:
         assert summary.cycle is not None and summary.cycle.cycle_id == "C-2026-Q4"
         assert db.scalar("SELECT count(*) FROM cycles WHERE origin = 'app' AND status = 'open'") == 1
         # the same files again change nothing
-        files = sorted((tmp_path / "demo").iterdir())
+        files = sorted(demo_company.workdir.iterdir())
         assert files
         again = import_demo_files(db, [_written(p) for p in files if p.suffix in (".xlsx", ".xls", ".csv")])
         assert {r.status for r in again} == {"unchanged"}, [r.to_dict() for r in again if r.status != "unchanged"]
-    assert pipelines.import_file
 
 
-def _written(path: Path):
-    from core.demo import WrittenFile
-
+def _written(path: Path) -> WrittenFile:
     return WrittenFile(path, "roster" if path.name == "花名册.xlsx" else "tabular")
+
+
+def test_core_imports_nothing_from_the_demo() -> None:
+    """The demo sits on top of core and pipelines; core never reaches up into it (DESIGN.md §2)."""
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in sorted((root / "core").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            found += [f"{path.name}: {n}" for n in names if n == "demo" or n.startswith(("demo.", "core.demo"))]
+    assert not found, found

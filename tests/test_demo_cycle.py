@@ -11,17 +11,20 @@ import pytest
 
 from core import appraisal_edits, auth, calibration, cycles, periods, tasks, vocabulary
 from core.db import Database, open_database
-from core.demo import DemoSummary, build_demo, open_demo_cycle
+from core.permissions import can_open
+from demo.build import DemoSummary
+from demo.cycle import open_demo_cycle
+from tests.apptest import all_text, open_page
+from tests.conftest import DEMO_SEED, DEMO_TODAY, BuiltDemo
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
-    folder: Path = tmp_path_factory.mktemp("demo-cycle")
-    with open_database(folder / "demo.duckdb") as db:
-        summary = build_demo(db, employees=120, years=1, seed=7, workdir=folder / "files", today=TODAY)
-        yield db, summary
+def demo(demo_company: BuiltDemo) -> Iterator[tuple[Database, DemoSummary]]:
+    """The session's demo company, read-only: these tests only read it."""
+    with open_database(demo_company.path, read_only=True) as db:
+        yield db, demo_company.summary
 
 
 def test_the_current_quarter_is_open_company_wide_with_the_default_due_dates(demo) -> None:
@@ -114,19 +117,15 @@ def test_every_demo_login_has_work_on_my_tasks(demo) -> None:
 def test_opening_the_demo_cycle_again_changes_nothing(demo) -> None:
     db, _ = demo
     before = db.scalar("SELECT count(*) FROM appraisals")
-    assert open_demo_cycle(db, today=TODAY, seed=7) is None
+    assert open_demo_cycle(db, today=TODAY, seed=DEMO_SEED) is None
     assert db.scalar("SELECT count(*) FROM appraisals") == before
 
 
-def test_a_whole_demo_department_runs_the_cycle_to_sign_off_on_the_standard_templates(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
+def test_a_whole_demo_department_runs_the_cycle_to_sign_off_on_the_standard_templates(demo_db: Path) -> None:
     """Every appraisal of one demo department goes from wherever the demo left it to 签字确认 through
     core, on the standard pack's templates (all seven methods): every item can be scored, totals and
     grades follow, and calibration finalises the department."""
-    folder: Path = tmp_path_factory.mktemp("demo-full")
-    with open_database(folder / "demo.duckdb") as db:
-        build_demo(db, employees=120, years=1, seed=11, workdir=folder / "files", today=TODAY)
+    with open_database(demo_db) as db:
         hr = auth.User("hr-test", frozenset({"hr"}))
         dept_id = db.scalar(
             "SELECT dept_id FROM appraisals WHERE cycle_id = 'C-2026-Q4' GROUP BY dept_id ORDER BY count(*) LIMIT 1"
@@ -190,23 +189,14 @@ CYCLE_PAGES = (
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder: Path = tmp_path_factory.mktemp("demo-pages")
-    with open_database(folder / "demo.duckdb") as db:
-        build_demo(db, employees=120, years=1, seed=5, workdir=folder / "files", today=dt.date.today())
-    return folder / "demo.duckdb"
-
-
 @pytest.mark.parametrize("login", ["employee", "lead", "head", "hr", "exec"])
-def test_the_cycle_screens_open_on_the_demo_for_every_demo_login(demo_file: Path, start_app, login: str) -> None:
+def test_the_cycle_screens_open_on_the_demo_for_every_demo_login(demo_db: Path, start_app, login: str) -> None:
     """Each cycle screen the login may open runs on the demo company's real data without an exception or a
-    refusal, and 我的待办 lists work for everyone who takes part (the access matrix is tests/test_access_pages.py)."""
-    from core.permissions import can_open
-    from tests.apptest import all_text, open_page
-
-    at = start_app(demo_file, login=login)
-    with open_database(demo_file) as db:
+    refusal, and 我的待办 lists work for everyone who takes part (the access matrix is tests/test_access_pages.py).
+    The demo is built as on DEMO_TODAY while the screens read the wall clock: its cycle stays open
+    whatever the date, and nothing asserted here depends on the day."""
+    at = start_app(demo_db, login=login)
+    with open_database(demo_db) as db:
         user = auth.get_user(db, login)
     opened = [page for page in CYCLE_PAGES if can_open(user, Path(page).stem)]
     assert opened

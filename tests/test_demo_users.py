@@ -6,13 +6,13 @@ from pathlib import Path
 
 from core import auth, org
 from core.db import open_database
-from core.demo import build_demo
-from core.demo_users import DEMO_PASSWORD, create_demo_users, plan_demo_logins
+from demo.logins import DEMO_PASSWORD, create_demo_users, plan_demo_logins
+from tests.conftest import BuiltDemo
 
 
-def test_demo_company_gets_one_login_per_role(tmp_path: Path) -> None:
-    with open_database(tmp_path / "demo.duckdb") as db:
-        summary = build_demo(db, employees=120, years=1, seed=7, workdir=tmp_path / "files")  # creates the logins
+def test_demo_company_gets_one_login_per_role(demo_company: BuiltDemo, demo_db: Path) -> None:
+    summary = demo_company.summary  # building the demo created the logins
+    with open_database(demo_db) as db:
         assert summary.logins == ["hr", "exec", "hrbp", "head", "lead", "employee", "analyst", "admin"]
         assert create_demo_users(db) == []  # a second run changes nothing
         created = plan_demo_logins(db)

@@ -322,8 +322,8 @@ def test_rows_sharing_a_name(org_db, tmp_path):
 
 
 def test_the_standard_pack_loads_through_the_workbook_and_round_trips(fresh_db, tmp_path):
-    from core.demo import generate_company
     from core.standard_pack import library, templates
+    from demo.generator import generate_company
 
     company = generate_company(420, 3, 2024, today=dt.date(2026, 11, 27))
     depts = sorted({p.department for p in company.positions})

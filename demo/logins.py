@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core import auth
+from core import auth, vocabulary
 from core.db import Database
 
 DEMO_PASSWORD = "JiXiao-demo-2024"
@@ -136,7 +136,7 @@ def create_demo_users(db: Database) -> list[DemoLogin]:
             DEMO_PASSWORD,
             list(login.roles),
             employee_id=login.employee_id,
-            display_name=None if login.employee_id else auth.ROLE_LABELS[login.roles[0]],
+            display_name=None if login.employee_id else vocabulary.ROLE_LABELS[login.roles[0]],
             hrbp_departments=login.hrbp_departments,
         )
         created.append(login)
