@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core import auth, db as core_db
+from core import auth
+from core import db as core_db
 from core.db import open_database
 
 
@@ -72,7 +73,7 @@ def test_005_keeps_roles_items_and_actuals(before_005: Path) -> None:
         actuals = db.rows("SELECT value, source, actual_id FROM kpi_actuals ORDER BY value")
         assert [(a["value"], a["source"]) for a in actuals] == [(180.0, "finance"), (190.0, "manual")]
         assert len({a["actual_id"] for a in actuals}) == 2
-        with pytest.raises(Exception, match="(?i)constraint|duplicate"):  # the item key holds
+        with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):  # the item key holds
             with db.transaction() as cur:
                 cur.execute("INSERT INTO appraisal_items (appraisal_id, kpi_id) VALUES ('C-2026-Q4:000001', 'K1')")
         with db.transaction() as cur:  # actuals are appended: the same day and source twice is two rows
