@@ -17,7 +17,7 @@ from core import scoring
 from core.errors import Conflict, CoreError
 from core.permissions import Forbidden
 from core.vocabulary import ACTUAL_SOURCES
-from ui.i18n import current_language, has_text, t
+from ui.i18n import current_language, error_text, has_text, t
 from ui.kpi import code_label
 
 T = TypeVar("T")
@@ -75,10 +75,10 @@ def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     try:
         return action(*args, **kwargs)
     except Conflict as err:
-        st.error(f"**{t('cycle.conflict')}** — {err}", icon=":material/sync_problem:")
+        st.error(f"**{t('cycle.conflict')}** — {error_text(err)}", icon=":material/sync_problem:")
         return None
     except (CoreError, Forbidden) as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(error_text(err), icon=":material/error:")
         return None
 
 

@@ -19,7 +19,7 @@ from core.auth import User
 from core.kpi import KpiError
 from core.permissions import Forbidden
 from core.targets import fmt_number
-from ui.i18n import has_text, t
+from ui.i18n import error_text, has_text, t
 from ui.widgets import data_table
 
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def run_core(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     try:
         return action(*args, **kwargs)
     except (KpiError, Forbidden) as err:
-        st.error(str(err), icon=":material/error:")  # core's own sentence; shown as text by st.error's Markdown
+        st.error(error_text(err), icon=":material/error:")  # core's own sentence; shown as text by st.error's Markdown
         return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
-from ui.i18n import t
+from ui.i18n import error_text, t
 
 
 @st.cache_resource(show_spinner=False)
@@ -20,7 +20,7 @@ def database() -> Database:
     try:
         return _open_database(path)
     except DatabaseBusy as err:
-        st.error(t("db.busy", detail=str(err)), icon=":material/lock:")
+        st.error(t("db.busy", detail=error_text(err)), icon=":material/lock:")
     except DatabaseError as err:
-        st.error(t("db.error", detail=str(err)), icon=":material/error:")
+        st.error(t("db.error", detail=error_text(err)), icon=":material/error:")
     st.stop()
