@@ -1,7 +1,7 @@
 """Shared pieces of the cycle screens (我的待办, 目标制定, 中期回顾, 自评, 团队评分, 考核周期, 校准).
 
-core does every check and every read scoping; this module lays things out and turns core's
-Chinese refusals into messages. Names, notes and comments are user text: they go into tables,
+core does every check and every read scoping; this module lays things out and shows core's
+refusals as messages in the session's language. Names, notes and comments are user text: they go into tables,
 ``st.text`` or through ``ui.widgets.plain``, never into HTML.
 """
 
@@ -69,7 +69,7 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """Call a core function of the cycle; show its Chinese refusal (illegal move, missing input, stale version,
+    """Call a core function of the cycle; show its refusal (illegal move, missing input, stale version,
     no permission) as an error and return None instead. A :class:`Conflict` is shown with its own title
     so the user knows their input is still in the form."""
     try:

@@ -137,7 +137,7 @@ def audit_export(file_name: str, rows: int) -> None:
 
 def require_screen(screen_id: str) -> tuple[User, Database]:
     """The page guard, called first in every screen: the signed-in user and the database, or the
-    Chinese refusal and nothing else when the user may not open ``screen_id``."""
+    refusal and nothing else when the user may not open ``screen_id``."""
     db = database()
     user = signed_in_user(db)
     try:
