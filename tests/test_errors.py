@@ -114,6 +114,16 @@ def test_every_code_named_anywhere_in_core_is_in_the_catalog() -> None:
     assert not sorted(f"{name}: {code}" for name, code in named if code not in MESSAGES)
 
 
+def test_every_message_of_the_catalog_is_used() -> None:
+    code_text = "\n".join(
+        p.read_text(encoding="utf-8")
+        for folder in ("core", "ui", "pages", "pipelines")
+        for p in (ROOT / folder).glob("*.py")
+        if p.name != "messages.py"
+    )
+    assert [code for code in MESSAGES if f'"{code}"' not in code_text] == []
+
+
 def test_no_raise_site_in_core_passes_a_sentence_of_its_own() -> None:
     written = []
     for path in CORE_FILES:
