@@ -73,7 +73,7 @@ def _guard_admin(db: Database, user: User, username: str | None, roles: Sequence
         return
     target_is_admin = username is not None and "admin" in auth.roles_of(db, username)
     if "admin" in roles or target_is_admin:
-        raise auth.UserError("只有系统管理员可以授予系统管理员角色，或修改、重置、停用系统管理员的账户。")
+        raise auth.UserError("access.admin_only")
 
 
 def create_account(
@@ -128,7 +128,7 @@ def set_roles(
     assert user is not None
     _guard_admin(db, user, username, roles)
     if username == user.username and not set(roles) & permissions.ACTIONS["manage_users"]:
-        raise auth.UserError("不能去掉自己账户管理用户的角色：请让另一位人力资源管理员或系统管理员来改。")
+        raise auth.UserError("access.keep_user_management")
     auth.set_roles(db, user.username, username, list(roles), list(hrbp_departments))
 
 

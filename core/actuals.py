@@ -16,7 +16,7 @@ from typing import Any
 from core import clock
 from core.db import Cursor
 from core.errors import CycleError
-from core.vocabulary import ACTUAL_SOURCES, MANUAL_SOURCES, OPEN_STAGES
+from core.vocabulary import MANUAL_SOURCES, OPEN_STAGES
 
 # the order of the rule above, as SQL over kpi_actuals rows aliased ``ka``
 CHOICE_ORDER = "(ka.source IN ('manual', 'hr')) ASC, ka.as_of DESC, ka.recorded_at DESC, ka.actual_id DESC"
@@ -85,10 +85,7 @@ def append(cur: Cursor, employee_id: str, kpi_id: str, day: dt.date, value: floa
     if refuse_over_feed and source in MANUAL_SOURCES:
         feed = feed_supplies(cur, employee_id, kpi_id, day)
         if feed is not None:
-            raise CycleError(
-                f"这项指标的实际值由「{ACTUAL_SOURCES.get(feed, feed)}」数据提供，不能手工录入；"
-                "如数据有误，请让数据来源方更正后重新导入"
-            )
+            raise CycleError("actuals.fed", source=feed)
     cur.execute(
         "INSERT INTO kpi_actuals (employee_id, kpi_id, as_of, value, source, note, recorded_by, recorded_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

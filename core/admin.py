@@ -3,7 +3,8 @@ demo company is ``python -m demo``).
 
 Each command is a function taking the parsed arguments and returning the exit code, registered with
 its own sub-parser in ``build_parser``; a new command is one ``_add_…`` function and one handler.
-Messages are Chinese sentences; a database held by another process exits 2 with that sentence.
+Messages are Chinese sentences; the account and audit commands and every core error speak English when
+``JIXIAO_LANG=en``. A database held by another process exits 2 with that sentence.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from core import audit, auth
 from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
+from core.errors import Text, cli_language, render_error
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -25,6 +27,11 @@ CLI_ACTOR = "cli"
 
 def _say(message: str) -> None:
     print(message, flush=True)
+
+
+def _tell(text: BaseException | Text) -> None:
+    """Print a core error or coded text in the language of ``JIXIAO_LANG``."""
+    _say(render_error(text, cli_language()))
 
 
 def _database_path(args: argparse.Namespace) -> Path:
@@ -37,54 +44,51 @@ def _read_password(args: argparse.Namespace) -> str | None:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("新密码：")
     if getpass.getpass("再输入一次：") != first:
-        _say("两次输入的密码不一致，没有做任何更改。")
+        _tell(Text("admin.password_mismatch"))
         return None
     return first
 
 
-def _user_command(action: Callable[[Database, argparse.Namespace], str]) -> Callable[[argparse.Namespace], int]:
+def _user_command(action: Callable[[Database, argparse.Namespace], Text]) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         with open_database(_database_path(args)) as db:
             try:
-                _say(action(db, args))
+                _tell(action(db, args))
             except auth.UserError as err:
-                _say(str(err))
+                _tell(err)
                 return EXIT_FAILED
         return EXIT_OK
 
     return handler
 
 
-def _create_user(db: Database, args: argparse.Namespace) -> str:
+def _create_user(db: Database, args: argparse.Namespace) -> Text:
     password = _read_password(args)
     if password is None:
-        raise auth.UserError("密码未设置。")
+        raise auth.UserError("admin.password_not_set")
     user = auth.create_user(db, CLI_ACTOR, args.username, password, args.role, employee_id=args.employee,
                             hrbp_departments=args.hrbp_dept or ())  # fmt: skip
-    roles = "、".join(auth.ROLE_LABELS[r] for r in sorted(user.roles))
-    return f"已创建用户 {user.username}（{roles}）。"
+    return Text("admin.user_created", username=user.username, roles=sorted(user.roles))
 
 
-def _reset_password(db: Database, args: argparse.Namespace) -> str:
+def _reset_password(db: Database, args: argparse.Namespace) -> Text:
     password = _read_password(args)
     if password is None:
-        raise auth.UserError("密码未设置。")
+        raise auth.UserError("admin.password_not_set")
     auth.reset_password(db, CLI_ACTOR, args.username, password)
-    return f"已重置用户 {args.username} 的密码，锁定已解除。"
+    return Text("admin.password_reset", username=args.username)
 
 
-def _disable(db: Database, args: argparse.Namespace) -> str:
+def _disable(db: Database, args: argparse.Namespace) -> Text:
     auth.set_disabled(db, CLI_ACTOR, args.username, not args.enable)
-    return f"已{'启用' if args.enable else '停用'}用户 {args.username}" + (
-        "。" if args.enable else "，其已打开的会话立即失效。"
-    )
+    return Text("admin.user_enabled" if args.enable else "admin.user_disabled", username=args.username)
 
 
 def run_verify_audit(args: argparse.Namespace) -> int:
     """Walk the audit chain; exit 0 when intact, 1 naming the first broken row."""
     with open_database(_database_path(args)) as db:
         check = audit.verify_chain(db)
-    _say(check.message)
+    _tell(check.message)
     return EXIT_OK if check.ok else EXIT_FAILED
 
 
@@ -132,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except DatabaseBusy as err:
-        print(err, file=sys.stderr, flush=True)
+        print(render_error(err, cli_language()), file=sys.stderr, flush=True)
         return EXIT_BUSY
     except DatabaseError as err:
-        print(err, file=sys.stderr, flush=True)
+        print(render_error(err, cli_language()), file=sys.stderr, flush=True)
         return EXIT_FAILED
 
 

@@ -18,7 +18,7 @@ from core import actuals, appraisal_scores, audit, clock, scoring
 from core.appraisal import ITEM_COLUMNS, header
 from core.auth import User
 from core.db import Cursor, Database, query_frame
-from core.errors import Conflict, CycleError
+from core.errors import Conflict, CycleError, Text
 from core.permissions import Forbidden, allowed, can, guard_read, require_user, roles_on
 from core.stages import EMPLOYEE, MANAGER, TRANSITIONS, StageError, transition
 from core.values import number_input, text_input
@@ -28,7 +28,6 @@ from core.vocabulary import (
     MANUAL_SOURCES,
     OBJECTIVE_METHODS,
     SELF_ASSESSMENT,
-    STAGE_LABELS,
     is_feed,
 )
 
@@ -37,16 +36,13 @@ def lock_appraisal(cur: Cursor, user: User, appraisal_id: str, version: int | No
     """The appraisal's header inside the write transaction; :class:`Conflict` when ``version`` is stale."""
     found = header(cur, appraisal_id)
     if found is None:
-        raise CycleError(f"考核「{appraisal_id}」不存在，可能已被删除，请刷新页面")
+        raise CycleError("appraisal.unknown", appraisal_id=appraisal_id)
     if found["kind"] and found["cycle_status"] != "open":
-        raise CycleError(f"考核周期「{found['cycle']}」已关闭，不能再修改")
+        raise CycleError("appraisal.cycle_closed", cycle=found["cycle"])
     if version is not None and int(version) != int(found["row_version"]):
-        who = found["updated_by"] or "他人"
+        who = found["updated_by"] or Text("appraisal.someone")
         when = found["updated_at"].strftime("%Y-%m-%d %H:%M:%S") if found["updated_at"] else ""
-        raise Conflict(
-            f"保存未成功：这份考核已被 {who} 于 {when} 修改（你基于第 {version} 版编辑，现在是第 {found['row_version']} 版）。"
-            "你的输入仍保留在表单中，请刷新查看对方的改动后再保存。"
-        )
+        raise Conflict("appraisal.conflict", who=who, when=when, version=version, current=found["row_version"])
     return found
 
 
@@ -54,12 +50,12 @@ def _role_for(user: User, found: Mapping[str, Any], action: str) -> str:
     """The role in which ``user`` performs ``action`` here; StageError/Forbidden explain a refusal."""
     roles = roles_on(user, found)
     if not roles:
-        raise Forbidden("你不是这份考核的员工本人、直属上级或 HR，不能操作。")
+        raise Forbidden("perm.not_a_party")
     for role in roles:
         if any(t.stage == found["stage"] and t.role == role and t.action == action for t in TRANSITIONS):
             return role
-    transition(found["stage"], roles[0], action, comment="-")  # raises the table's Chinese reason
-    raise StageError("不允许的操作")  # pragma: no cover - transition always raises here
+    transition(found["stage"], roles[0], action, comment="-")  # raises the table's reason
+    raise StageError("stage.not_allowed")  # pragma: no cover - transition always raises here
 
 
 def touch_appraisal(cur: Cursor, user: User, appraisal_id: str, *, stage: str | None = None, now: dt.datetime) -> None:
@@ -91,7 +87,7 @@ def _items(cur: Cursor, appraisal_id: str, edits: Mapping[str, Any] | None = Non
     items = {r["kpi_id"]: r for r in frame.iter_rows(named=True)}
     unknown = [k for k in edits or {} if k not in items]
     if unknown:
-        raise CycleError(f"这份考核没有指标：{'、'.join(unknown)}，请刷新页面后再保存")
+        raise CycleError("appraisal.unknown_items", kpis=unknown)
     return items
 
 
@@ -111,8 +107,8 @@ def step(cur: Cursor, user: User, found: Mapping[str, Any], action: str, comment
     return target
 
 
-def _label(item: Mapping[str, Any]) -> str:
-    return f"「{item['kpi_name'] or item['kpi_id']}」"
+def _name(item: Mapping[str, Any]) -> str:
+    return item["kpi_name"] or item["kpi_id"]
 
 
 def save_goals(db: Database, user: User | None, appraisal_id: str, edits: Mapping[str, Mapping[str, Any]],
@@ -126,7 +122,7 @@ def save_goals(db: Database, user: User | None, appraisal_id: str, edits: Mappin
         found = lock_appraisal(cur, user, appraisal_id, version)
         roles = roles_on(user, found)
         if EMPLOYEE not in roles and MANAGER not in roles:
-            raise Forbidden("只有员工本人和直属上级可以制定目标。")
+            raise Forbidden("perm.goals")
         action = "adjust_goals" if MANAGER in roles and EMPLOYEE not in roles else "propose_goals"
         items = _items(cur, appraisal_id, edits)
         step(cur, user, found, action, None, now)
@@ -140,8 +136,8 @@ def save_goals(db: Database, user: User | None, appraisal_id: str, edits: Mappin
 
 
 def _propose_goal(cur: Cursor, appraisal_id: str, item: Mapping[str, Any], change: Mapping[str, Any]) -> None:
-    proposed = number_input(change.get("proposed_target"), f"{_label(item)}的建议目标")
-    note = text_input(change.get("goal_note"), f"{_label(item)}的目标说明")
+    proposed = number_input(change.get("proposed_target"), Text("field.item_proposed_target", item=_name(item)))
+    note = text_input(change.get("goal_note"), Text("field.item_goal_note", item=_name(item)))
     cur.execute(
         "UPDATE appraisal_items SET proposed_target = ?, goal_note = ? WHERE appraisal_id = ? AND kpi_id = ?",
         [proposed, note, appraisal_id, item["kpi_id"]],
@@ -149,17 +145,17 @@ def _propose_goal(cur: Cursor, appraisal_id: str, item: Mapping[str, Any], chang
 
 
 def _adjust_goal(cur: Cursor, appraisal_id: str, item: Mapping[str, Any], change: Mapping[str, Any]) -> None:
-    label = _label(item)
-    target = number_input(change.get("target_value", item["target_value"]), f"{label}的目标值")
-    floor = number_input(change.get("floor", item["floor"]), f"{label}的底线值")
-    stretch = number_input(change.get("stretch", item["stretch"]), f"{label}的挑战值")
+    name = _name(item)
+    target = number_input(change.get("target_value", item["target_value"]), Text("field.item_target", item=name))
+    floor = number_input(change.get("floor", item["floor"]), Text("field.item_floor", item=name))
+    stretch = number_input(change.get("stretch", item["stretch"]), Text("field.item_stretch", item=name))
     if item["method"] in OBJECTIVE_METHODS and item["method"] != "deduction":
         if target is None:
-            raise CycleError(f"{label}需要目标值")
+            raise CycleError("appraisal.target_needed", item=name)
         try:  # the settings are checked even without an actual
             scoring.score_item(item["method"], item["direction"], None, target, floor, stretch)
         except scoring.ScoringError as err:
-            raise CycleError(f"{label}：{err}") from None
+            raise CycleError("appraisal.item_settings", item=name, error=err) from None
     cur.execute(
         "UPDATE appraisal_items SET target_value = ?, floor = ?, stretch = ? WHERE appraisal_id = ? AND kpi_id = ?",
         [target, floor, stretch, appraisal_id, item["kpi_id"]],
@@ -171,15 +167,15 @@ def add_checkin(db: Database, user: User | None, appraisal_id: str, note: str, *
     """中期回顾: a progress note by the employee or the manager (optionally on one item, with the percent
     of the goal reached). Check-ins append, so they never conflict."""
     user = require_user(user)
-    text = text_input(note, "沟通记录", required=True)
-    pct = number_input(progress, "进度")
+    text = text_input(note, Text("field.checkin_note"), required=True)
+    pct = number_input(progress, Text("field.progress"))
     if pct is not None and not 0 <= pct <= 200:
-        raise CycleError(f"进度应在 0–200% 之间（收到 {pct:g}）")
+        raise CycleError("appraisal.progress_range", pct=pct)
     now = clock.now()
     with db.transaction() as cur:
         found = lock_appraisal(cur, user, appraisal_id, None)
         if kpi_id is not None and kpi_id not in _items(cur, appraisal_id):
-            raise CycleError(f"这份考核没有指标「{kpi_id}」")
+            raise CycleError("appraisal.unknown_item", kpi_id=kpi_id)
         role = _role_for(user, found, "checkin")
         transition(found["stage"], role, "checkin")
         seq = cur.execute(
@@ -197,27 +193,28 @@ def add_checkin(db: Database, user: User | None, appraisal_id: str, note: str, *
 def _open_draft(cur: Cursor, user: User, appraisal_id: str, version: int, edits: Mapping[str, Any], *,
                 role: str, stage: str, refused: str, what: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:  # fmt: skip
     """The header and items of an appraisal whose ``role`` saves a draft in ``stage``, inside the write
-    transaction: a stale version, another person (``refused``), another stage or an unknown item is refused."""
+    transaction: a stale version, another person (Forbidden ``refused``, a code), another stage or an unknown
+    item is refused; ``what`` is the draft's code in the messages' ``draft`` labels."""
     found = lock_appraisal(cur, user, appraisal_id, version)
     if role not in roles_on(user, found):
         raise Forbidden(refused)
     if found["stage"] != stage:
-        raise StageError(f"现在是「{STAGE_LABELS[found['stage']]}」阶段，不能保存{what}")
+        raise StageError("stage.cannot_save", stage=found["stage"], what=what)
     return found, _items(cur, appraisal_id, edits)
 
 
-def _judged_input(method: str | None, value: object, label: str) -> float | None:
+def _judged_input(method: str | None, value: object, label: Text) -> float | None:
     """A rater's (or the employee's own) input on an item: a rubric level 1–5, pass 1 / fail 0, or a
     score 0–120 for the other methods."""
     number = number_input(value, label)
     if number is None:
         return None
     if method == "rubric" and (number != int(number) or not 1 <= number <= 5):
-        raise CycleError(f"{label}应为 1–5 级（收到 {number:g}）")
+        raise CycleError("appraisal.level_range", label=label, number=number)
     if method == "pass_fail" and number not in (0, 1):
-        raise CycleError(f"{label}应为 1（达标）或 0（未达标）（收到 {number:g}）")
+        raise CycleError("appraisal.pass_fail_value", label=label, number=number)
     if method not in ("rubric", "pass_fail") and not 0 <= number <= scoring.MAX_SCORE:
-        raise CycleError(f"{label}应在 0–120 之间（收到 {number:g}）")
+        raise CycleError("appraisal.score_range", label=label, number=number)
     return number
 
 
@@ -229,14 +226,14 @@ def save_self(db: Database, user: User | None, appraisal_id: str, edits: Mapping
     with db.transaction() as cur:
         _, items = _open_draft(
             cur, user, appraisal_id, version, edits,
-            role=EMPLOYEE, stage=SELF_ASSESSMENT, refused="只有员工本人可以自评。", what="自评",
+            role=EMPLOYEE, stage=SELF_ASSESSMENT, refused="perm.self_assessment", what="self",
         )  # fmt: skip
         for kpi_id, change in edits.items():
             item = items[kpi_id]
             rubric = item["method"] == "rubric"
-            what = f"{_label(item)}的{'自评等级' if rubric else '自评分'}"
+            what = Text("field.item_self_level" if rubric else "field.item_self_score", item=_name(item))
             value = _judged_input("rubric" if rubric else "manual", change.get("self_input"), what)
-            comment = text_input(change.get("self_comment"), f"{_label(item)}的自评说明")
+            comment = text_input(change.get("self_comment"), Text("field.item_self_comment", item=_name(item)))
             cur.execute(
                 "UPDATE appraisal_items SET self_input = ?, self_comment = ? WHERE appraisal_id = ? AND kpi_id = ?",
                 [value, comment, appraisal_id, kpi_id],
@@ -256,18 +253,17 @@ def save_rating(db: Database, user: User | None, appraisal_id: str, edits: Mappi
     with db.transaction() as cur:
         found, items = _open_draft(
             cur, user, appraisal_id, version, edits,
-            role=MANAGER, stage=MANAGER_RATING, refused="只有直属上级可以评分。", what="评分",
+            role=MANAGER, stage=MANAGER_RATING, refused="perm.rating", what="rating",
         )  # fmt: skip
         day = min(clock.today(), found["period_end"])
         for kpi_id, change in edits.items():
             item = items[kpi_id]
-            comment = text_input(change.get("manager_comment"), f"{_label(item)}的评语")
+            comment = text_input(change.get("manager_comment"), Text("field.item_manager_comment", item=_name(item)))
             if item["method"] in OBJECTIVE_METHODS:
-                actual = number_input(change.get("actual_value"), f"{_label(item)}的实际值")
+                actual = number_input(change.get("actual_value"), Text("field.item_actual", item=_name(item)))
                 if actual is not None and actual != item["actual_value"]:
                     if is_feed(item["actual_source"]):
-                        source = ACTUAL_SOURCES.get(item["actual_source"], item["actual_source"])
-                        raise CycleError(f"{_label(item)}的实际值由「{source}」提供，不能在评分时改动")
+                        raise CycleError("appraisal.actual_from_feed", item=_name(item), source=item["actual_source"])
                     actuals.append(cur, found["employee_id"], kpi_id, day, actual, "manual", user.username,
                                    f"{appraisal_id} 评分时录入")  # fmt: skip
                 cur.execute(
@@ -275,7 +271,9 @@ def save_rating(db: Database, user: User | None, appraisal_id: str, edits: Mappi
                     [comment, appraisal_id, kpi_id],
                 )
             else:
-                value = _judged_input(item["method"], change.get("manager_input"), f"{_label(item)}的评分")
+                value = _judged_input(
+                    item["method"], change.get("manager_input"), Text("field.item_rating", item=_name(item))
+                )
                 cur.execute(
                     "UPDATE appraisal_items SET manager_input = ?, manager_comment = ? WHERE appraisal_id = ? AND kpi_id = ?",
                     [value, comment, appraisal_id, kpi_id],
@@ -292,12 +290,12 @@ def record_actual(db: Database, user: User | None, employee_id: str, kpi_id: str
     system HR copied it from). A person's entry on an item a feed supplies is refused. The person's open
     appraisals pick it up and rescore at once. Returns how many appraisals were rescored."""
     user = require_user(user)
-    number = number_input(value, "实际值")
+    number = number_input(value, Text("field.actual"))
     if number is None:
-        raise CycleError("请填写实际值")
+        raise CycleError("appraisal.actual_missing")
     if not can(db, user, "edit_employee", employee_id):
         guard_read(db, user, employee_id, "record_actual")
-        raise Forbidden("只有直属上级或人力资源部可以录入实际值。")
+        raise Forbidden("perm.record_actual")
     as_hr = allowed(user, "edit_everyone")
     direct = (
         bool(user.employee_id)
@@ -305,12 +303,12 @@ def record_actual(db: Database, user: User | None, employee_id: str, kpi_id: str
     )
     source = source or ("manual" if direct or not as_hr else "hr")
     if source not in ACTUAL_SOURCES or (source not in MANUAL_SOURCES and not as_hr):
-        raise CycleError(f"未知或不允许的数据来源「{source}」")
+        raise CycleError("appraisal.bad_source", source=source)
     day = as_of or clock.today()
-    text = text_input(note, "说明")
+    text = text_input(note, Text("field.note"))
     with db.transaction() as cur:
         if not cur.execute("SELECT 1 FROM kpis WHERE kpi_id = ?", [kpi_id]).fetchall():
-            raise CycleError(f"指标「{kpi_id}」不在指标库中")
+            raise CycleError("appraisal.unknown_kpi", kpi_id=kpi_id)
         actuals.append(cur, employee_id, kpi_id, day, number, source, user.username, text)
         ids = actuals.open_appraisals_on(cur, employee_id, day)
         if ids:
@@ -339,21 +337,18 @@ def _stage_complete(cur: Cursor, appraisal_id: str, action: str) -> None:
             r[0]
             for r in cur.execute("SELECT DISTINCT role FROM checkins WHERE appraisal_id = ?", [appraisal_id]).fetchall()
         }
-        missing = [label for role, label in ((EMPLOYEE, "员工"), (MANAGER, "直属上级")) if role not in roles]
+        missing = [role for role in (EMPLOYEE, MANAGER) if role not in roles]
         if missing:
-            raise CycleError(f"中期回顾需要员工和上级都做过进度沟通，{'、'.join(missing)}还没有沟通记录")
+            raise CycleError("appraisal.checkins_missing", parties=missing)
     if action == "submit_self":
         missing = _unfinished(cur, appraisal_id, "self_input")
         if missing:
-            raise CycleError(f"还有 {len(missing)} 项没有自评：{'、'.join(missing)}。请全部打分后再提交")
+            raise CycleError("appraisal.self_missing", count=len(missing), kpis=missing)
     if action == "submit_rating":
         appraisal_scores.rescore(cur, appraisal_ids=[appraisal_id])
         missing = _unfinished(cur, appraisal_id, "item_score")
         if missing:
-            raise CycleError(
-                f"还有 {len(missing)} 项没有得分：{'、'.join(missing)}。"
-                "请为评级类指标打分，为没有数据来源的量化指标录入实际值后再提交"
-            )
+            raise CycleError("appraisal.scores_missing", count=len(missing), kpis=missing)
 
 
 def act(db: Database, user: User | None, appraisal_id: str, action: str, *, version: int,
@@ -362,10 +357,10 @@ def act(db: Database, user: User | None, appraisal_id: str, action: str, *, vers
     the self-assessment or the rating, return one stage). Checks what the stage needs; returns the new stage."""
     user = require_user(user)
     if action == "finalise_calibration":
-        raise CycleError("校准按部门完成：请在「校准」页面选择部门后点「完成校准」")
+        raise CycleError("appraisal.calibration_by_department")
     if action in ("sign", "object", "complete_signoff"):
-        raise CycleError("签字确认在「签字确认」功能中进行")
-    note = text_input(comment, "意见")
+        raise CycleError("appraisal.signoff_elsewhere")
+    note = text_input(comment, Text("field.comment"))
     with db.transaction() as cur:
         found = lock_appraisal(cur, user, appraisal_id, version)
         role = _role_for(user, found, action)

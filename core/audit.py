@@ -16,6 +16,7 @@ import polars as pl
 
 from core import chain
 from core.db import Cursor, Database
+from core.errors import Text
 
 # action → label shown on the 审计日志 screen
 ACTIONS = {
@@ -120,24 +121,21 @@ class ChainCheck:
     ok: bool
     rows: int
     first_broken_seq: int | None = None
-    problem: str = ""
+    problem: Text | str = ""
 
     @property
-    def message(self) -> str:
+    def message(self) -> Text:
+        """The outcome as a sentence (``audit.*``; its ``str`` is the Chinese)."""
         if self.ok:
-            return f"审计日志完整：共 {self.rows} 行，哈希链逐行核对无误。"
-        return f"审计日志被改动过：第 {self.first_broken_seq} 行（seq={self.first_broken_seq}）{self.problem}。"
+            return Text("audit.chain_intact", rows=self.rows)
+        return Text("audit.chain_broken", seq=self.first_broken_seq, problem=self.problem)
 
 
 def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
     """Walk the whole chain in order; the first row whose hash or link does not match is named."""
     cur = db.cursor()
     last_seq, rows, prev = 0, 0, chain.GENESIS
-    problems = {
-        "missing": "缺失（下一行是 seq={found}），有行被删除",
-        "relinked": "的“上一行哈希”与上一行不符，有行被删除、插入或改动",
-        "altered": "的内容与其哈希不符，这一行被改动过",
-    }
+    problems = {"missing": "audit.row_missing", "relinked": "audit.row_relinked", "altered": "audit.row_altered"}
     while True:
         chunk = cur.execute(
             "SELECT seq, ts, actor, action, entity, entity_id, detail, prev_hash, hash FROM audit_log "
@@ -150,7 +148,7 @@ def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
         broken, matched, prev = chain.first_break(entries, start_seq=last_seq + 1, start_hash=prev)
         rows += matched
         if broken is not None:
-            return ChainCheck(False, rows, broken.seq, problems[broken.kind].format(found=broken.found_seq))
+            return ChainCheck(False, rows, broken.seq, Text(problems[broken.kind], found=broken.found_seq))
         last_seq = chunk[-1][0]
 
 

@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from core import audit
 from core.db import Cursor, Database
+from core.errors import CoreError
 from core.vocabulary import ROLE_LABELS, ROLES
 
 __all__ = ["ROLES", "ROLE_LABELS", "LoginFailed", "User", "UserError"]
@@ -29,7 +30,6 @@ LOCK_AFTER_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 LOCK_DURATION = dt.timedelta(minutes=15)
 TOUCH_EVERY = dt.timedelta(minutes=1)
-GENERIC_FAILURE = "用户名或密码不正确，或该账户暂时无法登录。连续输错 5 次将锁定 15 分钟；如有疑问请联系人力资源部。"
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
@@ -41,15 +41,20 @@ def idle_timeout() -> dt.timedelta:
     return dt.timedelta(minutes=float(os.environ.get("JIXIAO_IDLE_MINUTES", "30")))
 
 
-class LoginFailed(Exception):
+class LoginFailed(CoreError):
     """Login refused; the message is the same generic sentence for every reason."""
 
     def __init__(self) -> None:
-        super().__init__(GENERIC_FAILURE)
+        super().__init__(
+            "auth.login_failed", failures=LOCK_AFTER_FAILURES, minutes=int(LOCK_DURATION.total_seconds() // 60)
+        )
 
 
-class UserError(ValueError):
-    """A user-management request that cannot be done; the message says why in Chinese."""
+GENERIC_FAILURE = str(LoginFailed())
+
+
+class UserError(CoreError):
+    """A user-management request that cannot be done; the message (``auth.*``) says why."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def hash_password(password: str) -> str:
 def check_password_policy(password: str) -> None:
     """At least 8 characters with a letter and a digit; raises UserError otherwise."""
     if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        raise UserError("密码至少 8 位，并且同时包含字母和数字：请换一个密码。")
+        raise UserError("auth.weak_password")
 
 
 # a user row with its roles as a list
@@ -256,34 +261,36 @@ def _end(db: Database, digest: str, username: str, action: str, detail: dict | N
 def create_user(db: Database, actor: str, username: str, password: str, roles: list[str] | tuple[str, ...],
                 employee_id: str | None = None, display_name: str | None = None,
                 hrbp_departments: list[str] | tuple[str, ...] = ()) -> User:  # fmt: skip
-    """Create an account (HR and admin accounts need not be employees). Raises UserError with a
-    Chinese reason for a bad name, password, role, employee or a taken name."""
+    """Create an account (HR and admin accounts need not be employees). Raises UserError with the
+    reason for a bad name, password, role, employee or a taken name."""
     username = (username or "").strip()
     if not USERNAME.match(username):
-        raise UserError("用户名只能由 2–40 位字母、数字、点、下划线或连字符组成：请换一个用户名。")
+        raise UserError("auth.bad_username")
     roles = sorted(set(roles))
     unknown = [r for r in roles if r not in ROLES]
-    if not roles or unknown:
-        raise UserError(f"角色无效：{', '.join(unknown) or '未选择角色'}。可选角色：{', '.join(ROLES)}。")
+    if unknown:
+        raise UserError("auth.unknown_roles", roles=unknown, choices=list(ROLES))
+    if not roles:
+        raise UserError("auth.no_role", choices=list(ROLES))
     check_password_policy(password)
     if employee_id is not None:
         person = db.one("SELECT name FROM employees WHERE employee_id = ?", [employee_id])
         if person is None:
-            raise UserError(f"工号 {employee_id} 不在花名册中：请先导入花名册，或不关联员工。")
+            raise UserError("auth.employee_unknown", employee_id=employee_id)
         display_name = display_name or person["name"]
         taken = db.one("SELECT username FROM users WHERE employee_id = ?", [employee_id])
         if taken:
-            raise UserError(f"工号 {employee_id} 已有账户 {taken['username']}：一名员工只能有一个账户。")
+            raise UserError("auth.employee_taken", employee_id=employee_id, username=taken["username"])
     elif roles and set(roles) & {"employee", "manager"}:
-        raise UserError("员工和主管账户必须关联花名册中的工号。")
+        raise UserError("auth.employee_required")
     if "hrbp" in roles and not hrbp_departments:
-        raise UserError("HRBP 账户需要指定负责的部门。")
+        raise UserError("auth.hrbp_departments")
     if db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError(f"用户名 {username} 已被使用：请换一个。")
+        raise UserError("auth.username_taken", username=username)
     known = {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments")}
     missing = [d for d in hrbp_departments if d not in known]
     if missing:
-        raise UserError(f"部门不存在：{', '.join(missing)}。")
+        raise UserError("auth.unknown_departments", departments=missing)
     with db.transaction() as cur:
         cur.execute(
             "INSERT INTO users (username, employee_id, display_name, password_hash, created_at, password_changed_at) "
@@ -302,7 +309,7 @@ def reset_password(db: Database, actor: str, username: str, password: str) -> No
     """Set a new password; clears a lockout."""
     check_password_policy(password)
     if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError(f"没有用户 {username}。")
+        raise UserError("auth.unknown_user", username=username)
     with db.transaction() as cur:
         cur.execute(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
@@ -315,9 +322,9 @@ def reset_password(db: Database, actor: str, username: str, password: str) -> No
 def set_disabled(db: Database, actor: str, username: str, disabled: bool = True) -> None:
     """Disable (or re-enable) an account; a disabled account's open sessions end at once."""
     if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError(f"没有用户 {username}。")
+        raise UserError("auth.unknown_user", username=username)
     if disabled and actor == username:
-        raise UserError("不能停用自己正在使用的账户。")
+        raise UserError("auth.disable_self")
     with db.transaction() as cur:
         cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
         if disabled:
@@ -329,11 +336,11 @@ def set_roles(db: Database, actor: str, username: str, roles: list[str], hrbp_de
     """Change an account's roles (and an HRBP's departments)."""
     roles = sorted(set(roles))
     if not roles or any(r not in ROLES for r in roles):
-        raise UserError(f"角色无效。可选角色：{', '.join(ROLES)}。")
+        raise UserError("auth.invalid_roles", choices=list(ROLES))
     if "hrbp" in roles and not hrbp_departments:
-        raise UserError("HRBP 账户需要指定负责的部门。")
+        raise UserError("auth.hrbp_departments")
     if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError(f"没有用户 {username}。")
+        raise UserError("auth.unknown_user", username=username)
     with db.transaction() as cur:
         _write_roles(cur, username, roles, actor)
         cur.execute("DELETE FROM hrbp_scope WHERE username = ?", [username])

@@ -17,13 +17,13 @@ from core.appraisal import header
 from core.appraisal_edits import lock_appraisal, step, touch_appraisal
 from core.auth import User
 from core.db import Database
-from core.errors import CycleError
+from core.errors import CycleError, Text
 from core.permissions import require_action
 from core.stages import StageError
 from core.values import text_input
-from core.vocabulary import CALIBRATION, DEFAULT_GUIDELINE, OPEN_STAGES, STAGE_LABELS, effective_grade_sql
+from core.vocabulary import CALIBRATION, DEFAULT_GUIDELINE, OPEN_STAGES, effective_grade_sql
 
-HR_ONLY = "只有人力资源部可以进行校准。"
+HR_ONLY = "perm.calibrate"
 
 
 def largest_remainder(total: int, shares: Sequence[float]) -> list[int]:
@@ -53,15 +53,15 @@ def quotas(n: int, rules: Mapping[str, float] | None = None) -> dict[str, int]:
     return {"A_max": a, "B": b, "C_min": c}
 
 
-def breaches(counts: Mapping[str, int], quota: Mapping[str, int], scale: Sequence[tuple[str, float]]) -> list[str]:
+def breaches(counts: Mapping[str, int], quota: Mapping[str, int], scale: Sequence[tuple[str, float]]) -> list[Text]:
     """The guideline breaches of one department's grade counts, in words (empty when inside it).
     The best grade of the scale is held to A_max, the lowest to C_min."""
     top, bottom = scale[0][0], scale[-1][0]
     out = []
     if counts.get(top, 0) > quota["A_max"]:
-        out.append(f"{top} 等 {counts.get(top, 0)} 人，超过上限 {quota['A_max']} 人")
+        out.append(Text("calibration.over_top", grade=top, count=counts.get(top, 0), limit=quota["A_max"]))
     if counts.get(bottom, 0) < quota["C_min"]:
-        out.append(f"{bottom} 等 {counts.get(bottom, 0)} 人，少于下限 {quota['C_min']} 人")
+        out.append(Text("calibration.under_bottom", grade=bottom, count=counts.get(bottom, 0), limit=quota["C_min"]))
     return out
 
 
@@ -108,18 +108,18 @@ def calibrate(db: Database, user: User | None, appraisal_id: str, grade: str, no
     """HR moves one grade in 校准 with a mandatory note; the pre-calibration grade stays. Returns the new
     row_version."""
     user = require_action(user, "calibrate", HR_ONLY)
-    text = text_input(note, "校准说明（每次调整等级都必须说明理由）", required=True)
+    text = text_input(note, Text("field.calibration_note"), required=True)
     grades = [g for g, _ in settings.grade_scale(db)]
     if grade not in grades:
-        raise CycleError(f"等级「{grade}」不在等级标准中，可选：{'、'.join(grades)}")
+        raise CycleError("calibration.unknown_grade", grade=grade, grades=grades)
     now = clock.now()
     with db.transaction() as cur:
         found = lock_appraisal(cur, user, appraisal_id, version)
         if found["stage"] != CALIBRATION:
-            raise StageError(f"现在是「{STAGE_LABELS[found['stage']]}」阶段，只有「校准」阶段可以调整等级")
+            raise StageError("calibration.not_in_calibration", stage=found["stage"])
         before = found["calibrated_grade"] or found["grade"]
         if grade == before:
-            raise CycleError(f"等级已经是 {grade}，没有变化；请选择要调整到的等级")
+            raise CycleError("calibration.same_grade", grade=grade)
         seq = cur.execute(
             "SELECT coalesce(max(seq), 0) + 1 FROM calibration_changes WHERE appraisal_id = ?", [appraisal_id]
         ).fetchall()[0][0]
@@ -143,7 +143,7 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
     """HR finalises one department's calibration: its appraisals in 校准 move to 签字确认. Refused while the
     department breaks the guideline, unless HR records why. Returns how many appraisals moved."""
     user = require_action(user, "calibrate", HR_ONLY)
-    reason = text_input(override_reason, "例外理由")
+    reason = text_input(override_reason, Text("field.override_reason"))
     now = clock.now()
     with db.transaction() as cur:
         scale = settings.grade_scale(cur)
@@ -154,15 +154,13 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
         ).fetchall()
         ready = [r[0] for r in rows if r[1] == CALIBRATION]
         if not ready:
-            raise CycleError("这个部门没有处于「校准」阶段的考核，无需完成校准")
+            raise CycleError("calibration.nothing_to_finalise")
         rated = [r for r in rows if r[1] not in OPEN_STAGES]
         counts = {g: sum(1 for r in rated if r[2] == g) for g, _ in scale}
         quota = quotas(len(rated), settings.guideline(cur))
         broken = breaches(counts, quota, scale)
         if broken and not reason:
-            raise CycleError(
-                "该部门的等级分布不符合指引：" + "；".join(broken) + "。请调整等级，或填写例外理由后再完成校准。"
-            )
+            raise CycleError("calibration.guideline_broken", breaches=broken)
         for appraisal_id in ready:
             found = header(cur, appraisal_id)
             assert found is not None

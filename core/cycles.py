@@ -22,7 +22,7 @@ import polars as pl
 from core import appraisal_scores, audit, clock
 from core.auth import User
 from core.db import Cursor, Database, query_frame, register_frame, unregister_frame
-from core.errors import CycleError
+from core.errors import CycleError, Text
 from core.periods import check_due_dates, default_due_dates, period_of
 from core.permissions import cycle_filter, progress_departments, require_action
 from core.values import number_input, text_input
@@ -46,14 +46,15 @@ def check_annual_weights(weights: Mapping[str, Any] | None) -> dict[str, Any] | 
     if weights is None:
         return None
     quarters = {
-        q: number_input(weights.get("quarters", {}).get(q), f"{q} 权重") or 0.0 for q in ("Q1", "Q2", "Q3", "Q4")
+        q: number_input(weights.get("quarters", {}).get(q), Text("field.quarter_weight", quarter=q)) or 0.0
+        for q in ("Q1", "Q2", "Q3", "Q4")
     }
-    review = number_input(weights.get("review"), "年度评议权重") or 0.0
+    review = number_input(weights.get("review"), Text("field.review_weight")) or 0.0
     if any(w < 0 for w in (*quarters.values(), review)):
-        raise CycleError("年度结果的各项权重不能为负数")
+        raise CycleError("cycle.negative_weight")
     total = math.fsum([*quarters.values(), review])
     if abs(total - 100) > 0.01:
-        raise CycleError(f"年度结果的权重（四个季度与年度评议）之和应为 100，现在是 {total:g}")
+        raise CycleError("cycle.weights_total", total=total)
     return {"quarters": quarters, "review": review}
 
 
@@ -76,11 +77,11 @@ def open_cycle(
     sub-departments. People left out are reported with the reason: no position, no template for the
     position, no direct manager, or already in another app cycle of the same period. One transaction.
     """
-    user = require_action(user, "open_cycle", "只有人力资源部可以开启考核周期。")
+    user = require_action(user, "open_cycle", "perm.open_cycle")
     period, start, end, default_name = period_of(kind, year, part)
     dues = check_due_dates(due or default_due_dates(start, end), start)
     weights = check_annual_weights(annual_weights) if kind == "annual" else None
-    title = text_input(name, "周期名称") or default_name
+    title = text_input(name, Text("field.cycle_name")) or default_name
     template_date = max(today or clock.today(), start)
     opened_at = clock.now()
     with db.transaction() as cur:
@@ -101,11 +102,9 @@ def open_cycle(
         skipped = candidates.filter(pl.col("reason").is_not_null())
         chosen = candidates.filter(pl.col("reason").is_null())
         if chosen.is_empty():
-            raise CycleError(
-                "范围内没有可以参加考核的在职员工"
-                + (f"（{skipped.height} 人因缺少岗位模板、上级等原因未纳入，见明细）" if skipped.height else "")
-                + "。请先在「岗位模板」中为岗位建立模板，或调整试点部门。"
-            )
+            if skipped.height:
+                raise CycleError("cycle.nobody_skipped", skipped=skipped.height)
+            raise CycleError("cycle.nobody")
         items = _create_appraisals(cur, cycle_id, chosen, user.username, opened_at)
         appraisal_scores.rescore(cur, cycle_id=cycle_id)
         skipped_rows = skipped.select("employee_id", "name", "reason").to_dicts()
@@ -122,7 +121,7 @@ def _pilot_departments(cur: Cursor, pilot: list[str]) -> list[str]:
     known = {r[0] for r in cur.execute("SELECT dept_id FROM departments").fetchall()}
     unknown = [d for d in pilot if d not in known]
     if unknown:
-        raise CycleError(f"试点部门不存在：{'、'.join(unknown)}，请重新选择")
+        raise CycleError("cycle.unknown_pilot", departments=unknown)
     rows = cur.execute(
         "WITH RECURSIVE d(dept_id, depth) AS (SELECT dept_id, 0 FROM departments WHERE list_contains(?::VARCHAR[], dept_id)"
         " UNION ALL SELECT c.dept_id, d.depth + 1 FROM departments c JOIN d ON c.parent_id = d.dept_id WHERE d.depth < 20)"
@@ -259,7 +258,7 @@ def cycle_progress(db: Database, user: User | None, cycle_id: str, *, today: dt.
     today = today or clock.today()
     info = cycle(db, cycle_id)
     if info is None:
-        raise CycleError(f"考核周期「{cycle_id}」不存在")
+        raise CycleError("cycle.unknown_cycle", cycle_id=cycle_id)
     dept_sql, dept_params = (
         ("true", []) if departments is None else ("list_contains(?::VARCHAR[], a.dept_id)", [departments])
     )

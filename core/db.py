@@ -20,6 +20,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.errors import Coded, Text
+
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "schemas" / "migrations"
 DEFAULT_DB_PATH = ROOT / "data" / "jixiao.duckdb"
@@ -27,12 +29,12 @@ DEFAULT_DB_PATH = ROOT / "data" / "jixiao.duckdb"
 Cursor = duckdb.DuckDBPyConnection
 
 
-class DatabaseBusy(RuntimeError):
-    """Another process holds the database file; the message is a sentence for people."""
+class DatabaseBusy(Coded, RuntimeError):
+    """Another process holds the database file; the message (``db.busy``) is a sentence for people."""
 
 
-class DatabaseError(RuntimeError):
-    """A database failure, worded for people; the original error is chained."""
+class DatabaseError(Coded, RuntimeError):
+    """A database failure, worded for people (``db.*``); the original error is chained."""
 
 
 def default_path() -> Path:
@@ -43,13 +45,10 @@ def default_path() -> Path:
 _LOCK_PID = re.compile(r"PID (\d+)")
 
 
-def _busy_message(path: Path, err: Exception) -> str:
+def _busy(path: Path, err: Exception) -> DatabaseBusy:
     pid = _LOCK_PID.search(str(err))
-    who = f"进程 {pid.group(1)}" if pid else "另一个程序"
-    return (
-        f"数据库文件 {path} 正被{who}使用（可能是正在运行的 JiXiao 应用）。"
-        "DuckDB 同一时间只允许一个程序打开它：请先关闭该程序，或用 --db 指定另一个数据库文件，然后再试。"
-    )
+    holder = Text("db.process", pid=pid.group(1)) if pid else Text("db.another_program")
+    return DatabaseBusy("db.busy", path=path, holder=holder)
 
 
 class Database:
@@ -64,8 +63,8 @@ class Database:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as err:
             if "lock" in str(err).lower():
-                raise DatabaseBusy(_busy_message(self.path, err)) from err
-            raise DatabaseError(f"无法打开数据库文件 {self.path}：{err}") from err
+                raise _busy(self.path, err) from err
+            raise DatabaseError("db.cannot_open", path=self.path, error=err) from err
         self._con.execute("SET enable_progress_bar = false")
         self._local = threading.local()
         self._write_lock = threading.RLock()
@@ -80,7 +79,7 @@ class Database:
     def cursor(self) -> Cursor:
         """This thread's cursor (created on first use)."""
         if self._closed:
-            raise DatabaseError("数据库已关闭。")
+            raise DatabaseError("db.closed")
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._con.cursor()

@@ -24,8 +24,8 @@ from typing import Any
 
 from core import clock, settings
 from core.db import Cursor, Database
-from core.errors import KpiError
-from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, KPI_STATUSES, METHODS, RUBRIC_LEVELS
+from core.errors import KpiError, Text
+from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, METHODS, RUBRIC_LEVELS
 
 DEFINITION_FIELDS = (
     "name", "category", "unit", "direction", "method", "data_source", "description", "rubric", "deduction_step",
@@ -82,36 +82,34 @@ def normalise_kpi(definition: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def validate_kpi(definition: dict[str, Any]) -> list[str]:
-    """Every problem of a KPI definition as a Chinese sentence (empty list: the definition is fine).
-    The one check used by change requests and by import."""
+def validate_kpi(definition: dict[str, Any]) -> list[Text]:
+    """Every problem of a KPI definition as a sentence (``kpi.*``; its ``str`` is the Chinese; empty list:
+    the definition is fine). The one check used by change requests and by import."""
     d = normalise_kpi(definition)
-    problems: list[str] = []
+    problems: list[Text] = []
+    empty = Text("value.empty")
     if not d["name"]:
-        problems.append("指标名称为空：请填写指标名称。")
+        problems.append(Text("kpi.name_missing"))
     elif len(d["name"]) > 100:
-        problems.append("指标名称超过 100 个字：请缩短名称，详细说明写在“说明”里。")
+        problems.append(Text("kpi.name_too_long"))
     if d["category"] not in CATEGORIES:
-        problems.append(f"指标类别“{d['category'] or '（空）'}”无效：请选择 {' / '.join(CATEGORIES)} 之一。")
+        problems.append(Text("kpi.bad_category", value=d["category"] or empty, choices=list(CATEGORIES)))
     if d["direction"] not in DIRECTIONS:
-        problems.append(f"指标方向“{d['direction'] or '（空）'}”无效：请选择 higher（越高越好）或 lower（越低越好）。")
+        problems.append(Text("kpi.bad_direction", value=d["direction"] or empty))
     if d["method"] not in METHODS:
-        problems.append(f"评分方法“{d['method'] or '（空）'}”无效：请选择 {', '.join(METHODS)} 之一。")
+        problems.append(Text("kpi.bad_method", value=d["method"] or empty, choices=list(METHODS)))
     if d["data_source"] not in DATA_SOURCES:
-        problems.append(f"数据来源“{d['data_source'] or '（空）'}”无效：请选择 {', '.join(DATA_SOURCES)} 之一。")
+        problems.append(Text("kpi.bad_data_source", value=d["data_source"] or empty, choices=list(DATA_SOURCES)))
     if d["method"] == "lower_better" and d["direction"] == "higher":
-        problems.append("评分方法为 lower_better（越低越好）但方向为 higher：请把方向改为 lower，或换一种评分方法。")
+        problems.append(Text("kpi.lower_better_higher"))
     if d["method"] == "rubric":
         levels = d["rubric"] or []
         if len(levels) != RUBRIC_LEVELS or not all(levels):
-            problems.append(
-                f"行为锚定评分需要 1–5 级共 {RUBRIC_LEVELS} 条等级描述（现有 {sum(1 for x in levels if x)} 条）："
-                "请为每一级写一句可观察的行为描述。"
-            )
+            problems.append(Text("kpi.rubric_levels", levels=RUBRIC_LEVELS, written=sum(1 for x in levels if x)))
     if d["method"] == "deduction":
         step = d["deduction_step"]
         if not isinstance(step, float) or step <= 0 or step > 100:
-            problems.append("扣分制需要每次扣分（0–100 之间的正数）：请填写每发生一次扣多少分。")
+            problems.append(Text("kpi.deduction_step"))
     return problems
 
 
@@ -119,7 +117,7 @@ def check_kpi(definition: dict[str, Any]) -> dict[str, Any]:
     """The normalised definition, or KpiError naming every problem."""
     problems = validate_kpi(definition)
     if problems:
-        raise KpiError("".join(problems))
+        raise KpiError("kpi.problems", problems=problems)
     return normalise_kpi(definition)
 
 
@@ -250,14 +248,14 @@ def normalise_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def validate_template(db: Database, items: list[dict[str, Any]]) -> list[str]:
-    """Every problem of a template's items as a Chinese sentence (empty: fine): each KPI known, in use and
+def validate_template(db: Database, items: list[dict[str, Any]]) -> list[Text]:
+    """Every problem of a template's items as a sentence (``kpi.*``; empty: fine): each KPI known, in use and
     listed once; each weight positive; weights summing to 100 (±0.01); each category's share inside HR's
     band; floor, target and stretch in the KPI's direction."""
-    problems: list[str] = []
+    problems: list[Text] = []
     clean = normalise_items(items)
     if not clean:
-        return ["模板里没有指标：请至少添加一项指标，权重合计 100。"]
+        return [Text("kpi.template_empty")]
     ids = [it["kpi_id"] for it in clean if it["kpi_id"]]
     known = {r["kpi_id"]: r for r in db.rows(f"SELECT {_KPI_COLUMNS} FROM kpis")} if ids else {}
     seen: set[str] = set()
@@ -265,23 +263,20 @@ def validate_template(db: Database, items: list[dict[str, Any]]) -> list[str]:
     total = 0.0
     for n, it in enumerate(clean, start=1):
         kpi_id, weight = it["kpi_id"], it["weight"]
-        label = f"第 {n} 项"
         if not kpi_id:
-            problems.append(f"{label}没有指标编号：请从指标库中选择指标。")
+            problems.append(Text("kpi.item_no_id", item=Text("kpi.item", index=n)))
             continue
         kpi = known.get(kpi_id)
-        label = f"第 {n} 项（{kpi['name'] if kpi else kpi_id}）"
+        label = Text("kpi.item_named", index=n, kpi=kpi["name"] if kpi else kpi_id)
         if kpi is None:
-            problems.append(f"{label}的指标编号 {kpi_id} 不在指标库中：请先提交新增指标申请，或选择已有指标。")
+            problems.append(Text("kpi.item_unknown", item=label, kpi_id=kpi_id))
         elif kpi["status"] != "active":
-            problems.append(
-                f"{label}的状态是“{KPI_STATUSES.get(kpi['status'], kpi['status'])}”，不能用于模板：请换一个在用的指标。"
-            )
+            problems.append(Text("kpi.item_not_active", item=label, status=kpi["status"]))
         if kpi_id in seen:
-            problems.append(f"{label}重复出现：同一指标在一个模板里只能出现一次，请合并权重。")
+            problems.append(Text("kpi.item_repeated", item=label))
         seen.add(kpi_id)
         if weight is None or weight <= 0:
-            problems.append(f"{label}的权重须为大于 0 的数：请填写权重（百分比）。")
+            problems.append(Text("kpi.item_weight", item=label))
             continue
         total += weight
         if kpi and kpi["category"] in by_category:
@@ -293,20 +288,15 @@ def validate_template(db: Database, items: list[dict[str, Any]]) -> list[str]:
             if lower:
                 ordered = ordered[::-1]
             if len(ordered) > 1 and any(a >= b for a, b in itertools.pairwise(ordered)):
-                order = "下限 > 目标 > 挑战值" if lower else "下限 < 目标 < 挑战值"
-                problems.append(
-                    f"{label}的下限、目标、挑战值顺序不对：{'越低越好' if lower else '越高越好'}的指标须{order}。"
-                )
+                problems.append(Text("kpi.item_order", item=label, direction="lower" if lower else "higher"))
     if abs(total - 100) > WEIGHT_TOLERANCE and all(it["weight"] is not None and it["weight"] > 0 for it in clean):
-        problems.append(f"权重合计为 {total:g}，应为 100：请调整各项权重。")
+        problems.append(Text("kpi.weight_total", total=total))
     bands = settings.category_bands(db)
     if total > 0:
         for category, (low, high) in bands.items():
             share = by_category.get(category, 0.0) / total * 100
             if share < low - WEIGHT_TOLERANCE or share > high + WEIGHT_TOLERANCE:
-                problems.append(
-                    f"{category}指标权重合计 {share:g}%，不在人力资源部设定的 {low:g}%–{high:g}% 区间内：请调整该类指标的权重。"
-                )
+                problems.append(Text("kpi.category_share", category=category, share=share, low=low, high=high))
     return problems
 
 
@@ -314,7 +304,7 @@ def check_template(db: Database, items: list[dict[str, Any]]) -> list[dict[str, 
     """The normalised items, or KpiError naming every problem."""
     problems = validate_template(db, items)
     if problems:
-        raise KpiError("".join(problems))
+        raise KpiError("kpi.problems", problems=problems)
     return normalise_items(items)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from core import audit, permissions
 from core.auth import User
 from core.db import Cursor, Database
-from core.errors import KpiError
+from core.errors import KpiError, Text
 from core.kpi import (
     DEFINITION_FIELDS,
     check_kpi,
@@ -40,6 +40,7 @@ from core.kpi import (
     write_kpi_version,
     write_template_version,
 )
+from core.messages import LABELS
 from core.permissions import Forbidden, executive_covers, may_decide
 
 KINDS: dict[str, str] = {
@@ -48,8 +49,9 @@ KINDS: dict[str, str] = {
     "kpi_retire": "停用指标",
     "template": "调整岗位模板",
 }
-STEPS: dict[int, str] = {1: "部门负责人", 2: "HRBP", 3: "分管副总"}
-STATUSES: dict[str, str] = {"pending": "审批中", "approved": "已生效", "rejected": "已驳回", "withdrawn": "已撤回"}
+# the Chinese labels; both languages are in core.messages.LABELS, where the messages name steps and statuses
+STEPS: dict[int, str] = {step: zh for step, (zh, _) in LABELS["approval_step"].items()}
+STATUSES: dict[str, str] = {status: zh for status, (zh, _) in LABELS["change_status"].items()}
 
 
 @contextmanager
@@ -78,9 +80,9 @@ def _json(value: Any) -> str:
 def _department(db: Database, dept_id: str | None) -> dict[str, Any]:
     dept = db.one("SELECT dept_id, name, head_id FROM departments WHERE dept_id = ?", [dept_id]) if dept_id else None
     if dept is None:
-        raise KpiError(f"部门 {dept_id or '（未指定）'} 不存在：请选择组织架构中的部门。")
+        raise KpiError("kpi_change.unknown_department", dept_id=dept_id or Text("value.unspecified"))
     if not dept["head_id"]:
-        raise KpiError(f"部门“{dept['name']}”没有设定负责人，第 1 步无人审批：请先在组织架构中设定部门负责人。")
+        raise KpiError("kpi_change.no_head", department=dept["name"])
     return dept
 
 
@@ -92,21 +94,19 @@ def _subject_and_before(
         position_id = str(payload.get("position_id") or "").strip()
         position = db.one("SELECT position_id, dept_id, name FROM positions WHERE position_id = ?", [position_id])
         if position is None:
-            raise KpiError(f"岗位 {position_id or '（未指定）'} 不存在：请选择组织架构中的岗位。")
+            raise KpiError("kpi_change.unknown_position", position_id=position_id or Text("value.unspecified"))
         raw = payload.get("valid_from")
         try:
             valid_from = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
         except ValueError as err:
-            raise KpiError(f"生效日期“{raw}”无法识别：请写成 YYYY-MM-DD，并取季度第一天（如 2025-04-01）。") from err
+            raise KpiError("kpi_change.bad_date", value=raw) from err
         if isinstance(valid_from, dt.datetime):
             valid_from = valid_from.date()
         if valid_from != quarter_start(valid_from):
-            raise KpiError(
-                f"生效日期 {valid_from} 不是季度第一天：岗位模板按季度生效，请改为 {quarter_start(valid_from)} 或下一季度第一天。"
-            )
+            raise KpiError("kpi_change.not_quarter_start", day=valid_from, quarter_start=quarter_start(valid_from))
         problems = template_date_problems(db, position_id, valid_from)
         if problems:
-            raise KpiError("".join(problems))
+            raise KpiError("kpi.problems", problems=problems)
         items = check_template(db, list(payload.get("items") or []))
         current = template_in_force(db, position_id, valid_from)
         before = None if current is None else {
@@ -119,20 +119,18 @@ def _subject_and_before(
         definition = check_kpi(payload)
         kpi_id = definition.pop("kpi_id", None) or "K" + secrets.token_hex(4).upper()
         if db.one("SELECT 1 AS x FROM kpis WHERE kpi_id = ?", [kpi_id]):
-            raise KpiError(f"指标编号 {kpi_id} 已存在：新增指标请换一个编号，修改已有指标请提交“修改指标”。")
+            raise KpiError("kpi_change.id_taken", kpi_id=kpi_id)
         same = db.one("SELECT kpi_id FROM kpis WHERE name = ? AND status = 'active'", [definition["name"]])
         if same:
-            raise KpiError(
-                f"指标库已有同名的在用指标“{definition['name']}”（{same['kpi_id']}）：请改名，或修改已有指标。"
-            )
+            raise KpiError("kpi_change.name_taken", name=definition["name"], kpi_id=same["kpi_id"])
         return kpi_id, None, {**definition, "kpi_id": kpi_id, "status": "active"}, None
     kpi_id = str(payload.get("kpi_id") or "").strip()
     current = get_kpi(db, kpi_id) if kpi_id else None
     if current is None:
-        raise KpiError(f"指标 {kpi_id or '（未指定）'} 不在指标库中：请从指标库中选择要{KINDS[kind][:2]}的指标。")
+        raise KpiError("kpi_change.unknown_kpi", kpi_id=kpi_id or Text("value.unspecified"), kind=kind)
     before = kpi_definition(current)
     if current["status"] == "retired":
-        raise KpiError(f"指标“{current['name']}”已停用，不能再{KINDS[kind][:2]}：如需类似指标，请提交新增指标申请。")
+        raise KpiError("kpi_change.retired", name=current["name"], kind=kind)
     if kind == "kpi_retire":
         return kpi_id, before, {**before, "status": "retired"}, None
     definition = check_kpi({**payload})
@@ -153,34 +151,38 @@ def propose_change(db: Database, user: User, kind: str, payload: dict[str, Any],
 
 def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reason: str, dept_id: str | None) -> str:
     if kind not in KINDS:
-        raise KpiError(f"变更类型“{kind}”无效：请选择 {', '.join(KINDS)} 之一。")
+        raise KpiError("kpi_change.bad_kind", kind=kind, choices=list(KINDS))
     if not permissions.allowed(user, "propose_kpi_change"):
-        raise Forbidden("只有部门负责人、HRBP 和人力资源部可以提交指标变更申请。")
+        raise Forbidden("perm.propose_change")
     reason = (reason or "").strip()
     if not reason:
-        raise KpiError("没有填写变更理由：请说明为什么要做这项变更，审批人会看到它。")
+        raise KpiError("kpi_change.no_reason")
     subject_id, before, clean, subject_dept = _subject_and_before(db, kind, dict(payload or {}))
     if before is not None and not [
         d for d in change_diff({"kind": kind, "before": before, "payload": clean}) if d["field"] != "valid_from"
     ]:
-        what = f"{before['valid_from']} 起生效的现行模板" if kind == "template" else "指标库中的现行定义"
-        raise KpiError(f"这项申请与{what}完全相同，没有需要审批的改动：请修改后再提交。")
+        what = (
+            Text("kpi_change.current_template", day=before["valid_from"])
+            if kind == "template"
+            else Text("kpi_change.current_definition")
+        )
+        raise KpiError("kpi_change.no_change", what=what)
     if subject_dept is None:  # a library change: HR may route it, everyone else routes to their own department
         if dept_id and not permissions.allowed(user, "route_kpi_change"):
-            raise Forbidden("只有人力资源部可以把指标库变更指定到其他部门审批。")
+            raise Forbidden("perm.route_change")
         subject_dept = dept_id or permissions.own_department(db, user)
         if not subject_dept:
-            raise KpiError("无法确定由哪个部门审批这项指标库变更：请选择审批部门。")
+            raise KpiError("kpi_change.no_department")
     dept = _department(db, subject_dept)
     if not permissions.may_propose_for(db, user, dept["dept_id"]):
-        raise Forbidden(f"你不能为部门“{dept['name']}”提交指标变更：只能为自己负责或所在的部门提交。")
+        raise Forbidden("perm.propose_for_department", department=dept["name"])
     pending = db.scalar(
         "SELECT change_id FROM kpi_changes WHERE kind <> 'kpi_add' AND subject_id = ? AND status = 'pending'"
         " AND (kind = 'template') = ?",
         [subject_id, kind == "template"],
     )
     if pending:
-        raise KpiError(f"{subject_id} 已有一项审批中的变更申请（{pending}）：请等它审批结束或撤回后再提交。")
+        raise KpiError("kpi_change.pending", subject_id=subject_id, pending=pending)
     at = _now()
     with db.transaction() as cur:
         count = cur.execute("SELECT count(*) FROM kpi_changes").fetchone()[0]
@@ -219,18 +221,16 @@ def get_change(db: Database, change_id: str) -> dict[str, Any] | None:
 
 def template_date_problems(
     db: Database, position_id: str, valid_from: dt.date, today: dt.date | None = None
-) -> list[str]:
+) -> list[Text]:
     """A new template version may not start in a past quarter (past cycles keep the version they used) nor
     before the position's latest version."""
     this_quarter = quarter_start(today or _today())
     problems = []
     if valid_from < this_quarter:
-        problems.append(
-            f"生效日期 {valid_from} 属于已经过去的季度：过去的考核沿用当时的模板，不能改动；请从本季度（{this_quarter}）或以后的季度生效。"
-        )
+        problems.append(Text("kpi_change.past_quarter", day=valid_from, this_quarter=this_quarter))
     latest = db.scalar("SELECT max(valid_from) FROM template_versions WHERE position_id = ?", [position_id])
     if latest is not None and valid_from < latest:
-        problems.append(f"该岗位已有 {latest} 生效的模板版本：新版本的生效日期不能早于它，请改为 {latest} 或以后。")
+        problems.append(Text("kpi_change.before_latest", latest=latest))
     return problems
 
 
@@ -238,7 +238,7 @@ def _still_valid(db: Database, change: dict[str, Any]) -> None:
     """Check again, at the last step, what may have changed since the proposal (a KPI retired, the bands
     moved, the same id or name taken); KpiError says so and the request stays at step 3."""
     payload, kind = change["payload"], change["kind"]
-    problems: list[str] = []
+    problems: list[Text] = []
     if kind == "template":
         valid_from = dt.date.fromisoformat(payload["valid_from"])
         problems = template_date_problems(db, payload["position_id"], valid_from) + validate_template(
@@ -246,19 +246,15 @@ def _still_valid(db: Database, change: dict[str, Any]) -> None:
         )
     elif kind == "kpi_add":
         if db.one("SELECT 1 AS x FROM kpis WHERE kpi_id = ?", [payload["kpi_id"]]):
-            problems = [f"指标编号 {payload['kpi_id']} 已被占用。"]
+            problems = [Text("kpi_change.id_now_taken", kpi_id=payload["kpi_id"])]
         elif db.one("SELECT 1 AS x FROM kpis WHERE name = ? AND status = 'active'", [payload["name"]]):
-            problems = [f"指标库已有同名的在用指标“{payload['name']}”。"]
+            problems = [Text("kpi_change.name_now_taken", name=payload["name"])]
     else:
         status = db.scalar("SELECT status FROM kpis WHERE kpi_id = ?", [payload["kpi_id"]])
         if status in (None, "retired"):
-            problems = [f"指标 {payload['kpi_id']} 已停用或不存在。"]
+            problems = [Text("kpi_change.now_retired", kpi_id=payload["kpi_id"])]
     if problems:
-        raise KpiError(
-            "提交申请后情况有变，这项变更现在不能生效："
-            + "".join(problems)
-            + "请驳回这项申请，由申请人按现状重新提交。"
-        )
+        raise KpiError("kpi_change.no_longer_valid", problems=problems)
 
 
 def _apply(cur: Cursor, change: dict[str, Any], actor: str, at: dt.datetime) -> dict[str, Any]:
@@ -287,36 +283,30 @@ def decide(
 def _decide(db: Database, user: User, change_id: str, step: int, approve: bool, comment: str | None) -> dict[str, Any]:
     comment = (comment or "").strip() or None
     if not approve and not comment:
-        raise KpiError("驳回需要填写意见：请说明驳回原因，申请人会看到它。")
+        raise KpiError("kpi_change.reject_needs_comment")
     with db.transaction() as cur:
         row = cur.execute("SELECT * FROM kpi_changes WHERE change_id = ?", [change_id]).fetchone()
         if row is None:
-            raise KpiError(f"变更申请 {change_id} 不存在：请从审批队列中打开申请。")
+            raise KpiError("kpi_change.unknown_change", change_id=change_id)
         names = [d[0] for d in cur.description]
         change = _load(dict(zip(names, row, strict=True)))
         if step not in STEPS:
-            raise KpiError(f"审批步骤 {step} 无效：只有 1（部门负责人）、2（HRBP）、3（分管副总）三步。")
+            raise KpiError("kpi_change.bad_step", step=step)
         done = cur.execute("SELECT approver, decision FROM kpi_change_steps WHERE change_id = ? AND step = ?",
                            [change_id, step]).fetchone()  # fmt: skip
         if done:
-            raise KpiError(f"第 {step} 步（{STEPS[step]}）已由 {done[0]} 审批过，不能重复审批。")
+            raise KpiError("kpi_change.step_done", step=step, approver=done[0])
         if change["status"] != "pending":
-            raise KpiError(f"变更申请 {change_id} 已{STATUSES[change['status']]}，不能再审批。")
+            raise KpiError("kpi_change.decided", change_id=change_id, status=change["status"])
         if step != change["step"]:
-            raise KpiError(
-                f"这项申请现在等待第 {change['step']} 步（{STEPS[change['step']]}）审批，不能跳过或提前审批第 {step} 步。"
-            )
+            raise KpiError("kpi_change.out_of_turn", current=change["step"], step=step)
         if not may_decide(db, user, step, change["dept_id"]):
-            raise Forbidden(
-                f"你不是这项申请第 {step} 步的审批人（{STEPS[step]}，部门 {change['dept_id']}）：不能审批。"
-            )
+            raise Forbidden("perm.not_step_approver", step=step, dept_id=change["dept_id"])
         earlier = cur.execute(
             "SELECT step FROM kpi_change_steps WHERE change_id = ? AND approver = ?", [change_id, user.username]
         ).fetchone()
         if earlier:
-            raise Forbidden(
-                f"你已审批过这项申请的第 {earlier[0]} 步：三级审批须由三个人分别完成，第 {step} 步请由另一位{STEPS[step]}审批。"
-            )
+            raise Forbidden("perm.step_by_another", earlier=earlier[0], step=step)
         at = _now()
         decision = "approved" if approve else "rejected"
         cur.execute(
@@ -358,11 +348,11 @@ def _withdraw(db: Database, user: User, change_id: str) -> None:
     with db.transaction() as cur:
         row = cur.execute("SELECT requested_by, status FROM kpi_changes WHERE change_id = ?", [change_id]).fetchone()
         if row is None:
-            raise KpiError(f"变更申请 {change_id} 不存在。")
+            raise KpiError("kpi_change.unknown", change_id=change_id)
         if row[0] != user.username:
-            raise Forbidden("只有申请人可以撤回这项申请。")
+            raise Forbidden("perm.withdraw")
         if row[1] != "pending":
-            raise KpiError(f"变更申请 {change_id} 已{STATUSES[row[1]]}，不能撤回。")
+            raise KpiError("kpi_change.cannot_withdraw", change_id=change_id, status=row[1])
         cur.execute(
             "UPDATE kpi_changes SET status = 'withdrawn', decided_at = ? WHERE change_id = ?", [_now(), change_id]
         )

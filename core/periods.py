@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from core.errors import CycleError
+from core.errors import CycleError, Text
 from core.vocabulary import (
     CALIBRATION,
     CYCLE_KINDS,
@@ -18,23 +18,23 @@ from core.vocabulary import (
     PERIODS_PER_YEAR,
     SELF_ASSESSMENT,
     SIGNOFF,
-    STAGE_LABELS,
 )
 
 
 def period_of(kind: str, year: int, part: int | None = None) -> tuple[str, dt.date, dt.date, str]:
     """(period key, first day, last day, Chinese name) of a cycle: 2026-Q4, 2026-H1, 2026."""
     if kind not in CYCLE_KINDS:
-        raise CycleError(f"未知的周期类型「{kind}」，可选：" + "、".join(f"{k}（{v}）" for k, v in CYCLE_KINDS.items()))
+        raise CycleError(
+            "cycle.unknown_kind", kind=kind, choices=[Text("cycle.kind_choice", kind=k) for k in CYCLE_KINDS]
+        )
     if not 2000 <= int(year) <= 2100:
-        raise CycleError(f"年份「{year}」不在 2000–2100 之间")
+        raise CycleError("cycle.bad_year", year=year)
     year = int(year)
     if kind == "annual":
         return str(year), dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年度考核"
     count = PERIODS_PER_YEAR[kind]
     if part is None or not 1 <= int(part) <= count:
-        what = "季度（1–4）" if kind == "quarterly" else "半年（1 上半年，2 下半年）"
-        raise CycleError(f"请选择{what}")
+        raise CycleError("cycle.choose_quarter" if kind == "quarterly" else "cycle.choose_half")
     part = int(part)
     months = 12 // count
     start = dt.date(year, (part - 1) * months + 1, 1)
@@ -65,15 +65,14 @@ def check_due_dates(due: Mapping[str, dt.date | None], start: dt.date) -> dict[s
     for stage in DUE_FIELDS:
         day = due.get(stage)
         if day is None:
-            raise CycleError(f"请填写「{STAGE_LABELS[stage]}」的截止日期")
+            raise CycleError("cycle.due_missing", stage=stage)
         if isinstance(day, dt.datetime):
             day = day.date()
         if day < start:
-            raise CycleError(f"「{STAGE_LABELS[stage]}」的截止日期 {day} 早于考核期开始日 {start}，请调整")
+            raise CycleError("cycle.due_before_start", stage=stage, day=day, start=start)
         if previous and day < previous[1]:
             raise CycleError(
-                f"「{STAGE_LABELS[stage]}」的截止日期 {day} 早于上一阶段「{STAGE_LABELS[previous[0]]}」的 {previous[1]}，"
-                "各阶段截止日期应按顺序排列"
+                "cycle.due_out_of_order", stage=stage, day=day, previous=previous[0], previous_day=previous[1]
             )
         out[stage] = day
         previous = (stage, day)

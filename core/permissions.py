@@ -22,6 +22,7 @@ from typing import Any
 from core import audit
 from core.auth import User
 from core.db import Database
+from core.errors import Coded
 from core.stages import EMPLOYEE, HR, MANAGER
 
 _ALL_PEOPLE_ROLES = frozenset({"employee", "manager", "hrbp", "hr", "executive"})
@@ -69,11 +70,12 @@ PEOPLE_MANAGERS = frozenset({"manager", "executive"})
 READ_ALL = frozenset({"hr", "executive"})
 EDIT_ALL = frozenset({"hr"})
 MIN_CELL = 3
-DENIED = "你没有权限查看或操作这项内容。如需访问，请联系人力资源部开通权限。"
+DENIED = "perm.denied"
 
 
-class Forbidden(PermissionError):
-    """Refused by the policy; the message is a Chinese sentence for the screen."""
+class Forbidden(Coded, PermissionError):
+    """Refused by the policy; its message (``perm.*``) is a sentence for the screen. A PermissionError, so
+    not a :class:`core.errors.CoreError` (a ValueError: the two cannot be bases of one class)."""
 
 
 def can_open(user: User | None, screen: str) -> bool:
@@ -96,14 +98,14 @@ def allowed(user: User | None, action: str) -> bool:
 def require_user(user: User | None) -> User:
     """The signed-in user, or Forbidden."""
     if user is None:
-        raise Forbidden("请先登录。")
+        raise Forbidden("perm.login_required")
     return user
 
 
-def require_action(user: User | None, action: str, message: str = DENIED) -> User:
-    """The user when :func:`allowed`, else Forbidden with ``message``."""
+def require_action(user: User | None, action: str, code: str = DENIED) -> User:
+    """The user when :func:`allowed`, else Forbidden with the message ``code`` (a ``perm.*`` code)."""
     if not allowed(user, action):
-        raise Forbidden(message)
+        raise Forbidden(code)
     assert user is not None
     return user
 
@@ -291,7 +293,7 @@ def cycle_filter(db: Database, user: User | None) -> tuple[str, list[Any]] | Non
 
 def progress_departments(db: Database, user: User | None) -> list[str] | None:
     """The departments whose cycle progress ``user`` may follow: None for all, else the HRBP's own."""
-    require_action(user, "follow_cycles", "只有人力资源部、HRBP 和管理层可以查看周期进度。")
+    require_action(user, "follow_cycles", "perm.follow_cycles")
     assert user is not None
     if user.roles & READ_ALL:
         return None

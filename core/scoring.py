@@ -4,8 +4,8 @@
 Every method returns a score on the 0–100 scale, with results beyond the target reaching up to
 :data:`MAX_SCORE` (120); ``None`` when the measured input (the actual, the level, the count, the
 verdict, the rater's score) is missing — the item is then not scored yet. Invalid settings or inputs
-raise :class:`ScoringError` (a ``ValueError``) with a Chinese message saying what is wrong, for the
-screens to show as they are. Nothing here reads the database or rounds: callers round for display.
+raise :class:`ScoringError` (a ``ValueError``) with a coded message (``scoring.*``) saying what is wrong,
+for the screens to show in their reader's language. Nothing here reads the database or rounds: callers round for display.
 
 Documented choices (the anchors are HR's, per position template):
 
@@ -38,6 +38,7 @@ from numbers import Integral, Real
 from types import MappingProxyType
 from typing import Any
 
+from core.errors import CoreError, Text
 from core.vocabulary import DEFAULT_SCALE, DIRECTIONS, METHODS, OBJECTIVE_METHODS
 
 MAX_SCORE = 120.0
@@ -70,8 +71,8 @@ FORMULAS: Mapping[str, str] = MappingProxyType(
 )
 
 
-class ScoringError(ValueError):
-    """An item cannot be scored as set up; the message (Chinese) says what is wrong."""
+class ScoringError(CoreError):
+    """An item cannot be scored as set up; the message says what is wrong."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -79,50 +80,47 @@ class ScoringError(ValueError):
 # ---------------------------------------------------------------------------------------------------
 
 
-def _num(value: object, label: str) -> float | None:
-    """``value`` as a finite float, ``None`` for ``None``; anything else is a ScoringError."""
+def _num(value: object, label: str, **label_params: object) -> float | None:
+    """``value`` as a finite float, ``None`` for ``None``; anything else is a ScoringError naming the field
+    ``label`` (a ``field.*`` code, rendered only when refused: this runs for every item scored)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
-        raise ScoringError(f"{label}必须是数字，收到的是「{value!r}」")
+        raise ScoringError("scoring.not_a_number", label=Text(label, **label_params), value=value)
     number = float(value)
     if not math.isfinite(number):
-        raise ScoringError(f"{label}必须是有限的数字，收到的是「{value!r}」")
+        raise ScoringError("scoring.not_finite", label=Text(label, **label_params), value=value)
     return number
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
 
 
 def _anchors(
     floor: object, target: object, stretch: object, *, higher: bool, method: str
 ) -> tuple[float, float, float | None]:
     """Checked (floor, target, stretch) in the method's own orientation; a missing floor defaulted."""
-    t = _num(target, "目标值")
+    t = _num(target, "field.target")
     if t is None:
-        raise ScoringError(f"缺少目标值，无法计算{method}得分")
-    f = _num(floor, "底线")
-    s = _num(stretch, "挑战值")
-    better, worse = ("高", "低") if higher else ("低", "高")
+        raise ScoringError("scoring.target_missing", method=method)
+    f = _num(floor, "field.floor")
+    s = _num(stretch, "field.stretch")
+    better, worse = ("higher", "lower") if higher else ("lower", "higher")
     if f is None:
         if t == 0:
-            raise ScoringError("目标值为 0 时无法推算默认底线，请填写底线")
+            raise ScoringError("scoring.zero_target_floor")
         gap = DEFAULT_FLOOR_GAP * abs(t)
         f = t - gap if higher else t + gap
         if f == t:  # a target so close to 0 that 20 % of it is lost in floating point
-            raise ScoringError(f"目标值（{_fmt(t)}）太接近 0，无法推算默认底线，请填写底线")
+            raise ScoringError("scoring.target_near_zero", target=t)
     if f == t:
-        raise ScoringError(f"目标值与底线相同，无法计算{method}得分")
+        raise ScoringError("scoring.floor_is_target", method=method)
     if (f > t) if higher else (f < t):
-        raise ScoringError(f"底线（{_fmt(f)}）应{worse}于目标值（{_fmt(t)}）")
+        raise ScoringError("scoring.floor_side", floor=f, side=worse, target=t)
     if s is not None:
         if s == t:
-            raise ScoringError(f"挑战值与目标值相同（{_fmt(t)}），无法计算{method}得分；不设挑战值请留空")
+            raise ScoringError("scoring.stretch_is_target", target=t, method=method)
         if (s < t) if higher else (s > t):
-            raise ScoringError(f"挑战值（{_fmt(s)}）应{better}于目标值（{_fmt(t)}）")
+            raise ScoringError("scoring.stretch_side", stretch=s, side=better, target=t)
     if not math.isfinite(t - f) or (s is not None and not math.isfinite(s - t)):
-        raise ScoringError("底线、目标值与挑战值相差过大，无法计算")
+        raise ScoringError("scoring.anchors_too_far")
     return f, t, s
 
 
@@ -158,8 +156,8 @@ def linear(actual: float | None, floor: float | None, target: float, stretch: fl
     ``floor − 1.5 × (target − floor)`` down. No stretch: 100 for every ``a ≥ target``.
     No floor: ``target − 0.2 × |target|``. Requires floor < target < stretch.
     """
-    a = _num(actual, "实际值")
-    f, t, s = _anchors(floor, target, stretch, higher=True, method="线性")
+    a = _num(actual, "field.actual")
+    f, t, s = _anchors(floor, target, stretch, higher=True, method="linear")
     if a is None:
         return None
     return _piecewise(a, f, t, s)
@@ -177,8 +175,8 @@ def lower_better(
     No floor: ``target + 0.2 × |target|``. Requires floor > target > stretch
     (漏检率: floor 1.0 %, target 0.5 %, stretch 0.3 %).
     """
-    a = _num(actual, "实际值")
-    f, t, s = _anchors(floor, target, stretch, higher=False, method="越低越好")
+    a = _num(actual, "field.actual")
+    f, t, s = _anchors(floor, target, stretch, higher=False, method="lower_better")
     if a is None:
         return None
     # negation is exact in floating point, so the mirrored anchors still hit 60 / 100 / 120 exactly
@@ -191,20 +189,20 @@ def ratio(actual: float | None, target: float, direction: str = "higher") -> flo
     Capped at 120 and floored at 0. Lower-better with ``actual = 0`` scores 120 (the limit: nothing
     beats zero); a negative actual is refused for lower-better. Requires ``target > 0``.
     """
-    d = _direction(direction, "比例计分")
-    a = _num(actual, "实际值")
-    t = _num(target, "目标值")
+    d = _direction(direction, "ratio")
+    a = _num(actual, "field.actual")
+    t = _num(target, "field.target")
     if t is None:
-        raise ScoringError("缺少目标值，无法按比例计分")
+        raise ScoringError("scoring.ratio_target_missing")
     if t <= 0:
-        raise ScoringError(f"按比例计分的目标值必须大于 0（收到 {_fmt(t)}）；目标为 0 的指标请改用扣分或达标制")
+        raise ScoringError("scoring.ratio_target_positive", target=t)
     if a is None:
         return None
     if d == "higher":
         value = a / t * 100.0
     else:
         if a < 0:
-            raise ScoringError(f"越低越好的比例计分，实际值不能为负数（收到 {_fmt(a)}）")
+            raise ScoringError("scoring.ratio_negative_actual", actual=a)
         if a == 0:
             return MAX_SCORE
         value = t / a * 100.0
@@ -216,7 +214,7 @@ def pass_fail(passed: bool | None) -> float | None:
     if passed is None:
         return None
     if not isinstance(passed, bool):
-        raise ScoringError(f"达标制的结果必须是「达标」或「未达标」（True / False），收到的是「{passed!r}」")
+        raise ScoringError("scoring.pass_fail_value", value=passed)
     return TARGET_SCORE if passed else 0.0
 
 
@@ -233,24 +231,23 @@ def rubric(level: int | None, levels: Mapping[int, float] = DEFAULT_RUBRIC_POINT
     if isinstance(level, Real) and not isinstance(level, bool | Integral) and float(level).is_integer():
         level = int(level)
     if isinstance(level, bool) or not isinstance(level, Integral):
-        raise ScoringError(f"等级必须是整数，收到的是「{level!r}」")
+        raise ScoringError("scoring.level_not_integer", value=level)
     level = int(level)
     if level not in levels:
-        known = "、".join(str(k) for k in sorted(levels))
-        raise ScoringError(f"等级 {level} 不在可选等级（{known}）之中")
+        raise ScoringError("scoring.unknown_level", level=level, levels=sorted(levels))
     return float(levels[level])
 
 
 def _check_levels(levels: Mapping[int, float]) -> None:
     if not levels:
-        raise ScoringError("等级分值表为空")
+        raise ScoringError("scoring.no_levels")
     previous: float | None = None
     for key in sorted(levels):
-        points = _num(levels[key], f"等级 {key} 的分值")
+        points = _num(levels[key], "field.level_points", level=key)
         if points is None or not 0.0 <= points <= MAX_SCORE:
-            raise ScoringError(f"等级 {key} 的分值应在 0–120 之间（收到 {levels[key]!r}）")
+            raise ScoringError("scoring.level_points_range", level=key, value=levels[key])
         if previous is not None and points < previous:
-            raise ScoringError(f"等级 {key} 的分值（{_fmt(points)}）低于较低等级的分值（{_fmt(previous)}）")
+            raise ScoringError("scoring.level_points_order", level=key, points=points, previous=previous)
         previous = points
 
 
@@ -260,25 +257,25 @@ def deduction(count: float | None, step: float, base: float = 100.0) -> float | 
     ``count`` (events such as 工资核算差错次数) and ``step`` (points per event) must be ≥ 0;
     ``base`` must be within 0–120.
     """
-    c = _num(count, "次数")
-    st = _num(step, "每次扣分")
-    b = _num(base, "基础分")
+    c = _num(count, "field.count")
+    st = _num(step, "field.deduction_step")
+    b = _num(base, "field.base")
     if st is None:
-        raise ScoringError("缺少每次扣分分值，无法按扣分计分")
+        raise ScoringError("scoring.step_missing")
     if st < 0:
-        raise ScoringError(f"每次扣分不能为负数（收到 {_fmt(st)}）")
+        raise ScoringError("scoring.step_negative", step=st)
     if b is None or not 0.0 <= b <= MAX_SCORE:
-        raise ScoringError(f"基础分应在 0–120 之间（收到 {base!r}）")
+        raise ScoringError("scoring.base_range", value=base)
     if c is None:
         return None
     if c < 0:
-        raise ScoringError(f"次数不能为负数（收到 {_fmt(c)}）")
+        raise ScoringError("scoring.count_negative", count=c)
     return max(0.0, b - st * c)
 
 
 def manual(score: float | None) -> float | None:
     """The rater's own score, clamped to 0–120; NaN and infinities are refused."""
-    s = _num(score, "评分")
+    s = _num(score, "field.score")
     if s is None:
         return None
     return min(MAX_SCORE, max(0.0, s))
@@ -291,7 +288,7 @@ def manual(score: float | None) -> float | None:
 
 def _direction(direction: object, method: str) -> str:
     if direction not in DIRECTIONS:
-        raise ScoringError(f"{method}需要方向「higher」（越高越好）或「lower」（越低越好），收到的是「{direction!r}」")
+        raise ScoringError("scoring.direction", scoring=method, value=direction)
     return str(direction)
 
 
@@ -320,16 +317,16 @@ def score_item(
         if direction == "lower":
             return lower_better(actual, floor, target, stretch)  # type: ignore[arg-type]
         if direction not in (None, "higher"):
-            _direction(direction, "线性计分")
+            _direction(direction, "linear")
         return linear(actual, floor, target, stretch)  # type: ignore[arg-type]
     if method == "lower_better":
         if direction == "higher":
-            raise ScoringError("计分方法为「越低越好」，但指标方向为「越高越好」，请核对指标设置")
+            raise ScoringError("scoring.lower_better_higher")
         if direction not in (None, "lower"):
-            _direction(direction, "越低越好计分")
+            _direction(direction, "lower_better")
         return lower_better(actual, floor, target, stretch)  # type: ignore[arg-type]
     if method == "ratio":
-        return ratio(actual, target, _direction(direction, "比例计分"))  # type: ignore[arg-type]
+        return ratio(actual, target, _direction(direction, "ratio"))  # type: ignore[arg-type]
     if method == "pass_fail":
         return pass_fail(passed)
     if method == "rubric":
@@ -338,8 +335,7 @@ def score_item(
         return deduction(count, step)  # type: ignore[arg-type]
     if method == "manual":
         return manual(manual_score)
-    known = "、".join(METHODS)
-    raise ScoringError(f"未知的计分方法「{method}」，可选：{known}")
+    raise ScoringError("scoring.unknown_method", method=method, choices=list(METHODS))
 
 
 def total_score(items: Iterable[tuple[float, float | None]]) -> float | None:
@@ -355,19 +351,19 @@ def total_score(items: Iterable[tuple[float, float | None]]) -> float | None:
         try:
             raw_weight, raw_score = pair
         except (TypeError, ValueError):
-            raise ScoringError(f"第 {i} 项应为（权重, 得分），收到的是「{pair!r}」") from None
-        w = _num(raw_weight, f"第 {i} 项的权重")
+            raise ScoringError("scoring.not_a_pair", index=i, value=pair) from None
+        w = _num(raw_weight, "field.item_weight", index=i)
         if w is None or w < 0:
-            raise ScoringError(f"第 {i} 项的权重应为不小于 0 的数字（收到 {raw_weight!r}）")
-        s = _num(raw_score, f"第 {i} 项的得分")
+            raise ScoringError("scoring.weight_negative", index=i, value=raw_weight)
+        s = _num(raw_score, "field.item_score", index=i)
         if s is not None and not 0.0 <= s <= MAX_SCORE:
-            raise ScoringError(f"第 {i} 项的得分应在 0–120 之间（收到 {_fmt(s)}）")
+            raise ScoringError("scoring.score_range", index=i, score=s)
         weights.append(w)
         scores.append(s)
     weight_sum = math.fsum(weights)
     # the tolerance is inclusive: 3 × 33.33 = 99.99 passes although 100 − 99.99 is 0.0100000000000051 in floats
     if abs(weight_sum - 100.0) > WEIGHT_TOLERANCE + 1e-9:
-        raise ScoringError(f"各项权重之和应为 100，实际为 {weight_sum:.2f}")
+        raise ScoringError("scoring.weights_total", total=weight_sum)
     if any(s is None for s in scores):
         return None
     total = math.fsum(w * s for w, s in zip(weights, scores, strict=True) if s is not None) / weight_sum
@@ -382,16 +378,16 @@ def grade(total: float | None, scale: Sequence[tuple[str, float]] = DEFAULT_SCAL
     """
     bands = list(scale)
     if not bands:
-        raise ScoringError("等级标准为空")
+        raise ScoringError("scoring.no_scale")
     previous: float | None = None
     for name, minimum in bands:
-        m = _num(minimum, f"等级「{name}」的分数线")
+        m = _num(minimum, "field.grade_minimum", grade=name)
         if m is None:
-            raise ScoringError(f"等级「{name}」缺少分数线")
+            raise ScoringError("scoring.grade_minimum_missing", grade=name)
         if previous is not None and m >= previous:
-            raise ScoringError(f"等级标准应按分数线从高到低排列，「{name}」的分数线 {_fmt(m)} 不低于上一等级")
+            raise ScoringError("scoring.scale_order", grade=name, minimum=m)
         previous = m
-    t = _num(total, "总分")
+    t = _num(total, "field.total")
     if t is None:
         return None
     for name, minimum in bands:
@@ -438,7 +434,7 @@ def self_score_of(item: Mapping[str, Any]) -> float | None:
         return None
     if item.get("method") == "rubric":
         return rubric(round(value))
-    return _num(value, "自评分")
+    return _num(value, "field.self_score")
 
 
 def weighted_total(pairs: Iterable[tuple[float, float | None]]) -> float | None:
@@ -482,7 +478,7 @@ def preview(
         for column in ("manager_input", "actual_value"):
             if column in change and not (column == "actual_value" and change[column] is None):
                 try:
-                    merged[column] = _num(change[column], column)
+                    merged[column] = _num(change[column], "field.actual" if column == "actual_value" else "field.score")
                 except ScoringError:
                     merged[column] = None
         scores[row["kpi_id"]] = score_of(merged)

@@ -12,7 +12,7 @@ from typing import Any
 from core import audit, clock, scoring
 from core.auth import User
 from core.db import Cursor, Database
-from core.errors import CycleError, KpiError
+from core.errors import CycleError, KpiError, Text
 from core.permissions import require_action
 from core.values import number_input
 from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_SCALE, OPEN_STAGES
@@ -25,7 +25,7 @@ DEFAULT_BANDS: Mapping[str, tuple[float, float]] = {
     "职能类": (10.0, 40.0),
     "行为类": (10.0, 30.0),
 }
-HR_ONLY = "只有人力资源部可以修改这项设置。"
+HR_ONLY = "perm.settings"
 
 
 def setting(db: Database | Cursor, key: str) -> Any:
@@ -62,13 +62,13 @@ def set_grade_scale(
     """HR sets the grade scale, ordered best first with falling minimums; the open appraisals not yet
     past 校准 are regraded in the same transaction. Audited."""
     user = require_action(user, "manage_settings", HR_ONLY)
-    cleaned = [(str(g).strip().upper(), number_input(m, f"等级「{g}」的分数线")) for g, m in scale]
+    cleaned = [(str(g).strip().upper(), number_input(m, Text("field.grade_minimum", grade=g))) for g, m in scale]
     if len(cleaned) < 2 or any(not g for g, _ in cleaned) or len({g for g, _ in cleaned}) != len(cleaned):
-        raise CycleError("等级标准至少要有两个等级，等级名称不能为空或重复")
+        raise CycleError("settings.scale_too_short")
     try:
         scoring.grade(None, cleaned)  # type: ignore[arg-type]
     except scoring.ScoringError as err:
-        raise CycleError(str(err)) from None
+        raise CycleError(err.code, **err.params) from None
     with db.transaction() as cur:
         put_setting(cur, SCALE_KEY, cleaned, user.username)
         regraded = _regrade(cur, cleaned)  # type: ignore[arg-type]
@@ -104,12 +104,12 @@ def set_guideline(db: Database, user: User | None, a_max: object, c_min: object)
     """HR sets the guideline: the best grade at most ``a_max`` %, the lowest at least ``c_min`` % of each
     department. Audited."""
     user = require_action(user, "manage_settings", HR_ONLY)
-    a = number_input(a_max, "A 等比例上限")
-    c = number_input(c_min, "C 等比例下限")
+    a = number_input(a_max, Text("field.a_max"))
+    c = number_input(c_min, Text("field.c_min"))
     if a is None or c is None:
-        raise CycleError("请填写 A 等比例上限和 C 等比例下限")
+        raise CycleError("settings.guideline_missing")
     if not (0 <= a <= 100 and 0 <= c <= 100) or a + c > 100:
-        raise CycleError(f"比例应在 0–100 之间，且两者之和不超过 100（现在 A ≤ {a:g}%，C ≥ {c:g}%）")
+        raise CycleError("settings.guideline_range", a=a, c=c)
     value = {"A_max": a, "C_min": c}
     with db.transaction() as cur:
         put_setting(cur, GUIDELINE_KEY, value, user.username)
@@ -128,41 +128,37 @@ def category_bands(db: Database | Cursor) -> dict[str, tuple[float, float]]:
     return {c: (float(stored[c][0]), float(stored[c][1])) for c in CATEGORIES if c in stored}
 
 
-def validate_bands(bands: Mapping[str, Any]) -> list[str]:
-    """Every problem of a band setting as a Chinese sentence."""
+def validate_bands(bands: Mapping[str, Any]) -> list[Text]:
+    """Every problem of a band setting as a sentence (``settings.*``; its ``str`` is the Chinese)."""
     problems = []
     unknown = [c for c in bands if c not in CATEGORIES]
     if unknown:
-        problems.append(f"未知的指标类别：{'、'.join(unknown)}。可选类别：{' / '.join(CATEGORIES)}。")
+        problems.append(Text("settings.unknown_categories", categories=unknown, choices=list(CATEGORIES)))
     lows = highs = 0.0
     for category in CATEGORIES:
         if category not in bands:
-            problems.append(f"缺少{category}的权重区间：请填写下限和上限。")
+            problems.append(Text("settings.band_missing", category=category))
             continue
         try:
             low, high = (float(x) for x in bands[category])
         except (TypeError, ValueError):
-            problems.append(f"{category}的权重区间应为两个数（下限、上限）。")
+            problems.append(Text("settings.band_not_numbers", category=category))
             continue
         if not (0 <= low <= high <= 100):
-            problems.append(
-                f"{category}的权重区间 {low:g}–{high:g} 无效：下限和上限须在 0–100 之间，且下限不大于上限。"
-            )
+            problems.append(Text("settings.band_invalid", category=category, low=low, high=high))
         lows += low
         highs += high
     if not problems and not (lows <= 100 <= highs):
-        problems.append(
-            f"各类别下限之和为 {lows:g}、上限之和为 {highs:g}：任何模板都无法同时满足（须下限之和 ≤ 100 ≤ 上限之和），请调整区间。"
-        )
+        problems.append(Text("settings.bands_unsatisfiable", lows=lows, highs=highs))
     return problems
 
 
 def set_category_bands(db: Database, user: User | None, bands: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
     """HR sets the category weight bands (audited in the same transaction)."""
-    user = require_action(user, "manage_settings", "只有人力资源管理员可以修改指标类别的权重区间。")
+    user = require_action(user, "manage_settings", "perm.category_bands")
     problems = validate_bands(bands)
     if problems:
-        raise KpiError("".join(problems))
+        raise KpiError("kpi.problems", problems=problems)
     clean = {c: [float(bands[c][0]), float(bands[c][1])] for c in CATEGORIES}
     before = category_bands(db)
     with db.transaction() as cur:

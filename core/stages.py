@@ -36,17 +36,15 @@ from core.vocabulary import (
     MIDTERM,
     SELF_ASSESSMENT,
     SIGNOFF,
-    STAGE_LABELS,
     STAGE_ORDER,
 )
+from core.vocabulary import STAGE_LABELS as STAGE_LABELS  # re-exported: callers name stages through this module
 
 EMPLOYEE = "employee"
 MANAGER = "manager"
 HR = "hr"
 SYSTEM = "system"
 ROLES: tuple[str, ...] = (EMPLOYEE, MANAGER, HR, SYSTEM)
-
-ROLE_LABELS: dict[str, str] = {EMPLOYEE: "员工", MANAGER: "直属主管", HR: "HR", SYSTEM: "系统"}
 
 RETURN = "return"
 
@@ -81,30 +79,11 @@ TRANSITIONS: tuple[Transition, ...] = (
 
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 
-ACTION_LABELS: dict[str, str] = {
-    "propose_goals": "提出目标",
-    "adjust_goals": "调整目标",
-    "approve_goals": "批准目标",
-    "checkin": "进度沟通",
-    "finish_midterm": "结束中期回顾",
-    "submit_self": "提交自评",
-    "submit_rating": "提交评定",
-    RETURN: "退回",
-    "finalise_calibration": "完成校准",
-    "sign": "签字",
-    "object": "提出异议",
-    "complete_signoff": "完成签字确认",
-}
-
 _TABLE: dict[tuple[str, str, str], str] = {(t.stage, t.role, t.action): t.next_stage for t in TRANSITIONS}
 
 
 class StageError(CoreError):
-    """An illegal move; the message is a Chinese reason fit to show the user."""
-
-
-def _label(stage: str) -> str:
-    return STAGE_LABELS.get(stage, stage)
+    """An illegal move; its message (``stage.*``) is a reason fit to show the user."""
 
 
 def next_stage(stage: str) -> str | None:
@@ -123,14 +102,14 @@ def _index(stage: str) -> int:
     try:
         return STAGE_ORDER.index(stage)
     except ValueError:
-        raise StageError(f"未知阶段：{stage!r}") from None
+        raise StageError("stage.unknown_stage", stage=stage) from None
 
 
 def allowed_actions(stage: str, role: str) -> list[str]:
     """Actions ``role`` may take in ``stage``, in table order (empty on closed)."""
     _index(stage)
     if role not in ROLES:
-        raise StageError(f"未知角色：{role!r}")
+        raise StageError("stage.unknown_role", role=role)
     return [t.action for t in TRANSITIONS if t.stage == stage and t.role == role]
 
 
@@ -138,19 +117,17 @@ def transition(stage: str, role: str, action: str, *, comment: str | None = None
     """The stage after ``role`` performs ``action`` in ``stage``; raises StageError for any illegal move."""
     _index(stage)
     if role not in ROLES:
-        raise StageError(f"未知角色：{role!r}")
+        raise StageError("stage.unknown_role", role=role)
     if action not in ACTIONS:
-        raise StageError(f"未知操作：{action!r}")
+        raise StageError("stage.unknown_action", action=action)
     if stage == CLOSED:
-        raise StageError("考核已关闭，不能再做任何操作")
+        raise StageError("stage.closed")
     target = _TABLE.get((stage, role, action))
     if target is None:
-        action_label = ACTION_LABELS[action]
         roles = [t.role for t in TRANSITIONS if t.stage == stage and t.action == action]
         if not roles:
-            raise StageError(f"“{_label(stage)}”阶段不允许“{action_label}”")
-        who = "、".join(ROLE_LABELS[r] for r in roles)
-        raise StageError(f"“{_label(stage)}”阶段的“{action_label}”只能由{who}操作，{ROLE_LABELS[role]}无权操作")
+            raise StageError("stage.not_in_stage", stage=stage, action=action)
+        raise StageError("stage.not_your_action", stage=stage, action=action, roles=roles, role=role)
     if action == RETURN and not (comment and comment.strip()):
-        raise StageError("退回必须填写意见")
+        raise StageError("stage.return_needs_comment")
     return target

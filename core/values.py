@@ -12,23 +12,24 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from core.errors import CoreError
+from core.errors import CoreError, Text
 from core.vocabulary import MAX_TEXT
 
 
-def text_input(text: object, label: str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
-    """``text`` trimmed, None when empty; CoreError when required and empty, or longer than ``limit``."""
+def text_input(text: object, label: Text | str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
+    """``text`` trimmed, None when empty; CoreError when required and empty, or longer than ``limit``.
+    ``label`` names the field in the message (a ``field.*`` text, shown in the reader's language)."""
     value = None if text is None else str(text).strip()
     if not value:
         if required:
-            raise CoreError(f"请填写{label}")
+            raise CoreError("value.required", label=label)
         return None
     if len(value) > limit:
-        raise CoreError(f"{label}不能超过 {limit} 字（现在 {len(value)} 字），请精简后再保存")
+        raise CoreError("value.too_long", label=label, limit=limit, length=len(value))
     return value
 
 
-def number_input(value: object, label: str) -> float | None:
+def number_input(value: object, label: Text | str) -> float | None:
     """``value`` as a finite float, None when empty; CoreError when it is not a number."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -37,9 +38,9 @@ def number_input(value: object, label: str) -> float | None:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise CoreError(f"{label}应为数字，收到的是「{value}」") from None
+        raise CoreError("value.not_a_number", label=label, value=value) from None
     if not math.isfinite(number):
-        raise CoreError(f"{label}应为有限的数字，收到的是「{value}」")
+        raise CoreError("value.not_finite", label=label, value=value)
     return number
 
 

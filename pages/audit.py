@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import access, audit
 from ui import session
-from ui.i18n import has_text, t
+from ui.i18n import error_text, has_text, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, translate_values
 
@@ -22,9 +22,9 @@ st.caption(t("audit.intro"))
 if st.button(t("audit.verify"), icon=":material/verified:", key="audit.verify"):
     check = access.verify_audit_chain(db, user)
     if check.ok:
-        st.success(check.message, icon=":material/verified:")  # core's sentence: counts and seq only
+        st.success(error_text(check.message), icon=":material/verified:")  # core's sentence: counts and seq only
     else:
-        st.error(check.message, icon=":material/gpp_bad:")
+        st.error(error_text(check.message), icon=":material/gpp_bad:")
 
 actions = sorted(audit.ACTIONS)
 action_labels = {None: t("audit.all_actions")} | {

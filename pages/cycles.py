@@ -12,7 +12,7 @@ from core.errors import CoreError
 from ui import session
 from ui.appraisal import run_cycle, stage_label
 from ui.cycle_charts import progress_chart
-from ui.i18n import option_labels, t
+from ui.i18n import error_text, option_labels, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, plain, translate_values
 
@@ -126,14 +126,15 @@ def new_cycle_form() -> None:
     if st.session_state.get(PENDING_KEY) not in (None, request):
         st.session_state.pop(PENDING_KEY)  # the form changed after the check: check again
     if st.button(t("cyc.check"), type="primary", icon=":material/event_available:", key="cyc.check"):
+        problem = t("cyc.pilot_missing") if scope == "pilot" and not dept_ids else None
         try:  # core's own checks, before asking for the confirmation
-            if scope == "pilot" and not dept_ids:
-                raise CoreError(t("cyc.pilot_missing"))
             periods.check_due_dates(due, start)
             if weights is not None:
                 cycles.check_annual_weights(weights)
         except CoreError as err:
-            st.error(str(err), icon=":material/error:")
+            problem = problem or error_text(err)
+        if problem:
+            st.error(problem, icon=":material/error:")
             st.session_state.pop(PENDING_KEY, None)
         else:
             st.session_state[PENDING_KEY] = request

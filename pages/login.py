@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.auth import LoginFailed
 from ui import session
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.navigation import require_app_navigation
 from ui.resources import database
 
@@ -34,6 +34,6 @@ if submitted:
         try:
             session.log_in(db, username, password)
         except LoginFailed as err:
-            middle.error(str(err), icon=":material/error:")  # core's one generic sentence
+            middle.error(error_text(err), icon=":material/error:")  # core's one generic sentence
         else:
             st.rerun()  # app.py now builds this user's navigation

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import kpi, kpi_changes, org, settings, targets
 from ui import session
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.kpi import changes_frame, items_frame, may_propose, run_core
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, plain
@@ -197,7 +197,8 @@ if edit_tab:
         problems = kpi.validate_template(db, items)
         if problems:
             st.warning(
-                t("tpl.checks_title") + "\n\n" + "\n".join(f"- {plain(p)}" for p in problems), icon=":material/warning:"
+                t("tpl.checks_title") + "\n\n" + "\n".join(f"- {plain(error_text(p))}" for p in problems),
+                icon=":material/warning:",
             )
         else:
             st.success(t("tpl.checks_ok"), icon=":material/check_circle:")

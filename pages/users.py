@@ -11,7 +11,7 @@ import streamlit as st
 from core import access, auth, org
 from core.auth import UserError
 from ui import session
-from ui.i18n import option_labels, t
+from ui.i18n import error_text, option_labels, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, plain
 
@@ -132,7 +132,7 @@ with create_tab:
                     hrbp_departments=hrbp if "hrbp" in roles else (),
                 )
             except UserError as err:
-                st.error(str(err), icon=":material/error:")
+                st.error(error_text(err), icon=":material/error:")
             else:
                 done(t("users.created", username=plain(username.strip())), *CREATE_FIELDS)
 
@@ -167,7 +167,7 @@ with roles_tab:
         try:
             access.set_roles(db, user, target, roles, hrbp if "hrbp" in roles else [])
         except UserError as err:
-            st.error(str(err), icon=":material/error:")
+            st.error(error_text(err), icon=":material/error:")
         else:
             done(t("users.roles_saved", username=plain(target)))
 
@@ -193,7 +193,7 @@ with password_tab:
             try:
                 access.reset_password(db, user, target, password)
             except UserError as err:
-                st.error(str(err), icon=":material/error:")
+                st.error(error_text(err), icon=":material/error:")
             else:
                 done(
                     t("users.password_reset", username=plain(target)),
@@ -225,7 +225,7 @@ with status_tab:
             try:
                 access.set_disabled(db, user, target, True)
             except UserError as err:
-                st.error(str(err), icon=":material/error:")
+                st.error(error_text(err), icon=":material/error:")
             else:
                 done(t("users.disabled", username=plain(target)))
         if no.button(t("users.cancel"), key="users.disable_cancelled"):

@@ -11,6 +11,7 @@ import json
 import sys
 
 from core.db import DatabaseBusy, open_database
+from core.errors import cli_language, render_error
 from pipelines.importer import SOURCES, import_file
 from pipelines.report import LoadReport
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = open_database(args.db)
     except DatabaseBusy as busy:
-        print(str(busy), file=sys.stderr)
+        print(render_error(busy, cli_language()), file=sys.stderr)  # JIXIAO_LANG=en: in English
         return EXIT_FAILED
     reports = []
     with db:

@@ -1,7 +1,7 @@
 """Shared pieces of the cycle screens (我的待办, 目标制定, 中期回顾, 自评, 团队评分, 考核周期, 校准).
 
-core does every check and every read scoping; this module lays things out and turns core's
-Chinese refusals into messages. Names, notes and comments are user text: they go into tables,
+core does every check and every read scoping; this module lays things out and shows core's
+refusals as messages in the session's language. Names, notes and comments are user text: they go into tables,
 ``st.text`` or through ``ui.widgets.plain``, never into HTML.
 """
 
@@ -17,7 +17,7 @@ from core import scoring
 from core.errors import Conflict, CoreError
 from core.permissions import Forbidden
 from core.vocabulary import ACTUAL_SOURCES
-from ui.i18n import current_language, has_text, t
+from ui.i18n import current_language, error_text, has_text, t
 from ui.kpi import code_label
 
 T = TypeVar("T")
@@ -69,16 +69,16 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """Call a core function of the cycle; show its Chinese refusal (illegal move, missing input, stale version,
+    """Call a core function of the cycle; show its refusal (illegal move, missing input, stale version,
     no permission) as an error and return None instead. A :class:`Conflict` is shown with its own title
     so the user knows their input is still in the form."""
     try:
         return action(*args, **kwargs)
     except Conflict as err:
-        st.error(f"**{t('cycle.conflict')}** — {err}", icon=":material/sync_problem:")
+        st.error(f"**{t('cycle.conflict')}** — {error_text(err)}", icon=":material/sync_problem:")
         return None
     except (CoreError, Forbidden) as err:
-        st.error(str(err), icon=":material/error:")
+        st.error(error_text(err), icon=":material/error:")
         return None
 
 

@@ -12,6 +12,8 @@ from types import MappingProxyType
 
 import streamlit as st
 
+from core.errors import Coded, render_error
+
 LANG_KEY = "ui.lang"
 DEFAULT_LANG = "zh-CN"
 LANGUAGES = MappingProxyType({"zh-CN": "中文", "en": "English"})
@@ -1397,6 +1399,12 @@ def t(key: str, **fmt: object) -> str:
     zh, en = CATALOG[key]
     text = en if current_language() == "en" else zh
     return text.format(**fmt) if fmt else text
+
+
+def error_text(err: BaseException | Coded) -> str:
+    """What core said, in this session's language: a coded error (or a coded text such as a validation
+    problem) rendered from ``core.messages``; any other exception as its ``str``."""
+    return render_error(err, current_language())
 
 
 def option_labels(prefix: str, codes: Iterable[str]) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Shared parts of the KPI screens (指标库, 岗位模板, 变更审批): library, template and change-request tables,
-a request's detail with its field-by-field diff and steps, and core's Chinese refusals shown as errors.
+a request's detail with its field-by-field diff and steps, and core's refusals shown as errors.
 
 Every value that came from a user or a file is shown through ``st.text``, a table cell or ``plain``; never
 as HTML.
@@ -19,7 +19,7 @@ from core.auth import User
 from core.kpi import KpiError
 from core.permissions import Forbidden
 from core.targets import fmt_number
-from ui.i18n import has_text, t
+from ui.i18n import error_text, has_text, t
 from ui.widgets import data_table
 
 T = TypeVar("T")
@@ -55,11 +55,11 @@ def value_text(value: object) -> str:
 
 
 def run_core(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
-    """Call a core function; show its Chinese KpiError / Forbidden message as an error (None) instead."""
+    """Call a core function; show its KpiError / Forbidden message as an error (None) instead."""
     try:
         return action(*args, **kwargs)
     except (KpiError, Forbidden) as err:
-        st.error(str(err), icon=":material/error:")  # core's own sentence; shown as text by st.error's Markdown
+        st.error(error_text(err), icon=":material/error:")  # core's own sentence; shown as text by st.error's Markdown
         return None
 
 

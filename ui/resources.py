@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
 from core.jobs import JobRunner, standard_jobs
-from ui.i18n import t
+from ui.i18n import error_text, t
 
 
 @st.cache_resource(show_spinner=False)
@@ -22,9 +22,9 @@ def database() -> Database:
     try:
         return _open_database(path)
     except DatabaseBusy as err:
-        st.error(t("db.busy", detail=str(err)), icon=":material/lock:")
+        st.error(t("db.busy", detail=error_text(err)), icon=":material/lock:")
     except DatabaseError as err:
-        st.error(t("db.error", detail=str(err)), icon=":material/error:")
+        st.error(t("db.error", detail=error_text(err)), icon=":material/error:")
     st.stop()
 
 

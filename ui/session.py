@@ -21,7 +21,7 @@ import streamlit as st
 from core import audit, auth, permissions
 from core.auth import User
 from core.db import Database
-from ui.i18n import t
+from ui.i18n import error_text, t
 from ui.resources import database
 
 COOKIE_NAME = "jixiao_session"
@@ -137,7 +137,7 @@ def audit_export(file_name: str, rows: int) -> None:
 
 def require_screen(screen_id: str) -> tuple[User, Database]:
     """The page guard, called first in every screen: the signed-in user and the database, or the
-    Chinese refusal and nothing else when the user may not open ``screen_id``."""
+    refusal and nothing else when the user may not open ``screen_id``."""
     db = database()
     user = signed_in_user(db)
     try:
@@ -150,5 +150,5 @@ def require_screen(screen_id: str) -> tuple[User, Database]:
 
 def refuse(err: permissions.Forbidden) -> None:
     """Show core's refusal and stop the page."""
-    st.error(str(err), icon=":material/block:")  # core's own sentence, no user text
+    st.error(error_text(err), icon=":material/block:")  # core's own sentence, no user text
     st.stop()

@@ -1,0 +1,915 @@
+"""The catalog of what core says to people: every error, refusal and validation problem, in Simplified
+Chinese (the default) and English, keyed by a code namespaced by the module that raises it.
+
+Data only. :mod:`core.errors` renders a code with its parameters (``{field:spec}``: a label table of
+:data:`LABELS`, a separator of :data:`SEPARATORS`, or a Python format spec such as ``g``). The Chinese
+texts are the wording the product has always used; each English one says the same: what is wrong and
+what to do. Both texts of a message use the same ``{fields}`` (a test checks it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from core import vocabulary as v
+
+
+def _pairs(chinese: Mapping[object, str], english: Mapping[object, str]) -> Mapping[object, tuple[str, str]]:
+    """A label table from the Chinese labels defined in :mod:`core.vocabulary` and their English here."""
+    assert chinese.keys() == english.keys(), sorted(map(str, chinese.keys() ^ english.keys()))
+    return MappingProxyType({code: (zh, english[code]) for code, zh in chinese.items()})
+
+
+#: how a list is joined: name -> (Chinese, English); the unnamed default is 「、」 / 「, 」
+SEPARATORS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "": ("、", ", "),
+        "or": ("、", " or "),
+        "sentences": ("", " "),  # whole sentences, each ending in its own full stop
+        "clauses": ("；", "; "),
+        "codes": (", ", ", "),  # codes people type, shown as they are
+        "alternatives": (" / ", " / "),
+    }
+)
+
+#: vocabulary table -> code -> (Chinese label, English label)
+LABELS: Mapping[str, Mapping[object, tuple[str, str]]] = MappingProxyType(
+    {
+        "stage": _pairs(
+            v.STAGE_LABELS,
+            {
+                v.GOALS: "Goal setting",
+                v.MIDTERM: "Mid-term review",
+                v.SELF_ASSESSMENT: "Self-assessment",
+                v.MANAGER_RATING: "Manager rating",
+                v.CALIBRATION: "Calibration",
+                v.SIGNOFF: "Sign-off",
+                v.CLOSED: "Closed",
+            },
+        ),
+        # the actions of the stage table (core.stages.TRANSITIONS)
+        "action": MappingProxyType(
+            {
+                "propose_goals": ("提出目标", "Propose goals"),
+                "adjust_goals": ("调整目标", "Adjust goals"),
+                "approve_goals": ("批准目标", "Approve goals"),
+                "checkin": ("进度沟通", "Check-in"),
+                "finish_midterm": ("结束中期回顾", "Finish mid-term review"),
+                "submit_self": ("提交自评", "Submit self-assessment"),
+                "submit_rating": ("提交评定", "Submit rating"),
+                "return": ("退回", "Return"),
+                "finalise_calibration": ("完成校准", "Finalise calibration"),
+                "sign": ("签字", "Sign"),
+                "object": ("提出异议", "Object"),
+                "complete_signoff": ("完成签字确认", "Complete sign-off"),
+            }
+        ),
+        # the parties of the stage table (core.stages.ROLES)
+        "party": MappingProxyType(
+            {
+                "employee": ("员工", "the employee"),
+                "manager": ("直属主管", "the direct manager"),
+                "hr": ("HR", "HR"),
+                "system": ("系统", "the system"),
+            }
+        ),
+        "checkin_party": MappingProxyType(
+            {"employee": ("员工", "the employee"), "manager": ("直属上级", "the direct manager")}
+        ),
+        "source": _pairs(
+            v.ACTUAL_SOURCES,
+            {
+                "manual": "Entered by the manager",
+                "hr": "Entered by HR",
+                "attendance": "Attendance",
+                "finance": "Finance",
+                "sales": "Sales",
+                "crm": "CRM",
+                "peer": "Cross-department peer rating",
+                "demo": "Demo data",
+            },
+        ),
+        "kind": _pairs(v.CYCLE_KINDS, {"quarterly": "Quarterly", "half_year": "Half-yearly", "annual": "Annual"}),
+        "role": _pairs(
+            v.ROLE_LABELS,
+            {
+                "employee": "Employee",
+                "manager": "Manager",
+                "hrbp": "HRBP",
+                "hr": "HR admin",
+                "executive": "Executive",
+                "analyst": "Analyst",
+                "admin": "System administrator",
+            },
+        ),
+        "category": _pairs(
+            {zh: zh for zh in v.CATEGORIES},
+            {"业绩类": "Performance", "职能类": "Functional", "行为类": "Behavioural"},
+        ),
+        "direction": _pairs(v.DIRECTIONS, {"higher": "higher is better", "lower": "lower is better"}),
+        "kpi_status": _pairs(v.KPI_STATUSES, {"active": "Active", "retired": "Retired", "legacy": "Imported history"}),
+        "anchor_order": MappingProxyType(
+            {
+                "higher": ("下限 < 目标 < 挑战值", "floor < target < stretch"),
+                "lower": ("下限 > 目标 > 挑战值", "floor > target > stretch"),
+            }
+        ),
+        # KPI change requests (core.kpi_changes)
+        "approval_step": MappingProxyType(
+            {1: ("部门负责人", "department head"), 2: ("HRBP", "HRBP"), 3: ("分管副总", "VP")}
+        ),
+        "change_status": MappingProxyType(
+            {
+                "pending": ("审批中", "pending"),
+                "approved": ("已生效", "in effect"),
+                "rejected": ("已驳回", "rejected"),
+                "withdrawn": ("已撤回", "withdrawn"),
+            }
+        ),
+        "change_verb": MappingProxyType(
+            {
+                "kpi_add": ("新增", "add"),
+                "kpi_modify": ("修改", "change"),
+                "kpi_retire": ("停用", "retire"),
+                "template": ("调整", "change"),
+            }
+        ),
+        # scoring (core.scoring): what is being scored, and which side of the target an anchor belongs
+        "scored_as": MappingProxyType(
+            {"linear": ("线性", "a linear"), "lower_better": ("越低越好", "a lower-is-better")}
+        ),
+        "scoring": MappingProxyType(
+            {
+                "linear": ("线性计分", "Linear scoring"),
+                "lower_better": ("越低越好计分", "Lower-is-better scoring"),
+                "ratio": ("比例计分", "Ratio scoring"),
+            }
+        ),
+        "side": MappingProxyType({"higher": ("高", "above"), "lower": ("低", "below")}),
+        # what a draft of an appraisal saves (core.appraisal_edits)
+        "draft": MappingProxyType({"self": ("自评", "the self-assessment"), "rating": ("评分", "the rating")}),
+    }
+)
+
+# code -> (Chinese, English)
+MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        # -- words used inside other messages ---------------------------------------------------------
+        "value.empty": ("（空）", "(empty)"),
+        "value.unspecified": ("（未指定）", "(not given)"),
+        # -- form input (core.values) -----------------------------------------------------------------
+        "value.required": ("请填写{label}", "Please fill in {label}."),
+        "value.too_long": (
+            "{label}不能超过 {limit} 字（现在 {length} 字），请精简后再保存",
+            "{label} may hold at most {limit} characters (it has {length}): shorten it, then save again.",
+        ),
+        "value.not_a_number": (
+            "{label}应为数字，收到的是「{value}」",
+            "{label} must be a number, not “{value}”: enter a number.",
+        ),
+        "value.not_finite": (
+            "{label}应为有限的数字，收到的是「{value}」",
+            "{label} must be a finite number, not “{value}”: enter an ordinary number.",
+        ),
+        # -- names of fields, shown inside the messages above --------------------------------------------
+        "field.cycle_name": ("周期名称", "the cycle name"),
+        "field.quarter_weight": ("{quarter} 权重", "the weight of {quarter}"),
+        "field.review_weight": ("年度评议权重", "the weight of the annual review"),
+        "field.grade_minimum": ("等级「{grade}」的分数线", "the minimum total of grade “{grade}”"),
+        "field.a_max": ("A 等比例上限", "the A-grade maximum share"),
+        "field.c_min": ("C 等比例下限", "the C-grade minimum share"),
+        "field.calibration_note": (
+            "校准说明（每次调整等级都必须说明理由）",
+            "the calibration note (every grade change needs a reason)",
+        ),
+        "field.override_reason": ("例外理由", "the override reason"),
+        "field.checkin_note": ("沟通记录", "the check-in note"),
+        "field.progress": ("进度", "the progress"),
+        "field.note": ("说明", "the note"),
+        "field.comment": ("意见", "the comment"),
+        "field.actual": ("实际值", "the actual"),
+        "field.target": ("目标值", "the target"),
+        "field.floor": ("底线", "the floor"),
+        "field.stretch": ("挑战值", "the stretch"),
+        "field.count": ("次数", "the count"),
+        "field.deduction_step": ("每次扣分", "the points per deduction"),
+        "field.base": ("基础分", "the base score"),
+        "field.score": ("评分", "the score"),
+        "field.self_score": ("自评分", "the self-score"),
+        "field.total": ("总分", "the total"),
+        "field.level_points": ("等级 {level} 的分值", "the points of level {level}"),
+        "field.item_weight": ("第 {index} 项的权重", "the weight of item {index}"),
+        "field.item_score": ("第 {index} 项的得分", "the score of item {index}"),
+        # an appraisal item's fields: {item} is the KPI's name
+        "field.item_proposed_target": ("「{item}」的建议目标", "the proposed target of “{item}”"),
+        "field.item_goal_note": ("「{item}」的目标说明", "the goal note of “{item}”"),
+        "field.item_target": ("「{item}」的目标值", "the target of “{item}”"),
+        "field.item_floor": ("「{item}」的底线值", "the floor of “{item}”"),
+        "field.item_stretch": ("「{item}」的挑战值", "the stretch of “{item}”"),
+        "field.item_self_level": ("「{item}」的自评等级", "the self-assessed level of “{item}”"),
+        "field.item_self_score": ("「{item}」的自评分", "the self-score of “{item}”"),
+        "field.item_self_comment": ("「{item}」的自评说明", "the self-assessment comment on “{item}”"),
+        "field.item_manager_comment": ("「{item}」的评语", "the manager's comment on “{item}”"),
+        "field.item_actual": ("「{item}」的实际值", "the actual of “{item}”"),
+        "field.item_rating": ("「{item}」的评分", "the rating of “{item}”"),
+        # -- the access policy (core.permissions and the checks that ask it) ------------------------------
+        "perm.denied": (
+            "你没有权限查看或操作这项内容。如需访问，请联系人力资源部开通权限。",
+            "You may not see or do this. If you need to, ask HR to give you access.",
+        ),
+        "perm.login_required": ("请先登录。", "Please log in first."),
+        "perm.follow_cycles": (
+            "只有人力资源部、HRBP 和管理层可以查看周期进度。",
+            "Only HR, HRBPs and executives can follow a cycle's progress.",
+        ),
+        "perm.open_cycle": ("只有人力资源部可以开启考核周期。", "Only HR can open an appraisal cycle."),
+        "perm.calibrate": ("只有人力资源部可以进行校准。", "Only HR can calibrate."),
+        "perm.settings": ("只有人力资源部可以修改这项设置。", "Only HR can change this setting."),
+        "perm.category_bands": (
+            "只有人力资源管理员可以修改指标类别的权重区间。",
+            "Only an HR admin can change the weight bands of the KPI categories.",
+        ),
+        "perm.not_a_party": (
+            "你不是这份考核的员工本人、直属上级或 HR，不能操作。",
+            "You are not this appraisal's employee, their direct manager or HR, so you cannot act on it.",
+        ),
+        "perm.goals": (
+            "只有员工本人和直属上级可以制定目标。",
+            "Only the employee and their direct manager can set goals.",
+        ),
+        "perm.self_assessment": ("只有员工本人可以自评。", "Only the employee can fill in their self-assessment."),
+        "perm.rating": ("只有直属上级可以评分。", "Only the direct manager can rate."),
+        "perm.record_actual": (
+            "只有直属上级或人力资源部可以录入实际值。",
+            "Only the direct manager or HR can record an actual.",
+        ),
+        "perm.propose_change": (
+            "只有部门负责人、HRBP 和人力资源部可以提交指标变更申请。",
+            "Only department heads, HRBPs and HR can propose a KPI change.",
+        ),
+        "perm.route_change": (
+            "只有人力资源部可以把指标库变更指定到其他部门审批。",
+            "Only HR can send a library change to another department for approval.",
+        ),
+        "perm.propose_for_department": (
+            "你不能为部门“{department}”提交指标变更：只能为自己负责或所在的部门提交。",
+            "You cannot propose a KPI change for department “{department}”: propose only for a department you "
+            "head or belong to.",
+        ),
+        "perm.not_step_approver": (
+            "你不是这项申请第 {step} 步的审批人（{step:approval_step}，部门 {dept_id}）：不能审批。",
+            "You do not decide step {step} of this request ({step:approval_step}, department {dept_id}), so you "
+            "cannot decide it.",
+        ),
+        "perm.step_by_another": (
+            "你已审批过这项申请的第 {earlier} 步：三级审批须由三个人分别完成，第 {step} 步请由另一位{step:approval_step}审批。",
+            "You decided step {earlier} of this request already: the three steps need three different people, so "
+            "step {step} must be decided by another {step:approval_step}.",
+        ),
+        "perm.withdraw": ("只有申请人可以撤回这项申请。", "Only the person who filed this request can withdraw it."),
+        # -- accounts (core.auth, core.access, core.admin) ---------------------------------------------
+        "auth.login_failed": (
+            "用户名或密码不正确，或该账户暂时无法登录。连续输错 {failures} 次将锁定 {minutes} 分钟；如有疑问请联系人力资源部。",
+            "The user name or password is wrong, or the account cannot log in right now. {failures} wrong tries "
+            "in a row lock the account for {minutes} minutes; ask HR if in doubt.",
+        ),
+        "auth.weak_password": (
+            "密码至少 8 位，并且同时包含字母和数字：请换一个密码。",
+            "A password needs at least 8 characters, with both letters and digits: choose another one.",
+        ),
+        "auth.bad_username": (
+            "用户名只能由 2–40 位字母、数字、点、下划线或连字符组成：请换一个用户名。",
+            "A user name is 2–40 letters, digits, dots, underscores or hyphens: choose another one.",
+        ),
+        "auth.unknown_roles": (
+            "角色无效：{roles:codes}。可选角色：{choices:codes}。",
+            "Not a role: {roles:codes}. The roles are: {choices:codes}.",
+        ),
+        "auth.no_role": (
+            "角色无效：未选择角色。可选角色：{choices:codes}。",
+            "No role chosen: choose at least one of {choices:codes}.",
+        ),
+        "auth.invalid_roles": ("角色无效。可选角色：{choices:codes}。", "Invalid roles: choose from {choices:codes}."),
+        "auth.employee_unknown": (
+            "工号 {employee_id} 不在花名册中：请先导入花名册，或不关联员工。",
+            "Employee ID {employee_id} is not in the roster: import the roster first, or leave the account "
+            "without an employee.",
+        ),
+        "auth.employee_taken": (
+            "工号 {employee_id} 已有账户 {username}：一名员工只能有一个账户。",
+            "Employee {employee_id} already has the account {username}: an employee can have only one account.",
+        ),
+        "auth.employee_required": (
+            "员工和主管账户必须关联花名册中的工号。",
+            "Employee and manager accounts must be linked to an employee ID of the roster.",
+        ),
+        "auth.hrbp_departments": (
+            "HRBP 账户需要指定负责的部门。",
+            "An HRBP account needs the departments it looks after: choose them.",
+        ),
+        "auth.username_taken": (
+            "用户名 {username} 已被使用：请换一个。",
+            "The user name {username} is taken: choose another one.",
+        ),
+        "auth.unknown_departments": (
+            "部门不存在：{departments:codes}。",
+            "No such department: {departments:codes}. Choose departments of the organisation chart.",
+        ),
+        "auth.unknown_user": ("没有用户 {username}。", "There is no user {username}."),
+        "auth.disable_self": ("不能停用自己正在使用的账户。", "You cannot disable the account you are using."),
+        "access.admin_only": (
+            "只有系统管理员可以授予系统管理员角色，或修改、重置、停用系统管理员的账户。",
+            "Only a system administrator can grant the administrator role, or change, reset or disable an "
+            "administrator's account.",
+        ),
+        "access.keep_user_management": (
+            "不能去掉自己账户管理用户的角色：请让另一位人力资源管理员或系统管理员来改。",
+            "You cannot take the user-management role away from your own account: ask another HR admin or "
+            "system administrator to do it.",
+        ),
+        "admin.password_not_set": ("密码未设置。", "The password was not set: nothing was changed."),
+        "admin.password_mismatch": (
+            "两次输入的密码不一致，没有做任何更改。",
+            "The two passwords differ: nothing was changed.",
+        ),
+        "admin.user_created": (
+            "已创建用户 {username}（{roles:role}）。",
+            "Created the user {username} ({roles:role}).",
+        ),
+        "admin.password_reset": (
+            "已重置用户 {username} 的密码，锁定已解除。",
+            "Reset the password of {username} and lifted any lockout.",
+        ),
+        "admin.user_disabled": (
+            "已停用用户 {username}，其已打开的会话立即失效。",
+            "Disabled the user {username}; their open sessions have ended.",
+        ),
+        "admin.user_enabled": ("已启用用户 {username}。", "Enabled the user {username}."),
+        # -- the audit trail (core.audit) -------------------------------------------------------------
+        "audit.chain_intact": (
+            "审计日志完整：共 {rows} 行，哈希链逐行核对无误。",
+            "The audit trail is intact: {rows} rows, every link of the hash chain checked.",
+        ),
+        "audit.chain_broken": (
+            "审计日志被改动过：第 {seq} 行（seq={seq}）{problem}。",
+            "The audit trail has been tampered with: row {seq} (seq={seq}) {problem}.",
+        ),
+        "audit.row_missing": (
+            "缺失（下一行是 seq={found}），有行被删除",
+            "is missing (the next row is seq={found}): rows were deleted",
+        ),
+        "audit.row_relinked": (
+            "的“上一行哈希”与上一行不符，有行被删除、插入或改动",
+            "does not hold the previous row's hash: rows were deleted, inserted or changed",
+        ),
+        "audit.row_altered": ("的内容与其哈希不符，这一行被改动过", "does not match its hash: the row was changed"),
+        # -- the database (core.db) -------------------------------------------------------------------
+        "db.busy": (
+            "数据库文件 {path} 正被{holder}使用（可能是正在运行的 JiXiao 应用）。"
+            "DuckDB 同一时间只允许一个程序打开它：请先关闭该程序，或用 --db 指定另一个数据库文件，然后再试。",
+            "The database file {path} is in use by {holder} (perhaps a running JiXiao app). DuckDB lets one "
+            "program open it at a time: close that program, or name another database file with --db, and try again.",
+        ),
+        "db.process": ("进程 {pid}", "process {pid}"),
+        "db.another_program": ("另一个程序", "another program"),
+        "db.cannot_open": ("无法打开数据库文件 {path}：{error}", "Cannot open the database file {path}: {error}"),
+        "db.closed": ("数据库已关闭。", "The database is closed."),
+        # -- the stage machine (core.stages) -----------------------------------------------------------
+        "stage.unknown_stage": ("未知阶段：{stage!r}", "Unknown stage: {stage!r}."),
+        "stage.unknown_role": ("未知角色：{role!r}", "Unknown role: {role!r}."),
+        "stage.unknown_action": ("未知操作：{action!r}", "Unknown action: {action!r}."),
+        "stage.closed": ("考核已关闭，不能再做任何操作", "The appraisal is closed: nothing more can be done on it."),
+        "stage.not_in_stage": (
+            "“{stage:stage}”阶段不允许“{action:action}”",
+            "“{action:action}” is not possible in the “{stage:stage}” stage.",
+        ),
+        "stage.not_your_action": (
+            "“{stage:stage}”阶段的“{action:action}”只能由{roles:party}操作，{role:party}无权操作",
+            "In the “{stage:stage}” stage only {roles:party or} may “{action:action}”, not {role:party}.",
+        ),
+        "stage.return_needs_comment": ("退回必须填写意见", "A return needs a comment: say what should change."),
+        "stage.not_allowed": ("不允许的操作", "This action is not allowed."),
+        "stage.cannot_save": (
+            "现在是「{stage:stage}」阶段，不能保存{what:draft}",
+            "The appraisal is in the “{stage:stage}” stage now, so {what:draft} cannot be saved.",
+        ),
+        # -- cycles and periods (core.cycles, core.periods) ----------------------------------------------
+        "cycle.unknown_kind": (
+            "未知的周期类型「{kind}」，可选：{choices}",
+            "Unknown cycle kind “{kind}”: choose {choices:or}.",
+        ),
+        "cycle.kind_choice": ("{kind}（{kind:kind}）", "{kind} ({kind:kind})"),
+        "cycle.bad_year": ("年份「{year}」不在 2000–2100 之间", "The year “{year}” is not between 2000 and 2100."),
+        "cycle.choose_quarter": ("请选择季度（1–4）", "Choose the quarter (1–4)."),
+        "cycle.choose_half": (
+            "请选择半年（1 上半年，2 下半年）",
+            "Choose the half-year (1 first half, 2 second half).",
+        ),
+        "cycle.due_missing": ("请填写「{stage:stage}」的截止日期", "Please fill in the due date of “{stage:stage}”."),
+        "cycle.due_before_start": (
+            "「{stage:stage}」的截止日期 {day} 早于考核期开始日 {start}，请调整",
+            "The due date of “{stage:stage}”, {day}, is before the period starts on {start}: move it.",
+        ),
+        "cycle.due_out_of_order": (
+            "「{stage:stage}」的截止日期 {day} 早于上一阶段「{previous:stage}」的 {previous_day}，各阶段截止日期应按顺序排列",
+            "The due date of “{stage:stage}”, {day}, is before that of the stage before it, “{previous:stage}” "
+            "({previous_day}): the stages' due dates must follow their order.",
+        ),
+        "cycle.negative_weight": (
+            "年度结果的各项权重不能为负数",
+            "No weight of the annual result may be negative: correct it.",
+        ),
+        "cycle.weights_total": (
+            "年度结果的权重（四个季度与年度评议）之和应为 100，现在是 {total:g}",
+            "The weights of the annual result (four quarters and the annual review) must add up to 100, not {total:g}.",
+        ),
+        "cycle.nobody": (
+            "范围内没有可以参加考核的在职员工。请先在「岗位模板」中为岗位建立模板，或调整试点部门。",
+            "Nobody in scope can be appraised. Build templates for the positions in Position templates first, "
+            "or change the pilot departments.",
+        ),
+        "cycle.nobody_skipped": (
+            "范围内没有可以参加考核的在职员工（{skipped} 人因缺少岗位模板、上级等原因未纳入，见明细）。"
+            "请先在「岗位模板」中为岗位建立模板，或调整试点部门。",
+            "Nobody in scope can be appraised ({skipped} people were left out for lack of a position template, "
+            "a manager or the like: see the details). Build templates for the positions in Position templates "
+            "first, or change the pilot departments.",
+        ),
+        "cycle.unknown_pilot": (
+            "试点部门不存在：{departments}，请重新选择",
+            "No such pilot department: {departments}. Choose again.",
+        ),
+        "cycle.unknown_cycle": ("考核周期「{cycle_id}」不存在", "There is no appraisal cycle “{cycle_id}”."),
+        # -- changing an appraisal (core.appraisal_edits, core.actuals) ---------------------------------
+        "appraisal.unknown": (
+            "考核「{appraisal_id}」不存在，可能已被删除，请刷新页面",
+            "There is no appraisal “{appraisal_id}”; it may have been deleted. Refresh the page.",
+        ),
+        "appraisal.cycle_closed": (
+            "考核周期「{cycle}」已关闭，不能再修改",
+            "The cycle “{cycle}” is closed: its appraisals cannot change any more.",
+        ),
+        "appraisal.conflict": (
+            "保存未成功：这份考核已被 {who} 于 {when} 修改（你基于第 {version} 版编辑，现在是第 {current} 版）。"
+            "你的输入仍保留在表单中，请刷新查看对方的改动后再保存。",
+            "Not saved: {who} changed this appraisal at {when} (you edited version {version}, it is now version "
+            "{current}). Your input is still in the form: refresh to see their changes, then save again.",
+        ),
+        "appraisal.someone": ("他人", "someone else"),
+        "appraisal.unknown_items": (
+            "这份考核没有指标：{kpis}，请刷新页面后再保存",
+            "This appraisal has no KPI {kpis}: refresh the page, then save again.",
+        ),
+        "appraisal.unknown_item": ("这份考核没有指标「{kpi_id}」", "This appraisal has no KPI “{kpi_id}”."),
+        "appraisal.target_needed": ("「{item}」需要目标值", "“{item}” needs a target."),
+        "appraisal.item_settings": ("「{item}」：{error}", "“{item}”: {error}"),
+        "appraisal.progress_range": (
+            "进度应在 0–200% 之间（收到 {pct:g}）",
+            "The progress must be between 0 and 200% (it was {pct:g}).",
+        ),
+        "appraisal.level_range": (
+            "{label}应为 1–5 级（收到 {number:g}）",
+            "{label} must be a level from 1 to 5 (it was {number:g}).",
+        ),
+        "appraisal.pass_fail_value": (
+            "{label}应为 1（达标）或 0（未达标）（收到 {number:g}）",
+            "{label} must be 1 (passed) or 0 (failed) (it was {number:g}).",
+        ),
+        "appraisal.score_range": (
+            "{label}应在 0–120 之间（收到 {number:g}）",
+            "{label} must be between 0 and 120 (it was {number:g}).",
+        ),
+        "appraisal.actual_from_feed": (
+            "「{item}」的实际值由「{source:source}」提供，不能在评分时改动",
+            "The actual of “{item}” comes from “{source:source}”: it cannot be changed while rating.",
+        ),
+        "appraisal.actual_missing": ("请填写实际值", "Please fill in the actual."),
+        "appraisal.bad_source": (
+            "未知或不允许的数据来源「{source}」",
+            "The data source “{source}” is unknown or not allowed here.",
+        ),
+        "appraisal.unknown_kpi": ("指标「{kpi_id}」不在指标库中", "The KPI “{kpi_id}” is not in the library."),
+        "appraisal.checkins_missing": (
+            "中期回顾需要员工和上级都做过进度沟通，{parties:checkin_party}还没有沟通记录",
+            "The mid-term review needs a check-in by both the employee and the direct manager; none yet by "
+            "{parties:checkin_party or}.",
+        ),
+        "appraisal.self_missing": (
+            "还有 {count} 项没有自评：{kpis}。请全部打分后再提交",
+            "{count} items have no self-assessment yet: {kpis}. Score them all, then submit.",
+        ),
+        "appraisal.scores_missing": (
+            "还有 {count} 项没有得分：{kpis}。请为评级类指标打分，为没有数据来源的量化指标录入实际值后再提交",
+            "{count} items have no score yet: {kpis}. Rate the judged items and enter the actuals of measured "
+            "items that no feed supplies, then submit.",
+        ),
+        "appraisal.calibration_by_department": (
+            "校准按部门完成：请在「校准」页面选择部门后点「完成校准」",
+            "Calibration is finalised per department: choose the department on Calibration and use Finalise "
+            "calibration.",
+        ),
+        "appraisal.signoff_elsewhere": ("签字确认在「签字确认」功能中进行", "Signing happens in Sign-off."),
+        "actuals.fed": (
+            "这项指标的实际值由「{source:source}」数据提供，不能手工录入；如数据有误，请让数据来源方更正后重新导入",
+            "The actual of this KPI comes from the “{source:source}” data and cannot be typed in; if it is wrong, "
+            "have the source correct it and import it again.",
+        ),
+        # -- calibration (core.calibration) -----------------------------------------------------------
+        "calibration.unknown_grade": (
+            "等级「{grade}」不在等级标准中，可选：{grades}",
+            "The grade “{grade}” is not on the grade scale: choose {grades:or}.",
+        ),
+        "calibration.not_in_calibration": (
+            "现在是「{stage:stage}」阶段，只有「校准」阶段可以调整等级",
+            "The appraisal is in the “{stage:stage}” stage: grades can be moved only in Calibration.",
+        ),
+        "calibration.same_grade": (
+            "等级已经是 {grade}，没有变化；请选择要调整到的等级",
+            "The grade is {grade} already, so nothing changes: choose the grade to move to.",
+        ),
+        "calibration.nothing_to_finalise": (
+            "这个部门没有处于「校准」阶段的考核，无需完成校准",
+            "No appraisal of this department is in Calibration: there is nothing to finalise.",
+        ),
+        "calibration.guideline_broken": (
+            "该部门的等级分布不符合指引：{breaches:clauses}。请调整等级，或填写例外理由后再完成校准。",
+            "The department's grades break the guideline: {breaches:clauses}. Move grades, or give an override "
+            "reason, then finalise.",
+        ),
+        "calibration.over_top": (
+            "{grade} 等 {count} 人，超过上限 {limit} 人",
+            "{count} people at {grade}, more than the {limit} allowed",
+        ),
+        "calibration.under_bottom": (
+            "{grade} 等 {count} 人，少于下限 {limit} 人",
+            "{count} people at {grade}, fewer than the {limit} required",
+        ),
+        # -- settings (core.settings) -----------------------------------------------------------------
+        "settings.scale_too_short": (
+            "等级标准至少要有两个等级，等级名称不能为空或重复",
+            "A grade scale needs at least two grades, each with its own non-empty name.",
+        ),
+        "settings.guideline_missing": (
+            "请填写 A 等比例上限和 C 等比例下限",
+            "Please fill in the A-grade maximum share and the C-grade minimum share.",
+        ),
+        "settings.guideline_range": (
+            "比例应在 0–100 之间，且两者之和不超过 100（现在 A ≤ {a:g}%，C ≥ {c:g}%）",
+            "The shares must be between 0 and 100 and add up to at most 100 (now A ≤ {a:g}%, C ≥ {c:g}%).",
+        ),
+        "settings.unknown_categories": (
+            "未知的指标类别：{categories}。可选类别：{choices:alternatives}。",
+            "Unknown KPI category: {categories}. The categories are {choices:alternatives}.",
+        ),
+        "settings.band_missing": (
+            "缺少{category:category}的权重区间：请填写下限和上限。",
+            "The {category:category} category has no weight band: fill in its lower and upper limit.",
+        ),
+        "settings.band_not_numbers": (
+            "{category:category}的权重区间应为两个数（下限、上限）。",
+            "The weight band of the {category:category} category must be two numbers (lower, upper limit).",
+        ),
+        "settings.band_invalid": (
+            "{category:category}的权重区间 {low:g}–{high:g} 无效：下限和上限须在 0–100 之间，且下限不大于上限。",
+            "The weight band {low:g}–{high:g} of the {category:category} category is not valid: both limits must "
+            "be between 0 and 100, the lower not above the upper.",
+        ),
+        "settings.bands_unsatisfiable": (
+            "各类别下限之和为 {lows:g}、上限之和为 {highs:g}：任何模板都无法同时满足（须下限之和 ≤ 100 ≤ 上限之和），请调整区间。",
+            "The lower limits add up to {lows:g} and the upper limits to {highs:g}: no template could meet them "
+            "all (it needs lower sum ≤ 100 ≤ upper sum). Adjust the bands.",
+        ),
+        # -- the KPI library and templates (core.kpi) ---------------------------------------------------
+        "kpi.problems": ("{problems:sentences}", "{problems:sentences}"),
+        "kpi.name_missing": ("指标名称为空：请填写指标名称。", "The KPI has no name: give it one."),
+        "kpi.name_too_long": (
+            "指标名称超过 100 个字：请缩短名称，详细说明写在“说明”里。",
+            "The KPI name is longer than 100 characters: shorten it and put the details in the description.",
+        ),
+        "kpi.bad_category": (
+            "指标类别“{value}”无效：请选择 {choices:alternatives} 之一。",
+            "The category “{value}” is not valid: choose one of {choices:alternatives}.",
+        ),
+        "kpi.bad_direction": (
+            "指标方向“{value}”无效：请选择 higher（越高越好）或 lower（越低越好）。",
+            "The direction “{value}” is not valid: choose higher (higher is better) or lower (lower is better).",
+        ),
+        "kpi.bad_method": (
+            "评分方法“{value}”无效：请选择 {choices:codes} 之一。",
+            "The scoring method “{value}” is not valid: choose one of {choices:codes}.",
+        ),
+        "kpi.bad_data_source": (
+            "数据来源“{value}”无效：请选择 {choices:codes} 之一。",
+            "The data source “{value}” is not valid: choose one of {choices:codes}.",
+        ),
+        "kpi.lower_better_higher": (
+            "评分方法为 lower_better（越低越好）但方向为 higher：请把方向改为 lower，或换一种评分方法。",
+            "The method is lower_better (lower is better) but the direction is higher: set the direction to "
+            "lower, or choose another method.",
+        ),
+        "kpi.rubric_levels": (
+            "行为锚定评分需要 1–5 级共 {levels} 条等级描述（现有 {written} 条）：请为每一级写一句可观察的行为描述。",
+            "An anchored rubric needs {levels} level descriptions, one per level 1–5 ({written} written): write "
+            "one observable behaviour for each level.",
+        ),
+        "kpi.deduction_step": (
+            "扣分制需要每次扣分（0–100 之间的正数）：请填写每发生一次扣多少分。",
+            "A deduction KPI needs its points per deduction (a positive number up to 100): enter how many points "
+            "each occurrence costs.",
+        ),
+        "kpi.template_empty": (
+            "模板里没有指标：请至少添加一项指标，权重合计 100。",
+            "The template has no KPIs: add at least one, with weights adding up to 100.",
+        ),
+        "kpi.item": ("第 {index} 项", "item {index}"),
+        "kpi.item_named": ("第 {index} 项（{kpi}）", "item {index} ({kpi})"),
+        "kpi.item_no_id": (
+            "{item}没有指标编号：请从指标库中选择指标。",
+            "There is no KPI ID for {item}: choose a KPI from the library.",
+        ),
+        "kpi.item_unknown": (
+            "{item}的指标编号 {kpi_id} 不在指标库中：请先提交新增指标申请，或选择已有指标。",
+            "The KPI ID {kpi_id} of {item} is not in the library: propose the new KPI first, or choose an "
+            "existing one.",
+        ),
+        "kpi.item_not_active": (
+            "{item}的状态是“{status:kpi_status}”，不能用于模板：请换一个在用的指标。",
+            "The KPI of {item} is “{status:kpi_status}” and cannot be used in a template: choose an active KPI.",
+        ),
+        "kpi.item_repeated": (
+            "{item}重复出现：同一指标在一个模板里只能出现一次，请合并权重。",
+            "The KPI of {item} is listed again: a KPI appears once in a template, so merge the weights.",
+        ),
+        "kpi.item_weight": (
+            "{item}的权重须为大于 0 的数：请填写权重（百分比）。",
+            "The weight of {item} must be a number above 0: enter the weight (a percentage).",
+        ),
+        "kpi.item_order": (
+            "{item}的下限、目标、挑战值顺序不对：{direction:direction}的指标须{direction:anchor_order}。",
+            "The floor, target and stretch of {item} are in the wrong order: a KPI where {direction:direction} "
+            "needs {direction:anchor_order}.",
+        ),
+        "kpi.weight_total": (
+            "权重合计为 {total:g}，应为 100：请调整各项权重。",
+            "The weights add up to {total:g}, not 100: adjust them.",
+        ),
+        "kpi.category_share": (
+            "{category:category}指标权重合计 {share:g}%，不在人力资源部设定的 {low:g}%–{high:g}% 区间内：请调整该类指标的权重。",
+            "{category:category} KPIs weigh {share:g}% in total, outside HR's band of {low:g}%–{high:g}%: adjust "
+            "the weights of that category.",
+        ),
+        # -- KPI change requests (core.kpi_changes) ----------------------------------------------------
+        "kpi_change.unknown_department": (
+            "部门 {dept_id} 不存在：请选择组织架构中的部门。",
+            "Department {dept_id} does not exist: choose a department of the organisation chart.",
+        ),
+        "kpi_change.no_head": (
+            "部门“{department}”没有设定负责人，第 1 步无人审批：请先在组织架构中设定部门负责人。",
+            "Department “{department}” has no head, so nobody can decide step 1: set the department's head in "
+            "the organisation chart first.",
+        ),
+        "kpi_change.unknown_position": (
+            "岗位 {position_id} 不存在：请选择组织架构中的岗位。",
+            "Position {position_id} does not exist: choose a position of the organisation chart.",
+        ),
+        "kpi_change.bad_date": (
+            "生效日期“{value}”无法识别：请写成 YYYY-MM-DD，并取季度第一天（如 2025-04-01）。",
+            "The start date “{value}” cannot be read: write it as YYYY-MM-DD, on the first day of a quarter "
+            "(such as 2025-04-01).",
+        ),
+        "kpi_change.not_quarter_start": (
+            "生效日期 {day} 不是季度第一天：岗位模板按季度生效，请改为 {quarter_start} 或下一季度第一天。",
+            "The start date {day} is not the first day of a quarter: templates take effect by quarter, so use "
+            "{quarter_start} or the first day of the next quarter.",
+        ),
+        "kpi_change.id_taken": (
+            "指标编号 {kpi_id} 已存在：新增指标请换一个编号，修改已有指标请提交“修改指标”。",
+            "The KPI ID {kpi_id} exists already: give a new KPI another ID, or file “Change a KPI” to change "
+            "the existing one.",
+        ),
+        "kpi_change.name_taken": (
+            "指标库已有同名的在用指标“{name}”（{kpi_id}）：请改名，或修改已有指标。",
+            "The library already has an active KPI called “{name}” ({kpi_id}): rename this one, or change the "
+            "existing KPI.",
+        ),
+        "kpi_change.unknown_kpi": (
+            "指标 {kpi_id} 不在指标库中：请从指标库中选择要{kind:change_verb}的指标。",
+            "The KPI {kpi_id} is not in the library: choose the KPI to {kind:change_verb} from the library.",
+        ),
+        "kpi_change.retired": (
+            "指标“{name}”已停用，不能再{kind:change_verb}：如需类似指标，请提交新增指标申请。",
+            "The KPI “{name}” is retired, so you cannot {kind:change_verb} it: propose a new KPI if you need a "
+            "similar one.",
+        ),
+        "kpi_change.bad_kind": (
+            "变更类型“{kind}”无效：请选择 {choices:codes} 之一。",
+            "The change kind “{kind}” is not valid: choose one of {choices:codes}.",
+        ),
+        "kpi_change.no_reason": (
+            "没有填写变更理由：请说明为什么要做这项变更，审批人会看到它。",
+            "No reason given: say why this change is needed; the approvers will read it.",
+        ),
+        "kpi_change.no_change": (
+            "这项申请与{what}完全相同，没有需要审批的改动：请修改后再提交。",
+            "This request is the same as {what}, so there is nothing to approve: change something, then file it.",
+        ),
+        "kpi_change.current_template": (
+            "{day} 起生效的现行模板",
+            "the template in force since {day}",
+        ),
+        "kpi_change.current_definition": ("指标库中的现行定义", "the definition in the library"),
+        "kpi_change.no_department": (
+            "无法确定由哪个部门审批这项指标库变更：请选择审批部门。",
+            "It is not clear which department approves this library change: choose the department.",
+        ),
+        "kpi_change.pending": (
+            "{subject_id} 已有一项审批中的变更申请（{pending}）：请等它审批结束或撤回后再提交。",
+            "{subject_id} has a pending change request already ({pending}): wait until it is decided or "
+            "withdrawn, then file again.",
+        ),
+        "kpi_change.past_quarter": (
+            "生效日期 {day} 属于已经过去的季度：过去的考核沿用当时的模板，不能改动；请从本季度（{this_quarter}）或以后的季度生效。",
+            "The start date {day} is in a past quarter: past appraisals keep the template they used and cannot "
+            "change. Start from this quarter ({this_quarter}) or a later one.",
+        ),
+        "kpi_change.before_latest": (
+            "该岗位已有 {latest} 生效的模板版本：新版本的生效日期不能早于它，请改为 {latest} 或以后。",
+            "The position has a template version in force from {latest}: a new version cannot start before it, "
+            "so use {latest} or later.",
+        ),
+        "kpi_change.id_now_taken": ("指标编号 {kpi_id} 已被占用。", "The KPI ID {kpi_id} has been taken."),
+        "kpi_change.name_now_taken": (
+            "指标库已有同名的在用指标“{name}”。",
+            "The library has an active KPI called “{name}” now.",
+        ),
+        "kpi_change.now_retired": ("指标 {kpi_id} 已停用或不存在。", "The KPI {kpi_id} is retired or gone."),
+        "kpi_change.no_longer_valid": (
+            "提交申请后情况有变，这项变更现在不能生效：{problems:sentences}请驳回这项申请，由申请人按现状重新提交。",
+            "Things changed since this request was filed, and it cannot take effect now: {problems:sentences} "
+            "Reject it, so that the requester files it again as things are.",
+        ),
+        "kpi_change.reject_needs_comment": (
+            "驳回需要填写意见：请说明驳回原因，申请人会看到它。",
+            "A rejection needs a comment: say why; the requester will read it.",
+        ),
+        "kpi_change.unknown_change": (
+            "变更申请 {change_id} 不存在：请从审批队列中打开申请。",
+            "There is no change request {change_id}: open requests from the approval queue.",
+        ),
+        "kpi_change.unknown": ("变更申请 {change_id} 不存在。", "There is no change request {change_id}."),
+        "kpi_change.bad_step": (
+            "审批步骤 {step} 无效：只有 1（部门负责人）、2（HRBP）、3（分管副总）三步。",
+            "There is no approval step {step}: the steps are 1 (department head), 2 (HRBP) and 3 (VP).",
+        ),
+        "kpi_change.step_done": (
+            "第 {step} 步（{step:approval_step}）已由 {approver} 审批过，不能重复审批。",
+            "Step {step} ({step:approval_step}) was decided by {approver} already: it cannot be decided twice.",
+        ),
+        "kpi_change.decided": (
+            "变更申请 {change_id} 已{status:change_status}，不能再审批。",
+            "The change request {change_id} is {status:change_status}: it cannot be decided any more.",
+        ),
+        "kpi_change.out_of_turn": (
+            "这项申请现在等待第 {current} 步（{current:approval_step}）审批，不能跳过或提前审批第 {step} 步。",
+            "This request waits for step {current} ({current:approval_step}): step {step} cannot be decided "
+            "out of turn.",
+        ),
+        "kpi_change.cannot_withdraw": (
+            "变更申请 {change_id} 已{status:change_status}，不能撤回。",
+            "The change request {change_id} is {status:change_status}: it cannot be withdrawn.",
+        ),
+        # -- scoring (core.scoring) -------------------------------------------------------------------
+        "scoring.not_a_number": (
+            "{label}必须是数字，收到的是「{value!r}」",
+            "{label} must be a number, not {value!r}.",
+        ),
+        "scoring.not_finite": (
+            "{label}必须是有限的数字，收到的是「{value!r}」",
+            "{label} must be a finite number, not {value!r}.",
+        ),
+        "scoring.target_missing": (
+            "缺少目标值，无法计算{method:scored_as}得分",
+            "There is no target, so {method:scored_as} score cannot be computed: enter the target.",
+        ),
+        "scoring.zero_target_floor": (
+            "目标值为 0 时无法推算默认底线，请填写底线",
+            "With a target of 0 there is no default floor: enter the floor.",
+        ),
+        "scoring.target_near_zero": (
+            "目标值（{target:g}）太接近 0，无法推算默认底线，请填写底线",
+            "The target ({target:g}) is too close to 0 for a default floor: enter the floor.",
+        ),
+        "scoring.floor_is_target": (
+            "目标值与底线相同，无法计算{method:scored_as}得分",
+            "The target equals the floor, so {method:scored_as} score cannot be computed: move one of them.",
+        ),
+        "scoring.floor_side": (
+            "底线（{floor:g}）应{side:side}于目标值（{target:g}）",
+            "The floor ({floor:g}) must be {side:side} the target ({target:g}).",
+        ),
+        "scoring.stretch_is_target": (
+            "挑战值与目标值相同（{target:g}），无法计算{method:scored_as}得分；不设挑战值请留空",
+            "The stretch equals the target ({target:g}), so {method:scored_as} score cannot be computed; leave "
+            "the stretch empty for none.",
+        ),
+        "scoring.stretch_side": (
+            "挑战值（{stretch:g}）应{side:side}于目标值（{target:g}）",
+            "The stretch ({stretch:g}) must be {side:side} the target ({target:g}).",
+        ),
+        "scoring.anchors_too_far": (
+            "底线、目标值与挑战值相差过大，无法计算",
+            "The floor, target and stretch are too far apart to compute: bring them closer.",
+        ),
+        "scoring.ratio_target_missing": (
+            "缺少目标值，无法按比例计分",
+            "There is no target, so the ratio cannot be scored: enter the target.",
+        ),
+        "scoring.ratio_target_positive": (
+            "按比例计分的目标值必须大于 0（收到 {target:g}）；目标为 0 的指标请改用扣分或达标制",
+            "A ratio's target must be above 0 (it is {target:g}); score a KPI whose target is 0 by deduction or "
+            "pass / fail instead.",
+        ),
+        "scoring.ratio_negative_actual": (
+            "越低越好的比例计分，实际值不能为负数（收到 {actual:g}）",
+            "A lower-is-better ratio cannot take a negative actual (it is {actual:g}).",
+        ),
+        "scoring.pass_fail_value": (
+            "达标制的结果必须是「达标」或「未达标」（True / False），收到的是「{value!r}」",
+            "A pass / fail result must be passed or failed (True / False), not {value!r}.",
+        ),
+        "scoring.level_not_integer": (
+            "等级必须是整数，收到的是「{value!r}」",
+            "A level must be a whole number, not {value!r}.",
+        ),
+        "scoring.unknown_level": (
+            "等级 {level} 不在可选等级（{levels}）之中",
+            "Level {level} is not one of the levels ({levels}).",
+        ),
+        "scoring.no_levels": ("等级分值表为空", "The table of level points is empty: give each level its points."),
+        "scoring.level_points_range": (
+            "等级 {level} 的分值应在 0–120 之间（收到 {value!r}）",
+            "The points of level {level} must be between 0 and 120 (they are {value!r}).",
+        ),
+        "scoring.level_points_order": (
+            "等级 {level} 的分值（{points:g}）低于较低等级的分值（{previous:g}）",
+            "Level {level} has fewer points ({points:g}) than the level below it ({previous:g}).",
+        ),
+        "scoring.step_missing": (
+            "缺少每次扣分分值，无法按扣分计分",
+            "There are no points per deduction, so the deduction cannot be scored: enter them.",
+        ),
+        "scoring.step_negative": (
+            "每次扣分不能为负数（收到 {step:g}）",
+            "The points per deduction cannot be negative (they are {step:g}).",
+        ),
+        "scoring.base_range": (
+            "基础分应在 0–120 之间（收到 {value!r}）",
+            "The base score must be between 0 and 120 (it is {value!r}).",
+        ),
+        "scoring.count_negative": (
+            "次数不能为负数（收到 {count:g}）",
+            "The count cannot be negative (it is {count:g}).",
+        ),
+        "scoring.direction": (
+            "{scoring:scoring}需要方向「higher」（越高越好）或「lower」（越低越好），收到的是「{value!r}」",
+            "{scoring:scoring} needs the direction “higher” (higher is better) or “lower” (lower is better), "
+            "not {value!r}.",
+        ),
+        "scoring.lower_better_higher": (
+            "计分方法为「越低越好」，但指标方向为「越高越好」，请核对指标设置",
+            "The scoring method is lower-is-better but the KPI's direction is higher-is-better: check the KPI's "
+            "settings.",
+        ),
+        "scoring.unknown_method": (
+            "未知的计分方法「{method}」，可选：{choices}",
+            "Unknown scoring method “{method}”: choose one of {choices}.",
+        ),
+        "scoring.not_a_pair": (
+            "第 {index} 项应为（权重, 得分），收到的是「{value!r}」",
+            "Item {index} must be a (weight, score) pair, not {value!r}.",
+        ),
+        "scoring.weight_negative": (
+            "第 {index} 项的权重应为不小于 0 的数字（收到 {value!r}）",
+            "The weight of item {index} must be a number of at least 0 (it is {value!r}).",
+        ),
+        "scoring.score_range": (
+            "第 {index} 项的得分应在 0–120 之间（收到 {score:g}）",
+            "The score of item {index} must be between 0 and 120 (it is {score:g}).",
+        ),
+        "scoring.weights_total": (
+            "各项权重之和应为 100，实际为 {total:.2f}",
+            "The weights must add up to 100, not {total:.2f}.",
+        ),
+        "scoring.no_scale": ("等级标准为空", "The grade scale is empty: give it its grades."),
+        "scoring.grade_minimum_missing": (
+            "等级「{grade}」缺少分数线",
+            "Grade “{grade}” has no minimum total: enter one.",
+        ),
+        "scoring.scale_order": (
+            "等级标准应按分数线从高到低排列，「{grade}」的分数线 {minimum:g} 不低于上一等级",
+            "A grade scale runs from the highest minimum to the lowest; the minimum {minimum:g} of “{grade}” is "
+            "not below the grade before it.",
+        ),
+    }
+)
