@@ -123,9 +123,18 @@ def test_worker_saves_self_scores_then_submits(start_app: StartApp, rating_compa
     key = f"self.editor.{appraisal_id}.0"
     shown = at.data_editor(key=key).value
     assert len(shown) == 7
+    editor = at.data_editor(key=key).proto
+    assert list(editor.column_order)[:3] == ["kpi", "self_input", "self_comment"]  # what to fill in comes first
+    assert editor.HasField("placeholder") and editor.placeholder == ""  # an empty cell is blank, not 「None」
+    # per row the scale that applies: a rubric item on its levels, as the manager rates it; any other 0–120
+    assert shown[shown["kpi"] == TEAM].iloc[0]["scale"] == "填 1–5 级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
+    assert {shown[shown["kpi"] == n].iloc[0]["scale"] for n in NAMES.values() if n != TEAM} == {"填 0–120 分"}
     text = everything_shown(at)
     # the formula of each method the employee is scored by, the fed actual and where it came from
     assert "达标得100分，未达标得0分" in text and "100 − 每次扣分 × 次数" in text
+    assert f"{TEAM} · 行为锚定评分（1–5 级）：" in text and "；各级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀" in text
+    assert f"{PAY} · 完成率（实际 / 目标）：" in text and "；实际值来自「财务」，截至 2026-10-31" in text
+    assert "None" not in text
     pay = shown[shown["kpi"] == PAY].iloc[0]
     assert pay["actual"] == 95 and pay["source"] == "财务"
 
@@ -207,10 +216,13 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
     at, key = _rating_page(start_app, db_path, appraisal_id)
     shown = at.data_editor(key=key).value
     pay = shown[shown["kpi"] == PAY].iloc[0]
-    assert pay["source"] == "财务" and pay["actual"] == 95 and pay["self_score"] == 100
+    assert pay["hint"] == "来自财务，不可修改" and pay["actual"] == 95 and pay["self_score"] == 100
     assert shown[shown["kpi"] == ATT].iloc[0]["self_comment"] == f"{ATT}自评"
     assert shown[shown["kpi"] == TEAM].iloc[0]["hint"] == "填 1–5 级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
     assert shown[shown["kpi"] == SAFE].iloc[0]["hint"] == "请录入次数"
+    editor = at.data_editor(key=key).proto
+    assert list(editor.column_order)[:4] == ["kpi", "input", "actual", "manager_comment"]  # to fill in: first
+    assert editor.HasField("placeholder") and editor.placeholder == ""
     config = json.loads(at.data_editor(key=key).proto.columns)
     assert config["input"]["label"] == "评分" and "评级类：1–5 级" in config["input"]["help"]  # help per method
     assert config["self_score"]["disabled"] and "disabled" not in config["input"]
@@ -222,16 +234,26 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
     assert any(e.value.startswith("还有 6 项没有得分") for e in at.error)
     assert _stage(db_path, appraisal_id) == "manager_rating"
 
-    # the rating, plus an attempt to overwrite the finance-fed actual, which is left out
-    _edit(at, key, {**RATING, PAY: {"actual": 50.0}})
+    _edit(at, key, RATING)
     at.run()  # before saving, the page previews what the typed input gives
     assert any(f"加权总分 {TOTAL:.1f}，等级 A（保存后生效）" in i.value for i in at.info), [i.value for i in at.info]
     assert _items(db_path, appraisal_id)[TEAM]["manager_input"] is None  # nothing written by the preview
+
+    # an attempt to overwrite the finance-fed actual: core refuses the whole save, the input stays
+    typed = _edit(at, key, {**RATING, PAY: {"actual": 50.0}})
     _click(at, "rating.save")
-    assert any("回款率" in w.value and "未保存" in w.value for w in at.warning)
+    assert any("回款率" in e.value and "财务" in e.value for e in at.error), [e.value for e in at.error]
+    assert _items(db_path, appraisal_id)[TEAM]["manager_input"] is None
+    assert at.session_state[key] == typed
+
+    # the rating without it, plus an actual typed for a judged item, which is left out with a notice
+    _edit(at, key, {**RATING, ATT: {**RATING[ATT], "actual": 7.0}})
+    _click(at, "rating.save")
+    assert any("工作态度" in w.value and "未保存" in w.value for w in at.warning)
     items = _items(db_path, appraisal_id)
     assert {n: r["item_score"] for n, r in items.items()} == pytest.approx(EXPECTED)
     assert items[PAY]["actual_value"] == 95 and items[PAY]["actual_source"] == "finance"
+    assert items[ATT]["actual_value"] is None
     assert items[OUT]["actual_source"] == "manual" and items[OUT]["manager_comment"] == "超额完成"
     assert items[TEAM]["manager_input"] == 3 and items[PASS]["manager_input"] == 1
     with open_database(db_path) as db:
@@ -319,7 +341,7 @@ def test_english_rating_and_self_review(start_app: StartApp, rating_company: tup
     team = at.dataframe[0].value
     assert "Manager rating" in list(team["Stage"]) and "Self-assessment" not in list(team["Stage"])
     shown = at.data_editor(key=f"rating.editor.{appraisal_id}.0").value
-    assert shown[shown["kpi"] == PAY].iloc[0]["source"] == "Finance"
+    assert shown[shown["kpi"] == PAY].iloc[0]["hint"] == "From Finance; cannot be changed"
     assert {m.label for m in at.metric} == {"Weighted score", "Grade", "Self total", "Rating − self"}
 
 

@@ -19,6 +19,7 @@ from core.permissions import Forbidden
 from core.vocabulary import ACTUAL_SOURCES
 from ui.i18n import current_language, has_text, t
 from ui.kpi import code_label
+from ui.rating import levels_text
 
 T = TypeVar("T")
 
@@ -66,6 +67,28 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
     with st.expander(t("formulas.title"), expanded=expanded, icon=":material/function:"):
         for method in seen:
             st.text(f"{method_label(method)}：{formula_text(method)}")
+
+
+def show_item_guide(items: pl.DataFrame, *, expanded: bool = False) -> None:
+    """Per item, as plain text: its method and formula, a rubric's level texts, and where its actual came
+    from and when — the long read-only text kept out of the editors so they fit a laptop screen."""
+    if items.is_empty():
+        return
+    with st.expander(t("guide.title"), expanded=expanded, icon=":material/function:"):
+        for r in items.iter_rows(named=True):
+            line = t(
+                "guide.line",
+                kpi=r["kpi_name"] or r["kpi_id"],
+                method=method_label(r["method"]),
+                formula=formula_text(r["method"]),
+            )
+            levels = levels_text(r["rubric"]) if r["method"] == "rubric" else ""
+            if levels:
+                line += t("guide.levels", levels=levels)
+            if r["actual_source"] is not None:
+                as_of = r["actual_as_of"].isoformat() if r["actual_as_of"] else "—"
+                line += t("guide.actual", source=source_label(r["actual_source"]) or "", as_of=as_of)
+            st.text(line)
 
 
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:

@@ -280,10 +280,17 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "rating.method.manual": ("直接评分（0–120）", "Scored directly (0–120)"),
         "rating.hint.count": ("请录入次数", "Enter the count"),
+        # how each item is scored, below the editors of 自评 and 团队评分 (ui.appraisal.show_item_guide)
+        "guide.title": ("每项指标怎么计分", "How each item is scored"),
+        "guide.line": ("{kpi} · {method}：{formula}", "{kpi} · {method}: {formula}"),
+        "guide.levels": ("；各级：{levels}", "; levels: {levels}"),
+        "guide.actual": ("；实际值来自「{source}」，截至 {as_of}", "; actual from {source}, as of {as_of}"),
         "self.intro": (
-            "期末自评：对照目标和目前的实际值，为每项指标给自己打分（0–120）并写下说明。可以先保存草稿，全部打分后再提交给直属上级。",
-            "Self-assessment: score yourself on every KPI (0–120) against its target and the actual so far, with a"
-            " comment. Save a draft as often as you like; submit to your manager once every item is scored.",
+            "期末自评：对照目标和目前的实际值，为每项指标给自己评分并写下说明——评级类指标按它的 1–5 级自评（与上级评定的等级相同），"
+            "其他指标打 0–120 分。可以先保存草稿，全部评完后再提交给直属上级。",
+            "Self-assessment: rate yourself on every KPI against its target and the actual so far, with a comment —"
+            " a rubric item on its levels 1–5 (the scale your manager rates it on), any other item a score 0–120."
+            " Save a draft as often as you like; submit to your manager once every item is rated.",
         ),
         "self.no_employee": (
             "你的账户没有关联工号，没有自己的考核。如需自评，请联系人力资源部在「用户与权限」中关联工号。",
@@ -299,16 +306,22 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "self.pick": ("考核", "Appraisal"),
         "self.items": ("逐项自评", "Score each item"),
         "self.editor_help": (
-            "只有「自评分」和「自评说明」两列可以编辑；实际值由数据来源或上级录入，仅供参考。",
-            "Only Self score and Self comment can be edited; actuals come from their data source or your manager.",
+            "只有「自评分」和「自评说明」两列可以编辑，「怎么填」列说明每项填什么；实际值由数据来源或上级录入，仅供参考。",
+            "Only Self score and Self comment can be edited; What to enter says what each item takes. Actuals come"
+            " from their data source or your manager.",
         ),
         "self.actual_help": (
             "考核期内最近一次记录的实际值及其日期",
             "The latest actual recorded inside the period, with its date",
         ),
         "self.score_help": (
-            "0–120 分：100 为达成目标，120 为达到挑战值，60 为底线",
-            "0–120: 100 means the target was met, 120 the stretch, 60 the floor",
+            "评级类指标填 1–5 级（与上级评定相同）；其他指标填 0–120 分：100 为达成目标，120 为达到挑战值，60 为底线",
+            "A rubric item takes a level 1–5 (as your manager rates it); any other item a score 0–120: 100 means the"
+            " target was met, 120 the stretch, 60 the floor",
+        ),
+        "self.scale_help": (
+            "这一项自评填什么：评级类指标的各级含义，或 0–120 分",
+            "What this item takes: a rubric item's levels, or a score 0–120",
         ),
         "self.self_total": ("自评总分（加权）", "Self total (weighted)"),
         "self.score_now": ("按目前实际值计算的得分", "Score from the actuals so far"),
@@ -329,14 +342,13 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Once submitted you cannot change it unless your manager returns it. Submit? Unsaved input is saved first.",
         ),
         "col.self.kpi": ("指标", "KPI"),
-        "col.self.category": ("类别", "Category"),
-        "col.self.method": ("计分方式", "Scoring method"),
-        "col.self.weight": ("权重（%）", "Weight (%)"),
-        "col.self.target": ("目标值", "Target"),
+        "col.self.weight": ("权重%", "Wt %"),
+        "col.self.target": ("目标", "Target"),
         "col.self.unit": ("单位", "Unit"),
-        "col.self.actual": ("目前实际值", "Actual so far"),
-        "col.self.source": ("实际值来源", "Source of the actual"),
-        "col.self.as_of": ("实际值日期", "Actual as of"),
+        "col.self.actual": ("实际值", "Actual"),
+        "col.self.source": ("来源", "Source"),
+        "col.self.as_of": ("截至", "As of"),
+        "col.self.scale": ("怎么填", "What to enter"),
         "col.self.self_score": ("自评分", "Self score"),
         "col.self.self_comment": ("自评说明", "Self comment"),
         "col.self.cycle": ("考核周期", "Cycle"),
@@ -388,6 +400,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Your direct reports in the open cycles; those in Manager rating are scored item by item below. Save"
             " drafts, and submit for calibration once every item is scored.",
         ),
+        "rating.intro_view": (
+            "你可以查看的考核在进行中的考核周期里的进度（只读）；处于「上级评定」阶段的考核可在下方查看逐项评分，由各自的直属上级评定。",
+            "The appraisals you follow in the open cycles (read-only); those in Manager rating can be looked at item"
+            " by item below — each is rated by the person's direct manager.",
+        ),
         "rating.team_empty": (
             "你的直属下属目前没有进行中的考核。人力资源部在「考核周期」中开启周期后，这里会列出每个人的进度。",
             "None of your direct reports is in an open cycle. Once HR opens a cycle in Appraisal cycles, everyone's"
@@ -407,6 +424,13 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             " rating and shows here.",
         ),
         "rating.pick": ("评分对象", "Person to rate"),
+        "rating.pick_view": ("查看对象", "Person"),
+        "rating.form_view": ("逐项评分（只读）", "The rating item by item (read-only)"),
+        "rating.none_in_rating": (
+            "目前没有处于「上级评定」阶段的考核。员工提交自评后，考核进入「上级评定」阶段，会出现在这里。",
+            "No appraisal is in Manager rating now. Once an employee submits their self-assessment it reaches"
+            " Manager rating and shows here.",
+        ),
         "rating.view_only": (
             "只有直属上级可以为这份考核评分，你只能查看。",
             "Only the direct manager can rate this appraisal; you can view it.",
@@ -430,7 +454,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "rating.score_help": ("系统按计分方式算出的得分（0–120）", "The score computed by the item's method (0–120)"),
         "rating.hint.actual": ("请录入实际值", "Enter the actual"),
-        "rating.hint.fed": ("按实际值自动计分", "Scored from the fed actual"),
+        "rating.hint.fed": ("来自{source}，不可修改", "From {source}; cannot be changed"),
         "rating.hint.rubric": ("填 1–5 级", "Level 1–5"),
         "rating.hint.pass_fail": ("填 1 达标 / 0 未达标", "1 pass / 0 fail"),
         "rating.hint.manual": ("填 0–120 分", "Score 0–120"),
@@ -443,9 +467,9 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "From the saved rating; the total and grade appear once every item has a score.",
         ),
         "rating.ignored": (
-            "以下指标的部分输入不适用，未保存：{items}（有数据来源的实际值不能修改；量化指标不填评分；评级类指标不填实际值）。",
-            "Some input did not apply and was not saved: {items} (fed actuals cannot be changed; objective items"
-            " take no rating; judged items take no actual).",
+            "以下指标的部分输入不适用，未保存：{items}（量化指标不填评分；评级类指标不填实际值）。",
+            "Some input did not apply and was not saved: {items} (objective items take no rating; judged items take"
+            " no actual).",
         ),
         "rating.preview": (
             "按当前未保存的输入预估：加权总分 {total}，等级 {grade}（保存后生效）。",
@@ -488,16 +512,14 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.rating.final_score": ("得分", "Score"),
         "col.rating.grade": ("等级", "Grade"),
         "col.rating.kpi": ("指标", "KPI"),
-        "col.rating.method": ("计分方式", "Scoring method"),
-        "col.rating.weight": ("权重（%）", "Weight (%)"),
-        "col.rating.target": ("目标值", "Target"),
+        "col.rating.weight": ("权重%", "Wt %"),
+        "col.rating.target": ("目标", "Target"),
         "col.rating.actual": ("实际值", "Actual"),
-        "col.rating.source": ("实际值来源", "Source of the actual"),
         "col.rating.self_comment": ("自评说明", "Self comment"),
         "col.rating.input": ("评分", "Rating"),
         "col.rating.hint": ("怎么填", "What to enter"),
         "col.rating.item_score": ("得分", "Score"),
-        "col.rating.manager_comment": ("上级评语", "Manager's comment"),
+        "col.rating.manager_comment": ("评语", "Comment"),
         # ---- cycles page (pages/cycles.py) ----
         "cyc.intro_hr": (
             "在这里开设季度、半年度或年度考核周期（全公司或试点部门），并跟踪每个阶段的按时完成情况。",

@@ -14,6 +14,8 @@ from ui.i18n import has_text, t
 from ui.session import audit_export
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what an empty cell of a table or an editor shows (Streamlit's default is the word None)
+EMPTY_CELL = ""
 
 # Characters that Markdown (as st.markdown / st.caption / labels render it) would interpret.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
@@ -110,7 +112,7 @@ def data_table(
         width="stretch",
         height=height,
         column_config=_column_config(frame, titles),
-        placeholder="",  # an empty cell, not the word None
+        placeholder=EMPTY_CELL,
         key=key,
         on_select="rerun" if select_row else "ignore",
         selection_mode="single-row",
