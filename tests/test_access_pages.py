@@ -168,6 +168,39 @@ def test_executive_reads_anyone_read_only(start_app: StartApp, company_db: Path)
     assert "只读：你可以查看，但不能修改此人的考核。" in all_text(at)
 
 
+MANAGER_LINE = "你是此人的直接上级：可以评定其考核。"
+
+
+def test_hr_viewing_a_person_reads_as_hr_not_as_their_manager(start_app: StartApp, company_db: Path) -> None:
+    at = start_app(company_db, login="hr", page="pages/org.py", query={"emp": "00102"})
+    assert [t.value for t in at.title] == ["员工102"]
+    text = all_text(at)
+    assert "你是人力资源管理员：可以查看和维护此人的考核。" in text and MANAGER_LINE not in text
+
+
+def test_executive_viewing_their_direct_report_reads_as_their_manager(start_app: StartApp, company_db: Path) -> None:
+    at = start_app(company_db, login="exec", page="pages/org.py", query={"emp": "00302"})
+    assert [t.value for t in at.title] == ["员工302"]
+    text = all_text(at)
+    assert MANAGER_LINE in text and "只读" not in text
+
+
+@pytest.mark.parametrize(
+    ("login", "person", "line"),
+    [
+        ("head", "00101", "这是你本人的档案。"),
+        ("bp", "00202", "只读：你可以查看，但不能修改此人的考核。"),
+        ("exec", "00301", "这是你本人的档案。"),
+    ],
+)
+def test_the_relation_line_reads_right_for_every_role(
+    start_app: StartApp, company_db: Path, login: str, person: str, line: str
+) -> None:
+    at = start_app(company_db, login=login, page="pages/org.py", query={"emp": person})
+    relation = [c.value for c in at.caption if c.value.startswith(("你是", "这是", "只读"))]
+    assert relation == [line]
+
+
 # -- login, lockout, timeout, disabled, logout ---------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core import appraisal_edits, auth, cycles, vocabulary
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
-from tests.cycles import install_templates
+from tests.cycles import install_templates, own_rating
 
 SELF_PAGE = "pages/self_review.py"
 TEAM_PAGE = "pages/team_rating.py"
@@ -385,3 +385,76 @@ def test_formulas_and_sources_have_both_languages() -> None:
         assert CATALOG[f"formula.{method}"][0] == formula  # the same words as core's
     for code, label in vocabulary.ACTUAL_SOURCES.items():
         assert CATALOG[f"source.{code}"][0] == label
+
+
+# -- 团队评分 for an HRBP (read-only) and an executive (rates their own direct reports) ---------------------
+
+
+def _to_rating(db, appraisal_id: str, employee: auth.User, manager: auth.User) -> None:
+    """Through core: goals approved, both checked in, mid-term finished, every item self-rated and submitted."""
+    appraisal_edits.act(db, manager, appraisal_id, "approve_goals", version=_version(db, appraisal_id))
+    appraisal_edits.add_checkin(db, employee, appraisal_id, "按计划推进")
+    appraisal_edits.add_checkin(db, manager, appraisal_id, "继续保持")
+    appraisal_edits.act(db, manager, appraisal_id, "finish_midterm", version=_version(db, appraisal_id))
+    edits = own_rating(NAMES, 90.0, comment="自评说明")
+    version = appraisal_edits.save_self(db, employee, appraisal_id, edits, version=_version(db, appraisal_id))
+    appraisal_edits.act(db, employee, appraisal_id, "submit_self", version=version)
+
+
+def _account(db, username: str, roles: list[str], employee_id: str) -> auth.User:
+    return auth.create_user(db, "fixture", username, "Passw0rd-test", roles, employee_id=employee_id)
+
+
+def test_hrbp_follows_their_departments_read_only(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
+    db_path, appraisal_id = rating_company
+    cycle_id = appraisal_id.split(":")[0]
+    quality = f"{cycle_id}:00202"  # 质检部, the HRBP's department; 00201 is its head
+    with open_database(db_path) as db:
+        _to_rating(db, quality, _account(db, "q202", ["employee"], "00202"), _account(db, "q201", ["manager"], "00201"))
+        names = {r["employee_id"]: r["name"] for r in db.rows("SELECT employee_id, name FROM employees")}
+    at = open_page(start_app(db_path, login="bp", query={"appraisal": quality}), TEAM_PAGE)
+    team = at.dataframe[0].value
+    # 质检部 only (its head 00201 reports to no one in the roster and has no appraisal)
+    assert sorted(team["员工"]) == sorted(names[e] for e in ("00202", "00203", "00204"))
+    text = all_text(at)
+    assert "你可以查看的考核在进行中的考核周期里的进度（只读）" in text and "逐项评分（只读）" in text
+    assert "等待你评分" not in text and "上级评分" not in [s.value for s in at.subheader]
+    assert at.selectbox(key="rating.pick").label == "查看对象" and at.selectbox(key="rating.pick").value == quality
+    assert "只有直属上级可以为这份考核评分，你只能查看。" in text
+    editor = at.data_editor(key=f"rating.editor.{quality}.0")
+    assert editor.proto.disabled and len(editor.value) == 7
+    assert not [b for b in at.button if b.key in ("rating.save", "rating.submit", "rating.return")]
+    assert not at.text_area  # no return form either
+
+
+def test_hrbp_without_anyone_in_rating_is_told_so_without_a_form(
+    start_app: StartApp, rating_company: tuple[Path, str]
+) -> None:
+    db_path, _appraisal_id = rating_company
+    at = open_page(start_app(db_path, login="bp"), TEAM_PAGE)
+    assert len(at.dataframe[0].value) == 3
+    assert "目前没有处于「上级评定」阶段的考核" in all_text(at) and "等待你评分" not in all_text(at)
+    assert not at.data_editor and not at.selectbox
+
+
+def test_executive_rates_their_own_direct_report(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
+    db_path, appraisal_id = rating_company
+    sales = f"{appraisal_id.split(':')[0]}:00302"  # 销售部: 00302 reports to the executive 00301
+    with open_database(db_path) as db:
+        _to_rating(db, sales, _account(db, "s302", ["employee"], "00302"), auth.get_user(db, "exec"))
+        names = {r["employee_id"]: r["name"] for r in db.rows("SELECT employee_id, name FROM employees")}
+    at = open_page(start_app(db_path, login="exec"), TEAM_PAGE)
+    team = at.dataframe[0].value
+    assert sorted(team["员工"]) == sorted(names[e] for e in ("00302", "00303", "00304"))  # their reports only
+    assert "直属下属在进行中的考核周期里的进度" in all_text(at) and "只读" not in all_text(at)
+    assert at.selectbox(key="rating.pick").label == "评分对象" and at.selectbox(key="rating.pick").value == sales
+    key = f"rating.editor.{sales}.0"
+    assert not at.data_editor(key=key).proto.disabled
+    _edit(at, key, RATING)
+    _click(at, "rating.save")
+    assert any("评分草稿已保存" in s.value for s in at.success), [e.value for e in at.error]
+    with open_database(db_path) as db:
+        row = db.one("SELECT final_score, rater_id FROM appraisals WHERE appraisal_id = ?", [sales])
+    # 回款率 has no feed for 00302: it stays unscored, so there is no total yet; the rater is the executive
+    assert row["rater_id"] == "00301" and row["final_score"] is None
+    assert _items(db_path, sales)[TEAM]["manager_input"] == 3
