@@ -1042,6 +1042,16 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "users.cancel": ("取消", "Cancel"),
         "users.disabled": ("已停用账户 {username}。", "Account {username} disabled."),
         # 审计日志
+        # what an empty select box or multiselect shows (Streamlit's own is English): pass as placeholder=
+        "widget.choose_one": ("请选择", "Choose one"),
+        "widget.choose_many": ("请选择（可多选）", "Choose one or more"),
+        # the file uploader in the UI language (ui.widgets.upload_files)
+        "upload.button": ("选择文件", "Choose files"),
+        "upload.limit": (
+            "每个文件不超过 {mb} MB，可上传 {types}；也可以把文件拖到上面的框里。",
+            "Up to {mb} MB per file: {types}. You can also drop files on the box above.",
+        ),
+        "upload.types_sep": ("、", ", "),
         "audit.title": ("审计日志", "Audit trail"),
         "audit.intro": (
             "所有修改、导出、个人考核的查看以及登录都记录在这里。每一行都带有上一行的哈希，任何事后改动都能被发现。",

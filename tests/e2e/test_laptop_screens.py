@@ -1,6 +1,7 @@
-"""The grids people type into fit a 1366 × 768 laptop: on 自评 and 团队评分 the header cells of the columns
-to fill in are inside the viewport without scrolling sideways. Real Chromium; screenshots of both screens
-are kept in the test's tmp folder (their paths are printed)."""
+"""What a new user sees on a 1366 × 768 laptop, in a real Chromium: on 自评 and 团队评分 the columns to fill
+in come right after the KPI and their header cells are inside the window without scrolling sideways; the
+uploader of 数据导入 speaks Chinese (our button text, our limit line, none of Streamlit's English).
+Screenshots are kept in the test's tmp folder (their paths are printed)."""
 
 from __future__ import annotations
 
@@ -130,3 +131,24 @@ def test_the_columns_to_fill_in_fit_a_1366_px_laptop(
     print(f"screenshot: {tmp_path / 'team_rating-1366.png'}")
     _assert_in_view(head, grid, RATING_COLUMNS)
     head.context.close()
+
+
+def test_the_uploader_speaks_chinese(
+    streamlit_server: Server, browser: Browser, fit_company: Path, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    server = streamlit_server(fit_company)
+    hr = _laptop(browser)
+    hr.goto(f"{server.url}/data_import")
+    log_in(hr, "hr", PASSWORD)
+    uploader = hr.get_by_test_id("stFileUploader").first
+    uploader.wait_for()
+    hr.get_by_text("每个文件不超过 200 MB，可上传 XLSX、XLSM、XLS、CSV", exact=False).first.wait_for()
+    uploader.screenshot(path=str(tmp_path / "uploader-1366.png"))
+    print(f"screenshot: {tmp_path / 'uploader-1366.png'}")
+    assert not hr.get_by_test_id("stFileUploaderDropzoneInstructions").is_visible()  # 200MB per file • …
+    label = uploader.locator('button [data-testid="stMarkdownContainer"] p')
+    assert label.evaluate("e => getComputedStyle(e, '::after').content") == '"选择文件"'
+    assert label.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # its own word, Upload, is not drawn
+    hr.context.close()
