@@ -19,7 +19,7 @@ from core.permissions import Forbidden
 from core.vocabulary import ACTUAL_SOURCES
 from ui.i18n import current_language, has_text, t
 from ui.kpi import code_label
-from ui.rating import levels_text
+from ui.rating import levels_text, one_decimal
 
 T = TypeVar("T")
 
@@ -139,7 +139,6 @@ def appraisal_card(detail: dict[str, Any]) -> None:
         f.caption(t("appraisal.manager"))
         f.text(detail.get("manager") or "—")
         g.caption(t("appraisal.score"))
-        score = detail.get("final_score")
-        g.text(f"{score:.1f}" if score is not None else "—")
+        g.text(one_decimal(detail.get("final_score")))
         h.caption(t("appraisal.grade"))
         h.text(detail.get("calibrated_grade") or detail.get("grade") or "—")
