@@ -65,6 +65,9 @@ def test_my_tasks_lists_the_workers_goal_task_with_due_date_and_overdue_flag(
     click(at, "tasks.go.0")
     assert at.title[0].value == "目标制定"
     assert at.selectbox(key="goals.pick").value == late
+    # the card says how late it is, as core counts it
+    days = (dt.date.today() - PAST_DUE["goals"]).days
+    assert f"2024-10-15（已逾期 {days} 天）" in [x.value for x in at.text]
 
 
 def test_my_tasks_empty_state(company_db: Path, start_app: StartApp) -> None:

@@ -121,7 +121,7 @@ def pick_appraisal(frame: pl.DataFrame, *, key: str, label: str) -> str | None:
 
 
 def appraisal_card(detail: dict[str, Any]) -> None:
-    """Who, which cycle, stage, due date and the scores so far (all as plain text)."""
+    """Who, which cycle, stage, due date (with core's days overdue) and the scores so far (all as plain text)."""
     with st.container(border=True):
         a, b, c, d = st.columns(4)
         a.caption(t("appraisal.employee"))
@@ -131,8 +131,10 @@ def appraisal_card(detail: dict[str, Any]) -> None:
         c.caption(t("appraisal.stage"))
         c.text(stage_label(detail.get("stage")))
         d.caption(t("appraisal.due"))
-        due = detail.get("due")
-        d.text(due.isoformat() if due else "—")
+        due, late = detail.get("due"), detail.get("days_overdue") or 0  # core's count of days overdue
+        d.text(
+            t("appraisal.due_overdue", due=due.isoformat(), n=late) if due and late else due.isoformat() if due else "—"
+        )
         e, f, g, h = st.columns(4)
         e.caption(t("appraisal.position"))
         e.text(f"{detail.get('department') or ''} · {detail.get('position') or ''}")

@@ -69,6 +69,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "appraisal.cycle": ("考核周期", "Cycle"),
         "appraisal.stage": ("当前阶段", "Stage"),
         "appraisal.due": ("本阶段截止", "Stage due"),
+        "appraisal.due_overdue": ("{due}（已逾期 {n} 天）", "{due} ({n} days overdue)"),
         "appraisal.position": ("部门 · 岗位", "Department · position"),
         "appraisal.manager": ("直属上级", "Manager"),
         "appraisal.score": ("当前总分", "Score so far"),
