@@ -342,6 +342,7 @@ def test_english_rating_and_self_review(start_app: StartApp, rating_company: tup
     assert "Manager rating" in list(team["Stage"]) and "Self-assessment" not in list(team["Stage"])
     shown = at.data_editor(key=f"rating.editor.{appraisal_id}.0").value
     assert shown[shown["kpi"] == PAY].iloc[0]["hint"] == "From Finance; cannot be changed"
+    assert shown[shown["kpi"] == TEAM].iloc[0]["hint"] == "Level 1–5: 1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
     assert {m.label for m in at.metric} == {"Weighted score", "Grade", "Self total", "Rating − self"}
 
 

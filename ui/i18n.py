@@ -457,6 +457,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "rating.hint.actual": ("请录入实际值", "Enter the actual"),
         "rating.hint.fed": ("来自{source}，不可修改", "From {source}; cannot be changed"),
         "rating.hint.rubric": ("填 1–5 级", "Level 1–5"),
+        "rating.hint.levels": ("{scale}：{levels}", "{scale}: {levels}"),
         "rating.hint.pass_fail": ("填 1 达标 / 0 未达标", "1 pass / 0 fail"),
         "rating.hint.manual": ("填 0–120 分", "Score 0–120"),
         "rating.total": ("加权总分", "Weighted score"),

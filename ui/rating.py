@@ -46,7 +46,7 @@ def self_scale(method: str | None, rubric: object) -> str:
     if method != "rubric":
         return t("rating.hint.manual")
     levels = levels_text(rubric)
-    return t("rating.hint.rubric") + (f"：{levels}" if levels else "")
+    return t("rating.hint.levels", scale=t("rating.hint.rubric"), levels=levels) if levels else t("rating.hint.rubric")
 
 
 def rating_hint(method: str | None, source: str | None, rubric: object, source_name: str | None) -> str:
