@@ -1,5 +1,6 @@
-"""审计日志 (HR): the audit trail filtered by who, what, when and which record; the hash-chain check;
-and the filtered rows as Excel (the download itself is audited)."""
+"""审计日志 (HR): the audit trail filtered by who, what, when and which record — each row's record type
+and detail in words (ui.audit_text), not codes and JSON; the hash-chain check; and the filtered rows as
+Excel (the download itself is audited)."""
 
 import datetime as dt
 
@@ -7,6 +8,7 @@ import streamlit as st
 
 from core import access, audit
 from ui import session
+from ui.audit_text import readable_trail
 from ui.i18n import error_text, has_text, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, translate_values
@@ -59,7 +61,7 @@ if trail.is_empty():
     st.stop()
 st.caption(t("audit.shown", n=trail.height, limit=LIMIT))
 data_table(
-    translate_values(trail, "action", "audit.action"),
+    readable_trail(translate_values(trail, "action", "audit.action")),
     key="audit.table",
     file_stem=t("audit.file"),
     scope="audit",

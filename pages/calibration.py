@@ -14,7 +14,7 @@ from ui import session
 from ui.appraisal import run_cycle
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import data_table, download_excel, empty_state, excel_table, flash, plain, show_flash
+from ui.widgets import EMPTY_CELL, data_table, download_excel, empty_state, excel_table, flash, plain, show_flash
 
 PENDING_KEY = "cal.pending"  # (cycle_id, dept_id) waiting for the finalise confirmation
 CLEAR_NOTE_KEY = "cal.clear_note"  # a grade move succeeded: empty the note field on the next run
@@ -49,9 +49,10 @@ def distribution_table(frame: pl.DataFrame, scale: tuple[tuple[str, float], ...]
     styled = (
         shown.rename(titles)
         .to_pandas()
-        .style.apply(lambda row: [BREACH_STYLE if marked[row.name] else "" for _ in row], axis=1)
+        .style.format(na_rep=EMPTY_CELL, precision=1)  # a Styler writes its own cells: nan and 6 decimals else
+        .apply(lambda row: [BREACH_STYLE if marked[row.name] else "" for _ in row], axis=1)
     )
-    st.dataframe(styled, hide_index=True, width="stretch", placeholder="", key="cal.distribution")
+    st.dataframe(styled, hide_index=True, width="stretch", placeholder=EMPTY_CELL, key="cal.distribution")
     download_excel(
         t("table.download"),
         lambda: excel_table(shown, titles, t("cal.file")),
@@ -89,6 +90,7 @@ def hr_settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]
         current.rename({"grade": t("cal.col.grade_name"), "minimum": t("cal.col.minimum")}),
         num_rows="dynamic",
         hide_index=True,
+        placeholder=EMPTY_CELL,
         key="cal.scale_editor",
     )
     if st.button(t("cal.save_scale"), key="cal.save_scale", icon=":material/save:"):

@@ -5,11 +5,12 @@ import streamlit as st
 
 from core import imports
 from pipelines.importer import SOURCES  # auto, legacy, roster, kpi_library
+from pipelines.sniff import MAX_FILE_MB
 from ui import session
 from ui.i18n import option_labels, t
 from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report
-from ui.widgets import data_table, empty_state, translate_values
+from ui.widgets import data_table, empty_state, translate_values, upload_files
 
 REPORTS_KEY = "data_import.reports"
 
@@ -19,8 +20,8 @@ st.title(t("import.title"), anchor=False)
 st.caption(t("import.intro"))
 
 with st.form("data_import.form", clear_on_submit=True, border=True):
-    files = st.file_uploader(
-        t("import.files"), accept_multiple_files=True, type=["xlsx", "xlsm", "xls", "csv"], key="data_import.files"
+    files = upload_files(
+        t("import.files"), types=("xlsx", "xlsm", "xls", "csv"), key="data_import.files", max_mb=MAX_FILE_MB
     )
     sources = option_labels("source", SOURCES)
     source = st.selectbox(t("import.source"), list(sources), format_func=sources.get, key="data_import.source")

@@ -22,7 +22,7 @@ from ui.goals import (
 )
 from ui.i18n import t
 from ui.navigation import require_app_navigation
-from ui.widgets import ask_first, confirm_first, flash, plain
+from ui.widgets import EMPTY_CELL, ask_first, confirm_first, flash, plain
 
 SNAPSHOT_KEY = "goals.snapshot.{id}"  # {"version": row_version, "items": frame} the editor was shown with
 GENERATION_KEY = "goals.generation.{id}"  # bumped after a save, so the editor starts from the saved values
@@ -70,25 +70,29 @@ def goal_editor(items: pl.DataFrame, mode: str, key: str) -> pl.DataFrame:
         *(pl.col(c).cast(pl.Float64) for c in ("target_value", "floor", "stretch", "proposed_target")),
         pl.col("goal_note").cast(pl.String),
     )
-    number = {c: st.column_config.NumberColumn(t(f"col.goals.{c}"), format="%g") for c in TEMPLATE_COLUMNS[5:]}
+    column = st.column_config
     config: dict[str, Any] = {
-        **{c: st.column_config.TextColumn(t(f"col.goals.{c}")) for c in ("kpi_name", "category", "method", "unit")},
-        "weight": st.column_config.NumberColumn(t("col.goals.weight"), format="%g"),
-        **number,
-        "proposed_target": st.column_config.NumberColumn(t("col.goals.proposed_target"), format="%g"),
-        "goal_note": st.column_config.TextColumn(
-            t("col.goals.goal_note"), max_chars=vocabulary.MAX_TEXT, width="large"
-        ),
+        "kpi_name": column.TextColumn(t("col.goals.kpi_name"), width=110),
+        **{c: column.NumberColumn(t(f"col.goals.{c}"), width=80, format="%g") for c in TEMPLATE_COLUMNS[5:]},
+        "proposed_target": column.NumberColumn(t("col.goals.proposed_target"), width=90, format="%g"),
+        "goal_note": column.TextColumn(t("col.goals.goal_note"), width=165, max_chars=vocabulary.MAX_TEXT),
+        "unit": column.TextColumn(t("col.goals.unit"), width=45),
+        "weight": column.NumberColumn(t("col.goals.weight"), width=50, format="%g"),
+        "category": column.TextColumn(t("col.goals.category"), width=60),
+        "method": column.TextColumn(t("col.goals.method"), width=135),
     }
     editable = EDITABLE.get(mode, ())
     disabled = [c for c in frame.columns if c not in editable]
-    order = [*TEMPLATE_COLUMNS, "proposed_target", "goal_note"]
+    # what this user fills in right after the KPI, the template's settings after it: the grid fits 1366 px
+    order = ["kpi_name", *dict.fromkeys([*editable, *EDITABLE["manager"], *EDITABLE["employee"]]),
+             "unit", "weight", "category", "method"]  # fmt: skip
     edited = st.data_editor(
         frame,
         key=key,
         hide_index=True,
         width="stretch",
         num_rows="fixed",
+        placeholder=EMPTY_CELL,
         disabled=disabled,
         column_order=order,
         column_config=config,

@@ -3,12 +3,10 @@ check-in (a note, optionally a progress percent and a KPI). The manager may reco
 objective KPI, finish the review (confirmed first; core refuses until both have checked in) or return
 the appraisal to goal setting with a comment (confirmed first)."""
 
-import datetime as dt
-
 import polars as pl
 import streamlit as st
 
-from core import appraisal_edits, vocabulary
+from core import appraisal_edits, clock, vocabulary
 from core.stages import EMPLOYEE, MANAGER, MIDTERM
 from ui import session
 from ui.appraisal import run_cycle
@@ -81,7 +79,7 @@ def actual_form(detail: dict) -> None:
         st.caption(t("midterm.no_objective"))
         return
     start, end = detail["period_start"], detail["period_end"]
-    default = min(max(dt.date.today(), start), end)
+    default = min(max(clock.today(), start), end)  # the date picker's bounds are the period
     with st.form(f"midterm.actual.{detail['appraisal_id']}.{generation()}", border=False):
         left, mid, right = st.columns([2, 1, 1])
         kpi_id = left.selectbox(t("midterm.actual_item"), list(options), format_func=options.get)

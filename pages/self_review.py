@@ -1,7 +1,8 @@
-"""自评: the signed-in person's own appraisal in 期末自评 — per item the KPI, weight, target, the actual so
-far and where it came from, the formula it is scored by, and their own score (0–120) and comment; save a
-draft (optimistic row_version, the input survives a refused save) or submit (confirmed first; core refuses
-while an item has no self score)."""
+"""自评: the signed-in person's own appraisal in 期末自评 — per item the KPI, their own rating (a rubric
+item on its 1–5 levels, like the manager rates it, any other item a score 0–120) and comment first, then
+the scale that applies, weight, target, the actual so far and where it came from; below, how each item is
+scored. Save a draft (optimistic row_version, the input survives a refused save) or submit (confirmed
+first; core refuses while an item has no self rating)."""
 
 import polars as pl
 import streamlit as st
@@ -9,15 +10,7 @@ import streamlit as st
 from core import appraisal, appraisal_edits
 from core.stages import SELF_ASSESSMENT
 from ui import session
-from ui.appraisal import (
-    appraisal_card,
-    method_label,
-    pick_appraisal,
-    run_cycle,
-    show_formulas,
-    source_label,
-    stage_label,
-)
+from ui.appraisal import appraisal_card, pick_appraisal, run_cycle, show_item_guide, source_label, stage_label
 from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.rating import (
@@ -25,10 +18,14 @@ from ui.rating import (
     editor_frame,
     one_decimal,
     save_draft,
+    self_scale,
     stale_notice,
     submit_draft,
 )
-from ui.widgets import ask_first, confirm_first, data_table, empty_state, plain, show_flash
+from ui.widgets import EMPTY_CELL, ask_first, confirm_first, data_table, empty_state, plain, show_flash
+
+# the columns to fill in first, right after the KPI; the widths (px) keep the grid inside a 1366 px laptop
+COLUMNS = ("kpi", "self_input", "self_comment", "scale", "weight", "target", "unit", "actual", "source", "as_of")
 
 require_app_navigation()
 user, db = session.require_screen("self_review")
@@ -72,23 +69,22 @@ def build() -> pl.DataFrame:
             {
                 "kpi_id": r["kpi_id"],
                 "kpi": r["kpi_name"] or r["kpi_id"],
-                "category": r["category"],
-                "method": method_label(r["method"]),
+                "self_input": r["self_input"],
+                "self_comment": r["self_comment"],
+                "scale": self_scale(r["method"], r["rubric"]),
                 "weight": r["weight"],
                 "target": r["target_value"],
                 "unit": r["unit"],
                 "actual": r["actual_value"],
                 "source": source_label(r["actual_source"]),
                 "as_of": r["actual_as_of"],
-                "self_input": r["self_input"],
-                "self_comment": r["self_comment"],
             }
             for r in items.iter_rows(named=True)
         ],
         schema={
-            "kpi_id": pl.String, "kpi": pl.String, "category": pl.String, "method": pl.String,
-            "weight": pl.Float64, "target": pl.Float64, "unit": pl.String, "actual": pl.Float64,
-            "source": pl.String, "as_of": pl.Date, "self_input": pl.Float64, "self_comment": pl.String,
+            "kpi_id": pl.String, "kpi": pl.String, "self_input": pl.Float64, "self_comment": pl.String,
+            "scale": pl.String, "weight": pl.Float64, "target": pl.Float64, "unit": pl.String, "actual": pl.Float64,
+            "source": pl.String, "as_of": pl.Date,
         },
         orient="row",
     )  # fmt: skip
@@ -107,43 +103,32 @@ edited = st.data_editor(
     hide_index=True,
     width="stretch",
     num_rows="fixed",
-    column_order=[
-        "kpi",
-        "category",
-        "method",
-        "weight",
-        "target",
-        "unit",
-        "actual",
-        "source",
-        "as_of",
-        "self_input",
-        "self_comment",
-    ],
-    disabled=["kpi_id", "kpi", "category", "method", "weight", "target", "unit", "actual", "source", "as_of"],
+    placeholder=EMPTY_CELL,
+    column_order=COLUMNS,
+    disabled=["kpi_id", "kpi", "scale", "weight", "target", "unit", "actual", "source", "as_of"],
     column_config={
-        "kpi": column.TextColumn(t("col.self.kpi"), width="medium"),
-        "category": column.TextColumn(t("col.self.category")),
-        "method": column.TextColumn(t("col.self.method")),
-        "weight": column.NumberColumn(t("col.self.weight"), format="%g"),
-        "target": column.NumberColumn(t("col.self.target"), format="%g"),
-        "unit": column.TextColumn(t("col.self.unit")),
-        "actual": column.NumberColumn(t("col.self.actual"), format="%g", help=t("self.actual_help")),
-        "source": column.TextColumn(t("col.self.source")),
-        "as_of": column.DateColumn(t("col.self.as_of"), format="YYYY-MM-DD"),
+        "kpi": column.TextColumn(t("col.self.kpi"), width=115),
         "self_input": column.NumberColumn(
             t("col.self.self_score"),
+            width=80,
             min_value=0.0,
             max_value=120.0,
             step=0.1,
-            format="%.1f",
+            format="%g",
             help=t("self.score_help"),
         ),
-        "self_comment": column.TextColumn(t("col.self.self_comment"), max_chars=2000, width="large"),
+        "self_comment": column.TextColumn(t("col.self.self_comment"), width=160, max_chars=2000),
+        "scale": column.TextColumn(t("col.self.scale"), width=150, help=t("self.scale_help")),
+        "weight": column.NumberColumn(t("col.self.weight"), width=50, format="%g"),
+        "target": column.NumberColumn(t("col.self.target"), width=60, format="%g"),
+        "unit": column.TextColumn(t("col.self.unit"), width=45),
+        "actual": column.NumberColumn(t("col.self.actual"), width=65, format="%g", help=t("self.actual_help")),
+        "source": column.TextColumn(t("col.self.source"), width=75),
+        "as_of": column.DateColumn(t("col.self.as_of"), width=95, format="YYYY-MM-DD"),
     },
 )
 frame = editor_frame(edited)
-show_formulas(items.get_column("method").to_list(), expanded=True)
+show_item_guide(items, expanded=True)
 
 total_col, score_col = st.columns(2)
 total_col.metric(t("self.self_total"), one_decimal(detail.get("self_score")))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import access, auth
+from core import access, audit, auth
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.conftest import PASSWORD
@@ -166,6 +166,39 @@ def test_executive_reads_anyone_read_only(start_app: StartApp, company_db: Path)
     at = start_app(company_db, login="exec", page="pages/org.py", query={"emp": "00203"})
     assert [t.value for t in at.title] == ["员工203"]
     assert "只读：你可以查看，但不能修改此人的考核。" in all_text(at)
+
+
+MANAGER_LINE = "你是此人的直接上级：可以评定其考核。"
+
+
+def test_hr_viewing_a_person_reads_as_hr_not_as_their_manager(start_app: StartApp, company_db: Path) -> None:
+    at = start_app(company_db, login="hr", page="pages/org.py", query={"emp": "00102"})
+    assert [t.value for t in at.title] == ["员工102"]
+    text = all_text(at)
+    assert "你是人力资源管理员：可以查看和维护此人的考核。" in text and MANAGER_LINE not in text
+
+
+def test_executive_viewing_their_direct_report_reads_as_their_manager(start_app: StartApp, company_db: Path) -> None:
+    at = start_app(company_db, login="exec", page="pages/org.py", query={"emp": "00302"})
+    assert [t.value for t in at.title] == ["员工302"]
+    text = all_text(at)
+    assert MANAGER_LINE in text and "只读" not in text
+
+
+@pytest.mark.parametrize(
+    ("login", "person", "line"),
+    [
+        ("head", "00101", "这是你本人的档案。"),
+        ("bp", "00202", "只读：你可以查看，但不能修改此人的考核。"),
+        ("exec", "00301", "这是你本人的档案。"),
+    ],
+)
+def test_the_relation_line_reads_right_for_every_role(
+    start_app: StartApp, company_db: Path, login: str, person: str, line: str
+) -> None:
+    at = start_app(company_db, login=login, page="pages/org.py", query={"emp": person})
+    relation = [c.value for c in at.caption if c.value.startswith(("你是", "这是", "只读"))]
+    assert relation == [line]
 
 
 # -- login, lockout, timeout, disabled, logout ---------------------------------------------------
@@ -352,6 +385,33 @@ def test_audit_screen_filters_and_verifies_the_chain(start_app: StartApp, compan
     assert [e.value for e in at.error] == [
         f"审计日志被改动过：第 {seq} 行（seq={seq}）的内容与其哈希不符，这一行被改动过。"
     ]
+
+
+def test_audit_screen_shows_each_detail_in_words(start_app: StartApp, company_db: Path) -> None:
+    with open_database(company_db) as db:
+        with pytest.raises(auth.LoginFailed):
+            auth.authenticate(db, "bp", "wrong-Passw0rd")
+        with db.transaction() as cur:
+            audit.record(cur, "head", "stage_submit_rating", "appraisal", "C-1:00102",
+                         {"role": "manager", "from": "manager_rating", "to": "calibration", "comment": "按期完成"})  # fmt: skip
+    at = open_page(start_app(company_db), "pages/audit.py")
+    trail = at.dataframe[0].value
+    details = dict(zip(trail["操作"] + "/" + trail["对象编号"], trail["详情"], strict=False))
+    assert details["登录失败/bp"] == "原因：密码错误；近期失败次数：1"
+    assert details["提交上级评定/C-1:00102"] == "身份：直属上级；从：上级评定；到：校准；意见：按期完成"
+    assert details["创建用户/bp"].startswith("角色：HRBP；HRBP 负责部门：")
+    assert not any(d and ("{" in d or '"' in d) for d in trail["详情"])  # no JSON left
+    assert {"账户", "考核"} <= set(trail["对象类型"]) and not {"user", "appraisal"} & set(trail["对象类型"])
+    english = open_page(start_app(company_db, lang="en"), "pages/audit.py").dataframe[0].value
+    assert "Reason: Wrong password; Recent failures: 1" in list(english["Details"])
+    assert "As: Manager; From: Manager rating; To: Calibration; Comment: 按期完成" in list(english["Details"])
+
+
+def test_every_audited_action_has_its_label_in_both_languages() -> None:
+    from ui.i18n import CATALOG
+
+    for action, label in audit.ACTIONS.items():
+        assert CATALOG[f"audit.action.{action}"][0] == label, action
 
 
 def dt_days_ago(days: int) -> dt.date:

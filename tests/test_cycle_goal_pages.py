@@ -65,6 +65,9 @@ def test_my_tasks_lists_the_workers_goal_task_with_due_date_and_overdue_flag(
     click(at, "tasks.go.0")
     assert at.title[0].value == "目标制定"
     assert at.selectbox(key="goals.pick").value == late
+    # the card says how late it is, as core counts it
+    days = (dt.date.today() - PAST_DUE["goals"]).days
+    assert f"2024-10-15（已逾期 {days} 天）" in [x.value for x in at.text]
 
 
 def test_my_tasks_empty_state(company_db: Path, start_app: StartApp) -> None:
@@ -91,6 +94,9 @@ def test_worker_proposes_a_target_and_head_approves(company_db: Path, start_app:
     appraisal_id = open_worker_cycle(company_db)
     at = open_page(start_app(company_db, login="worker"), "pages/goals.py")
     assert "产量达成" in at.data_editor[0].value.to_csv()
+    editor = at.data_editor[0].proto
+    assert list(editor.column_order)[:3] == ["kpi_name", "proposed_target", "goal_note"]  # theirs to fill in first
+    assert editor.HasField("placeholder") and editor.placeholder == ""
     edit(at, {0: {"proposed_target": 110.0, "goal_note": "新产线投产"}})
     click(at, f"goals.save.{appraisal_id}")
     assert "目标已保存。" in all_text(at)
@@ -104,6 +110,7 @@ def test_worker_proposes_a_target_and_head_approves(company_db: Path, start_app:
     at = open_page(start_app(company_db, login="head", query={"appraisal": appraisal_id}), "pages/goals.py")
     assert at.selectbox(key="goals.pick").value == appraisal_id
     assert "110" in at.data_editor[0].value.to_csv()  # the proposal is shown to the manager
+    assert list(at.data_editor[0].proto.column_order)[:4] == ["kpi_name", "target_value", "floor", "stretch"]
     edit(at, {0: {"floor": 85.0}})  # the manager adjusts the floor
     click(at, f"goals.save.{appraisal_id}")
     item = "SELECT {} FROM appraisal_items WHERE appraisal_id = ? AND kpi_id = 'T-OUT'"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -93,6 +95,15 @@ def table(at: AppTest, title: str):
     for frame in at.dataframe:
         if title in frame.value.columns:
             return frame.value
+    raise AssertionError(f"no table with a column {title!r}")
+
+
+def displayed(at: AppTest, title: str) -> pd.DataFrame:
+    """The cells of the first styled table with a column titled ``title`` as the browser shows them."""
+    for frame in at.dataframe:
+        if title in frame.value.columns:
+            raw = frame.proto.arrow_data.styler.display_values
+            return pa.ipc.open_stream(raw).read_pandas()
     raise AssertionError(f"no table with a column {title!r}")
 
 
@@ -217,6 +228,9 @@ def test_hr_moves_a_grade_with_a_note_and_finalises_a_breaking_department_with_a
     row = distribution.iloc[0]
     assert (row["部门"], row["已评定"], row["校准前 A"], row["校准前 B"], row["校准后 A"]) == ("生产部", 3, 1, 2, 1)
     assert (row["A 等上限（人）"], row["C 等下限（人）"]) == (1, 0)
+    # the cells as the table writes them (a pandas Styler's own text): blank when empty, no nan or None
+    cells = displayed(at, "校准前 A").iloc[0]
+    assert cells["不符合指引"] == "" and cells["已评定"] == "3"
     people = table(at, "校准后等级").set_index("工号")
     assert people.loc["00102", "校准前等级"] == "A" and people.loc["00103", "校准前等级"] == "B"
 

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core import appraisal_edits, auth, cycles, vocabulary
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
-from tests.cycles import install_templates
+from tests.cycles import install_templates, own_rating
 
 SELF_PAGE = "pages/self_review.py"
 TEAM_PAGE = "pages/team_rating.py"
@@ -123,9 +123,18 @@ def test_worker_saves_self_scores_then_submits(start_app: StartApp, rating_compa
     key = f"self.editor.{appraisal_id}.0"
     shown = at.data_editor(key=key).value
     assert len(shown) == 7
+    editor = at.data_editor(key=key).proto
+    assert list(editor.column_order)[:3] == ["kpi", "self_input", "self_comment"]  # what to fill in comes first
+    assert editor.HasField("placeholder") and editor.placeholder == ""  # an empty cell is blank, not 「None」
+    # per row the scale that applies: a rubric item on its levels, as the manager rates it; any other 0–120
+    assert shown[shown["kpi"] == TEAM].iloc[0]["scale"] == "填 1–5 级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
+    assert {shown[shown["kpi"] == n].iloc[0]["scale"] for n in NAMES.values() if n != TEAM} == {"填 0–120 分"}
     text = everything_shown(at)
     # the formula of each method the employee is scored by, the fed actual and where it came from
     assert "达标得100分，未达标得0分" in text and "100 − 每次扣分 × 次数" in text
+    assert f"{TEAM} · 行为锚定评分（1–5 级）：" in text and "；各级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀" in text
+    assert f"{PAY} · 完成率（实际 / 目标）：" in text and "；实际值来自「财务」，截至 2026-10-31" in text
+    assert "None" not in text
     pay = shown[shown["kpi"] == PAY].iloc[0]
     assert pay["actual"] == 95 and pay["source"] == "财务"
 
@@ -207,10 +216,13 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
     at, key = _rating_page(start_app, db_path, appraisal_id)
     shown = at.data_editor(key=key).value
     pay = shown[shown["kpi"] == PAY].iloc[0]
-    assert pay["source"] == "财务" and pay["actual"] == 95 and pay["self_score"] == 100
+    assert pay["hint"] == "来自财务，不可修改" and pay["actual"] == 95 and pay["self_score"] == 100
     assert shown[shown["kpi"] == ATT].iloc[0]["self_comment"] == f"{ATT}自评"
     assert shown[shown["kpi"] == TEAM].iloc[0]["hint"] == "填 1–5 级：1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
     assert shown[shown["kpi"] == SAFE].iloc[0]["hint"] == "请录入次数"
+    editor = at.data_editor(key=key).proto
+    assert list(editor.column_order)[:4] == ["kpi", "input", "actual", "manager_comment"]  # to fill in: first
+    assert editor.HasField("placeholder") and editor.placeholder == ""
     config = json.loads(at.data_editor(key=key).proto.columns)
     assert config["input"]["label"] == "评分" and "评级类：1–5 级" in config["input"]["help"]  # help per method
     assert config["self_score"]["disabled"] and "disabled" not in config["input"]
@@ -222,16 +234,26 @@ def test_head_rates_through_the_page_and_submits(start_app: StartApp, rating_com
     assert any(e.value.startswith("还有 6 项没有得分") for e in at.error)
     assert _stage(db_path, appraisal_id) == "manager_rating"
 
-    # the rating, plus an attempt to overwrite the finance-fed actual, which is left out
-    _edit(at, key, {**RATING, PAY: {"actual": 50.0}})
+    _edit(at, key, RATING)
     at.run()  # before saving, the page previews what the typed input gives
     assert any(f"加权总分 {TOTAL:.1f}，等级 A（保存后生效）" in i.value for i in at.info), [i.value for i in at.info]
     assert _items(db_path, appraisal_id)[TEAM]["manager_input"] is None  # nothing written by the preview
+
+    # an attempt to overwrite the finance-fed actual: core refuses the whole save, the input stays
+    typed = _edit(at, key, {**RATING, PAY: {"actual": 50.0}})
     _click(at, "rating.save")
-    assert any("回款率" in w.value and "未保存" in w.value for w in at.warning)
+    assert any("回款率" in e.value and "财务" in e.value for e in at.error), [e.value for e in at.error]
+    assert _items(db_path, appraisal_id)[TEAM]["manager_input"] is None
+    assert at.session_state[key] == typed
+
+    # the rating without it, plus an actual typed for a judged item, which is left out with a notice
+    _edit(at, key, {**RATING, ATT: {**RATING[ATT], "actual": 7.0}})
+    _click(at, "rating.save")
+    assert any("工作态度" in w.value and "未保存" in w.value for w in at.warning)
     items = _items(db_path, appraisal_id)
     assert {n: r["item_score"] for n, r in items.items()} == pytest.approx(EXPECTED)
     assert items[PAY]["actual_value"] == 95 and items[PAY]["actual_source"] == "finance"
+    assert items[ATT]["actual_value"] is None
     assert items[OUT]["actual_source"] == "manual" and items[OUT]["manager_comment"] == "超额完成"
     assert items[TEAM]["manager_input"] == 3 and items[PASS]["manager_input"] == 1
     with open_database(db_path) as db:
@@ -319,7 +341,8 @@ def test_english_rating_and_self_review(start_app: StartApp, rating_company: tup
     team = at.dataframe[0].value
     assert "Manager rating" in list(team["Stage"]) and "Self-assessment" not in list(team["Stage"])
     shown = at.data_editor(key=f"rating.editor.{appraisal_id}.0").value
-    assert shown[shown["kpi"] == PAY].iloc[0]["source"] == "Finance"
+    assert shown[shown["kpi"] == PAY].iloc[0]["hint"] == "From Finance; cannot be changed"
+    assert shown[shown["kpi"] == TEAM].iloc[0]["hint"] == "Level 1–5: 1 很差 · 2 较差 · 3 合格 · 4 良好 · 5 优秀"
     assert {m.label for m in at.metric} == {"Weighted score", "Grade", "Self total", "Rating − self"}
 
 
@@ -363,3 +386,76 @@ def test_formulas_and_sources_have_both_languages() -> None:
         assert CATALOG[f"formula.{method}"][0] == formula  # the same words as core's
     for code, label in vocabulary.ACTUAL_SOURCES.items():
         assert CATALOG[f"source.{code}"][0] == label
+
+
+# -- 团队评分 for an HRBP (read-only) and an executive (rates their own direct reports) ---------------------
+
+
+def _to_rating(db, appraisal_id: str, employee: auth.User, manager: auth.User) -> None:
+    """Through core: goals approved, both checked in, mid-term finished, every item self-rated and submitted."""
+    appraisal_edits.act(db, manager, appraisal_id, "approve_goals", version=_version(db, appraisal_id))
+    appraisal_edits.add_checkin(db, employee, appraisal_id, "按计划推进")
+    appraisal_edits.add_checkin(db, manager, appraisal_id, "继续保持")
+    appraisal_edits.act(db, manager, appraisal_id, "finish_midterm", version=_version(db, appraisal_id))
+    edits = own_rating(NAMES, 90.0, comment="自评说明")
+    version = appraisal_edits.save_self(db, employee, appraisal_id, edits, version=_version(db, appraisal_id))
+    appraisal_edits.act(db, employee, appraisal_id, "submit_self", version=version)
+
+
+def _account(db, username: str, roles: list[str], employee_id: str) -> auth.User:
+    return auth.create_user(db, "fixture", username, "Passw0rd-test", roles, employee_id=employee_id)
+
+
+def test_hrbp_follows_their_departments_read_only(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
+    db_path, appraisal_id = rating_company
+    cycle_id = appraisal_id.split(":")[0]
+    quality = f"{cycle_id}:00202"  # 质检部, the HRBP's department; 00201 is its head
+    with open_database(db_path) as db:
+        _to_rating(db, quality, _account(db, "q202", ["employee"], "00202"), _account(db, "q201", ["manager"], "00201"))
+        names = {r["employee_id"]: r["name"] for r in db.rows("SELECT employee_id, name FROM employees")}
+    at = open_page(start_app(db_path, login="bp", query={"appraisal": quality}), TEAM_PAGE)
+    team = at.dataframe[0].value
+    # 质检部 only (its head 00201 reports to no one in the roster and has no appraisal)
+    assert sorted(team["员工"]) == sorted(names[e] for e in ("00202", "00203", "00204"))
+    text = all_text(at)
+    assert "你可以查看的考核在进行中的考核周期里的进度（只读）" in text and "逐项评分（只读）" in text
+    assert "等待你评分" not in text and "上级评分" not in [s.value for s in at.subheader]
+    assert at.selectbox(key="rating.pick").label == "查看对象" and at.selectbox(key="rating.pick").value == quality
+    assert "只有直属上级可以为这份考核评分，你只能查看。" in text
+    editor = at.data_editor(key=f"rating.editor.{quality}.0")
+    assert editor.proto.disabled and len(editor.value) == 7
+    assert not [b for b in at.button if b.key in ("rating.save", "rating.submit", "rating.return")]
+    assert not at.text_area  # no return form either
+
+
+def test_hrbp_without_anyone_in_rating_is_told_so_without_a_form(
+    start_app: StartApp, rating_company: tuple[Path, str]
+) -> None:
+    db_path, _appraisal_id = rating_company
+    at = open_page(start_app(db_path, login="bp"), TEAM_PAGE)
+    assert len(at.dataframe[0].value) == 3
+    assert "目前没有处于「上级评定」阶段的考核" in all_text(at) and "等待你评分" not in all_text(at)
+    assert not at.data_editor and not at.selectbox
+
+
+def test_executive_rates_their_own_direct_report(start_app: StartApp, rating_company: tuple[Path, str]) -> None:
+    db_path, appraisal_id = rating_company
+    sales = f"{appraisal_id.split(':')[0]}:00302"  # 销售部: 00302 reports to the executive 00301
+    with open_database(db_path) as db:
+        _to_rating(db, sales, _account(db, "s302", ["employee"], "00302"), auth.get_user(db, "exec"))
+        names = {r["employee_id"]: r["name"] for r in db.rows("SELECT employee_id, name FROM employees")}
+    at = open_page(start_app(db_path, login="exec"), TEAM_PAGE)
+    team = at.dataframe[0].value
+    assert sorted(team["员工"]) == sorted(names[e] for e in ("00302", "00303", "00304"))  # their reports only
+    assert "直属下属在进行中的考核周期里的进度" in all_text(at) and "只读" not in all_text(at)
+    assert at.selectbox(key="rating.pick").label == "评分对象" and at.selectbox(key="rating.pick").value == sales
+    key = f"rating.editor.{sales}.0"
+    assert not at.data_editor(key=key).proto.disabled
+    _edit(at, key, RATING)
+    _click(at, "rating.save")
+    assert any("评分草稿已保存" in s.value for s in at.success), [e.value for e in at.error]
+    with open_database(db_path) as db:
+        row = db.one("SELECT final_score, rater_id FROM appraisals WHERE appraisal_id = ?", [sales])
+    # 回款率 has no feed for 00302: it stays unscored, so there is no total yet; the rater is the executive
+    assert row["rater_id"] == "00301" and row["final_score"] is None
+    assert _items(db_path, sales)[TEAM]["manager_input"] == 3

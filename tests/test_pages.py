@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.sniff import MAX_FILE_MB
 from tests.apptest import StartApp, all_text, open_page
 from tests.workbooks import fixture_people, write_roster, write_workbook_with_bad_rows
 
@@ -68,6 +69,11 @@ def test_hr_without_a_record_lands_on_my_tasks_with_sidebar_switch_and_account(
     open_page(at, "pages/data_import.py")
     uploader = at.file_uploader[0]
     assert uploader.accept_multiple_files
+    # the limit the pipeline enforces (JIXIAO_MAX_UPLOAD_MB) is the uploader's, and said in Chinese below it
+    assert uploader.proto.max_upload_size_mb == round(MAX_FILE_MB)
+    assert f"每个文件不超过 {MAX_FILE_MB:g} MB，可上传 XLSX、XLSM、XLS、CSV；也可以把文件拖到上面的框里。" in [
+        c.value for c in at.caption
+    ]
     assert at.selectbox(key="data_import.source").options == ["自动识别", "历史考核表", "花名册", "指标库与岗位模板"]
     assert "还没有导入记录" in at.info[0].value
 

@@ -19,6 +19,7 @@ from core.permissions import Forbidden
 from core.vocabulary import ACTUAL_SOURCES
 from ui.i18n import current_language, error_text, has_text, t
 from ui.kpi import code_label
+from ui.rating import levels_text, one_decimal
 
 T = TypeVar("T")
 
@@ -68,6 +69,28 @@ def show_formulas(methods: list[str | None], *, expanded: bool = False) -> None:
             st.text(f"{method_label(method)}：{formula_text(method)}")
 
 
+def show_item_guide(items: pl.DataFrame, *, expanded: bool = False) -> None:
+    """Per item, as plain text: its method and formula, a rubric's level texts, and where its actual came
+    from and when — the long read-only text kept out of the editors so they fit a laptop screen."""
+    if items.is_empty():
+        return
+    with st.expander(t("guide.title"), expanded=expanded, icon=":material/function:"):
+        for r in items.iter_rows(named=True):
+            line = t(
+                "guide.line",
+                kpi=r["kpi_name"] or r["kpi_id"],
+                method=method_label(r["method"]),
+                formula=formula_text(r["method"]),
+            )
+            levels = levels_text(r["rubric"]) if r["method"] == "rubric" else ""
+            if levels:
+                line += t("guide.levels", levels=levels)
+            if r["actual_source"] is not None:
+                as_of = r["actual_as_of"].isoformat() if r["actual_as_of"] else "—"
+                line += t("guide.actual", source=source_label(r["actual_source"]) or "", as_of=as_of)
+            st.text(line)
+
+
 def run_cycle(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     """Call a core function of the cycle; show its refusal (illegal move, missing input, stale version,
     no permission) as an error and return None instead. A :class:`Conflict` is shown with its own title
@@ -98,7 +121,7 @@ def pick_appraisal(frame: pl.DataFrame, *, key: str, label: str) -> str | None:
 
 
 def appraisal_card(detail: dict[str, Any]) -> None:
-    """Who, which cycle, stage, due date and the scores so far (all as plain text)."""
+    """Who, which cycle, stage, due date (with core's days overdue) and the scores so far (all as plain text)."""
     with st.container(border=True):
         a, b, c, d = st.columns(4)
         a.caption(t("appraisal.employee"))
@@ -108,15 +131,16 @@ def appraisal_card(detail: dict[str, Any]) -> None:
         c.caption(t("appraisal.stage"))
         c.text(stage_label(detail.get("stage")))
         d.caption(t("appraisal.due"))
-        due = detail.get("due")
-        d.text(due.isoformat() if due else "—")
+        due, late = detail.get("due"), detail.get("days_overdue") or 0  # core's count of days overdue
+        d.text(
+            t("appraisal.due_overdue", due=due.isoformat(), n=late) if due and late else due.isoformat() if due else "—"
+        )
         e, f, g, h = st.columns(4)
         e.caption(t("appraisal.position"))
         e.text(f"{detail.get('department') or ''} · {detail.get('position') or ''}")
         f.caption(t("appraisal.manager"))
         f.text(detail.get("manager") or "—")
         g.caption(t("appraisal.score"))
-        score = detail.get("final_score")
-        g.text(f"{score:.1f}" if score is not None else "—")
+        g.text(one_decimal(detail.get("final_score")))
         h.caption(t("appraisal.grade"))
         h.text(detail.get("calibrated_grade") or detail.get("grade") or "—")

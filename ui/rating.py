@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import OBJECTIVE_METHODS, RUBRIC_LEVELS, is_feed
 from ui.i18n import t
 from ui.widgets import flash, plain
 
@@ -32,6 +33,33 @@ def rubric_levels(raw: object) -> list[str]:
     if isinstance(raw, list | tuple):
         return [str(level) for level in raw if level is not None]
     return []
+
+
+def levels_text(rubric: object) -> str:
+    """A rubric's levels as one line: 1 很差 · 2 较差 · … (empty without level texts)."""
+    return " · ".join(f"{i} {text}" for i, text in enumerate(rubric_levels(rubric)[:RUBRIC_LEVELS], 1))
+
+
+def self_scale(method: str | None, rubric: object) -> str:
+    """What the employee enters for an item: a rubric item its level 1–5 (the manager's scale), with the
+    levels' texts; any other item a score 0–120."""
+    if method != "rubric":
+        return t("rating.hint.manual")
+    levels = levels_text(rubric)
+    return t("rating.hint.levels", scale=t("rating.hint.rubric"), levels=levels) if levels else t("rating.hint.rubric")
+
+
+def rating_hint(method: str | None, source: str | None, rubric: object, source_name: str | None) -> str:
+    """What the manager enters for an item: a rubric level (with the levels' texts), pass 1 / fail 0, a
+    score; for an objective item the actual (a count for a deduction item), or nothing when a feed supplies
+    it (``source_name``: where it came from, in the UI language)."""
+    if method == "rubric":
+        return self_scale(method, rubric)
+    if method in OBJECTIVE_METHODS:
+        if is_feed(source):
+            return t("rating.hint.fed", source=source_name or source or "")
+        return t("rating.hint.count") if method == "deduction" else t("rating.hint.actual")
+    return t(f"rating.hint.{method or 'manual'}")
 
 
 class Draft:
@@ -105,6 +133,7 @@ def submit_draft(
 
 
 def one_decimal(value: float | None) -> str:
+    """A score as every screen shows it: one decimal, or — when there is none."""
     return "—" if value is None else f"{value:.1f}"
 
 

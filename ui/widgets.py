@@ -4,16 +4,19 @@ user text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.export import excel_bytes
 from ui.i18n import has_text, t
 from ui.session import audit_export
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: what an empty cell of a table or an editor shows (Streamlit's default is the word None)
+EMPTY_CELL = ""
 
 # Characters that Markdown (as st.markdown / st.caption / labels render it) would interpret.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$])")
@@ -110,7 +113,7 @@ def data_table(
         width="stretch",
         height=height,
         column_config=_column_config(frame, titles),
-        placeholder="",  # an empty cell, not the word None
+        placeholder=EMPTY_CELL,
         key=key,
         on_select="rerun" if select_row else "ignore",
         selection_mode="single-row",
@@ -125,6 +128,35 @@ def data_table(
         )
     rows = event.selection.rows if select_row else []
     return rows[0] if rows else None
+
+
+# Streamlit 1.67 writes the uploader's button (Upload) and its limit line (200MB per file • XLSX …) in
+# English and offers no parameter for either: this rule hides the line and draws the catalog's button text
+# instead; the limit is said below the uploader in the UI language. Only our own words go in here.
+UPLOADER_STYLE = (
+    "<style>"
+    '[data-testid="stFileUploaderDropzoneInstructions"]{display:none}'
+    '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p{font-size:0}'
+    '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after'
+    '{content:"%s";font-size:14px}'
+    "</style>"
+)
+
+
+def _css_text(text: str) -> str:
+    """Catalog text as the inside of a CSS string (no quote, backslash or tag can end it)."""
+    return "".join(ch if ch.isalnum() or ch in " ·" else f"\\{ord(ch):x} " for ch in text)
+
+
+def upload_files(label: str, *, types: Sequence[str], key: str, max_mb: float) -> list[UploadedFile]:
+    """A multi-file uploader that speaks the UI language: our button text, and the per-file limit
+    (``max_mb``, the pipeline's own, e.g. JIXIAO_MAX_UPLOAD_MB) and the accepted types in a caption."""
+    st.html(UPLOADER_STYLE % _css_text(t("upload.button")))
+    files = st.file_uploader(
+        label, accept_multiple_files=True, type=list(types), key=key, max_upload_size=max(1, round(max_mb))
+    )
+    st.caption(t("upload.limit", mb=f"{max_mb:g}", types=t("upload.types_sep").join(x.upper() for x in types)))
+    return list(files or [])
 
 
 FLASH_KEY = "ui.flash"  # a success message to show once after a rerun
