@@ -24,14 +24,15 @@ HEADER_SQL = """
            c.status AS cycle_status, a.employee_id, e.name AS employee, a.manager_id, m.name AS manager,
            a.rater_id, a.dept_id, d.name AS department, a.position_id, p.name AS position, a.stage, a.stage_since,
            a.template_version, a.self_score, a.manager_score, a.final_score, a.review_score, a.score_basis,
-           a.grade, a.calibrated_grade, a.calibration_note, a.row_version, a.updated_by, a.updated_at,
+           a.grade, a.calibrated_grade, {grade} AS effective_grade, a.calibration_note, a.row_version,
+           a.updated_by, a.updated_at,
            c.goals_due, c.midterm_due, c.self_due, c.manager_due, c.calibration_due, c.signoff_due
     FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
     LEFT JOIN employees e ON e.employee_id = a.employee_id
     LEFT JOIN employees m ON m.employee_id = a.manager_id
     LEFT JOIN departments d ON d.dept_id = a.dept_id
     LEFT JOIN positions p ON p.position_id = a.position_id
-"""
+""".format(grade=effective_grade_sql("a"))
 
 ITEM_COLUMNS = (
     "seq", "kpi_id", "kpi_name", "category", "unit", "method", "direction", "data_source", "rubric", "weight",
@@ -125,7 +126,8 @@ def my_appraisals(db: Database, user: User | None, *, open_only: bool = True) ->
 def team(db: Database, user: User | None, *, cycle_id: str | None = None, stage: str | None = None) -> pl.DataFrame:
     """The appraisals in open app cycles of the user's team view (:func:`core.permissions.team_filter`:
     HR everyone, an HRBP their departments, a manager their direct reports) with stage, the stage's due
-    date and how many days it is overdue, self total, score and grade. ``row_version`` is there for saves."""
+    date and how many days it is overdue, self total, score, the grade before calibration and the grade as it
+    stands (``effective_grade``: calibrated where HR moved it). ``row_version`` is there for saves."""
     scope = team_filter(db, user)
     if scope is None:
         return pl.DataFrame()
@@ -141,7 +143,8 @@ def team(db: Database, user: User | None, *, cycle_id: str | None = None, stage:
         f"""
         SELECT a.appraisal_id, a.cycle_id, c.name AS cycle, a.employee_id, e.name AS employee, a.dept_id,
                d.name AS department, a.manager_id, p.name AS position, a.stage, {DUE_SQL} AS due,
-               a.self_score, a.final_score, a.grade, a.calibrated_grade, a.row_version
+               a.self_score, a.final_score, a.grade, a.calibrated_grade, {effective_grade_sql("a")} AS effective_grade,
+               a.row_version
         FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
         LEFT JOIN employees e ON e.employee_id = a.employee_id
         LEFT JOIN departments d ON d.dept_id = a.dept_id

@@ -32,8 +32,9 @@ TASKS: dict[tuple[str, str], tuple[str, str]] = {
 
 def my_tasks(db: Database, user: User | None, *, today: dt.date | None = None) -> pl.DataFrame:
     """What waits for ``user`` in every open cycle: their own stage work, their direct reports', and for
-    HR each department waiting for calibration. Columns: cycle, task, employee, stage, due, days_left,
-    overdue, screen, appraisal_id."""
+    HR each department waiting for calibration. Columns: cycle, task (Chinese), task_code (``stage.role`` of
+    :data:`TASKS`, or ``calibration``), people (how many a calibration task holds), employee (or department),
+    stage, due, days_left, overdue, screen, appraisal_id."""
     today = today or clock.today()
     if user is None:
         return pl.DataFrame()
@@ -50,16 +51,16 @@ def my_tasks(db: Database, user: User | None, *, today: dt.date | None = None) -
                 task = TASKS.get((r["stage"], role))
                 if task is None or (r["appraisal_id"], r["stage"], role) in done:
                     continue
-                rows.append(_task_row(r["cycle"], task[0], r["employee"], r["stage"], due_of(r), today, task[1],
-                                      r["appraisal_id"]))  # fmt: skip
+                rows.append(_task_row(r["cycle"], task[0], f"{r['stage']}.{role}", r["employee"], r["stage"],
+                                      due_of(r), today, task[1], r["appraisal_id"]))  # fmt: skip
     if allowed(user, "calibrate"):
         for r in db.rows(
             "SELECT c.cycle_id, c.name AS cycle, c.calibration_due, d.name AS department, count(*) AS n"
             " FROM appraisals a JOIN cycles c USING (cycle_id) LEFT JOIN departments d ON d.dept_id = a.dept_id"
             " WHERE c.status = 'open' AND a.stage = 'calibration' GROUP BY ALL ORDER BY c.calibration_due, department"
         ):
-            rows.append(_task_row(r["cycle"], f"校准（{r['n']} 人）", r["department"], CALIBRATION,
-                                  r["calibration_due"], today, "calibration", None))  # fmt: skip
+            rows.append(_task_row(r["cycle"], f"校准（{r['n']} 人）", "calibration", r["department"], CALIBRATION,
+                                  r["calibration_due"], today, "calibration", None, people=r["n"]))  # fmt: skip
     if not rows:
         return pl.DataFrame()
     return pl.DataFrame(rows).sort("due", "cycle", nulls_last=True)
@@ -78,10 +79,11 @@ def _done_by(db: Database, appraisal_ids: list[str]) -> set[tuple[str, str, str]
     return {(r["appraisal_id"], r["from_stage"], r["role"]) for r in rows}
 
 
-def _task_row(cycle: str, task: str, who: str | None, stage: str, due: dt.date | None, today: dt.date,
-              screen: str, appraisal_id: str | None) -> dict[str, Any]:  # fmt: skip
+def _task_row(cycle: str, task: str, code: str, who: str | None, stage: str, due: dt.date | None, today: dt.date,
+              screen: str, appraisal_id: str | None, *, people: int | None = None) -> dict[str, Any]:  # fmt: skip
     left = days_left(due, today)
     return {
-        "cycle": cycle, "task": task, "employee": who, "stage": stage, "due": due, "days_left": left,
-        "overdue": bool(left is not None and left < 0), "screen": screen, "appraisal_id": appraisal_id,
+        "cycle": cycle, "task": task, "task_code": code, "people": people, "employee": who, "stage": stage,
+        "due": due, "days_left": left, "overdue": bool(left is not None and left < 0), "screen": screen,
+        "appraisal_id": appraisal_id,
     }  # fmt: skip

@@ -195,7 +195,7 @@ with st.container(border=True):
             "cal.person_option",
             name=r["employee"],
             id=r["employee_id"],
-            grade=r["calibrated_grade"] or r["grade"] or "—",
+            grade=r["effective_grade"] or "—",
         )
         for a, r in rows.items()
     }
@@ -217,7 +217,7 @@ with st.container(border=True):
         # refused or not, the table above now shows the row as it is: the next try is based on that
         st.session_state[seen_key] = result if result is not None else row["row_version"]
         if result is not None:
-            before = row["calibrated_grade"] or row["grade"] or "—"
+            before = row["effective_grade"] or "—"
             flash(t("cal.moved", name=plain(row["employee"]), before=plain(before), after=plain(new_grade)))
             st.session_state[CLEAR_NOTE_KEY] = True
             st.rerun()

@@ -89,7 +89,12 @@ def new_cycle_form() -> None:
         departments = org.list_departments(db, user)
         names = dict(zip(departments["dept_id"], departments["name"], strict=True))
         dept_ids = st.multiselect(
-            t("cyc.pilot"), list(names), format_func=names.get, help=t("cyc.pilot_help"), key="cyc.pilot"
+            t("cyc.pilot"),
+            list(names),
+            format_func=names.get,
+            help=t("cyc.pilot_help"),
+            key="cyc.pilot",
+            placeholder=t("widget.choose_many"),
         )
 
     st.markdown(f"**{t('cyc.due_title')}**")

@@ -2,8 +2,6 @@
 date and days left, and a button per task that opens the screen doing it — then 我的目标进度: for each of
 my own open appraisals the KPIs' targets, actuals so far, attainment and score, and how each is scored."""
 
-import re
-
 import polars as pl
 import streamlit as st
 
@@ -15,18 +13,13 @@ from ui.i18n import has_text, t
 from ui.navigation import require_app_navigation
 from ui.widgets import data_table, empty_state, plain
 
-CALIBRATION_TASK = re.compile(r"^校准（(\d+) 人）$")
-# core's task text (Chinese) -> its catalog key
-TASK_KEYS = {zh: f"tasks.task.{stage}.{role}" for (stage, role), (zh, _screen) in tasks.TASKS.items()}
 
-
-def task_label(task: str) -> str:
-    """core.cycle.my_tasks' task in the UI language."""
-    key = TASK_KEYS.get(task)
-    if key and has_text(key):
-        return t(key)
-    found = CALIBRATION_TASK.match(task or "")
-    return t("tasks.task.calibration", n=found.group(1)) if found else task
+def task_label(row: dict) -> str:
+    """A task of core.tasks.my_tasks in the UI language, by its code."""
+    if row["task_code"] == "calibration":
+        return t("tasks.task.calibration", n=row["people"])
+    key = f"tasks.task.{row['task_code']}"
+    return t(key) if has_text(key) else row["task"]
 
 
 require_app_navigation()
@@ -34,22 +27,23 @@ user, db = session.require_screen("my_tasks")
 st.title(t("nav.my_tasks"), anchor=False)
 st.caption(t("tasks.intro"))
 
-tasks = tasks.my_tasks(db, user)
-if tasks.is_empty():
+todo = tasks.my_tasks(db, user)
+if todo.is_empty():
     empty_state(t("tasks.empty"))
 else:
-    tasks = tasks.sort(["overdue", "due", "cycle"], descending=[True, False, False], nulls_last=True)
-    overdue = int(tasks.get_column("overdue").sum())
+    todo = todo.sort(["overdue", "due", "cycle"], descending=[True, False, False], nulls_last=True)
+    labels = [task_label(r) for r in todo.iter_rows(named=True)]
+    overdue = int(todo.get_column("overdue").sum())
     open_col, overdue_col, _ = st.columns([1, 1, 2])
-    open_col.metric(t("tasks.metric.open"), tasks.height)
+    open_col.metric(t("tasks.metric.open"), todo.height)
     overdue_col.metric(t("tasks.metric.overdue"), overdue)
     if overdue:
         st.warning(t("tasks.overdue_warning", n=overdue), icon=":material/warning:")
-    shown = tasks.select(
+    shown = todo.select(
         "cycle",
-        relabel(tasks, "task", task_label),
+        pl.Series("task", labels, dtype=pl.String),
         "employee",
-        relabel(tasks, "stage", stage_label),
+        relabel(todo, "stage", stage_label),
         "due",
         "days_left",
         pl.when(pl.col("overdue")).then(pl.lit(t("tasks.overdue_mark"))).otherwise(pl.lit("")).alias("overdue"),
@@ -57,8 +51,8 @@ else:
     data_table(shown, key="tasks.table", file_stem=t("tasks.file"), scope="tasks")
 
     st.subheader(t("tasks.go_title"), anchor=False)
-    for index, row in enumerate(tasks.iter_rows(named=True)):
-        label = t("tasks.go", task=task_label(row["task"]), employee=row["employee"] or "—")
+    for index, row in enumerate(todo.iter_rows(named=True)):
+        label = t("tasks.go", task=labels[index], employee=row["employee"] or "—")
         due = row["due"].isoformat() if row["due"] else "—"
         text = f"{label} · {due}" + (f" · {t('tasks.overdue_mark')}" if row["overdue"] else "")
         if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:"):

@@ -68,7 +68,7 @@ view = team.select(
     overdue=pl.Series([t("rating.overdue_days", n=n) if n > 0 else "" for n in late], dtype=pl.String),
     self_score=pl.col("self_score"),
     final_score=pl.col("final_score"),
-    grade=pl.coalesce("calibrated_grade", "grade"),
+    grade=pl.col("effective_grade"),
 )
 view = translate_values(view, "stage", "stage")
 st.subheader(t("rating.team"), anchor=False)
@@ -166,7 +166,7 @@ show_item_guide(items)
 final, own = detail.get("final_score"), detail.get("self_score")
 a, b, c, d = st.columns(4)
 a.metric(t("rating.total"), one_decimal(final))
-b.metric(t("rating.grade"), detail.get("calibrated_grade") or detail.get("grade") or "—")
+b.metric(t("rating.grade"), detail.get("effective_grade") or "—")
 c.metric(t("rating.self_total"), one_decimal(own))
 d.metric(t("rating.gap"), "—" if final is None or own is None else f"{final - own:+.1f}")
 st.caption(t("rating.totals_help"))

@@ -12,7 +12,7 @@ from ui import session
 from ui.i18n import error_text, t
 from ui.kpi import changes_frame, items_frame, may_propose, run_core
 from ui.navigation import require_app_navigation
-from ui.widgets import data_table, empty_state, plain
+from ui.widgets import EMPTY_CELL, data_table, empty_state, plain
 
 POSITION_PARAM = "position"
 
@@ -154,6 +154,7 @@ if edit_tab:
             start,
             key=f"tpl.editor.{position_id}",
             num_rows="dynamic",
+            placeholder=EMPTY_CELL,
             hide_index=True,
             width="stretch",
             column_config={

@@ -98,13 +98,18 @@ with create_tab:
             display_name = st.text_input(t("users.display_name"), key="users.create.display_name")
         username = st.text_input(t("users.username"), help=t("users.username_help"), key="users.create.username")
         roles = st.multiselect(
-            t("users.roles"), list(role_labels), format_func=role_labels.get, key="users.create.roles"
+            t("users.roles"),
+            list(role_labels),
+            format_func=role_labels.get,
+            key="users.create.roles",
+            placeholder=t("widget.choose_many"),
         )
         hrbp = st.multiselect(
             t("users.hrbp_departments"),
             list(department_labels),
             format_func=department_labels.get,
             help=t("users.hrbp_help"),
+            placeholder=t("widget.choose_many"),
             key="users.create.hrbp",
         )
         password = st.text_input(
@@ -151,6 +156,7 @@ with roles_tab:
             default=row["roles"],
             format_func=role_labels.get,
             key=f"users.roles.roles.{target}",
+            placeholder=t("widget.choose_many"),
         )
         hrbp = st.multiselect(
             t("users.hrbp_departments"),
@@ -158,6 +164,7 @@ with roles_tab:
             default=[d for d in access.hrbp_department_ids(db, user, target) if d in department_labels],
             format_func=department_labels.get,
             help=t("users.hrbp_help"),
+            placeholder=t("widget.choose_many"),
             key=f"users.roles.hrbp.{target}",
         )
         save = st.form_submit_button(

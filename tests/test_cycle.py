@@ -543,6 +543,9 @@ def test_calibration_keeps_the_pre_grade_needs_a_note_and_an_override_reason(db:
     calibration.calibrate(db, u["hr"], ids[1], "A", "年底攻坚表现突出", version=version(db, ids[1]))
     row = db.one("SELECT grade, calibrated_grade, calibration_note FROM appraisals WHERE appraisal_id = ?", [ids[1]])
     assert row == {"grade": "B", "calibrated_grade": "A", "calibration_note": "年底攻坚表现突出"}
+    shown = appraisal.team(db, u["hr"], cycle_id=report.cycle_id).filter(appraisal_id=ids[1]).row(0, named=True)
+    assert (shown["grade"], shown["effective_grade"]) == ("B", "A")  # as rated, and as it stands
+    assert appraisal.appraisal(db, u["hr"], ids[1])["effective_grade"] == "A"
     assert (
         calibration.distribution(db, u["hr"], report.cycle_id).row(0, named=True)["breaches"]
         == "A 等 2 人，超过上限 1 人"
@@ -581,8 +584,8 @@ def test_tasks_show_what_waits_for_whom_with_due_dates_and_overdue_marks(db: Dat
     a = f"{report.cycle_id}:{WORKER}"
     today = dt.date(2026, 10, 20)  # after the goals' due date (10-15)
     mine = tasks.my_tasks(db, u["worker"], today=today)
-    assert mine.select("task", "due", "overdue", "screen").rows() == [
-        ("提出目标", dt.date(2026, 10, 15), True, "goals")
+    assert mine.select("task", "task_code", "due", "overdue", "screen").rows() == [
+        ("提出目标", "goals.employee", dt.date(2026, 10, 15), True, "goals")
     ]
     assert mine.row(0, named=True)["days_left"] == -5
     assert sorted(tasks.my_tasks(db, u["head"], today=today).get_column("task").to_list()) == ["审批目标"] * 3
@@ -590,7 +593,9 @@ def test_tasks_show_what_waits_for_whom_with_due_dates_and_overdue_marks(db: Dat
     assert tasks.my_tasks(db, u["worker"], today=today).is_empty()  # proposed: the manager's turn
     to_calibration(db, u, a)
     hr_tasks = tasks.my_tasks(db, u["hr"], today=today)
-    assert hr_tasks.select("task", "screen").rows() == [("校准（1 人）", "calibration")]
+    assert hr_tasks.select("task", "task_code", "people", "screen").rows() == [
+        ("校准（1 人）", "calibration", 1, "calibration")
+    ]
 
 
 def test_cycle_progress_counts_done_on_time_late_and_the_lead_time(db: Database) -> None:

@@ -143,4 +143,4 @@ def appraisal_card(detail: dict[str, Any]) -> None:
         g.caption(t("appraisal.score"))
         g.text(one_decimal(detail.get("final_score")))
         h.caption(t("appraisal.grade"))
-        h.text(detail.get("calibrated_grade") or detail.get("grade") or "—")
+        h.text(detail.get("effective_grade") or "—")
