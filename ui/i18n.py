@@ -800,6 +800,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "status.refused": ("文件被拒收", "File refused"),
         "status.unchanged": ("重复文件，未做任何更改", "Same file as before: nothing changed"),
         "status.failed": ("导入失败，未写入任何数据", "Import failed: nothing was written"),
+        "status.undone": ("已撤销", "Undone"),
         "source.auto": ("自动识别", "Detect automatically"),
         "source.legacy": ("历史考核表", "Legacy appraisal workbook"),
         "source.roster": ("花名册", "Employee roster"),
