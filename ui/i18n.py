@@ -848,6 +848,40 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "import.choose_batch": ("查看某次导入被拒绝的行", "Show the rejected rows of an import"),
         "import.batch_label": ("{at} · {name}（{n} 行被拒绝）", "{at} · {name} ({n} rows rejected)"),
         "import.rejects_file": ("被拒绝的行-{batch}", "rejected-rows-{batch}"),
+        "import.undo_heading": ("撤销导入", "Undo an import"),
+        "import.undo_intro": (
+            "撤销会在一次操作中删除某个批次导入的全部数据（花名册改过的人员和部门恢复为导入前的样子），"
+            "批次仍留在导入记录中，结果为「已撤销」，之后可以重新导入同一个文件。之后的工作用到这些数据时"
+            "（考核、登录账户、年度结果、开启的考核周期等），撤销会被拒绝并说明原因。",
+            "Undoing removes everything one batch imported, in one step (people and departments a roster "
+            "changed get back what they were before it); the batch stays in the history, marked undone, and the "
+            "same file may be imported again. When later work uses those rows (appraisals, logins, annual "
+            "results, opened cycles …) the undo is refused with the reason.",
+        ),
+        "import.undo_choose": ("选择要撤销的批次", "Batch to undo"),
+        "import.undo_label": ("{at} · {name}（{source}）", "{at} · {name} ({source})"),
+        "import.undo_none": ("没有可以撤销的批次。", "No batch can be undone."),
+        "import.undo_nothing": ("这个批次没有留下需要删除的数据。", "This batch left no rows to remove."),
+        "import.undo_start": ("撤销这个批次", "Undo this batch"),
+        "import.undo_confirm": (
+            "确定撤销批次「{name}」吗？将{summary}。撤销会记入审计日志。",
+            "Undo the batch “{name}”? It will {summary}. The undo is recorded in the audit log.",
+        ),
+        "import.undo_removes": ("删除：{items}", "remove: {items}"),
+        "import.undo_restores": ("恢复为导入前：{items}", "restore as before the import: {items}"),
+        "import.undo_and": ("；", "; "),
+        "import.undo_sep": ("、", ", "),
+        "import.undone": ("已撤销批次「{name}」：{summary}。", "Undid the batch “{name}”: {summary}."),
+        "undo_table.appraisals": ("考核", "Appraisals"),
+        "undo_table.appraisal_items": ("考核项", "Appraisal items"),
+        "undo_table.employees": ("员工", "Employees"),
+        "undo_table.positions": ("岗位", "Positions"),
+        "undo_table.departments": ("部门", "Departments"),
+        "undo_table.kpis": ("指标", "KPIs"),
+        "undo_table.cycles": ("历史考核周期", "Historical cycles"),
+        "undo_table.kpi_versions": ("指标版本", "KPI versions"),
+        "undo_table.template_versions": ("岗位模板版本", "Template versions"),
+        "undo_table.position_kpis": ("岗位模板中的指标", "Template items"),
         # 我的绩效 and one person's record
         "my_record.title": ("我的绩效", "My performance"),
         "my_record.who": ("{name} · 工号 {employee_id}", "{name} · employee ID {employee_id}"),
@@ -1088,6 +1122,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.batch.uploaded_by": ("上传人", "Uploaded by"),
         "col.batch.message": ("说明", "Message"),
         "col.batch.batch_id": ("批次号", "Batch ID"),
+        "col.batch.undone_at": ("撤销时间", "Undone at"),
+        "col.batch.undone_by": ("撤销人", "Undone by"),
+        "col.undo.what": ("内容", "What"),
+        "col.undo.removed": ("删除", "Removed"),
+        "col.undo.restored": ("恢复为导入前", "Restored as before"),
         "col.reject.sheet": ("工作表", "Sheet"),
         "col.reject.row": ("行号", "Row"),
         "col.reject.column": ("列", "Column"),
