@@ -92,7 +92,7 @@ def remove_batch_rows(cur: Cursor, table: str, batch_id: str) -> int:
 
 def still_used(cur: Cursor, removed: Mapping[str, Mapping[str, str]]) -> list[str]:
     """For rows already removed (per table of :data:`TARGETS`: key -> name), one sentence per table that
-    still points at some of them: which ones, how many rows, and examples."""
+    still points at some of them: which ones, how many rows, and examples; the last says what to do."""
     sentences: list[str] = []
     for target, keys in removed.items():
         if not keys:
@@ -113,4 +113,6 @@ def still_used(cur: Cursor, removed: Mapping[str, Mapping[str, str]]) -> list[st
                     )
         finally:
             unregister_frame(cur, "_removed_keys")
+    if sentences:
+        sentences[-1] += "：请先处理这些记录，或先撤销用到它们的批次"
     return sentences

@@ -71,7 +71,7 @@ class UndoPlan:
             return (
                 f"不能撤销批次 {self.batch_id}（文件「{self.file_name}」）："
                 + "；".join(self.blockers)
-                + "。请先处理这些记录（例如先撤销之后导入、用到这些数据的批次），再撤销。"
+                + "。没有做任何更改。"
             )
         return ""
 

@@ -32,7 +32,7 @@ def undo_library(cur: Cursor, batch_id: str) -> Undone:
     """Remove the template and KPI versions the batch wrote; say what depends on them."""
     undone = Undone(blockers=[*_template_blockers(cur, batch_id), *_kpi_blockers(cur, batch_id)])
     undone.removed["position_kpis"] = cur.execute(
-        "SELECT count(*) FROM position_kpis pk SEMI JOIN template_versions tv USING (position_id, version)"
+        "SELECT count(*) FROM position_kpis pk JOIN template_versions tv USING (position_id, version)"
         " WHERE tv.batch_id = ?",
         [batch_id],
     ).fetchall()[0][0]

@@ -45,7 +45,8 @@ def _changed_since(cur: Cursor, batch_id: str) -> list[str]:
     people = [
         r[0]
         for r in cur.execute(
-            "SELECT i.employee_id FROM import_employee_images i LEFT JOIN employees e USING (employee_id)"
+            "SELECT coalesce(e.name || '（' || e.employee_id || '）', i.employee_id)"
+            " FROM import_employee_images i LEFT JOIN employees e USING (employee_id)"
             f" WHERE i.batch_id = ? AND i.side = 'after' AND (e.employee_id IS NULL OR {differs}) ORDER BY 1",
             [batch_id],
         ).fetchall()
