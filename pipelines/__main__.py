@@ -70,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         db = open_database(args.db)

@@ -2,8 +2,8 @@
 each kind of file, and what its steps take and give back.
 
 A source has three steps. ``parse`` turns the sheets into staged, checked frames and needs no database
-(it is a pure function of the file; notes for people are appended to the list it is given as they are
-found, so a file refused half-way keeps them). ``load`` runs inside the one transaction of the file: it resolves
+(a pure function of the file; notes for people go into the list it is given as they are found, so a
+file refused half-way keeps them). ``load`` runs inside the one transaction of the file: it resolves
 the frames against what the database holds, writes what it accepts through the :class:`BatchWriter`
 it is handed and says what the LoadReport should count. ``undo`` removes, inside the undo's
 transaction, every row one batch of that source wrote, and names what still depends on them. The

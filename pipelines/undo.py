@@ -60,6 +60,7 @@ class UndoPlan:
 
     @property
     def possible(self) -> bool:
+        """Nothing stands in the undo's way."""
         return self.refusal is None and not self.blockers
 
     @property
