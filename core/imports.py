@@ -1,4 +1,5 @@
-"""Import history: every file that came in through pipelines/, and the rows each one rejected.
+"""Import history: every file that came in through pipelines/ (an undone batch stays, marked undone), and
+the rows each one rejected.
 
 Rejected rows carry names and scores from the uploaded files, so both reads are for those allowed to
 import (HR and admins); anyone else gets :class:`core.permissions.Forbidden`.
@@ -16,12 +17,14 @@ from core.db import Database
 def list_batches(db: Database, user: User | None, limit: int = 500) -> pl.DataFrame:
     """Import batches, newest first (at most ``limit``).
 
-    Columns: batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message.
+    Columns: batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by,
+    message, undone_at, undone_by (when and by whom an undone batch was taken back).
     """
     permissions.require(db, user, "import")
     return db.frame(
         """
-        SELECT batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message
+        SELECT batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message,
+               undone_at, undone_by
         FROM import_batches
         ORDER BY imported_at DESC, batch_id DESC
         LIMIT ?

@@ -11,6 +11,7 @@ thread calls :meth:`run_due` every ``tick`` seconds until :meth:`stop`.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import threading
@@ -100,6 +101,7 @@ class JobRunner:
         if self._thread is None:
             self._thread = threading.Thread(target=self._loop, name="jixiao-jobs", daemon=True)
             self._thread.start()
+            atexit.register(self.stop)  # let a job in hand finish before the interpreter tears DuckDB down
         return self
 
     def stop(self, timeout: float = 10.0) -> None:

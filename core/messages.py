@@ -225,6 +225,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         "perm.open_cycle": ("只有人力资源部可以开启考核周期。", "Only HR can open an appraisal cycle."),
         "perm.calibrate": ("只有人力资源部可以进行校准。", "Only HR can calibrate."),
+        "perm.undo_import": ("只有人力资源部可以撤销导入批次。", "Only HR can undo an import batch."),
         "perm.settings": ("只有人力资源部可以修改这项设置。", "Only HR can change this setting."),
         "perm.category_bands": (
             "只有人力资源管理员可以修改指标类别的权重区间。",

@@ -1,16 +1,28 @@
-"""数据导入 (HR): upload spreadsheets, watch each file's progress, read its LoadReport, browse the history."""
+"""数据导入 (HR): upload spreadsheets, watch each file's progress, read its LoadReport, browse the history,
+and undo a batch (see what it would remove, confirm, undo)."""
 
 import polars as pl
 import streamlit as st
 
 from core import imports
-from pipelines.importer import SOURCES  # auto, legacy, roster, kpi_library
 from pipelines.sniff import MAX_FILE_MB
+from pipelines.sources import CHOICES  # auto, legacy, roster, kpi_library
+from pipelines.undo import UNDOABLE, UndoRefused, preview_undo, undo_batch
 from ui import session
 from ui.i18n import option_labels, t
 from ui.navigation import require_app_navigation
-from ui.reports import import_uploads, show_load_report
-from ui.widgets import data_table, empty_state, translate_values, upload_files
+from ui.reports import import_uploads, show_load_report, show_undo_plan, undo_summary
+from ui.widgets import (
+    ask_first,
+    confirm_first,
+    data_table,
+    empty_state,
+    flash,
+    plain,
+    show_flash,
+    translate_values,
+    upload_files,
+)
 
 REPORTS_KEY = "data_import.reports"
 
@@ -18,12 +30,13 @@ require_app_navigation()
 user, db = session.require_screen("data_import")
 st.title(t("import.title"), anchor=False)
 st.caption(t("import.intro"))
+show_flash()
 
 with st.form("data_import.form", clear_on_submit=True, border=True):
     files = upload_files(
         t("import.files"), types=("xlsx", "xlsm", "xls", "csv"), key="data_import.files", max_mb=MAX_FILE_MB
     )
-    sources = option_labels("source", SOURCES)
+    sources = option_labels("source", CHOICES)
     source = st.selectbox(t("import.source"), list(sources), format_func=sources.get, key="data_import.source")
     submitted = st.form_submit_button(
         t("import.start"), type="primary", icon=":material/upload:", key="data_import.start"
@@ -57,6 +70,8 @@ data_table(
         "uploaded_by",
         "message",
         "batch_id",
+        "undone_at",
+        "undone_by",
     ),
     key="data_import.history",
     file_stem=t("import.history_file"),
@@ -66,17 +81,61 @@ data_table(
 with_rejects = batches.filter(pl.col("rows_rejected") > 0)
 if with_rejects.is_empty():
     st.caption(t("import.history_no_rejects"))
-    st.stop()
-labels = {
-    r["batch_id"]: t(
-        "import.batch_label", at=r["imported_at"].strftime("%Y-%m-%d %H:%M"), name=r["file_name"], n=r["rows_rejected"]
+else:
+    labels = {
+        r["batch_id"]: t(
+            "import.batch_label",
+            at=r["imported_at"].strftime("%Y-%m-%d %H:%M"),
+            name=r["file_name"],
+            n=r["rows_rejected"],
+        )
+        for r in with_rejects.iter_rows(named=True)
+    }
+    chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
+    data_table(
+        imports.batch_rejects(db, user, chosen),
+        key="data_import.batch_rejects",
+        file_stem=t("import.rejects_file", batch=chosen),
+        scope="reject",
     )
-    for r in with_rejects.iter_rows(named=True)
+
+st.subheader(t("import.undo_heading"), anchor=False)
+st.caption(t("import.undo_intro"))
+undoable = batches.filter(pl.col("status").is_in(list(UNDOABLE)))
+if undoable.is_empty():
+    st.caption(t("import.undo_none"))
+    st.stop()
+names = {r["batch_id"]: r["file_name"] for r in undoable.iter_rows(named=True)}
+undo_labels = {
+    r["batch_id"]: t(
+        "import.undo_label",
+        at=r["imported_at"].strftime("%Y-%m-%d %H:%M"),
+        name=r["file_name"],
+        source=t(f"source.{r['source']}"),
+    )
+    for r in undoable.iter_rows(named=True)
 }
-chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
-data_table(
-    imports.batch_rejects(db, user, chosen),
-    key="data_import.batch_rejects",
-    file_stem=t("import.rejects_file", batch=chosen),
-    scope="reject",
+to_undo = st.selectbox(
+    t("import.undo_choose"), list(undo_labels), format_func=undo_labels.get, key="data_import.undo_batch"
 )
+plan = preview_undo(db, user, to_undo)
+show_undo_plan(plan, key="data_import.undo_plan")
+
+
+def undo(batch_id: str) -> None:
+    try:
+        done = undo_batch(db, user, batch_id)
+    except UndoRefused as refused:
+        st.error(plain(refused.plan.reason), icon=":material/block:")
+        return
+    flash(t("import.undone", name=plain(names[batch_id]), summary=undo_summary(done)))
+    st.rerun()
+
+
+if plan.possible:
+    st.button(
+        t("import.undo_start"), key="data_import.undo", icon=":material/undo:",
+        on_click=ask_first, args=("undo_batch", to_undo),
+    )  # fmt: skip
+    question = t("import.undo_confirm", name=plain(names[to_undo]), summary=undo_summary(plan))
+    confirm_first("undo_batch", to_undo, question, lambda: undo(to_undo), key_prefix="data_import.")

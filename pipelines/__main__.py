@@ -1,21 +1,38 @@
-"""CLI: ``python -m pipelines import FILE... [--source auto|legacy|roster] [--db PATH] [--json]``.
+"""CLI: ``python -m pipelines import FILE... [--source auto|legacy|roster|kpi_library] [--db PATH] [--json]
+[--user NAME]`` and ``python -m pipelines undo BATCH_ID [--db PATH] [--user NAME] [--json]``.
 
-Prints each file's LoadReport. Exit status: 0 when every file was processed (even with rejected
-rows), 2 when a file was refused, 1 when an import failed unexpectedly or the database is busy.
+``import`` prints each file's LoadReport. Exit status: 0 when every file was processed (even with
+rejected rows), 2 when a file was refused, 1 when an import failed unexpectedly or the database is busy.
+``undo`` takes an import batch back and prints what it removed. Exit status: 0 when the batch was
+undone, 2 when the undo was refused (no such batch, already undone, nothing imported, or later work
+depends on its rows: the message says which), 1 when it failed unexpectedly or the database is busy.
+Whoever runs the command line holds the database file: they act with HR's right to import, under the
+name ``--user`` (default ``cli``), which the history and the audit log record.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 
-from core.db import DatabaseBusy, open_database
+from core.auth import User
+from core.db import Database, DatabaseBusy, open_database
 from core.errors import cli_language, render_error
-from pipelines.importer import SOURCES, import_file
+from pipelines.importer import import_file
 from pipelines.report import LoadReport
+from pipelines.sources import CHOICES
+from pipelines.undo import UndoPlan, UndoRefused, undo_batch
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
+DB_HELP = "数据库文件（默认 JIXIAO_DB 或 data/jixiao.duckdb）"
+log = logging.getLogger(__name__)
+
+
+def cli_actor(name: str) -> User:
+    """Who runs the command line: the operator holding the database file, with HR's right to import."""
+    return User(name, frozenset({"hr"}))
 
 
 def _print_text(report: LoadReport) -> None:
@@ -33,26 +50,40 @@ def _print_text(report: LoadReport) -> None:
         print(f"   拒绝：{where} {r.column or ''}{value}：{r.reason}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipelines", description="导入花名册和历史考核表，打印导入报告。")
+def build_parser() -> argparse.ArgumentParser:
+    """The ``import`` and ``undo`` commands and their options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines", description="导入花名册和历史考核表，打印导入报告；撤销导入批次。"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     imp = sub.add_parser("import", help="导入一个或多个文件")
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--source", choices=SOURCES, default="auto", help="文件类型（默认自动识别）")
-    imp.add_argument("--db", default=None, help="数据库文件（默认 JIXIAO_DB 或 data/jixiao.duckdb）")
+    imp.add_argument("--source", choices=CHOICES, default="auto", help="文件类型（默认自动识别）")
+    imp.add_argument("--db", default=None, help=DB_HELP)
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
     imp.add_argument("--user", default="cli", help="记录为上传人的用户名")
-    args = parser.parse_args(argv)
+    undo = sub.add_parser("undo", help="撤销一个导入批次（删除它导入的全部数据）")
+    undo.add_argument("batch_id", metavar="BATCH_ID", help="批次号（见导入报告或「数据导入」页的导入记录）")
+    undo.add_argument("--db", default=None, help=DB_HELP)
+    undo.add_argument("--json", action="store_true", help="以 JSON 输出撤销结果")
+    undo.add_argument("--user", default="cli", help="记录为撤销人的用户名")
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
     try:
         db = open_database(args.db)
     except DatabaseBusy as busy:
         print(render_error(busy, cli_language()), file=sys.stderr)  # JIXIAO_LANG=en: in English
         return EXIT_FAILED
-    reports = []
     with db:
-        for f in args.files:
-            reports.append(import_file(db, f, source=args.source, uploaded_by=args.user))
+        return _import(db, args) if args.command == "import" else _undo(db, args)
+
+
+def _import(db: Database, args: argparse.Namespace) -> int:
+    reports = [import_file(db, f, source=args.source, uploaded_by=args.user) for f in args.files]
     if args.json:
         payload = [r.to_dict() for r in reports]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2, default=str))
@@ -64,6 +95,30 @@ def main(argv: list[str] | None = None) -> int:
     if any(r.status == "refused" for r in reports):
         return EXIT_REFUSED
     return EXIT_OK
+
+
+def _undo(db: Database, args: argparse.Namespace) -> int:
+    try:
+        plan = undo_batch(db, cli_actor(args.user), args.batch_id)
+    except UndoRefused as refused:
+        _print_undo(refused.plan, args.json, undone=False)
+        return EXIT_REFUSED
+    except Exception as err:  # the transaction rolled back: nothing changed
+        log.exception("undo of %s failed", args.batch_id)
+        message = f"撤销时发生意外错误，没有做任何更改：{type(err).__name__}: {str(err)[:200]}。"
+        _print_undo(UndoPlan(args.batch_id, refusal=message), args.json, undone=False)
+        return EXIT_FAILED
+    _print_undo(plan, args.json, undone=True)
+    return EXIT_OK
+
+
+def _print_undo(plan: UndoPlan, as_json: bool, *, undone: bool) -> None:
+    if as_json:
+        print(json.dumps({**plan.to_dict(), "undone": undone}, ensure_ascii=False, indent=2, default=str))
+    elif undone:
+        print(f"== 已撤销批次 {plan.batch_id}（文件「{plan.file_name}」）：{plan.summary()}")
+    else:
+        print(f"== 未撤销批次 {plan.batch_id}：{plan.reason}")
 
 
 if __name__ == "__main__":

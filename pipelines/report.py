@@ -11,8 +11,8 @@ from core.export import excel_bytes
 
 # loaded: every data row taken; partial: some rows rejected; rejected: every data row rejected;
 # refused: the file was not read at all; unchanged: everything in it is already in the database;
-# failed: an unexpected error, nothing written.
-STATUSES = ("loaded", "partial", "rejected", "refused", "unchanged", "failed")
+# failed: an unexpected error, nothing written; undone: loaded once, then taken back (pipelines/undo.py).
+STATUSES = ("loaded", "partial", "rejected", "refused", "unchanged", "failed", "undone")
 
 STATUS_LABELS = {
     "loaded": "已全部导入",
@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "refused": "文件被拒收",
     "unchanged": "重复文件，未做任何更改",
     "failed": "导入失败，未写入任何数据",
+    "undone": "已撤销",
 }
 
 REJECT_COLUMNS = {"sheet": "工作表", "row": "行号", "column": "列", "value": "值", "reason": "原因"}

@@ -11,8 +11,8 @@ import pytest
 
 from core import kpi as kpi_rules
 from core.db import insert_frame
-from pipelines import kpi_library
-from pipelines.kpi_library import LIBRARY_SHEET, TEMPLATE_SHEET, export_library_workbook, import_library_workbook
+from pipelines import import_library_workbook, kpi_library
+from pipelines.kpi_library import LIBRARY_SHEET, TEMPLATE_SHEET, export_library_workbook
 from pipelines.sniff import inspect_file
 from pipelines.workbook import read_grids
 from tests.builders import HAN, write_xlsx
@@ -285,7 +285,7 @@ def test_nothing_is_half_written_on_a_forced_failure(org_db, tmp_path, monkeypat
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(kpi_library.kpi_rules, "write_template_version", fail_on_second)
+    monkeypatch.setattr(kpi_rules, "write_template_version", fail_on_second)
     report = import_library_workbook(org_db, path, uploaded_by="hr")
     assert report.status == "failed" and "没有写入任何数据" in report.message
     assert _counts(org_db) == before
@@ -364,14 +364,17 @@ def test_the_standard_pack_loads_through_the_workbook_and_round_trips(fresh_db, 
 
 
 def test_run_takes_the_importers_calling_convention(org_db, tmp_path):
-    from pipelines.importer import new_batch_id
+    from pipelines.importer import new_batch_id, run_source
+    from pipelines.report import LoadReport
+    from pipelines.sources import source_named
 
     path = _workbook(tmp_path / "lib.xlsx", _lib_rows(), _tpl_rows())
     info = inspect_file(path)
-    report = kpi_library.LoadReport(path.name, source=kpi_library.SOURCE, sha256=info.sha256)
+    report = LoadReport(path.name, source=kpi_library.SOURCE, sha256=info.sha256)
     steps = []
-    kpi_library.run(
-        org_db, read_grids(path, info), report, "hr", lambda f, t: steps.append(t), new_batch_id(info.sha256)
-    )
+    run_source(
+        org_db, source_named(kpi_library.SOURCE), read_grids(path, info), report, "hr",
+        lambda f, t: steps.append(t), new_batch_id(info.sha256),
+    )  # fmt: skip
     assert report.status == "loaded" and steps
     assert org_db.scalar("SELECT count(*) FROM import_batches WHERE source = 'kpi_library'") == 1

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import pipelines.importer as importer
-import pipelines.roster as roster_pipeline
+import pipelines.importer as roster_pipeline  # every load writes through the importer's batch
 from core.db import Database, open_database
 from pipelines import import_file
 from tests import builders as b
@@ -137,7 +137,7 @@ KILLED = """
 import sys, time
 from pathlib import Path
 import pipelines.importer as importer
-import pipelines.roster as roster
+import pipelines.importer as roster
 from core.db import open_database
 
 db_path, file_path, ready, module_name, after_table = sys.argv[1:6]

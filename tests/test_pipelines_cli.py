@@ -1,6 +1,8 @@
-"""``python -m pipelines import FILE... [--source] [--db] [--json] [--user]`` as HR's scripts call it.
+"""``python -m pipelines import FILE... [--source] [--db] [--json] [--user]`` and ``python -m pipelines undo
+BATCH_ID [--db] [--json] [--user]`` as HR's scripts call them.
 
-Exit status: 0 processed (even with rejected rows), 2 refused, 1 failed or database busy.
+Exit status of import: 0 processed (even with rejected rows), 2 refused, 1 failed or database busy.
+Exit status of undo: 0 undone, 2 refused (no such batch, already undone, something depends on it), 1 failed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pytest
 
 import pipelines.__main__ as cli
 import pipelines.importer as importer
+import pipelines.undo as undo_module
 from core.db import open_database
 from tests import builders as b
 
@@ -184,3 +187,87 @@ def test_missing_file_is_refused_with_exit_2(tmp_path: Path, capsys: pytest.Capt
     out = capsys.readouterr().out
     assert code == 2
     assert "不存在.xlsx：文件被拒收" in out and "找不到文件" in out
+
+
+# -- python -m pipelines undo BATCH_ID ---------------------------------------------------------------
+
+
+def run_undo(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "JIXIAO_DB"}
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines", "undo", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_undo_removes_the_batch_and_a_second_undo_exits_2(tmp_path: Path, messy) -> None:
+    path, _ = messy
+    db_path = tmp_path / "cli.duckdb"
+    batch_id = json.loads(run_cli(str(path), "--db", str(db_path), "--json").stdout)["batch_id"]
+    done = run_undo(batch_id, "--db", str(db_path), "--json", "--user", "hr_li")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    result = json.loads(done.stdout)
+    assert result["undone"] and result["batch_id"] == batch_id
+    assert result["removed"]["appraisals"] == 6 and HAN.search(result["message"])
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 0
+        assert db.one("SELECT status, undone_by FROM import_batches") == {"status": "undone", "undone_by": "hr_li"}
+        assert db.scalar("SELECT actor FROM audit_log WHERE action = 'import_undo'") == "hr_li"
+    again = run_undo(batch_id, "--db", str(db_path))
+    assert again.returncode == 2, (again.stdout, again.stderr)
+    assert "不能再撤销一次" in again.stdout and "hr_li" in again.stdout and "Traceback" not in again.stderr
+    # undone, the same file imports again
+    assert json.loads(run_cli(str(path), "--db", str(db_path), "--json").stdout)["status"] == "partial"
+
+
+def test_undo_text_output_says_what_was_removed(tmp_path: Path, messy, capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = messy
+    db_path = tmp_path / "cli.duckdb"
+    assert cli.main(["import", str(path), "--db", str(db_path), "--json"]) == 0
+    batch_id = json.loads(capsys.readouterr().out)["batch_id"]
+    assert cli.main(["undo", batch_id, "--db", str(db_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"== 已撤销批次 {batch_id}（文件「{path.name}」）：删除考核 6 份")
+
+
+def test_undo_refused_by_what_depends_on_the_batch_exits_2(tmp_path: Path, capsys) -> None:
+    db_path = tmp_path / "cli.duckdb"
+    roster = b.write_roster(tmp_path / "花名册.xlsx", b.sample_people(6))
+    legacy = b.write_xlsx(tmp_path / "一季度.xlsx", {"S": b.simple_legacy_rows({"00102": 88}, "2024Q1")})
+    assert cli.main(["import", str(roster), "--db", str(db_path), "--json"]) == 0
+    batch_id = json.loads(capsys.readouterr().out)["batch_id"]
+    assert cli.main(["import", str(legacy), "--db", str(db_path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["undo", batch_id, "--db", str(db_path), "--json"]) == 2
+    result = json.loads(capsys.readouterr().out)
+    assert not result["undone"] and not result["possible"]
+    assert "考核记录" in result["message"] and result["blockers"]
+    assert cli.main(["undo", "B-no-such-batch", "--db", str(db_path)]) == 2
+    assert "没有找到批次 B-no-such-batch" in capsys.readouterr().out
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM employees") == 6
+        assert db.scalar("SELECT count(*) FROM import_batches WHERE status = 'undone'") == 0
+
+
+def test_undo_failing_unexpectedly_exits_1_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], messy
+) -> None:
+    path, _ = messy
+    db_path = tmp_path / "cli.duckdb"
+    assert cli.main(["import", str(path), "--db", str(db_path), "--json"]) == 0
+    batch_id = json.loads(capsys.readouterr().out)["batch_id"]
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full (simulated)")
+
+    monkeypatch.setattr(undo_module, "mark_undone", broken)
+    assert cli.main(["undo", batch_id, "--db", str(db_path)]) == 1
+    assert "没有做任何更改" in capsys.readouterr().out
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 6
+        assert db.scalar("SELECT status FROM import_batches") == "partial"

@@ -26,6 +26,7 @@ def test_two_setup_commands_exist() -> None:
     ("command", "usage"),
     [
         (["-m", "pipelines", "import", "--help"], "python -m pipelines import FILE..."),
+        (["-m", "pipelines", "undo", "--help"], "python -m pipelines undo BATCH_ID"),
         (["-m", "demo", "--help"], "python -m demo [--db PATH]"),
         (["-m", "core.admin", "create-user", "--help"], "python -m core.admin create-user USERNAME"),
         (["-m", "core.admin", "reset-password", "--help"], "python -m core.admin reset-password USERNAME"),

@@ -1,4 +1,5 @@
-"""Running uploads through the pipelines with a progress bar per file, and showing LoadReports."""
+"""Running uploads through the pipelines with a progress bar per file, showing LoadReports, and what
+undoing an import batch removes (pipelines.undo)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import streamlit as st
 from core.db import Database
 from pipelines import LoadReport, import_file
 from pipelines.report import REJECT_COLUMNS
+from pipelines.undo import UndoPlan
 from ui.i18n import t
 from ui.widgets import data_table, download_excel, plain
 
@@ -106,3 +108,37 @@ def show_load_report(report: LoadReport, key: str) -> None:
             key=f"{key}.download",
             rows=len(report.rejects),
         )
+
+
+def undo_rows(plan: UndoPlan) -> pl.DataFrame:
+    """What an undo removes and restores, one row per table: what (translated), removed, restored."""
+    tables = list(dict.fromkeys([*plan.removed, *plan.restored]))
+    return pl.DataFrame(
+        {
+            "what": [t(f"undo_table.{name}") for name in tables],
+            "removed": [plan.removed.get(name, 0) for name in tables],
+            "restored": [plan.restored.get(name, 0) for name in tables],
+        },
+        schema={"what": pl.String, "removed": pl.Int64, "restored": pl.Int64},
+    )
+
+
+def undo_summary(plan: UndoPlan) -> str:
+    """What an undo removes and restores, in the chosen language ("删除：考核 48；恢复为导入前：员工 2")."""
+    parts = []
+    for key, counts in (("import.undo_removes", plan.removed), ("import.undo_restores", plan.restored)):
+        if counts:
+            parts.append(
+                t(key, items=t("import.undo_sep").join(f"{t(f'undo_table.{name}')} {n}" for name, n in counts.items()))
+            )
+    return t("import.undo_and").join(parts) or t("import.undo_nothing")
+
+
+def show_undo_plan(plan: UndoPlan, key: str) -> None:
+    """The rows an undo would remove and restore, and, when it may not happen, why (in red)."""
+    if plan.removed or plan.restored:
+        data_table(undo_rows(plan), key=key, file_stem=None, scope="undo")
+    else:
+        st.caption(t("import.undo_nothing"))
+    if not plan.possible:
+        st.error(plain(plan.reason), icon=":material/block:")

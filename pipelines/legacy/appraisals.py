@@ -1,0 +1,273 @@
+"""Resolved legacy records → one appraisal per person and period with its items: the checks that only
+show across rows (duplicates, disagreeing totals or grades, weights without a total), the whole-or-
+nothing rule for an appraisal's rows, and the totals, grades and item scores of what is taken."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.values import parse_number
+from pipelines.normalise import grade_from_score
+from pipelines.row_errors import bad_rids, row_errors
+
+KEY = ["_cycle", "employee_id"]
+WRITTEN_TOTAL = (
+    pl.when(pl.col("kpi").is_not_null()).then(pl.col("total_v")).otherwise(pl.coalesce("total_v", "score_v"))
+)
+
+
+def usable(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.LazyFrame:
+    """The records without errors, as a lazy query: each use reads only the columns it needs, so
+    no full copy of a 1M-row frame is made."""
+    ok = frame.lazy().filter(
+        ~pl.col("_rid").is_in(bad_rids(errors))
+        & pl.col("employee_id").is_not_null()
+        & pl.col("period_key").is_not_null()
+    )
+    return ok.with_columns(_cycle=pl.lit("H-") + pl.col("period_key"), _is_item=pl.col("kpi").is_not_null())
+
+
+def check_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """Errors that only show across rows: the same key twice in the file (reported, never silently
+    deduplicated), and totals or grades of one appraisal that disagree."""
+    ok = usable(frame, errors)
+    more = [*_duplicates(ok), _disagreeing_totals(ok)]
+    more.append(_weights_without_total(frame, ok, pl.concat([errors, *more])))
+    more.append(_disagreeing_grades(ok))
+    return pl.concat(more)
+
+
+def _duplicated(rows: pl.LazyFrame, by: list[str]) -> pl.DataFrame:
+    """The keys ``by`` found on more than one row, each with the rows that hold it."""
+    # count first, describe only the (few) duplicated keys
+    dup = rows.group_by(by).agg(_n=pl.len()).filter(pl.col("_n") > 1).drop("_n").collect()
+    return (
+        rows.join(dup.lazy(), on=by, how="semi")
+        .group_by(by)
+        .agg(
+            _first=pl.format(
+                "第 {} 行（工作表「{}」）", pl.col("_row").cast(pl.String).str.join("、"), pl.col("_sheet").first()
+            )
+        )
+        .collect()
+    )
+
+
+def _duplicates(ok: pl.LazyFrame) -> list[pl.DataFrame]:
+    """A result twice for one person and period, an item twice for one person, period and KPI."""
+    dup_results = _duplicated(ok.filter(~pl.col("_is_item")), KEY)
+    dup_items = _duplicated(ok.filter(pl.col("_is_item")), [*KEY, "kpi_id"])
+    return [
+        row_errors(
+            ok.join(dup_results.lazy(), on=KEY, how="inner").filter(~pl.col("_is_item")),
+            pl.format("{}是同一工号、同一考核期间，重复出现：请删掉多余的行", pl.col("_first")),
+            "employee_id",
+            pl.col("employee_id"),
+        ),
+        row_errors(
+            ok.join(dup_items.lazy(), on=[*KEY, "kpi_id"], how="inner"),
+            pl.format("{}是同一人同一期的同一指标，重复出现：请删掉多余的行", pl.col("_first")),
+            "kpi",
+            pl.col("kpi"),
+        ),
+    ]
+
+
+def _disagreeing_totals(ok: pl.LazyFrame) -> pl.DataFrame:
+    """Totals written on several rows of one appraisal must agree."""
+    totals = (
+        ok.with_columns(_wt=WRITTEN_TOTAL)
+        .group_by(KEY)
+        .agg(_tmin=pl.col("_wt").min(), _tmax=pl.col("_wt").max())
+        .filter((pl.col("_tmax") - pl.col("_tmin")) > 0.05)
+        .collect()
+    )
+    return row_errors(
+        ok.join(totals.lazy(), on=KEY, how="inner"),
+        pl.lit("同一人同一期的几行写了不同的总分：请统一后再导入"),
+        "total",
+        pl.col("total_raw"),
+    )
+
+
+def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.DataFrame) -> pl.DataFrame:
+    """Weights that do not add up to 100 leave no way to compute a total the file does not write
+    (judged only on appraisals whose rows are all readable: a missing row would skew the sum)."""
+    broken = (
+        frame.lazy()
+        .filter(pl.col("_rid").is_in(bad_rids(so_far)))
+        .select(_cycle=pl.lit("H-") + pl.col("period_key"), employee_id="employee_id")
+        .drop_nulls()
+        .unique()
+        .collect()
+    )
+    weights = (
+        ok.join(broken.lazy(), on=KEY, how="anti")
+        .filter(pl.col("_is_item"))
+        .group_by(KEY)
+        .agg(
+            _wsum=pl.col("weight_v").sum(),
+            _all=pl.col("weight_v").is_not_null().all(),
+            _written=pl.col("total_v").drop_nulls().first(),
+            _points=pl.col("_points").first(),
+        )
+        .filter(
+            pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
+        )
+        .collect()
+    )
+    return row_errors(
+        ok.join(weights.lazy(), on=KEY, how="inner"),
+        pl.format(
+            "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
+            pl.col("_wsum").round(1),
+        ),
+        "weight",
+        pl.col("weight_raw"),
+    )
+
+
+def _disagreeing_grades(ok: pl.LazyFrame) -> pl.DataFrame:
+    """Grades written on several rows of one appraisal must agree."""
+    grades = (
+        ok.filter(pl.col("grade_v").is_not_null())
+        .group_by(KEY)
+        .agg(_ng=pl.col("grade_v").n_unique())
+        .filter(pl.col("_ng") > 1)
+        .collect()
+    )
+    return row_errors(
+        ok.join(grades.lazy(), on=KEY, how="inner"),
+        pl.lit("同一人同一期的几行写了不同的等级：请统一后再导入"),
+        "grade",
+        pl.col("grade_raw"),
+    )
+
+
+def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One appraisal per (period, person) from the records without errors, with its items.
+    Returns (appraisals, items, errors of appraisals whose computed total is impossible)."""
+    ok = usable(frame, errors)
+    # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
+    # are materialised once, in their final shape
+    items = ok.filter(pl.col("_is_item")).with_columns(
+        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
+        .then(pl.col("score_v") / pl.col("weight_v") * 100)
+        .otherwise(pl.col("score_v"))
+    )
+    apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"))
+    over = apps.filter(pl.col("final_score") > 120)
+    over_keys = over.select(pl.col("cycle_id").alias("_cycle"), "employee_id").lazy()
+    more_errors = row_errors(
+        ok.join(over_keys, on=KEY, how="inner"),
+        pl.lit("算出的总分超过 120 分：请核对各项得分和权重"),
+        "score",
+        pl.col("score_raw"),
+    )
+    if over.height:
+        apps = apps.filter(pl.col("final_score") <= 120)
+        items = items.join(over_keys, on=KEY, how="anti")
+    items = items.select(
+        appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+        kpi_id="kpi_id",
+        weight="weight_v",
+        target_as_written="target",
+        target_value=parse_number(pl.col("target")).value,
+        actual_as_written="actual",
+        actual_value=parse_number(pl.col("actual")).value,
+        manager_score="item_score",
+        item_score="item_score",
+        manager_comment="comment",
+        _rid="_rid",
+    ).collect()
+    return apps, items, more_errors
+
+
+def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
+    """Per appraisal: the weights and scores of its items, summed the ways a total can be made."""
+    return (
+        items.group_by(KEY)
+        .agg(
+            _wsum=pl.col("weight_v").sum(),
+            _wn=pl.col("weight_v").is_not_null().sum(),
+            _n=pl.len(),
+            _scored=pl.col("item_score").is_not_null().sum(),
+            _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
+            _mean=pl.col("item_score").mean(),
+            _points_sum=pl.col("score_v").sum(),
+            _points=pl.col("_points").first(),
+        )
+        .collect()
+    )
+
+
+def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
+    """Per appraisal: the total, grade and scale the file writes, and where the person was."""
+    return (
+        ok.with_columns(_wt=WRITTEN_TOTAL)
+        .group_by(KEY, maintain_order=True)
+        .agg(
+            _written=pl.col("_wt").drop_nulls().first(),
+            _grade=pl.col("grade_v").drop_nulls().first(),
+            _scale=pl.col("_scale").max(),
+            _src=pl.when(pl.col("_is_item"))
+            .then(pl.col("total_src"))
+            .otherwise(pl.coalesce("total_src", "score_src"))
+            .drop_nulls()
+            .first(),
+            dept_id=pl.col("dept_id").drop_nulls().first(),
+            position_id=pl.col("position_id").drop_nulls().first(),
+            manager_id=pl.col("manager_id").drop_nulls().first(),
+            period_key=pl.col("period_key").first(),
+        )
+        .collect()
+    )
+
+
+def _scored(apps: pl.DataFrame) -> pl.DataFrame:
+    """The final score (as written, else points summed, else weighted, else the mean), the grade (as
+    written, else from the score on its scale), the score as written on its scale, the id."""
+    apps = apps.with_columns(
+        final_score=pl.coalesce(
+            "_written",
+            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum")),
+            pl.when(
+                (pl.col("_wn") == pl.col("_n"))
+                & ((pl.col("_wsum") - 100).abs() <= 1)
+                & (pl.col("_scored") == pl.col("_n"))
+            ).then(pl.col("_weighted")),
+            pl.col("_mean"),
+        ).round(2)
+    )
+    return apps.with_columns(
+        grade=pl.coalesce(
+            "_grade",
+            grade_from_score(
+                pl.col("final_score") / pl.when(pl.col("_scale") == 5).then(20).otherwise(1), pl.col("_scale")
+            ),
+        ),
+        source_score=pl.coalesce(
+            "_src", pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score"))
+        ),
+        source_scale=pl.col("_scale").cast(pl.Int32),
+        appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+        weights_off=((pl.col("_wn") == pl.col("_n")) & ((pl.col("_wsum") - 100).abs() > 0.5)).fill_null(False),
+    ).rename({"_cycle": "cycle_id"})
+
+
+def propagate(frame: pl.DataFrame, errors: pl.DataFrame) -> pl.DataFrame:
+    """An appraisal is loaded whole or not at all: when one of its rows is rejected, so are the others."""
+    frame = frame.with_columns(_key=pl.col("period_key") + "|" + pl.col("employee_id"))
+    bad = bad_rids(errors)
+    where = (
+        frame.filter(pl.col("_rid").is_in(bad) & pl.col("_key").is_not_null())
+        .group_by("_key")
+        .agg(_where=pl.format("第 {} 行（{}）", pl.col("_row").first(), pl.col("_sheet").first()))
+    )
+    extra = row_errors(
+        frame.join(where, on="_key", how="inner").filter(~pl.col("_rid").is_in(bad)),
+        pl.format("同一人同一期的{}有错误，为保持完整，这份考核的各行都未导入", pl.col("_where")),
+        "employee_id",
+        pl.col("employee_id"),
+    )
+    return pl.concat([errors, extra])

@@ -1,0 +1,193 @@
+"""Checked legacy records → closed historical cycles, appraisals and items, inside the file's
+transaction: resolve them against the roster on file, assemble one appraisal per person and period,
+compare with what is already on file (identical: unchanged; different: rejected, never overwritten),
+and write what is taken with the org rows and legacy KPIs it needs."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.db import Cursor, query_frame, register_frame, unregister_frame
+from pipelines.context import OrgContext
+from pipelines.legacy.appraisals import build_appraisals, check_appraisals, propagate
+from pipelines.legacy.parse import LegacyParsed
+from pipelines.legacy.resolve import resolve
+from pipelines.legacy.sheets import summary_mismatches
+from pipelines.normalise import period_from_key
+from pipelines.row_errors import REJECT_SCHEMA, no_errors, row_errors
+from pipelines.source import BatchWriter, Loaded, Progress
+
+
+def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loaded:
+    """Resolve, assemble and compare the records, then write the appraisals taken."""
+    frame, errors, notes = parsed.take_records(), parsed.errors, []
+    frame, resolve_errors, new, resolve_notes = resolve(frame, OrgContext.load(batch.db))
+    notes.extend(resolve_notes)
+    errors = pl.concat([errors, resolve_errors])
+    errors = pl.concat([errors, check_appraisals(frame, errors)])
+    errors = propagate(frame, errors)
+    apps, items, over = build_appraisals(frame, errors)
+    errors = pl.concat([errors, over])
+    notes.extend(summary_mismatches(parsed.plans, frame, apps))
+    off = apps.filter(pl.col("weights_off")).height
+    if off:
+        notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
+    apps, items, conflicts, unchanged_keys = _compare_existing(batch.cur, frame, apps, items)
+    errors = pl.concat([errors, conflicts])
+    loaded = Loaded(
+        frame.height,
+        _rejects_frame(frame, errors, parsed.headers),
+        errors.get_column("_rid").n_unique(),
+        frame.with_columns(_aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id"))
+        .filter(pl.col("_aid").is_in(unchanged_keys.implode()))
+        .height,
+        notes,
+    )
+    del frame, errors  # the records are summed up: free them before DuckDB takes the rows
+    step(0.8, "写入数据库")
+    _write(batch, apps, items, new)
+    return loaded
+
+
+def _compare_existing(cur: Cursor, frame: pl.DataFrame, apps: pl.DataFrame, items: pl.DataFrame):
+    """Appraisals already in the database: identical → unchanged (not written again); different →
+    every row of it rejected, nothing overwritten."""
+    empty_errors = no_errors()
+    if apps.height == 0:
+        return apps, items, empty_errors, pl.Series("appraisal_id", [], dtype=pl.String)
+    register_frame(cur, "_incoming", apps.select("appraisal_id"))
+    try:
+        existing = query_frame(
+            cur,
+            (
+                "SELECT a.appraisal_id, a.final_score AS _old_score, a.grade AS _old_grade, a.batch_id AS _old_batch, "
+                "b.file_name AS _old_file FROM appraisals a JOIN _incoming USING (appraisal_id) "
+                "LEFT JOIN import_batches b ON b.batch_id = a.batch_id"
+            ),
+        )
+    finally:
+        unregister_frame(cur, "_incoming")
+    if existing.height == 0:
+        return apps, items, empty_errors, pl.Series("appraisal_id", [], dtype=pl.String)
+    cmp = apps.join(existing, on="appraisal_id", how="inner").with_columns(
+        _same=((pl.col("final_score") - pl.col("_old_score")).abs() <= 0.05).fill_null(
+            pl.col("final_score").is_null() & pl.col("_old_score").is_null()
+        )
+        & (pl.col("grade") == pl.col("_old_grade")).fill_null(False)
+    )
+    same = cmp.filter(pl.col("_same")).get_column("appraisal_id")
+    differ = cmp.filter(~pl.col("_same"))
+    keyed = frame.with_columns(appraisal_id=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id"))
+    conflicts = row_errors(
+        keyed.join(
+            differ.select("appraisal_id", "_old_batch", "_old_file", "_old_score"), on="appraisal_id", how="inner"
+        ),
+        pl.format(
+            "该员工这一期的成绩已由批次 {}（文件「{}」）导入，分数 {}，与本文件不同；系统不会覆盖已有记录：如需更正，请先在导入历史中撤销那个批次",
+            pl.col("_old_batch"),
+            pl.col("_old_file"),
+            pl.col("_old_score").round(1),
+        ),
+        "total",
+        pl.coalesce("total_raw", "score_raw"),
+    )
+    drop = cmp.get_column("appraisal_id").implode()
+    apps = apps.filter(~pl.col("appraisal_id").is_in(drop))
+    items = items.filter(~pl.col("appraisal_id").is_in(drop))
+    return apps, items, conflicts, same
+
+
+def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tuple[str, str], str]) -> pl.DataFrame:
+    if errors.height == 0:
+        return pl.DataFrame(schema=REJECT_SCHEMA)
+    where = frame.select("_rid", "_sheet", "_row")
+    out = errors.unique(["_rid", "column", "reason"], maintain_order=True).join(where, on="_rid", how="left")
+    headers = dict(headers)
+    for (sheet, field), text in list(headers.items()):
+        twin = {"score": "total", "total": "score"}.get(field)
+        if twin:
+            headers.setdefault((sheet, twin), text)
+    head = pl.DataFrame(
+        {"_sheet": [k[0] for k in headers], "column": [k[1] for k in headers], "_head": list(headers.values())},
+        schema={"_sheet": pl.String, "column": pl.String, "_head": pl.String},
+    )
+    out = out.join(head, on=["_sheet", "column"], how="left").with_columns(
+        pl.coalesce("_head", pl.col("column").replace_strict(FIELD_LABELS, default=pl.col("column"))).alias("column")
+    )
+    sheet_order = {s: i for i, s in enumerate(frame.get_column("_sheet").unique(maintain_order=True).to_list())}
+    out = out.with_columns(_so=pl.col("_sheet").replace_strict(sheet_order, default=0, return_dtype=pl.Int32))
+    return out.sort("_so", "_row", "_rid").select(
+        pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row"), "column", "value", "reason"
+    )
+
+
+FIELD_LABELS = {
+    "employee_id": "工号", "name": "姓名", "department": "部门", "position": "岗位", "period": "考核期间",
+    "kpi": "指标", "weight": "权重", "target": "目标", "actual": "实际", "score": "得分", "total": "总分",
+    "grade": "等级", "comment": "评语", "manager": "考核人", "period_key": "考核期间", "weight_v": "权重",
+    "score_v": "得分", "total_v": "总分", "grade_v": "等级",
+}  # fmt: skip
+
+
+def _ids(*columns: pl.Series | None) -> pl.Series:
+    """The distinct non-null ids of several columns, ready for ``is_in``."""
+    present = [c for c in columns if c is not None]
+    return pl.concat(present).drop_nulls().unique().implode() if present else pl.Series([], dtype=pl.String).implode()
+
+
+def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dict[str, pl.DataFrame]) -> None:
+    """Insert what was accepted: new org rows it needs, cycles, appraisals, items."""
+    batch_id = batch.batch_id
+    used_emps = apps.get_column("employee_id").unique().implode()
+    employees = new["employees"]
+    if employees.height:
+        employees = employees.filter(pl.col("employee_id").is_in(used_emps))
+    used_pos = _ids(apps.get_column("position_id"), employees.get_column("position_id") if employees.height else None)
+    positions = new["positions"].filter(pl.col("position_id").is_in(used_pos))
+    used_depts = _ids(
+        apps.get_column("dept_id"),
+        positions.get_column("dept_id"),
+        employees.get_column("dept_id") if employees.height else None,
+    )
+    departments = new["departments"].filter(pl.col("dept_id").is_in(used_depts))
+    kpis = new["kpis"].filter(pl.col("kpi_id").is_in(items.get_column("kpi_id").unique().implode()))
+
+    batch.insert("departments", departments.with_columns(batch_id=pl.lit(batch_id)))
+    batch.insert("positions", positions.with_columns(batch_id=pl.lit(batch_id)))
+    if employees.height:
+        batch.insert("employees", employees.with_columns(status=pl.lit("historical"), batch_id=pl.lit(batch_id)))
+    batch.insert("kpis", kpis.with_columns(status=pl.lit("legacy")))
+
+    keys = apps.get_column("period_key").unique().to_list()
+    known = {r[0] for r in batch.cur.execute("SELECT cycle_id FROM cycles").fetchall()}
+    cycles = []
+    for key in sorted(keys):
+        cid = f"H-{key}"
+        if cid in known:
+            continue
+        p = period_from_key(key)
+        cycles.append(
+            {"cycle_id": cid, "name": f"{p.label}（历史导入）", "kind": p.kind, "period": p.key,
+             "period_start": p.start, "period_end": p.end, "status": "closed", "origin": "legacy"}
+        )  # fmt: skip
+    if cycles:
+        batch.insert("cycles", pl.DataFrame(cycles))
+    batch.insert(
+        "appraisals",
+        apps.select(
+            "appraisal_id",
+            "cycle_id",
+            "employee_id",
+            "manager_id",
+            "dept_id",
+            "position_id",
+            pl.lit("closed").alias("stage"),
+            pl.col("final_score").alias("manager_score"),
+            "final_score",
+            "grade",
+            "source_score",
+            "source_scale",
+            pl.lit(batch_id).alias("batch_id"),
+        ),
+    )
+    batch.insert("appraisal_items", items.drop("_rid").with_columns(batch_id=pl.lit(batch_id)))

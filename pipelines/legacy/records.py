@@ -1,0 +1,191 @@
+"""Legacy records: the staged text of every sheet parsed into values (ids, names, numbers on one
+scale, grades, periods), with an error for every cell that cannot be read, and the pandera contract."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from core.values import ParsedNumber, clean_text, parse_number, trim_text
+from pipelines.context import fold_expr
+from pipelines.legacy.joins import attach, derive
+from pipelines.normalise import GRADE_WORDS, as_percent_points, clean_employee_id, parse_period
+from pipelines.row_errors import pandera_errors, row_errors
+from schemas.staged import LegacyRecord, reason_for
+
+# What later steps read of a normalised record; everything else is dropped to keep a 1M-row import small.
+RECORD_COLUMNS = [
+    "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
+    "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
+    "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points",
+]  # fmt: skip
+
+
+def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse every text column into values. Returns (records, parse errors)."""
+    frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
+    del staged  # each raw column is freed as soon as its parsed form replaces it
+    for column, parsed in _cell_parsers():
+        frame = derive(frame, column, **parsed)
+    frame = _weighted_points(_on_one_scale(frame))
+    frame = _periods(_grades(frame))
+    return frame.select(RECORD_COLUMNS), _parse_errors(frame)
+
+
+def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
+    """(text column, the values parsed from it over ``pl.col("_v")``), in the order they are derived."""
+    x = pl.col("_v")
+    parsers = [
+        ("employee_id", {"employee_id": clean_employee_id(x)}),
+        ("manager", {"manager": clean_employee_id(x)}),
+        ("name", {"name": fold_expr(x)}),
+    ]
+    # names of things and free text are kept as written (trimmed); comparisons fold them separately
+    parsers += [(col, {col: trim_text(x)}) for col in ("department", "position", "kpi", "target", "actual", "comment")]
+    parsers += [("grade", {"grade_raw": clean_text(x)}), ("period", {"period_text": clean_text(x)})]
+    for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
+        num = parse_number(x)
+        parsers.append(
+            (
+                col,
+                {
+                    f"{col}_raw": clean_text(x),
+                    f"{prefix}_n": num.value,
+                    f"{prefix}_pct": num.percent,
+                    f"{prefix}_err": num.error,
+                    f"{prefix}_absent": num.absent,
+                },
+            )
+        )
+    return parsers
+
+
+def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
+    """Weights in percent points and scores on 100 points: per sheet, a weight column written as
+    fractions (0.3) and a 5-point rating are recognised and converted."""
+    frame = frame.with_columns(
+        pl.col("_score_pct", "_total_pct", "_weight_pct", "_score_absent", "_total_absent").fill_null(False)
+    ).with_columns(_absent=pl.col("_score_absent") | pl.col("_total_absent"))
+    sheet_stats = frame.group_by("_sheet").agg(
+        _w_frac=(pl.col("_weight_n").max() <= 1.0) & pl.col("_weight_n").is_not_null().any(),
+        _s_frac=(pl.col("_score_n").max() <= 1.0) & pl.col("_score_n").is_not_null().any(),
+        _t_frac=(pl.col("_total_n").max() <= 1.0) & pl.col("_total_n").is_not_null().any(),
+        _scale5=(pl.max_horizontal(pl.col("_score_n").max(), pl.col("_total_n").max()) <= 5.0)
+        & ~(pl.col("_score_pct") | pl.col("_total_pct")).any(),
+    )
+    frame = attach(frame, sheet_stats, "_sheet")
+    weight_pp = as_percent_points(_parsed("_weight"), pl.col("_w_frac"))
+    score_pp = as_percent_points(_parsed("_score"), pl.col("_s_frac") & ~pl.col("_scale5"))
+    total_pp = as_percent_points(_parsed("_total"), pl.col("_t_frac") & ~pl.col("_scale5"))
+    frame = frame.with_columns(
+        weight_v=weight_pp,
+        _scale=pl.when(pl.col("_scale5")).then(pl.lit(5)).otherwise(pl.lit(100)),
+        score_src=score_pp,
+        total_src=total_pp,
+    ).with_columns(
+        score_v=pl.when(pl.col("_scale") == 5).then(pl.col("score_src") * 20).otherwise(pl.col("score_src")),
+        total_v=pl.when(pl.col("_scale") == 5).then(pl.col("total_src") * 20).otherwise(pl.col("total_src")),
+    )
+    return frame
+
+
+def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
+    """``_points``: per sheet, whether items are scored in weighted points (得分 27 of 权重 30, summing to
+    the total)."""
+    points = (
+        frame.lazy()
+        .filter(pl.col("kpi").is_not_null() & pl.col("score_v").is_not_null() & pl.col("weight_v").is_not_null())
+        .group_by("_sheet")
+        .agg(_points=(pl.col("score_v") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
+        .collect()
+    )
+    return attach(frame, points, "_sheet").with_columns(pl.col("_points").fill_null(False))
+
+
+def _grades(frame: pl.DataFrame) -> pl.DataFrame:
+    """``grade_v``: a grade word (优秀, A, …) on the common scale, else the grade as written."""
+    grade_map = pl.DataFrame({"_g": list(GRADE_WORDS), "_gv": list(GRADE_WORDS.values())})
+    frame = attach(
+        frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")), grade_map, "_g"
+    )
+    frame = frame.with_columns(grade_v=pl.coalesce(pl.col("_gv"), pl.col("grade_raw"))).drop("_g", "_gv")
+    return frame
+
+
+def _periods(frame: pl.DataFrame) -> pl.DataFrame:
+    """``period_key``: each distinct period text parsed once (a text that is no period stays as written
+    and fails the contract)."""
+    periods = {t: parse_period(t) for t in frame.get_column("period_text").drop_nulls().unique().to_list()}
+    keymap = pl.DataFrame(
+        {"period_text": list(periods), "period_key": [p.key if p else t for t, p in periods.items()]},
+        schema={"period_text": pl.String, "period_key": pl.String},
+    )
+    return attach(frame, keymap, "period_text")
+
+
+def _parse_errors(frame: pl.DataFrame) -> pl.DataFrame:
+    """An error for every number that cannot be read, a missing period or person, an absence and a row
+    without any result."""
+    return pl.concat(
+        [
+            row_errors(frame, pl.col("_score_err"), "score", pl.col("score_raw")),
+            row_errors(frame, pl.col("_total_err"), "total", pl.col("total_raw")),
+            row_errors(frame, pl.col("_weight_err"), "weight", pl.col("weight_raw")),
+            row_errors(
+                frame,
+                pl.when(pl.col("period_text").is_null()).then(
+                    pl.lit("缺少考核期间（表内、标题、工作表名和文件名里都没有找到）：请加一列「考核期间」，如 2024Q1")
+                ),
+                "period",
+                pl.lit(None, dtype=pl.String),
+            ),
+            row_errors(
+                frame,
+                pl.when(pl.col("employee_id").is_null() & pl.col("name").is_null()).then(
+                    pl.lit("缺少工号和姓名：无法确定是谁的成绩")
+                ),
+                "employee_id",
+                pl.lit(None, dtype=pl.String),
+            ),
+            row_errors(
+                frame,
+                pl.when(pl.col("_absent")).then(pl.lit("标记为缺考/未考核，这一期没有成绩，未导入")),
+                "score",
+                pl.coalesce(pl.col("score_raw"), pl.col("total_raw")),
+            ),
+            row_errors(
+                frame,
+                pl.when(
+                    ~pl.col("_absent")
+                    & pl.col("score_v").is_null()
+                    & pl.col("total_v").is_null()
+                    & pl.col("grade_v").is_null()
+                    & pl.col("_score_err").is_null()
+                    & pl.col("_total_err").is_null()
+                ).then(
+                    pl.when(pl.coalesce("score_raw", "total_raw").is_not_null())
+                    .then(
+                        pl.format(
+                            "分数写的是「{}」（空缺），这一行没有分数，未导入：如有成绩请补上",
+                            pl.coalesce("score_raw", "total_raw"),
+                        )
+                    )
+                    .otherwise(pl.lit("这一行没有分数或等级：请补上得分，或删除这一行"))
+                ),
+                "score",
+                pl.coalesce("score_raw", "total_raw", "grade_raw"),
+            ),
+        ]
+    )
+
+
+def _parsed(prefix: str) -> ParsedNumber:
+    return ParsedNumber(
+        pl.col(f"{prefix}_n"), pl.col(f"{prefix}_pct"), pl.lit(False), pl.lit(False), pl.col(f"{prefix}_err")
+    )
+
+
+def validate(frame: pl.DataFrame) -> pl.DataFrame:
+    """pandera checks on the normalised records; failures become errors keyed by record."""
+    return pandera_errors(
+        LegacyRecord, frame, ["employee_id", "period_key", "weight_v", "score_v", "total_v", "grade_v"], reason_for
+    )
