@@ -44,6 +44,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "cycles": frozenset({"hr", "hrbp", "executive"}),
     "calibration": frozenset({"hr"}),
     "users": frozenset({"hr", "admin"}),
+    "settings": frozenset({"hr", "admin"}),
     "audit": frozenset({"hr", "admin"}),
 }
 
@@ -55,7 +56,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "read_audit": frozenset({"hr", "admin"}),
     "see_small_cells": frozenset({"hr"}),  # heatmap cells of fewer than MIN_CELL people
     "company_aggregates": frozenset({"hr", "executive", "analyst", "admin"}),  # measures over everyone
-    "manage_settings": frozenset({"hr"}),  # grade scale, distribution guideline, category weight bands
+    "manage_settings": frozenset({"hr", "admin"}),  # grade scale, distribution guideline, category bands
     "open_cycle": frozenset({"hr"}),
     "calibrate": frozenset({"hr"}),
     "follow_cycles": frozenset({"hr", "executive", "hrbp"}),  # cycle progress (an HRBP: their departments)

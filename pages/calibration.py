@@ -62,45 +62,6 @@ def distribution_table(frame: pl.DataFrame, scale: tuple[tuple[str, float], ...]
     )
 
 
-def hr_settings(scale: tuple[tuple[str, float], ...], rules: Mapping[str, float]) -> None:
-    """HR's guideline and grade scale."""
-    top, bottom = scale[0][0], scale[-1][0]
-    st.markdown(f"**{t('cal.guideline_title')}**")
-    a, c = st.columns(2)
-    a_max = a.number_input(
-        t("cal.a_max", grade=top), min_value=0.0, max_value=100.0, value=float(rules["A_max"]), step=5.0,
-        key="cal.a_max",
-    )  # fmt: skip
-    c_min = c.number_input(
-        t("cal.c_min", grade=bottom), min_value=0.0, max_value=100.0, value=float(rules["C_min"]), step=5.0,
-        key="cal.c_min",
-    )  # fmt: skip
-    if st.button(t("cal.save_guideline"), key="cal.save_guideline", icon=":material/save:"):
-        saved = run_cycle(settings.set_guideline, db, user, a_max, c_min)
-        if saved is not None:
-            flash(t("cal.guideline_saved", a=f"{saved['A_max']:g}", c=f"{saved['C_min']:g}"))
-            st.rerun()
-    st.markdown(f"**{t('cal.scale_title')}**")
-    st.caption(t("cal.scale_help"))
-    current = pl.DataFrame(
-        {"grade": [g for g, _ in scale], "minimum": [m for _, m in scale]},
-        schema={"grade": pl.String, "minimum": pl.Float64},
-    )
-    edited = st.data_editor(
-        current.rename({"grade": t("cal.col.grade_name"), "minimum": t("cal.col.minimum")}),
-        num_rows="dynamic",
-        hide_index=True,
-        placeholder=EMPTY_CELL,
-        key="cal.scale_editor",
-    )
-    if st.button(t("cal.save_scale"), key="cal.save_scale", icon=":material/save:"):
-        rows = [(r[0], r[1]) for r in pl.DataFrame(edited).iter_rows() if r[0] is not None and str(r[0]).strip()]
-        saved_scale = run_cycle(settings.set_grade_scale, db, user, rows)
-        if saved_scale is not None:
-            flash(t("cal.scale_saved", scale=plain("、".join(f"{g} ≥ {m:g}" for g, m in saved_scale))))
-            st.rerun()
-
-
 def finalise(cycle_id: str, dept: Mapping, reason: str) -> None:
     moved = run_cycle(
         calibration.finalise_department, db, user, cycle_id, dept["dept_id"], override_reason=reason.strip() or None
@@ -129,8 +90,7 @@ st.caption(
         c=f"{rules['C_min']:g}",
     )
 )
-with st.expander(t("cal.settings"), icon=":material/tune:"):
-    hr_settings(scale, rules)
+st.page_link("pages/settings.py", label=t("cal.settings_link"), icon=":material/tune:")
 
 all_cycles = cycles.cycles(db, user)
 open_cycles = all_cycles.filter(pl.col("status") == "open") if not all_cycles.is_empty() else all_cycles

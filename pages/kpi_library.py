@@ -3,7 +3,7 @@ change history; change, retire or add a KPI through a change request; HR downloa
 
 import streamlit as st
 
-from core import kpi, kpi_changes, org, permissions, settings
+from core import kpi, kpi_changes, org, permissions
 from core.scoring import FORMULAS
 from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, METHODS
 from core.vocabulary import KPI_STATUSES as STATUSES
@@ -110,25 +110,7 @@ if permissions.allowed(user, "import"):
     with import_col:
         st.caption(t("kpi.import_hint"))
         st.page_link("pages/data_import.py", label=t("kpi.import_link"), icon=":material/upload_file:")
-    # HR sets each category's share of a template's 100 points; templates are checked against it
-if permissions.allowed(user, "manage_settings"):
-    with st.expander(t("kpi.bands"), icon=":material/tune:"):
-        bands = settings.category_bands(db)
-        with st.form("kpi.bands.form"):
-            edited_bands = {}
-            for category in CATEGORIES:
-                low_col, high_col = st.columns(2)
-                low, high = bands.get(category, (0.0, 100.0))
-                edited_bands[category] = (
-                    low_col.number_input(t("kpi.band_low", category=category), 0.0, 100.0, float(low), 5.0,
-                                         key=f"kpi.bands.{category}.low"),
-                    high_col.number_input(t("kpi.band_high", category=category), 0.0, 100.0, float(high), 5.0,
-                                          key=f"kpi.bands.{category}.high"),
-                )  # fmt: skip
-            if st.form_submit_button(t("kpi.bands_save")) and run_core(
-                settings.set_category_bands, db, user, edited_bands
-            ):
-                st.success(t("kpi.bands_saved"), icon=":material/check_circle:")
+    st.page_link("pages/settings.py", label=t("kpi.bands_link"), icon=":material/tune:")
 
 # -- browse -----------------------------------------------------------------------------------------
 search_col, category_col, status_col = st.columns([3, 2, 2], vertical_alignment="bottom")

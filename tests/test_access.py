@@ -84,6 +84,26 @@ def test_failures_outside_the_window_do_not_lock(db) -> None:
     assert db.scalar("SELECT locked_until FROM users WHERE username = 'm1'") is None
 
 
+def test_a_rerun_does_not_write_the_session_row_more_than_once_a_minute(db, monkeypatch) -> None:
+    user = make(db, "e2", ["employee"], "000004")
+    token = auth.start_session(db, user)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+
+    def last_seen() -> dt.datetime:
+        return db.scalar("SELECT last_seen FROM sessions WHERE token_sha256 = ?", [digest])
+
+    db.cursor().execute("UPDATE sessions SET last_seen = last_seen - INTERVAL 30 SECOND")
+    before = last_seen()
+    for _ in range(5):  # five clicks within the minute: no write
+        assert auth.resume_session(db, token) is not None
+    assert last_seen() == before
+    db.cursor().execute("UPDATE sessions SET last_seen = last_seen - INTERVAL 31 SECOND")
+    assert auth.resume_session(db, token) is not None
+    assert last_seen() > before  # a minute since the last write: touched once
+    monkeypatch.setenv("JIXIAO_IDLE_MINUTES", "1")  # a short idle timeout is still honoured: touched at half of it
+    assert auth.touch_interval() == dt.timedelta(seconds=30)
+
+
 def test_sessions_idle_timeout_logout_and_disable(db, monkeypatch) -> None:
     user = make(db, "e1", ["employee"], "000004")
     token = auth.start_session(db, user)

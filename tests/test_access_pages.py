@@ -27,6 +27,7 @@ SCREENS = {
     "org": ("pages/org.py", "组织与人员"),
     "overview": ("pages/overview.py", "绩效总览"),
     "users": ("pages/users.py", "用户与权限"),
+    "settings": ("pages/settings.py", "系统设置"),
     "audit": ("pages/audit.py", "审计日志"),
 }
 # DESIGN.md §1, written out here rather than read from core.permissions so the test checks the table.
@@ -35,7 +36,7 @@ ALLOWED = {
     "head": {"my_tasks", "my_record", "team_rating", "org", "overview"},
     "bp": {"my_tasks", "my_record", "team_rating", "cycles", "org", "overview"},  # their departments, read-only
     "hr": set(SCREENS),
-    "admin": {"users", "audit", "overview"},  # IT: accounts and the trail, aggregates only, no one's appraisal
+    "admin": {"users", "settings", "audit", "overview"},  # IT: accounts, settings, the trail, aggregates only
     "exec": {"my_tasks", "my_record", "team_rating", "org", "overview", "cycles"},  # rates own direct reports
     "analyst": {"overview"},
     None: set(),

@@ -283,8 +283,10 @@ def test_english_labels(start_app: StartApp, kpi_company: Path) -> None:
         assert CATALOG[f"audit.action.{action}"][0] == label
 
 
-def test_hr_sets_the_category_bands_on_the_library_screen(start_app: StartApp, kpi_company: Path) -> None:
-    at = open_screen(start_app, kpi_company, "hr", "kpi_library")
+def test_hr_sets_the_category_bands_in_the_settings(start_app: StartApp, kpi_company: Path) -> None:
+    library = open_screen(start_app, kpi_company, "hr", "kpi_library")
+    assert any(link.label == "在「系统设置」中修改各类指标的权重区间" for link in library.get("page_link"))
+    at = open_page(start_app(kpi_company, login="hr"), "pages/settings.py")
     at.number_input(key="kpi.bands.业绩类.low").set_value(40.0)
     at.number_input(key="kpi.bands.业绩类.high").set_value(80.0)
     next(b for b in at.button if b.label == "保存权重区间").click().run()
@@ -303,6 +305,7 @@ def test_hr_sets_the_category_bands_on_the_library_screen(start_app: StartApp, k
         from core.settings import category_bands
 
         assert category_bands(db)["职能类"] == (10.0, 40.0)
-    # managers do not get the band editor
+    # managers do not get the band editor, on the library screen or anywhere
     head = open_screen(start_app, kpi_company, "head", "kpi_library")
     assert not [b for b in head.button if b.label == "保存权重区间"]
+    assert not [link for link in head.get("page_link") if "权重区间" in link.label]

@@ -207,3 +207,17 @@ def test_only_an_admin_makes_or_touches_admins(tmp_path: Path, company_db: Path)
         access.create_account(db, admin, "boss2", "Passw0rd-x", ["admin"])
         access.reset_password(db, hr, "worker", "Passw0rd-y")  # HR still manages everyone else
         assert auth.authenticate(db, "worker", "Passw0rd-y").username == "worker"
+
+
+def test_a_read_is_audited_once_per_login_session_and_again_in_the_next(db: Database) -> None:
+    worker = as_user(db, "worker")
+    first = auth.resume_session(db, auth.start_session(db, worker))
+    assert first is not None and first.session
+    for _ in range(3):  # a screen reruns on every click
+        appraisals.history_of(db, first, "00102")
+        org.employee_profile(db, as_user(db, "hr"), "00102")  # no session (the command line): every read
+    assert audit_rows(db, "read_appraisal", "00102") == 1
+    assert audit_rows(db, "read_employee", "00102") == 3
+    second = auth.resume_session(db, auth.start_session(db, worker))
+    appraisals.history_of(db, second, "00102")
+    assert audit_rows(db, "read_appraisal", "00102") == 2

@@ -47,6 +47,19 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "nav.team_rating": ("团队评分", "Team rating"),
         "nav.cycles": ("考核周期", "Appraisal cycles"),
         "nav.calibration": ("校准", "Calibration"),
+        "nav.settings": ("系统设置", "Settings"),
+        "settings.intro": (
+            "人力资源部不改代码就能调整的数字：各部门的等级分布指引、等级标准（改后未过校准的考核立即按新标准定级）、"
+            "各类指标在岗位模板中的权重区间。每次修改都记入审计日志。",
+            "The numbers HR changes without code: each department's grade distribution guideline, the grade scale"
+            " (open appraisals not yet past calibration are regraded at once) and each KPI category's weight band in"
+            " position templates. Every change is written to the audit trail.",
+        ),
+        "cal.settings_link": (
+            "在「系统设置」中修改分布指引与等级标准",
+            "Change the guideline and grade scale in Settings",
+        ),
+        "kpi.bands_link": ("在「系统设置」中修改各类指标的权重区间", "Change the category weight bands in Settings"),
         # appraisal stages and stage actions (codes of core.stages)
         "stage.goals": ("目标制定", "Goal setting"),
         "stage.midterm": ("中期回顾", "Mid-term review"),
@@ -676,7 +689,6 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Guideline: in each department at most {a}% {top} and at least {c}% {bottom} (rounded to whole "
             "people by largest remainder).",
         ),
-        "cal.settings": ("分布指引与等级标准", "Guideline and grade scale"),
         "cal.guideline_title": ("等级分布指引", "Distribution guideline"),
         "cal.a_max": ("{grade} 等比例上限（%）", "Most {grade} (%)"),
         "cal.c_min": ("{grade} 等比例下限（%）", "Fewest {grade} (%)"),

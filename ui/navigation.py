@@ -66,6 +66,7 @@ SCREENS = MappingProxyType(
             Screen("cycles", "pages/cycles.py", "nav.cycles", ":material/event_repeat:", "nav.section.hr"),
             Screen("calibration", "pages/calibration.py", "nav.calibration", ":material/balance:", "nav.section.hr"),
             Screen("users", "pages/users.py", "nav.users", ":material/manage_accounts:", "nav.section.hr"),
+            Screen("settings", "pages/settings.py", "nav.settings", ":material/settings:", "nav.section.hr"),
             Screen("audit", "pages/audit.py", "nav.audit", ":material/policy:", "nav.section.hr"),
             Screen("overview", "pages/overview.py", "nav.overview", ":material/grid_view:", "nav.section.management"),
         )
