@@ -17,7 +17,18 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from core import appraisal, appraisal_edits, appraisal_scores, calibration, cycles, errors, periods, settings, tasks
+from core import (
+    appraisal,
+    appraisal_edits,
+    appraisal_scores,
+    calibration,
+    cycles,
+    errors,
+    periods,
+    permissions,
+    settings,
+    tasks,
+)
 from core.auth import User, get_user
 from core.db import Database, open_database
 from core.kpi import write_template_version
@@ -611,6 +622,21 @@ def test_cycle_progress_counts_done_on_time_late_and_the_lead_time(db: Database)
     assert progress["appraisals"] == 3 and not progress["complete"] and progress["lead_days"] >= 0
     with pytest.raises(Forbidden):
         cycles.cycle_progress(db, u["worker"], report.cycle_id)
+
+
+def test_an_hrbp_follows_the_cycles_and_teams_of_their_departments_only(db: Database) -> None:
+    u = users(db)  # the fixture HRBP follows 质检部
+    production = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    company = cycles.open_cycle(db, u["hr"], kind="half_year", year=2027, part=1)
+    assert cycles.cycles(db, u["bp"])["cycle_id"].to_list() == [company.cycle_id]  # the pilot touches none of theirs
+    progress = cycles.cycle_progress(db, u["bp"], company.cycle_id)
+    assert progress["appraisals"] == 3  # 质检部's three appraisees (its head reports to no one in the file)
+    assert cycles.cycle_progress(db, u["hr"], company.cycle_id)["appraisals"] == company.appraisals
+    empty = cycles.cycle_progress(db, u["bp"], production.cycle_id)
+    assert empty["appraisals"] == 0  # a cycle outside their departments shows nobody
+    team = appraisal.team(db, u["bp"])
+    assert set(team["department"]) == {"质检部"} and team.height == 3
+    assert all(permissions.roles_on(u["bp"], r) == [] for r in team.iter_rows(named=True))  # read-only
 
 
 def test_an_app_appraisal_reads_like_history_in_my_record(db: Database) -> None:
