@@ -86,6 +86,7 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         "cycles",
         "calibration",
         "users",
+        "settings",
         "audit",
         "overview",
     ]  # by section
