@@ -34,6 +34,8 @@ browser:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; \
 	fi
 
-## test: install test needs (Python packages, Chromium, the CJK font) and run the whole suite
+## test: install test needs (Python packages, Chromium, the CJK font) and run the whole suite: the unit and
+## AppTest part on every core (at most 4 processes), then the browser journeys one after another
 test: $(VENV)/.requirements-dev browser
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n auto --maxprocesses 4
+	$(PY) -m pytest -m e2e
