@@ -26,6 +26,7 @@ ACTIONS = {
     "logout": "退出登录",
     "session_expired": "会话超时",
     "sessions_housekeeping": "清理闲置会话",
+    "session_refused": "会话被拒绝（换了浏览器）",
     "import": "导入文件",
     "export": "导出数据",
     "read_appraisal": "查看个人考核",

@@ -41,6 +41,15 @@ def idle_timeout() -> dt.timedelta:
     return dt.timedelta(minutes=float(os.environ.get("JIXIAO_IDLE_MINUTES", "30")))
 
 
+def session_lifetime() -> dt.timedelta:
+    """How long a login lasts at most, however busy (JIXIAO_SESSION_HOURS, default 12)."""
+    return dt.timedelta(hours=float(os.environ.get("JIXIAO_SESSION_HOURS", "12")))
+
+
+def _agent_hash(user_agent: str | None) -> str | None:
+    return hashlib.sha256(user_agent.encode("utf-8", "replace")).hexdigest() if user_agent else None
+
+
 class LoginFailed(CoreError):
     """Login refused; the message is the same generic sentence for every reason."""
 
@@ -95,7 +104,8 @@ def check_password_policy(password: str) -> None:
 _USER_SQL = (
     "SELECT u.username, u.employee_id, u.display_name, u.password_hash, u.locked_until, u.disabled,"
     " coalesce((SELECT list(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username),"
-    " []::VARCHAR[]) AS roles FROM users u"
+    " []::VARCHAR[]) AS roles, (SELECT e.status FROM employees e WHERE e.employee_id = u.employee_id) AS person_status"
+    " FROM users u"
 )
 
 
@@ -130,9 +140,9 @@ def authenticate(db: Database, username: str, password: str) -> User:
         _verify(_DUMMY_HASH, password)  # spend the same time as for a real account
         audit.log(db, username or "?", "login_failed", "user", username, {"why": "unknown_user"})
         raise LoginFailed()
-    if row["disabled"]:
+    if row["disabled"] or row["person_status"] == "left":  # a person who left cannot log in from that moment
         _verify(_DUMMY_HASH, password)
-        audit.log(db, username, "login_failed", "user", username, {"why": "disabled"})
+        audit.log(db, username, "login_failed", "user", username, {"why": "disabled" if row["disabled"] else "left"})
         raise LoginFailed()
     if row["locked_until"] is not None and row["locked_until"] > now:
         _verify(_DUMMY_HASH, password)
@@ -176,37 +186,40 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "ignore")).hexdigest()
 
 
-def start_session(db: Database, user: User) -> str:
-    """A new session for ``user``; returns the token for the browser (never stored in clear)."""
+def start_session(db: Database, user: User, *, user_agent: str | None = None) -> str:
+    """A new session for ``user`` in the browser that sent ``user_agent``; returns the token for that
+    browser (never stored in clear)."""
     token = secrets.token_urlsafe(32)
     now = _now()
     with db.transaction() as cur:
         cur.execute(
-            "INSERT INTO sessions (token_sha256, username, created_at, last_seen) VALUES (?, ?, ?, ?)",
-            [_token_hash(token), user.username, now, now],
+            "INSERT INTO sessions (token_sha256, username, created_at, last_seen, user_agent_sha256)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [_token_hash(token), user.username, now, now, _agent_hash(user_agent)],
         )
     return token
 
 
-def resume_session(db: Database, token: str | None) -> User | None:
-    """The user of a live session, touching its last use; None when the token is unknown, ended,
-    idle for longer than the timeout, or its user is disabled (that session ends at once)."""
+def resume_session(db: Database, token: str | None, *, user_agent: str | None = None) -> User | None:
+    """The user of a live session, touching its last use; None when the token is unknown or ended, and the
+    session ends at once when it is idle past the timeout, older than its lifetime, presented by another
+    browser than the one it was issued to, its account is disabled, or its person has left the company."""
     if not token:
         return None
     digest = _token_hash(token)
     row = db.one(
-        "SELECT s.username, s.last_seen, s.ended_at, u.disabled FROM sessions s LEFT JOIN users u USING (username) "
-        "WHERE s.token_sha256 = ?",
+        "SELECT s.username, s.created_at, s.last_seen, s.ended_at, s.user_agent_sha256, u.disabled, e.status"
+        " FROM sessions s LEFT JOIN users u USING (username) LEFT JOIN employees e ON e.employee_id = u.employee_id"
+        " WHERE s.token_sha256 = ?",
         [digest],
     )
     if row is None or row["ended_at"] is not None:
         return None
     now = _now()
-    if row["disabled"] is None or row["disabled"]:
-        _end(db, digest, row["username"], "logout", {"why": "disabled"})
-        return None
-    if now - row["last_seen"] > idle_timeout():
-        _end(db, digest, row["username"], "session_expired", {"idle_since": row["last_seen"]})
+    ended = _why_it_ends(row, now, _agent_hash(user_agent))
+    if ended is not None:
+        action, detail = ended
+        _end(db, digest, row["username"], action, detail)
         return None
     if now - row["last_seen"] >= touch_interval():
         with db.transaction() as cur:
@@ -221,13 +234,15 @@ def touch_interval() -> dt.timedelta:
 
 
 def end_idle_sessions(db: Database) -> str:
-    """End every session idle for longer than the timeout and forget the reads audited in sessions that
-    ended (the job runner's housekeeping). Audited when it changed anything; returns what it did."""
+    """End every session idle for longer than the timeout or older than its lifetime, and forget the reads
+    audited in sessions that ended (the job runner's housekeeping). Audited when it changed anything;
+    returns what it did."""
     now = _now()
     with db.transaction() as cur:
         idle = cur.execute(
-            "UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND last_seen < ? RETURNING username",
-            [now, now - idle_timeout()],
+            "UPDATE sessions SET ended_at = ?, end_reason = CASE WHEN created_at < ? THEN 'lifetime' ELSE 'idle' END"
+            " WHERE ended_at IS NULL AND (last_seen < ? OR created_at < ?) RETURNING username",
+            [now, now - session_lifetime(), now - idle_timeout(), now - session_lifetime()],
         ).fetchall()
         forgotten = cur.execute(
             "DELETE FROM session_reads WHERE token_sha256 IN (SELECT token_sha256 FROM sessions"
@@ -237,6 +252,21 @@ def end_idle_sessions(db: Database) -> str:
             audit.record(cur, "system", "sessions_housekeeping", "session", None,
                          {"ended_idle": len(idle), "reads_forgotten": len(forgotten)})  # fmt: skip
     return f"ended {len(idle)} idle sessions, forgot {len(forgotten)} audited reads of ended sessions"
+
+
+def _why_it_ends(row: dict, now: dt.datetime, agent: str | None) -> tuple[str, dict] | None:
+    """(audit action, detail) when a session may not go on, else None."""
+    if row["disabled"] is None or row["disabled"]:
+        return "logout", {"why": "disabled"}
+    if row["status"] == "left":
+        return "logout", {"why": "left"}
+    if row["user_agent_sha256"] is not None and agent != row["user_agent_sha256"]:
+        return "session_refused", {"why": "user_agent"}  # a copied token presented by another browser
+    if now - row["created_at"] > session_lifetime():
+        return "session_expired", {"why": "lifetime", "since": row["created_at"]}
+    if now - row["last_seen"] > idle_timeout():
+        return "session_expired", {"why": "idle", "idle_since": row["last_seen"]}
+    return None
 
 
 def end_session(db: Database, token: str | None) -> None:
@@ -251,7 +281,8 @@ def end_session(db: Database, token: str | None) -> None:
 
 def _end(db: Database, digest: str, username: str, action: str, detail: dict | None) -> None:
     with db.transaction() as cur:
-        cur.execute("UPDATE sessions SET ended_at = ? WHERE token_sha256 = ?", [_now(), digest])
+        why = (detail or {}).get("why", action)
+        cur.execute("UPDATE sessions SET ended_at = ?, end_reason = ? WHERE token_sha256 = ?", [_now(), why, digest])
         audit.record(cur, username, action, "user", username, detail)
 
 

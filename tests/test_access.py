@@ -104,6 +104,40 @@ def test_a_rerun_does_not_write_the_session_row_more_than_once_a_minute(db, monk
     assert auth.touch_interval() == dt.timedelta(seconds=30)
 
 
+def test_a_session_has_an_absolute_lifetime_and_belongs_to_its_browser(db, monkeypatch) -> None:
+    user = make(db, "e3", ["employee"], "000004")
+    firefox, curl = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", "curl/8.5.0"
+    token = auth.start_session(db, user, user_agent=firefox)
+    assert auth.resume_session(db, token, user_agent=firefox) is not None
+    assert auth.resume_session(db, token, user_agent=curl) is None  # the token copied into another client
+    assert auth.resume_session(db, token, user_agent=firefox) is None  # ... and the session is over for good
+    assert db.scalar("SELECT end_reason FROM sessions WHERE username = 'e3'") == "user_agent"
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'session_refused' AND entity_id = 'e3'") == 1
+    busy = auth.start_session(db, user, user_agent=firefox)
+    # busy all day: never idle, but 12 hours after logging in the session ends all the same
+    db.cursor().execute("UPDATE sessions SET created_at = created_at - INTERVAL 13 HOUR WHERE end_reason IS NULL")
+    assert auth.resume_session(db, busy, user_agent=firefox) is None
+    busy_hash = hashlib.sha256(busy.encode()).hexdigest()
+    assert db.scalar("SELECT end_reason FROM sessions WHERE token_sha256 = ?", [busy_hash]) == "lifetime"
+    monkeypatch.setenv("JIXIAO_SESSION_HOURS", "24")
+    longer = auth.start_session(db, user, user_agent=firefox)
+    db.cursor().execute("UPDATE sessions SET created_at = created_at - INTERVAL 13 HOUR WHERE end_reason IS NULL")
+    assert auth.resume_session(db, longer, user_agent=firefox) is not None
+
+
+def test_a_person_who_left_cannot_log_in_and_their_sessions_end(db) -> None:
+    user = make(db, "e5", ["employee"], "000004")
+    token = auth.start_session(db, user)
+    db.cursor().execute("UPDATE employees SET status = 'left' WHERE employee_id = '000004'")
+    assert auth.resume_session(db, token) is None  # the open session ends at its next click
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate(db, "e5", PASSWORD)  # the right password, and still the generic refusal
+    assert (
+        db.scalar("SELECT detail FROM audit_log WHERE action = 'login_failed' ORDER BY seq DESC LIMIT 1")
+        == '{"why": "left"}'
+    )
+
+
 def test_sessions_idle_timeout_logout_and_disable(db, monkeypatch) -> None:
     user = make(db, "e1", ["employee"], "000004")
     token = auth.start_session(db, user)

@@ -1198,6 +1198,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.action.logout": ("退出登录", "Logged out"),
         "audit.action.session_expired": ("会话超时", "Session expired"),
         "audit.action.sessions_housekeeping": ("清理闲置会话", "Idle sessions cleared"),
+        "audit.action.session_refused": ("会话被拒绝（换了浏览器）", "Session refused (another browser)"),
         "audit.action.import": ("导入文件", "Imported a file"),
         "audit.action.export": ("导出数据", "Exported data"),
         "audit.action.read_appraisal": ("查看个人考核", "Read an appraisal"),

@@ -44,6 +44,11 @@ def _cookie_token() -> str | None:
     return None if token == st.session_state.get(SPENT_KEY) else token
 
 
+def user_agent() -> str | None:
+    """The User-Agent this browser sent (None under AppTest): a session is bound to it."""
+    return st.context.headers.get("User-Agent") if st.context.headers else None
+
+
 def current_user(db: Database) -> User | None:
     """Resume this browser's session, if any, and remember the user for the pages of this run.
 
@@ -51,7 +56,7 @@ def current_user(db: Database) -> User | None:
     cookie cleared, and the login page says why.
     """
     token = st.session_state.get(TOKEN_KEY) or _cookie_token()
-    user = auth.resume_session(db, token) if token else None
+    user = auth.resume_session(db, token, user_agent=user_agent()) if token else None
     if user is None and token:
         st.session_state.pop(TOKEN_KEY, None)
         st.session_state[SPENT_KEY] = _cookie()
@@ -74,7 +79,7 @@ def log_in(db: Database, username: str, password: str) -> User:
     """Check the password, start a session and have the browser keep its token; raises
     :class:`core.auth.LoginFailed` (one generic message for every reason)."""
     user = auth.authenticate(db, username, password)
-    st.session_state[TOKEN_KEY] = auth.start_session(db, user)
+    st.session_state[TOKEN_KEY] = auth.start_session(db, user, user_agent=user_agent())
     st.session_state[COOKIE_KEY] = "set"
     st.session_state.pop(NOTICE_KEY, None)
     return user
