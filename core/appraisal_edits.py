@@ -19,7 +19,7 @@ from core.appraisal import ITEM_COLUMNS, header
 from core.auth import User
 from core.db import Cursor, Database, query_frame
 from core.errors import Conflict, CycleError, Text
-from core.permissions import Forbidden, allowed, can, guard_read, require_user, roles_on
+from core.permissions import Forbidden, allowed, can, guard_read, refuse_own, require_user, roles_on
 from core.stages import EMPLOYEE, MANAGER, TRANSITIONS, StageError, transition
 from core.values import number_input, text_input
 from core.vocabulary import (
@@ -296,6 +296,7 @@ def record_actual(db: Database, user: User | None, employee_id: str, kpi_id: str
     if not can(db, user, "edit_employee", employee_id):
         guard_read(db, user, employee_id, "record_actual")
         raise Forbidden("perm.record_actual")
+    refuse_own(db, user, employee_id, "own.record_actual")
     as_hr = allowed(user, "edit_everyone")
     direct = (
         bool(user.employee_id)

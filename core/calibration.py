@@ -18,7 +18,7 @@ from core.appraisal_edits import lock_appraisal, step, touch_appraisal
 from core.auth import User
 from core.db import Database
 from core.errors import CycleError, Text
-from core.permissions import require_action
+from core.permissions import refuse_own, require_action
 from core.stages import StageError
 from core.values import text_input
 from core.vocabulary import CALIBRATION, DEFAULT_GUIDELINE, OPEN_STAGES, effective_grade_sql
@@ -115,6 +115,7 @@ def calibrate(db: Database, user: User | None, appraisal_id: str, grade: str, no
     now = clock.now()
     with db.transaction() as cur:
         found = lock_appraisal(cur, user, appraisal_id, version)
+        refuse_own(db, user, found["employee_id"], "own.calibrate")
         if found["stage"] != CALIBRATION:
             raise StageError("calibration.not_in_calibration", stage=found["stage"])
         before = found["calibrated_grade"] or found["grade"]
@@ -148,11 +149,14 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
     with db.transaction() as cur:
         scale = settings.grade_scale(cur)
         rows = cur.execute(
-            f"SELECT a.appraisal_id, a.stage, {effective_grade_sql('a')} FROM appraisals a"
+            f"SELECT a.appraisal_id, a.stage, {effective_grade_sql('a')}, a.employee_id FROM appraisals a"
             " WHERE a.cycle_id = ? AND a.dept_id = ?",
             [cycle_id, dept_id],
         ).fetchall()
         ready = [r[0] for r in rows if r[1] == CALIBRATION]
+        for r in rows:
+            if r[1] == CALIBRATION:
+                refuse_own(db, user, r[3], "own.finalise")
         if not ready:
             raise CycleError("calibration.nothing_to_finalise")
         rated = [r for r in rows if r[1] not in OPEN_STAGES]

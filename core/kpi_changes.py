@@ -176,6 +176,8 @@ def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reaso
     dept = _department(db, subject_dept)
     if not permissions.may_propose_for(db, user, dept["dept_id"]):
         raise Forbidden("perm.propose_for_department", department=dept["name"])
+    if permissions.step_one_approver(db, {"dept_id": dept["dept_id"], "requester_id": user.employee_id}) is None:
+        raise KpiError("kpi_change.head_without_manager", department=dept["name"])
     pending = db.scalar(
         "SELECT change_id FROM kpi_changes WHERE kind <> 'kpi_add' AND subject_id = ? AND status = 'pending'"
         " AND (kind = 'template') = ?",
@@ -189,9 +191,9 @@ def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reaso
         change_id = f"CHG-{at:%Y%m%d}-{count + 1:05d}"
         cur.execute(
             "INSERT INTO kpi_changes (change_id, kind, subject_id, dept_id, payload, before, reason, requested_by,"
-            " requested_at, status, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1)",
+            " requester_id, requested_at, status, step) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1)",
             [change_id, kind, subject_id, dept["dept_id"], _json(clean), _json(before) if before is not None else None,
-             reason, user.username, at],
+             reason, user.username, user.employee_id, at],
         )  # fmt: skip
         audit.record(cur, user.username, "kpi_change_propose", "kpi_change", change_id,
                      {"kind": kind, "subject_id": subject_id, "dept_id": dept["dept_id"], "reason": reason,
@@ -300,13 +302,13 @@ def _decide(db: Database, user: User, change_id: str, step: int, approve: bool, 
             raise KpiError("kpi_change.decided", change_id=change_id, status=change["status"])
         if step != change["step"]:
             raise KpiError("kpi_change.out_of_turn", current=change["step"], step=step)
-        if not may_decide(db, user, step, change["dept_id"]):
-            raise Forbidden("perm.not_step_approver", step=step, dept_id=change["dept_id"])
-        earlier = cur.execute(
-            "SELECT step FROM kpi_change_steps WHERE change_id = ? AND approver = ?", [change_id, user.username]
-        ).fetchone()
+        if user.username == change["requested_by"]:
+            raise Forbidden("perm.own_request", step=step)
+        earlier = permissions.decided_steps(db, user, change_id)
         if earlier:
             raise Forbidden("perm.step_by_another", earlier=earlier[0], step=step)
+        if not may_decide(db, user, step, change):
+            raise Forbidden("perm.not_step_approver", step=step, dept_id=change["dept_id"])
         at = _now()
         decision = "approved" if approve else "rejected"
         cur.execute(
@@ -367,7 +369,7 @@ def my_queue(db: Database, user: User) -> list[dict[str, Any]]:
         " ORDER BY requested_at, change_id",
         [user.username],
     )
-    return [_load(r) for r in pending if may_decide(db, user, r["step"], r["dept_id"])]
+    return [_load(r) for r in pending if may_decide(db, user, r["step"], r)]
 
 
 def my_requests(db: Database, user: User) -> list[dict[str, Any]]:

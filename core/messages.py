@@ -241,6 +241,22 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         "perm.self_assessment": ("只有员工本人可以自评。", "Only the employee can fill in their self-assessment."),
         "perm.rating": ("只有直属上级可以评分。", "Only the direct manager can rate."),
+        "perm.own_appraisal": (
+            "这是你本人的考核，你不能{action}：请由另一位人力资源管理员（{others}）处理。",
+            "This is your own appraisal, so you cannot {action}: another HR user ({others}) must do it.",
+        ),
+        "perm.own_appraisal_only_hr": (
+            "这是你本人的考核，你不能{action}；系统中只有你一位人力资源管理员：请先在「用户与权限」中为另一位同事"
+            "（如人力资源部负责人）开通人力资源管理员角色，由其处理。",
+            "This is your own appraisal, so you cannot {action}; you are the only HR user: first give a colleague"
+            " (the head of HR, say) the HR role in Users and permissions, and let them do it.",
+        ),
+        "own.record_actual": ("录入自己的实际值", "record your own actuals"),
+        "own.calibrate": ("校准自己的等级", "calibrate your own grade"),
+        "own.finalise": (
+            "完成包含你本人考核的部门校准",
+            "finalise the calibration of a department holding your own appraisal",
+        ),
         "perm.record_actual": (
             "只有直属上级或人力资源部可以录入实际值。",
             "Only the direct manager or HR can record an actual.",
@@ -262,6 +278,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "你不是这项申请第 {step} 步的审批人（{step:approval_step}，部门 {dept_id}）：不能审批。",
             "You do not decide step {step} of this request ({step:approval_step}, department {dept_id}), so you "
             "cannot decide it.",
+        ),
+        "perm.own_request": (
+            "这是你本人提交的申请，你不能审批其中任何一步：第 {step} 步请由{step:approval_step}审批。",
+            "You filed this request, so you cannot decide any step of it: step {step} must be decided by the"
+            " {step:approval_step}.",
         ),
         "perm.step_by_another": (
             "你已审批过这项申请的第 {earlier} 步：三级审批须由三个人分别完成，第 {step} 步请由另一位{step:approval_step}审批。",
@@ -664,6 +685,12 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "kpi_change.unknown_department": (
             "部门 {dept_id} 不存在：请选择组织架构中的部门。",
             "Department {dept_id} does not exist: choose a department of the organisation chart.",
+        ),
+        "kpi_change.head_without_manager": (
+            "你是部门“{department}”的负责人，你的申请第 1 步应由你的直属上级审批，但花名册中你没有直属上级："
+            "请先在花名册中补充你的上级，或请人力资源部代为提交。",
+            "You head the department \u201c{department}\u201d, so step 1 of your request goes to your own manager, but"
+            " the roster names none: add your manager to the roster first, or ask HR to file the request.",
         ),
         "kpi_change.no_head": (
             "部门“{department}”没有设定负责人，第 1 步无人审批：请先在组织架构中设定部门负责人。",

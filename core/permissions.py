@@ -22,7 +22,7 @@ from typing import Any
 from core import audit
 from core.auth import User
 from core.db import Database
-from core.errors import Coded
+from core.errors import Coded, Text
 from core.stages import EMPLOYEE, HR, MANAGER
 
 _ALL_PEOPLE_ROLES = frozenset({"employee", "manager", "hrbp", "hr", "executive"})
@@ -238,17 +238,47 @@ def guard_read(db: Database, user: User | None, employee_id: str, what: str = "r
 
 def roles_on(user: User | None, appraisal: Mapping[str, Any]) -> list[str]:
     """The stage-machine roles ``user`` holds on one appraisal: employee (it is theirs), manager (they
-    are its direct manager and manage people), hr."""
+    are its direct manager and manage people), hr. On their own appraisal everyone is only its employee:
+    nobody rates, calibrates or resolves an objection on it — HR included."""
     if user is None:
         return []
+    if is_own(user, appraisal.get("employee_id")):
+        return [EMPLOYEE]
     roles = []
-    if user.employee_id and user.employee_id == appraisal.get("employee_id"):
-        roles.append(EMPLOYEE)
     if user.employee_id and user.employee_id == appraisal.get("manager_id") and user.roles & PEOPLE_MANAGERS:
         roles.append(MANAGER)
     if user.roles & EDIT_ALL:
         roles.append(HR)
     return roles
+
+
+def is_own(user: User | None, employee_id: str | None) -> bool:
+    """Is ``employee_id`` the user's own person?"""
+    return user is not None and bool(user.employee_id) and user.employee_id == employee_id
+
+
+def refuse_own(db: Database, user: User, employee_id: str | None, what: str) -> None:
+    """Forbidden when ``employee_id`` is the user's own person: ``what`` (a ``field.*`` code of what they
+    wanted to do) must be done by another HR user, named in the refusal — or, with no other, by one HR
+    must first appoint."""
+    if not is_own(user, employee_id):
+        return
+    others = other_hr_users(db, user)
+    if others:
+        raise Forbidden("perm.own_appraisal", action=Text(what), others=others)
+    raise Forbidden("perm.own_appraisal_only_hr", action=Text(what))
+
+
+def other_hr_users(db: Database, user: User) -> list[str]:
+    """The names of the enabled HR users other than ``user`` (who can act where ``user`` may not)."""
+    return [
+        r["name"]
+        for r in db.rows(
+            "SELECT coalesce(u.display_name, u.username) AS name FROM users u JOIN user_roles r USING (username)"
+            " WHERE r.role = 'hr' AND NOT u.disabled AND u.username <> ? ORDER BY u.username",
+            [user.username],
+        )
+    ]
 
 
 def team_filter(db: Database, user: User | None) -> tuple[str, list[Any]] | None:
@@ -346,16 +376,40 @@ def executive_covers(db: Database, user: User, dept_id: str) -> bool:
     )
 
 
-def may_decide(db: Database, user: User, step: int, dept_id: str) -> bool:
-    """May ``user`` decide ``step`` (1 department head, 2 HRBP, 3 executive) of a request concerning ``dept_id``?"""
+def step_one_approver(db: Database, change: Mapping[str, Any]) -> str | None:
+    """The 工号 who decides step 1 of a change request: the department's head — or, when the head filed
+    the request, the head's own manager (nobody approves their own request)."""
+    head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [change["dept_id"]])
+    if head is not None and head == change.get("requester_id"):
+        return db.scalar("SELECT manager_id FROM employees WHERE employee_id = ?", [head])
+    return head
+
+
+def may_decide(db: Database, user: User, step: int, change: Mapping[str, Any]) -> bool:
+    """May ``user`` decide ``step`` (1 department head, 2 HRBP, 3 executive) of a change request? Never its
+    requester, and never someone who decided another step of it: three steps, three people, none of them
+    the one who asked."""
+    if user.username == change["requested_by"] or decided_steps(db, user, change["change_id"]):
+        return False
+    dept_id = change["dept_id"]
     if step == 1:
-        head = db.scalar("SELECT head_id FROM departments WHERE dept_id = ?", [dept_id])
-        return bool(user.employee_id) and head == user.employee_id
+        return bool(user.employee_id) and step_one_approver(db, change) == user.employee_id
     if step == 2:
         return "hrbp" in user.roles and dept_id in hrbp_departments(db, user)
     if step == 3:
         return executive_covers(db, user, dept_id)
     return False
+
+
+def decided_steps(db: Database, user: User, change_id: str) -> list[int]:
+    """The steps of a change request ``user`` has decided already."""
+    return [
+        r["step"]
+        for r in db.rows(
+            "SELECT step FROM kpi_change_steps WHERE change_id = ? AND approver = ? ORDER BY step",
+            [change_id, user.username],
+        )
+    ]
 
 
 def headed_departments(db: Database, user: User) -> set[str]:

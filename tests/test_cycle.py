@@ -717,3 +717,38 @@ def test_an_open_quarter_does_not_count_in_the_annual_result_until_it_is_settled
     quarter_final = db.scalar("SELECT final_score FROM appraisals WHERE appraisal_id = ?", [q])
     assert json.loads(row["score_basis"])["missing"] == []
     assert row["final_score"] == pytest.approx((quarter_final + row["review_score"]) / 2)
+
+
+# -- separation of duties on one's own appraisal --------------------------------------------------------
+
+
+def test_nobody_records_rates_or_calibrates_their_own_appraisal_hr_included(db: Database) -> None:
+    u = users(db)
+    from core import auth
+
+    hr_self = auth.create_user(db, "fixture", "hr103", "Passw0rd-hr103", ["hr", "employee"], employee_id="00103")
+    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
+    mine, other = f"{report.cycle_id}:00103", f"{report.cycle_id}:{WORKER}"
+    assert permissions.roles_on(hr_self, appraisal.appraisal(db, hr_self, mine)) == ["employee"]
+    with pytest.raises(Forbidden, match="这是你本人的考核，你不能录入自己的实际值：请由另一位人力资源管理员（hr）处理"):
+        appraisal_edits.record_actual(db, hr_self, "00103", "T-OUT", 99, as_of=dt.date(2026, 11, 1))
+    appraisal_edits.record_actual(db, hr_self, WORKER, "T-OUT", 99, as_of=dt.date(2026, 11, 1))  # anyone else's: fine
+    for a in (mine, other):
+        to_calibration(db, u, a)
+    with pytest.raises(Forbidden, match="校准自己的等级"):
+        calibration.calibrate(db, hr_self, mine, "A", "拔高自己", version=version(db, mine))
+    calibration.calibrate(db, hr_self, other, "B", "与部门分布一致", version=version(db, other))
+    with pytest.raises(Forbidden, match="完成包含你本人考核的部门校准"):
+        calibration.finalise_department(db, hr_self, report.cycle_id, dept(db, "生产部"), override_reason="例外")
+    assert (
+        stage(db, mine) == "calibration"
+        and db.scalar("SELECT calibrated_grade FROM appraisals WHERE appraisal_id = ?", [mine]) is None
+    )  # nothing of it moved
+    # with nobody else holding HR, the refusal says what to do
+    auth.set_disabled(db, "fixture", "hr", True)
+    with pytest.raises(Forbidden, match="系统中只有你一位人力资源管理员"):
+        calibration.calibrate(db, hr_self, mine, "A", "拔高自己", version=version(db, mine))
+    auth.set_disabled(db, "fixture", "hr", False)
+    assert (
+        calibration.finalise_department(db, u["hr"], report.cycle_id, dept(db, "生产部"), override_reason="试点") == 2
+    )

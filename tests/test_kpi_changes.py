@@ -54,7 +54,10 @@ def org(fresh_db: Database) -> Org:
 
     with fresh_db.transaction() as cur:  # P1's Q1 template, as an import would have loaded it
         write_template_version(cur, "P1", Q1, ITEMS, "import")
-    return fresh_db, users
+        # a team lead of 生产部 under its head: the one who files most requests here, and decides none of them
+        cur.execute("INSERT INTO employees (employee_id, name, dept_id, position_id, manager_id) VALUES"
+                    " ('L1', '生产班长', 'D1', 'P1', 'H1')")  # fmt: skip
+    return fresh_db, {**users, "lead1": User("lead1", frozenset({"manager"}), "L1")}
 
 
 def weights(db: Database, position_id: str, on: dt.date) -> dict[str, float]:
@@ -62,7 +65,7 @@ def weights(db: Database, position_id: str, on: dt.date) -> dict[str, float]:
     return {} if found is None else {i["kpi_id"]: i["weight"] for i in found["items"]}
 
 
-def propose_template(db: Database, users: dict[str, User], by: str = "head1") -> str:
+def propose_template(db: Database, users: dict[str, User], by: str = "lead1") -> str:
     payload = {"position_id": "P1", "valid_from": Q2.isoformat(), "items": NEW_ITEMS}
     return propose_change(db, users[by], "template", payload, "二季度产能提升，质量权重上调")
 
@@ -83,11 +86,11 @@ def test_three_approvals_in_turn_apply_a_template_change(org: Org) -> None:
     assert (change["status"], change["step"], change["dept_id"], change["subject_id"]) == ("pending", 1, "D1", "P1")
     assert change["before"]["version"] == 1 and len(change["before"]["items"]) == 4
     assert change["payload"]["items"][0]["weight"] == 30
-    assert [c["change_id"] for c in my_requests(db, users["head1"])] == [change_id]
+    assert [c["change_id"] for c in my_requests(db, users["lead1"])] == [change_id]
 
     for step, approver in APPROVERS.items():
         # only this step's approver sees it in their queue, and nothing has changed yet
-        for other in {"head1", "bp1", "vp1", "head2", "bp3", "vp2", "hr"} - {approver}:
+        for other in {"lead1", "head1", "bp1", "vp1", "head2", "bp3", "vp2", "hr"} - {approver}:
             assert my_queue(db, users[other]) == [], (step, other)
         assert [c["change_id"] for c in my_queue(db, users[approver])] == [change_id]
         assert weights(db, "P1", Q2)["K-OUT"] == 40
@@ -109,7 +112,7 @@ def test_three_approvals_in_turn_apply_a_template_change(org: Org) -> None:
 
     # every step is audited, in order, and the chain still verifies
     assert trail(db, change_id) == [
-        ("head1", "kpi_change_propose"), ("head1", "kpi_change_approve"), ("bp1", "kpi_change_approve"),
+        ("lead1", "kpi_change_propose"), ("head1", "kpi_change_approve"), ("bp1", "kpi_change_approve"),
         ("vp1", "kpi_change_approve"),
     ]  # fmt: skip
     last = audit.entries(db, entity_id=change_id)["detail"][0]
@@ -119,7 +122,7 @@ def test_three_approvals_in_turn_apply_a_template_change(org: Org) -> None:
     history = template_history(db, "P1")
     assert len(history) == 1
     entry = history[0]
-    assert entry["requested_by"] == "head1" and entry["reason"] == "二季度产能提升，质量权重上调"
+    assert entry["requested_by"] == "lead1" and entry["reason"] == "二季度产能提升，质量权重上调"
     assert entry["before"]["items"][0] == {"kpi_id": "K-OUT", "weight": 40.0, "target": 200.0, "floor": 150.0,
                                            "stretch": 240.0}  # fmt: skip
     assert entry["after"]["items"][0]["weight"] == 30
@@ -262,13 +265,13 @@ def test_a_proposal_is_validated_and_needs_a_reason(org: Org) -> None:
     with pytest.raises(KpiError, match="岗位 P9 不存在"):
         propose_change(db, users["head1"], "template", {**payload, "position_id": "P9"}, "调整")
     with pytest.raises(KpiError, match="5 条等级描述"):
-        propose_change(db, users["head1"], "kpi_add", {**LIBRARY["K-TEAM"], "name": "服务意识", "rubric": []}, "新增")
+        propose_change(db, users["lead1"], "kpi_add", {**LIBRARY["K-TEAM"], "name": "服务意识", "rubric": []}, "新增")
     with pytest.raises(KpiError, match=f"与{Q1} 起生效的现行模板完全相同"):
         propose_change(db, users["head1"], "template", {**payload, "items": ITEMS}, "沿用")
     with pytest.raises(KpiError, match="与指标库中的现行定义完全相同"):
-        propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-TEAM"], "kpi_id": "K-TEAM"}, "不改")
+        propose_change(db, users["lead1"], "kpi_modify", {**LIBRARY["K-TEAM"], "kpi_id": "K-TEAM"}, "不改")
     with pytest.raises(KpiError, match="变更类型"):
-        propose_change(db, users["head1"], "kpi_delete", {"kpi_id": "K-OUT"}, "删除")
+        propose_change(db, users["lead1"], "kpi_delete", {"kpi_id": "K-OUT"}, "删除")
     with pytest.raises(KpiError, match="没有设定负责人"):
         propose_change(db, users["hr"], "template", {**payload, "position_id": "P4"}, "调整")
     assert db.scalar("SELECT count(*) FROM kpi_changes") == 0
@@ -311,16 +314,17 @@ def test_a_library_change_routes_to_the_requesters_department_or_where_hr_sends_
 def test_the_requester_may_withdraw_a_pending_request(org: Org) -> None:
     db, users = org
     change_id = propose_template(db, users)
-    with pytest.raises(Forbidden):
-        withdraw(db, users["hr"], change_id)
-    withdraw(db, users["head1"], change_id)
+    for other in ("hr", "head1"):
+        with pytest.raises(Forbidden):
+            withdraw(db, users[other], change_id)
+    withdraw(db, users["lead1"], change_id)
     assert get_change(db, change_id)["status"] == "withdrawn"  # type: ignore[index]
     assert my_queue(db, users["head1"]) == []
     with pytest.raises(KpiError, match="已撤回"):
         decide(db, users["head1"], change_id, 1, True, "同意")
     with pytest.raises(KpiError, match="已撤回，不能撤回"):
-        withdraw(db, users["head1"], change_id)
-    assert trail(db, change_id)[-1] == ("head1", "kpi_change_withdraw")
+        withdraw(db, users["lead1"], change_id)
+    assert trail(db, change_id)[-1] == ("lead1", "kpi_change_withdraw")
     propose_template(db, users)  # the subject is free again
 
 
@@ -335,11 +339,11 @@ def approve_all(db: Database, users: dict[str, User], change_id: str) -> dict:
 
 def test_the_history_of_a_kpi_after_two_approved_changes(org: Org) -> None:
     db, users = org
-    first = propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-OUT"], "kpi_id": "K-OUT", "name": "日均合格产量"},
+    first = propose_change(db, users["lead1"], "kpi_modify", {**LIBRARY["K-OUT"], "kpi_id": "K-OUT", "name": "日均合格产量"},
                            "只计合格品")  # fmt: skip
     assert get_kpi(db, "K-OUT")["name"] == "日均产量"  # type: ignore[index]  # nothing before step 3
     approve_all(db, users, first)
-    second = propose_change(db, users["head1"], "kpi_modify",
+    second = propose_change(db, users["lead1"], "kpi_modify",
                             {**LIBRARY["K-OUT"], "kpi_id": "K-OUT", "name": "日均合格产量", "unit": "台"},
                             "计量单位改为台")  # fmt: skip
     approve_all(db, users, second)
@@ -354,7 +358,7 @@ def test_the_history_of_a_kpi_after_two_approved_changes(org: Org) -> None:
     assert all(h["kind"] == "kpi_modify" and h["status"] == "approved" for h in history)
     assert (history[0]["before"]["name"], history[0]["after"]["name"]) == ("日均产量", "日均合格产量")
     assert (history[1]["before"]["unit"], history[1]["after"]["unit"]) == ("件", "台")
-    assert history[1]["reason"] == "计量单位改为台" and history[1]["requested_by"] == "head1"
+    assert history[1]["reason"] == "计量单位改为台" and history[1]["requested_by"] == "lead1"
     assert [s["approver"] for s in history[1]["steps"]] == ["head1", "bp1", "vp1"]
     assert all(s["decided_at"] is not None for h in history for s in h["steps"])
     assert kpi_history(db, "K-YIELD") == []
@@ -364,7 +368,7 @@ def test_the_history_of_a_kpi_after_two_approved_changes(org: Org) -> None:
 
 def test_an_added_kpi_exists_only_after_step_3(org: Org) -> None:
     db, users = org
-    change_id = propose_change(db, users["head1"], "kpi_add", {**LIBRARY["K-TEAM"], "name": "5S 执行", "kpi_id": "K-5S"},
+    change_id = propose_change(db, users["lead1"], "kpi_add", {**LIBRARY["K-TEAM"], "name": "5S 执行", "kpi_id": "K-5S"},
                                "现场管理纳入考核")  # fmt: skip
     decide(db, users["head1"], change_id, 1, True, "同意")
     decide(db, users["bp1"], change_id, 2, True, "同意")
@@ -378,24 +382,24 @@ def test_an_added_kpi_exists_only_after_step_3(org: Org) -> None:
 
 def test_a_retired_kpi_leaves_templates_and_cannot_be_changed_again(org: Org) -> None:
     db, users = org
-    change_id = propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "改用一次合格率")
+    change_id = propose_change(db, users["lead1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "改用一次合格率")
     assert get_change(db, change_id)["payload"]["status"] == "retired"  # type: ignore[index]
     approve_all(db, users, change_id)
     kpi = get_kpi(db, "K-YIELD")
     assert kpi is not None and kpi["status"] == "retired" and kpi["version"] == 2
     assert weights(db, "P1", Q1 + dt.timedelta(days=30))["K-YIELD"] == 20  # the past template still names it
     with pytest.raises(KpiError, match="已停用"):
-        propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "再停用")
+        propose_change(db, users["lead1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "再停用")
     with pytest.raises(KpiError, match="良品率）的状态是“已停用”"):
         propose_template(db, users)
     with pytest.raises(KpiError, match="不在指标库中"):
-        propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-OUT"], "kpi_id": "K-NONE"}, "修改")
+        propose_change(db, users["lead1"], "kpi_modify", {**LIBRARY["K-OUT"], "kpi_id": "K-NONE"}, "修改")
 
 
 def test_step_3_refuses_a_change_that_no_longer_holds_and_keeps_it_pending(org: Org) -> None:
     db, users = org
     template = propose_template(db, users)
-    retire = propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "改用一次合格率")
+    retire = propose_change(db, users["lead1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "改用一次合格率")
     for change_id in (template, retire):
         decide(db, users["head1"], change_id, 1, True, "同意")
         decide(db, users["bp1"], change_id, 2, True, "同意")
@@ -461,12 +465,12 @@ def test_the_diff_names_each_changed_field_and_template_line(org: Org) -> None:
         ("K-TEAM", "weight"): ("权重", 15.0, 30.0),
         ("K-SAFE", "kpi_id"): ("移除指标", 25.0, None),
     }
-    modify = propose_change(db, users["head1"], "kpi_modify", {**LIBRARY["K-SAFE"], "kpi_id": "K-SAFE", "deduction_step": 5},
+    modify = propose_change(db, users["lead1"], "kpi_modify", {**LIBRARY["K-SAFE"], "kpi_id": "K-SAFE", "deduction_step": 5},
                             "扣分减半")  # fmt: skip
     assert [(d["field"], d["before"], d["after"]) for d in change_diff(get_change(db, modify))] == [  # type: ignore[arg-type]
         ("deduction_step", 10.0, 5.0)
     ]
-    retire = propose_change(db, users["head1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "停用")
+    retire = propose_change(db, users["lead1"], "kpi_retire", {"kpi_id": "K-YIELD"}, "停用")
     assert [(d["label"], d["before"], d["after"]) for d in change_diff(get_change(db, retire))] == [  # type: ignore[arg-type]
         ("状态", "active", "retired")
     ]
@@ -484,6 +488,54 @@ def test_each_user_follows_the_requests_of_their_scope(org: Org) -> None:
     assert seen["head1"] == [d1] and seen["bp1"] == [d1] and seen["vp1"] == [d1]
     assert seen["head3"] == [d3] and seen["bp3"] == [d3] and seen["vp2"] == [d3]
     assert seen["head2"] == [] and seen["worker"] == [] and seen["analyst"] == []
-    decide(db, users["head3"], d3, 1, False, "不同意")
+    with pytest.raises(Forbidden, match="你本人提交的申请"):  # the head asked: their own manager decides step 1
+        decide(db, users["head3"], d3, 1, False, "不同意")
+    decide(db, users["vp2"], d3, 1, False, "不同意")
     assert [c["change_id"] for c in list_changes(db, users["hr"], status="rejected")] == [d3]
     assert [c["change_id"] for c in list_changes(db, users["bp3"], status="pending")] == []
+
+
+# -- separation of duties ------------------------------------------------------------------------------
+
+
+def test_nobody_decides_a_step_of_their_own_request(org: Org) -> None:
+    db, users = org
+    # the head of 生产部 asks: step 1 goes to their own manager (运营副总 V1), never to themself
+    change_id = propose_template(db, users, by="head1")
+    assert my_queue(db, users["head1"]) == []
+    with pytest.raises(Forbidden, match="这是你本人提交的申请"):
+        decide(db, users["head1"], change_id, 1, True, "我同意我自己")
+    assert [c["change_id"] for c in my_queue(db, users["vp1"])] == [change_id]
+    decide(db, users["vp1"], change_id, 1, True, "同意")
+    decide(db, users["bp1"], change_id, 2, True, "同意")
+    # vp1 decided step 1, so step 3 needs another executive covering 生产部: the unlinked one (ceo)
+    assert my_queue(db, users["vp1"]) == [] and [c["change_id"] for c in my_queue(db, users["ceo"])] == [change_id]
+    with pytest.raises(Forbidden, match="三级审批须由三个人分别完成"):
+        decide(db, users["vp1"], change_id, 3, True, "同意")
+    change = decide(db, users["ceo"], change_id, 3, True, "同意")
+    assert change["status"] == "approved"
+    people = [s["approver"] for s in change["steps"]]
+    assert len(set(people)) == 3 and change["requested_by"] not in people
+
+
+def test_an_hrbp_who_asks_leaves_step_2_to_another_hrbp(org: Org) -> None:
+    db, users = org
+    change_id = propose_template(db, users, by="bp1")
+    decide(db, users["head1"], change_id, 1, True, "同意")
+    with pytest.raises(Forbidden, match="这是你本人提交的申请"):
+        decide(db, users["bp1"], change_id, 2, True, "同意")
+    assert my_queue(db, users["bp1"]) == []
+    other = User("bp2", frozenset({"hrbp"}))
+    with db.transaction() as cur:
+        cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES ('bp2', 'D1')")
+    assert [c["change_id"] for c in my_queue(db, other)] == [change_id]
+    assert decide(db, other, change_id, 2, True, "同意")["step"] == 3
+
+
+def test_a_head_without_a_manager_cannot_send_step_1_anywhere(org: Org) -> None:
+    db, users = org
+    with db.transaction() as cur:
+        cur.execute("UPDATE employees SET manager_id = NULL WHERE employee_id = 'H1'")
+    with pytest.raises(KpiError, match="你没有直属上级"):
+        propose_template(db, users, by="head1")
+    assert db.scalar("SELECT count(*) FROM kpi_changes") == 0
