@@ -42,8 +42,9 @@ def head_position(db: Database) -> str:
 
 
 def add_kpi_library(path: Path) -> None:
-    """A small library, the head's position template in force this quarter, an HRBP of 生产部 ('bp2') and a
-    VP not linked to an employee ('vp', covers every department)."""
+    """A small library, the head's position template in force this quarter, the head's own manager
+    ('director', who decides step 1 of the head's requests: nobody approves their own), an HRBP of 生产部
+    ('bp2') and a VP not linked to an employee ('vp', covers every department)."""
     with open_database(path) as db:
         dept = db.scalar("SELECT dept_id FROM departments WHERE name = ?", [HEAD_DEPARTMENT])
         position = head_position(db)
@@ -54,6 +55,9 @@ def add_kpi_library(path: Path) -> None:
                 write_kpi_version(cur, kpi_id, definition, "active")
             items = [{"kpi_id": k, "weight": w, "target": tg, "floor": None, "stretch": None} for k, w, tg in TEMPLATE]
             write_template_version(cur, position, quarter_start(dt.date.today()), items, "fixture")
+            cur.execute("INSERT INTO employees (employee_id, name, status) VALUES ('00009', '运营总监', 'active')")
+            cur.execute("UPDATE employees SET manager_id = '00009' WHERE employee_id = '00101'")
+        auth.create_user(db, "fixture", "director", PASSWORD, ["manager"], employee_id="00009")
         auth.create_user(db, "fixture", "bp2", PASSWORD, ["hrbp"], hrbp_departments=[dept])
         auth.create_user(db, "fixture", "vp", PASSWORD, ["executive"])
 
@@ -187,7 +191,7 @@ def test_template_screen_shows_the_template_in_force_and_checks_the_editor(
 def test_template_screen_shows_a_new_version_and_its_history(start_app: StartApp, kpi_company: Path) -> None:
     change_id = weight_proposal(kpi_company)
     with open_database(kpi_company) as db:
-        for login, step in (("head", 1), ("bp2", 2), ("vp", 3)):
+        for login, step in (("director", 1), ("bp2", 2), ("vp", 3)):
             kpi_changes.decide(db, auth.get_user(db, login), change_id, step, True, "同意")
         position = head_position(db)
     at = open_screen(start_app, kpi_company, "vp", "templates", query={"position": position})
@@ -216,7 +220,7 @@ def test_three_approvals_through_the_screen(start_app: StartApp, kpi_company: Pa
     change_id = weight_proposal(kpi_company)
     mine = open_screen(start_app, kpi_company, "head", "kpi_changes")
     assert "我的申请（1）" in [t.label for t in mine.tabs]
-    for login in ("head", "bp2", "vp"):
+    for login in ("director", "bp2", "vp"):
         at = _decide_on_screen(start_app, kpi_company, login, change_id, approve=True)
         assert any(change_id in w.value for w in at.warning)  # asked first
         diff = next(df.value for df in at.dataframe if "原值" in df.value.columns)
@@ -234,7 +238,7 @@ def test_three_approvals_through_the_screen(start_app: StartApp, kpi_company: Pa
 
 def test_reject_needs_a_comment_and_a_confirmation(start_app: StartApp, kpi_company: Path) -> None:
     change_id = weight_proposal(kpi_company)
-    at = _decide_on_screen(start_app, kpi_company, "head", change_id, approve=False)
+    at = _decide_on_screen(start_app, kpi_company, "director", change_id, approve=False)
     assert "驳回必须填写审批意见：请说明驳回的原因。" in [e.value for e in at.error]
     at.text_area(key=f"chg.comment.{change_id}").set_value("行为类比例不变")
     at.button(key=f"chg.reject.{change_id}").click().run()
@@ -269,7 +273,9 @@ def test_english_labels(start_app: StartApp, kpi_company: Path) -> None:
     for screen, (_, _, english) in PAGES.items():
         at = open_screen(start_app, kpi_company, "head", screen, lang="en")
         assert [t.value for t in at.title] == [english]
-    assert "Waiting for me (1)" in [t.label for t in at.tabs]
+    assert "My requests (1)" in [t.label for t in at.tabs] and "Waiting for me (0)" in [t.label for t in at.tabs]
+    director = open_screen(start_app, kpi_company, "director", "kpi_changes", lang="en")
+    assert "Waiting for me (1)" in [t.label for t in director.tabs]
     audit_labels = {
         "kpi_change_propose": "提交指标变更申请",
         "kpi_change_approve": "审批通过指标变更",

@@ -91,8 +91,13 @@ def test_head_proposes_weights_hrbp_and_vp_approve_template_shows_new_version(
     filed.wait_for()
     change_id = re.search(r"CHG-\d{8}-\d{5}", filed.inner_text()).group(0)
 
-    # ... and, as the department's head, decides step 1.
+    # ... which they may not decide themself: their own manager decides step 1.
     page.get_by_test_id("stSidebar").get_by_role("link", name="变更审批").click()
+    page.get_by_role("heading", name="变更审批").first.wait_for()
+    assert page.get_by_role("button", name="通过").count() == 0
+    log_out(page)
+    page.goto(f"{server.url}/kpi_changes")
+    log_in(page, "director", PASSWORD)
     approve_first_in_queue(page, change_id, last=False)
     log_out(page)
 
