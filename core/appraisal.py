@@ -15,13 +15,14 @@ from core import audit, clock, scoring
 from core.auth import User
 from core.db import Cursor, Database
 from core.periods import DUE_SQL, days_overdue, due_of
-from core.permissions import guard_read, roles_on, team_filter
+from core.permissions import can, guard_appraisal_read, guard_read, rated_by, roles_on, team_filter
 from core.stages import TRANSITIONS
 from core.vocabulary import effective_grade_sql
 
 HEADER_SQL = """
     SELECT a.appraisal_id, a.cycle_id, c.name AS cycle, c.kind, c.period, c.period_start, c.period_end,
-           c.status AS cycle_status, a.employee_id, e.name AS employee, a.manager_id, m.name AS manager,
+           c.status AS cycle_status, a.employee_id, e.name AS employee, e.status AS employee_status,
+           a.manager_id, m.name AS manager,
            a.rater_id, a.dept_id, d.name AS department, a.position_id, p.name AS position, a.stage, a.stage_since,
            a.template_version, a.self_score, a.manager_score, a.final_score, a.review_score, a.score_basis,
            a.grade, a.calibrated_grade, {grade} AS effective_grade, a.calibration_note, a.row_version,
@@ -53,7 +54,7 @@ def header(db: Database | Cursor, appraisal_id: str) -> dict[str, Any] | None:
 
 def _guarded_header(db: Database, user: User | None, appraisal_id: str) -> tuple[User, dict[str, Any]]:
     found = header(db, appraisal_id)
-    reader = guard_read(db, user, found["employee_id"] if found else f"appraisal:{appraisal_id}", "read_appraisal")
+    reader = guard_appraisal_read(db, user, found, "read_appraisal", f"appraisal:{appraisal_id}")
     assert found is not None
     return reader, found
 
@@ -172,7 +173,12 @@ def history_of(db: Database, user: User | None, employee_id: str) -> pl.DataFram
     ``department`` and ``position`` are as they were in that cycle; ``grade`` is the calibrated grade
     where calibration changed it.
     """
-    reader = guard_read(db, user, employee_id, "read_appraisal")
+    rated = rated_by(db, user, employee_id)
+    if rated and not can(db, user, "read_employee", employee_id):
+        reader, only = user, rated  # a former manager: the appraisals they rated, nothing else
+    else:
+        reader, only = guard_read(db, user, employee_id, "read_appraisal"), None
+    assert reader is not None
     frame = db.frame(
         f"""
         SELECT a.appraisal_id, c.name AS cycle, c.kind, c.period, c.period_start,
@@ -182,10 +188,10 @@ def history_of(db: Database, user: User | None, employee_id: str) -> pl.DataFram
         JOIN cycles c ON c.cycle_id = a.cycle_id
         LEFT JOIN departments d ON d.dept_id = a.dept_id
         LEFT JOIN positions p ON p.position_id = a.position_id
-        WHERE a.employee_id = ?
+        WHERE a.employee_id = ? AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], a.appraisal_id))
         ORDER BY c.period_start DESC, c.period_end DESC, a.appraisal_id
         """,
-        [employee_id],
+        [employee_id, only, only],
     )
     audit.log_read(db, reader.username, reader.session, "read_appraisal", "employee", employee_id,
                    {"appraisals": frame.height})  # fmt: skip
@@ -199,8 +205,9 @@ def items_of(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame
     Columns: kpi, category, weight, target, actual, self_score, manager_score, item_score,
     self_comment, manager_comment.
     """
-    owner = db.scalar("SELECT employee_id FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
-    reader = guard_read(db, user, owner or f"appraisal:{appraisal_id}", "read_appraisal")
+    found = db.one("SELECT employee_id, rater_id FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
+    owner = found["employee_id"] if found else None
+    reader = guard_appraisal_read(db, user, found, "read_appraisal", f"appraisal:{appraisal_id}")
     frame = db.frame(
         """
         SELECT coalesce(i.kpi_name, k.name, i.kpi_id) AS kpi, coalesce(i.category, k.category) AS category, i.weight,

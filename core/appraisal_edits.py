@@ -11,7 +11,7 @@ parties checked in), and records the move in ``stage_events`` and the audit trai
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from core import actuals, appraisal_scores, audit, clock, scoring
@@ -20,13 +20,14 @@ from core.auth import User
 from core.db import Cursor, Database, query_frame
 from core.errors import Conflict, CycleError, Text
 from core.permissions import Forbidden, allowed, can, guard_read, refuse_own, require_user, roles_on
-from core.stages import EMPLOYEE, MANAGER, TRANSITIONS, StageError, transition
+from core.stages import EMPLOYEE, MANAGER, SYSTEM, TRANSITIONS, StageError, transition
 from core.values import number_input, text_input
 from core.vocabulary import (
     ACTUAL_SOURCES,
     MANAGER_RATING,
     MANUAL_SOURCES,
     OBJECTIVE_METHODS,
+    OPEN_STAGES,
     SELF_ASSESSMENT,
     is_feed,
 )
@@ -39,6 +40,8 @@ def lock_appraisal(cur: Cursor, user: User, appraisal_id: str, version: int | No
         raise CycleError("appraisal.unknown", appraisal_id=appraisal_id)
     if found["kind"] and found["cycle_status"] != "open":
         raise CycleError("appraisal.cycle_closed", cycle=found["cycle"])
+    if found["employee_status"] == "left":  # a person who left keeps their appraisals as they were
+        raise CycleError("appraisal.person_left", employee=found["employee"] or found["employee_id"])
     if version is not None and int(version) != int(found["row_version"]):
         who = found["updated_by"] or Text("appraisal.someone")
         when = found["updated_at"].strftime("%Y-%m-%d %H:%M:%S") if found["updated_at"] else ""
@@ -319,6 +322,36 @@ def record_actual(db: Database, user: User | None, employee_id: str, kpi_id: str
             {"kpi_id": kpi_id, "value": number, "as_of": str(day), "source": source},
         )  # fmt: skip
     return len(ids)
+
+
+def follow_manager_changes(cur: Cursor, changes: Sequence[tuple[str, str | None, str | None]], actor: str,
+                           why: str) -> int:  # fmt: skip
+    """A person's manager changed (``(employee_id, old manager, new manager)``, say by a roster import) while a
+    cycle is open: each of their open appraisals whose rating is not yet submitted follows the new manager,
+    inside the caller's transaction, with a ``reassign`` event in its history and an audit row. Appraisals
+    already rated keep the manager who rated them. Returns how many appraisals moved."""
+    moved = 0
+    now = clock.now()
+    for employee_id, old, new in changes:
+        rows = cur.execute(
+            "SELECT a.appraisal_id, a.stage, a.manager_id FROM appraisals a JOIN cycles c USING (cycle_id)"
+            " WHERE a.employee_id = ? AND c.origin = 'app' AND c.status = 'open'"
+            " AND list_contains(?::VARCHAR[], a.stage) AND a.manager_id IS DISTINCT FROM ?",
+            [employee_id, list(OPEN_STAGES), new],
+        ).fetchall()
+        for appraisal_id, stage, was in rows:
+            cur.execute(
+                "UPDATE appraisals SET manager_id = ?, row_version = row_version + 1, updated_by = ?, updated_at = ?"
+                " WHERE appraisal_id = ?",
+                [new, actor, now, appraisal_id],
+            )
+            _event(
+                cur, appraisal_id, now, actor, SYSTEM, "reassign", stage, stage, f"{was or '—'} → {new or '—'}（{why}）"
+            )
+            audit.record(cur, actor, "appraisal_reassign", "appraisal", appraisal_id,
+                         {"employee_id": employee_id, "from": was, "to": new, "roster_had": old, "why": why})  # fmt: skip
+            moved += 1
+    return moved
 
 
 def _unfinished(cur: Cursor, appraisal_id: str, column: str) -> list[str]:

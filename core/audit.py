@@ -27,6 +27,7 @@ ACTIONS = {
     "session_expired": "会话超时",
     "sessions_housekeeping": "清理闲置会话",
     "session_refused": "会话被拒绝（换了浏览器）",
+    "appraisal_reassign": "考核随新上级转移",
     "import": "导入文件",
     "export": "导出数据",
     "read_appraisal": "查看个人考核",

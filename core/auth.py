@@ -269,6 +269,21 @@ def _why_it_ends(row: dict, now: dt.datetime, agent: str | None) -> tuple[str, d
     return None
 
 
+def end_sessions_of(cur: Cursor, employee_ids: list[str], why: str, actor: str) -> int:
+    """End at once, inside the caller's transaction, every open session of the accounts of these people
+    (their roster status became 离职, say); audited per account. Returns how many sessions ended."""
+    if not employee_ids:
+        return 0
+    rows = cur.execute(
+        "UPDATE sessions SET ended_at = ?, end_reason = ? WHERE ended_at IS NULL AND username IN ("
+        " SELECT username FROM users WHERE list_contains(?::VARCHAR[], employee_id)) RETURNING username",
+        [_now(), why, list(employee_ids)],
+    ).fetchall()
+    for username in sorted({r[0] for r in rows}):
+        audit.record(cur, actor, "logout", "user", username, {"why": why})
+    return len(rows)
+
+
 def end_session(db: Database, token: str | None) -> None:
     """Log out: the session ends and the logout is audited."""
     if not token:

@@ -468,6 +468,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "考核「{appraisal_id}」不存在，可能已被删除，请刷新页面",
             "There is no appraisal “{appraisal_id}”; it may have been deleted. Refresh the page.",
         ),
+        "appraisal.person_left": (
+            "{employee}已离职，其考核保持离职时的样子，只能查看，不能再修改。",
+            "{employee} has left the company: their appraisal stays as it was and can be read, not changed.",
+        ),
         "appraisal.cycle_closed": (
             "考核周期「{cycle}」已关闭，不能再修改",
             "The cycle “{cycle}” is closed: its appraisals cannot change any more.",

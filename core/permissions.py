@@ -233,6 +233,34 @@ def guard_read(db: Database, user: User | None, employee_id: str, what: str = "r
     return user
 
 
+def guard_appraisal_read(db: Database, user: User | None, appraisal: Mapping[str, Any] | None, what: str,
+                         missing: str) -> User:  # fmt: skip
+    """The user, when they may read this appraisal: its person is in their scope, or they rated it (a
+    manager replaced since keeps reading what they rated, nothing else). ``missing`` names an unknown
+    appraisal in the refusal, refused the same way as a foreign one."""
+    if (
+        user is not None
+        and appraisal is not None
+        and user.employee_id
+        and appraisal.get("rater_id") == user.employee_id
+    ):
+        return user
+    return guard_read(db, user, appraisal["employee_id"] if appraisal else missing, what)
+
+
+def rated_by(db: Database, user: User | None, employee_id: str) -> list[str]:
+    """The appraisals of ``employee_id`` that ``user`` rated (read even after the person left their team)."""
+    if user is None or not user.employee_id:
+        return []
+    return [
+        r["appraisal_id"]
+        for r in db.rows(
+            "SELECT appraisal_id FROM appraisals WHERE employee_id = ? AND rater_id = ?",
+            [employee_id, user.employee_id],
+        )
+    ]
+
+
 # -- roles on one appraisal -----------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from core import appraisal_edits, auth
 from core.db import Cursor, query_frame, register_frame, unregister_frame
 from pipelines.context import OrgContext, fold_expr, stable_id
 from pipelines.normalise import IdRule, restore_ids
@@ -206,6 +207,21 @@ def _update_people(batch: BatchWriter, updates: pl.DataFrame) -> None:
         unregister_frame(cur, "_updates")
     for side, rows in (("before", before), ("after", updates)):
         batch.insert("import_employee_images", rows.with_columns(batch_id=pl.lit(batch.batch_id), side=pl.lit(side)))
+    _follow_changes(batch, before, updates)
+
+
+def _follow_changes(batch: BatchWriter, before: pl.DataFrame, after: pl.DataFrame) -> None:
+    """What a changed person brings along: open appraisals follow a new manager; a person now 离职 has
+    their sessions ended at once (core decides both, inside this import's transaction)."""
+    was = before.select("employee_id", pl.col("manager_id").alias("_was"), pl.col("status").alias("_status_was"))
+    changed = after.join(was, on="employee_id", how="inner")
+    moved = changed.filter(pl.col("manager_id").ne_missing(pl.col("_was")))
+    why = f"花名册批次 {batch.batch_id}"
+    appraisal_edits.follow_manager_changes(
+        batch.cur, moved.select("employee_id", "_was", "manager_id").rows(), batch.uploaded_by, why
+    )
+    left = changed.filter((pl.col("status") == "left") & pl.col("_status_was").ne_missing("left"))
+    auth.end_sessions_of(batch.cur, left.get_column("employee_id").to_list(), "left", batch.uploaded_by)
 
 
 def set_department_heads(cur: Cursor) -> None:
