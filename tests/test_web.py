@@ -6,11 +6,14 @@ middleware), and serve.py as the one way the app is started."""
 from __future__ import annotations
 
 import asyncio
+import io
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
 
+import openpyxl
 import pytest
 from starlette.applications import Starlette
 from streamlit.web.server.app_discovery import discover_asgi_app
@@ -18,7 +21,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from core import auth, tickets
 from core.db import Database, open_database
+from tests.apptest import StartApp, open_page
 from tests.conftest import ensure_login
+from tests.test_cycle_hr_pages import production_pilot
 from ui import web
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,6 +318,7 @@ def test_the_session_route_refuses_spent_foreign_or_missing_grants(clock: Clock,
     assert request("POST", "/_jixiao/session", {**cross_site, "User-Agent": BROWSER})[0] == 403
     status, headers, _ = request("GET", f"/_jixiao/session?grant={tickets.grant_cookie(db, token, BROWSER)}")
     assert status == 405 and header(headers, "cache-control") == "no-store" and header(headers, "set-cookie") is None
+    assert header(headers, "allow") == "POST"
 
 
 def test_the_download_route_serves_an_attachment_to_its_session(clock: Clock, db: Database) -> None:
@@ -344,7 +350,8 @@ def test_the_download_route_refuses_with_a_plain_page(clock: Clock, db: Database
     unknown = request("GET", "/_jixiao/download/" + "x" * 43, {"Cookie": f"jixiao_session={other}"})
     assert unknown[0] == 404 and "此下载链接已失效" in unknown[2].decode()
     assert request("GET", "/_jixiao/download/<script>", {})[0] == 404
-    assert request("POST", f"/_jixiao/download/{ticket}", {"Cookie": f"jixiao_session={token}"})[0] == 405
+    status, headers, _ = request("POST", f"/_jixiao/download/{ticket}", {"Cookie": f"jixiao_session={token}"})
+    assert (status, header(headers, "allow"), header(headers, "cache-control")) == (405, "GET", "no-store")
     assert exports(db) == []
 
 
@@ -361,6 +368,32 @@ def test_the_download_route_refuses_with_a_plain_page(clock: Clock, db: Database
 )  # fmt: skip
 def test_content_disposition_is_an_attachment_with_a_safely_encoded_name(name: str, expected: str) -> None:
     assert web.content_disposition(name) == expected
+
+
+# -- the pages' downloads --------------------------------------------------------------------------
+
+
+def test_a_page_builds_its_file_when_fetched_in_the_language_it_was_shown_in(
+    start_app: StartApp, company_db: Path
+) -> None:
+    production_pilot(company_db, calibrate=True)
+    at = open_page(start_app(company_db, lang="en"), "pages/calibration.py")
+    links = [b.proto.url for b in at.link_button]
+    assert links and all(re.fullmatch(r"/_jixiao/download/[A-Za-z0-9_-]{43}", url) for url in links)
+    served: list[object] = []
+    # the route builds the file on a server thread, outside the page's run and its session state
+    worker = threading.Thread(
+        target=lambda: served.extend(
+            tickets.serve_download(url.rsplit("/", 1)[1], at.session_state["auth.token"], None) for url in links
+        )
+    )
+    worker.start()
+    worker.join()
+    by_name = {d.file_name: d for d in served if isinstance(d, tickets.Download)}
+    assert len(by_name) == len(links)
+    book = openpyxl.load_workbook(io.BytesIO(by_name["grade-distribution.xlsx"].data))
+    assert book.sheetnames == ["grade-distribution"]
+    assert [c.value for c in book.active[1]][:2] == ["Department", "Appraisals"]
 
 
 # -- how the app is started -------------------------------------------------------------------------

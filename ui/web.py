@@ -40,6 +40,7 @@ _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]  # a
 _FALLBACK_NAME = re.compile(r"[^A-Za-z0-9._-]")
 log = logging.getLogger(__name__)
 _mounted = False
+_warned = False
 
 
 def base_path() -> str:
@@ -68,23 +69,19 @@ def routes() -> list[Route]:
     ]
 
 
-def mounted() -> bool:
-    """Whether this process serves the routes (started through ``serve.py``, not ``streamlit run app.py``)."""
-    return _mounted
-
-
 def warn_if_unmounted() -> None:
-    """Say once in the server log that cookies and downloads need ``serve.py``."""
-    global _mounted
-    if not _mounted:
+    """Say once in the server log when this process does not serve the routes (``streamlit run app.py``):
+    cookies and downloads need ``serve.py``."""
+    global _warned
+    if not _mounted and not _warned:
         log.warning("JiXiao's routes are not mounted: start the app with `streamlit run serve.py` (make run)")
-        _mounted = True  # once
+        _warned = True
 
 
 async def session_endpoint(request: Request) -> Response:
     """Exchange a one-time grant for the session cookie (or its clearing)."""
     if request.method != "POST":
-        return refusal(405)
+        return refusal(405, allow="POST")
     grant = request.headers.get(GRANT_HEADER, "")
     if not TOKEN.match(grant) or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
         return refusal(403)
@@ -107,7 +104,7 @@ def session_cookie(token: str | None, *, secure: bool) -> str:
 async def download_endpoint(request: Request) -> Response:
     """Serve a download ticket's file to the session that asked for it."""
     if request.method != "GET":
-        return refusal(405)
+        return refusal(405, allow="GET")
     ticket = request.path_params["ticket"]
     if not TOKEN.match(ticket):
         return refusal(404)
@@ -135,8 +132,8 @@ def content_disposition(file_name: str) -> str:
 _REFUSALS = {403: "web.refused", 404: "web.gone", 405: "web.method"}
 
 
-def refusal(status: int) -> Response:
+def refusal(status: int, *, allow: str | None = None) -> Response:
     """A plain page in both languages saying why, with nothing of the request in it."""
     zh, en = CATALOG[_REFUSALS[status]]
-    headers = {**NO_STORE, **({"Allow": "GET, POST"} if status == 405 else {})}
+    headers = {**NO_STORE, **({"Allow": allow} if allow else {})}
     return Response(f"{zh}\n{en}\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)

@@ -88,7 +88,8 @@ def download_excel(label: str, data: Callable[[], bytes], *, file_name: str, key
     The link is ``/_jixiao/download/<ticket>`` (ui/web.py): the ticket is its only variable part, lives
     a few minutes from the last time the page showed it, serves only this session's cookie from this
     browser, and every download it serves is audited. The label is our own text; the file's name goes
-    in the response's header, never in the page.
+    in the response's header, never in the page. ``data`` runs on the server's thread when the link is
+    fetched, outside this page's run: it must not call Streamlit (translate titles before).
     """
     token = session_token()
     if token is None:  # signed out: no page shows a table then
