@@ -22,9 +22,10 @@ $(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(PY)
 	touch $@
 
 ## run: create the environment, build the demo database if there is none, start the app on 127.0.0.1:8501
+## (serve.py: Streamlit serving app.py plus JiXiao's cookie and download routes)
 run: $(VENV)/.requirements
 	$(PY) -m demo --if-missing
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(PY) -m streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
 
 ## browser: Debian's Chromium and a CJK font for the Playwright journeys (never `playwright install`)
 browser:

@@ -53,10 +53,11 @@ def distribution_table(frame: pl.DataFrame, scale: tuple[tuple[str, float], ...]
         .apply(lambda row: [BREACH_STYLE if marked[row.name] else "" for _ in row], axis=1)
     )
     st.dataframe(styled, hide_index=True, width="stretch", placeholder=EMPTY_CELL, key="cal.distribution")
+    sheet = t("cal.file")  # translated now: the file is built on the server's thread when fetched
     download_excel(
         t("table.download"),
-        lambda: excel_table(shown, titles, t("cal.file")),
-        file_name=f"{t('cal.file')}.xlsx",
+        lambda: excel_table(shown, titles, sheet),
+        file_name=f"{sheet}.xlsx",
         key="cal.distribution.download",
         rows=shown.height,
     )

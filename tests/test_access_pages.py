@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import access, audit, auth
+from core import access, audit, auth, tickets
 from core.db import open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.conftest import PASSWORD
@@ -213,16 +213,33 @@ def log_in(at: AppTest, username: str, password: str) -> AppTest:
     return at
 
 
-def test_login_sets_the_cookie_and_opens_my_tasks(start_app: StartApp, company_db: Path) -> None:
+def cookie_grant(at: AppTest) -> str:
+    """The one-time grant the page posts so that the server sets or clears the cookie: the page's only
+    script, which never holds the session token nor touches document.cookie."""
+    (script,) = at.get("html")
+    assert "document.cookie" not in script.value
+    if "auth.token" in at.session_state:
+        assert at.session_state["auth.token"] not in everything_shown(at)
+    found = re.fullmatch(
+        r'<script>fetch\("/_jixiao/session", \{method: "POST", credentials: "same-origin", cache: "no-store",'
+        r' headers: \{"X-JiXiao-Grant": "([A-Za-z0-9_-]{43})"\}\}\);</script>',
+        script.value,
+    )
+    assert found, script.value
+    return found.group(1)
+
+
+def test_login_has_the_server_set_the_cookie_and_opens_my_tasks(start_app: StartApp, company_db: Path) -> None:
     at = log_in(start_app(company_db, login=None), "worker", PASSWORD)
     assert [t.value for t in at.title] == ["我的待办"]
-    (cookie,) = at.get("html")
+    grant = cookie_grant(at)
     token = at.session_state["auth.token"]
-    assert f"jixiao_session={token}; path=/; SameSite=Strict" in cookie.value
     assert re.fullmatch(r"[A-Za-z0-9_-]{40,}", token)
+    assert tickets.redeem_cookie_grant(grant, None) == tickets.CookieChange(token)  # what the route sets
+    assert tickets.redeem_cookie_grant(grant, None) is None  # once
     assert audit_count(company_db, "login", "worker") == 1
     at.run()
-    assert not at.get("html")  # the cookie is written once
+    assert not at.get("html")  # the grant is posted once
 
 
 def test_empty_login_form_asks_for_both_fields(start_app: StartApp, company_db: Path) -> None:
@@ -254,7 +271,7 @@ def test_idle_session_ends_at_the_next_click(start_app: StartApp, company_db: Pa
     at.run()
     assert [t.value for t in at.title] == ["登录 JiXiao 绩效"]
     assert "登录已失效" in all_text(at)
-    assert "jixiao_session=; path=/; Max-Age=0" in at.get("html")[0].value  # the browser's cookie is cleared
+    assert tickets.redeem_cookie_grant(cookie_grant(at), None) == tickets.CookieChange(None)  # cleared
     assert audit_count(company_db, "session_expired", "head") == 1
     at.run()
     assert [t.value for t in at.title] == ["登录 JiXiao 绩效"] and "auth.token" not in at.session_state
@@ -277,7 +294,7 @@ def test_logout_ends_the_session_and_clears_the_cookie(start_app: StartApp, comp
     at.sidebar.button(key="auth.logout").click().run()
     assert [t.value for t in at.title] == ["登录 JiXiao 绩效"]
     assert "已退出登录。" in all_text(at)
-    assert "Max-Age=0" in at.get("html")[0].value
+    assert tickets.redeem_cookie_grant(cookie_grant(at), None) == tickets.CookieChange(None)  # cleared
     with open_database(company_db) as db:
         assert auth.resume_session(db, token) is None
     assert audit_count(company_db, "logout", "worker") == 1
@@ -347,7 +364,13 @@ def test_markup_in_names_and_comments_is_shown_as_literal_text(start_app: StartA
 def test_every_download_is_audited(start_app: StartApp, company_db: Path) -> None:
     at = open_page(start_app(company_db), "pages/org.py")
     assert audit_count(company_db, "export") == 0
-    at.download_button[0].click().run()
+    link = at.link_button[0]
+    assert link.proto.label == "下载 Excel"
+    found = re.fullmatch(r"/_jixiao/download/([A-Za-z0-9_-]{43})", link.proto.url)  # nothing but the ticket
+    assert found, link.proto.url
+    assert audit_count(company_db, "export") == 0  # showing the link exports nothing
+    served = tickets.serve_download(found.group(1), at.session_state["auth.token"], None)
+    assert isinstance(served, tickets.Download) and served.file_name == "人员名单.xlsx"
     with open_database(company_db) as db:
         row = db.one("SELECT actor, entity_id, detail FROM audit_log WHERE action = 'export'")
     assert row == {"actor": "hr", "entity_id": "人员名单.xlsx", "detail": '{"rows": 12}'}

@@ -33,7 +33,7 @@ def chrome(at: AppTest) -> list[str]:
         "text_input",
         "toggle",
         "button",
-        "download_button",
+        "link_button",
         "file_uploader",
         "multiselect",
         "checkbox",
@@ -125,7 +125,7 @@ def test_org_page_lists_departments_positions_and_people(start_app: StartApp, co
     assert set(departments["在职人数"]) == {4}
     assert set(departments["负责人"]) == {"员工101", "员工201", "员工301"}
     assert positions.shape[0] == 6
-    assert [b.label for b in at.download_button] == ["下载 Excel"] * 3
+    assert [b.label for b in at.link_button] == ["下载 Excel"] * 3
     assert "找到 12 人" in all_text(at)
 
 
@@ -207,7 +207,7 @@ def test_upload_with_bad_rows_shows_the_report_and_history(start_app: StartApp, 
     assert sorted(rejects["行号"]) == [b.excel_row for b in bad]
     assert set(rejects["值"]) == {b.value for b in bad}
     assert rejects["原因"].str.len().min() > 0
-    assert "下载导入结果（Excel）" in [b.label for b in at.download_button]
+    assert "下载导入结果（Excel）" in [b.label for b in at.link_button]
     # the history below lists the batch and offers its rejected rows
     history = table_with(at, "文件")
     assert list(history["文件"]) == ["2022年一季度考核.xlsx"]

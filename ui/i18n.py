@@ -832,6 +832,16 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "db.busy": ("数据库暂时无法打开：{detail}", "The database cannot be opened right now: {detail}"),
         "db.error": ("数据库无法打开：{detail}", "The database cannot be opened: {detail}"),
         "table.download": ("下载 Excel", "Download Excel"),
+        # the server's own routes (ui/web.py): plain pages, shown in both languages
+        "web.gone": (
+            "此下载链接已失效（已过几分钟、已用过或已退出登录）。请回到 JiXiao 的页面重新点击下载。",
+            "This download link has expired, been used or outlived its login. Go back to JiXiao and download again.",
+        ),
+        "web.refused": (
+            "此链接只对申请它的登录有效。请在 JiXiao 中登录后，从页面上重新下载。",
+            "This link works only for the login that asked for it. Log in to JiXiao and download from the page.",
+        ),
+        "web.method": ("不支持此请求方式。", "This request method is not supported."),
         # statuses, sources, kinds, measures
         "status.loaded": ("已全部导入", "Fully imported"),
         "status.partial": ("部分导入（有被拒绝的行）", "Partly imported (some rows rejected)"),

@@ -5,38 +5,36 @@ this Streamlit session's state and in a browser cookie, so a reload (a new Strea
 again through ``st.context.cookies``. Every rerun resumes the session in core, which ends it when it
 has been idle too long or its account was disabled: the next click then shows the login page.
 
-Streamlit cannot set a cookie from Python, so a two-line script sets or clears it
-(``st.html(..., unsafe_allow_javascript=True)``: it runs in the app's own document, no iframe). The
-script holds only the token, which :func:`secrets.token_urlsafe` makes of ``[A-Za-z0-9_-]``, and never
-any user text. The cookie is ``SameSite=Strict``, path ``/``, ``Secure`` over HTTPS, and lives until the
-browser closes; the server keeps only the token's SHA-256.
+The server sets and clears the cookie, never page script: the page holds a one-time grant
+(:func:`core.tickets.grant_cookie`, one minute, this session and browser only) and a two-line script
+posts it to ``/_jixiao/session`` (ui/web.py), which answers with ``Set-Cookie: jixiao_session=<token>;
+HttpOnly; SameSite=Strict; Path=/`` (``Secure`` over HTTPS). The token never reaches the page, and the
+cookie lives until the browser closes; the server keeps only the token's SHA-256.
 """
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
-from core import audit, auth, permissions
+from core import auth, permissions, tickets
 from core.auth import User
 from core.db import Database
+from ui import web
 from ui.i18n import error_text, t
 from ui.resources import database
 
-COOKIE_NAME = "jixiao_session"
+COOKIE_NAME = web.COOKIE_NAME
 TOKEN_KEY = "auth.token"  # this browser session's session token
 USER_KEY = "auth.user"  # the user app.py resolved for this run (None: signed out)
 COOKIE_KEY = "auth.cookie"  # a cookie change the browser still has to make: "set" or "clear"
 SPENT_KEY = "auth.spent_cookie"  # a cookie token already found dead: never try it again in this session
 NOTICE_KEY = "auth.notice"  # why the login page is shown again
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,100}$")
 
 
 def _cookie() -> str | None:
     """The session cookie this browser sent when it connected (AppTest has no cookies: None)."""
     value = st.context.cookies.get(COOKIE_NAME)
-    return value if isinstance(value, str) and _TOKEN.match(value) else None
+    return value if isinstance(value, str) and web.TOKEN.match(value) else None
 
 
 def _cookie_token() -> str | None:
@@ -59,6 +57,7 @@ def current_user(db: Database) -> User | None:
     user = auth.resume_session(db, token, user_agent=user_agent()) if token else None
     if user is None and token:
         st.session_state.pop(TOKEN_KEY, None)
+        tickets.forget_session(token)
         st.session_state[SPENT_KEY] = _cookie()
         st.session_state[COOKIE_KEY] = "clear"
         st.session_state[NOTICE_KEY] = "auth.session_ended"
@@ -87,7 +86,9 @@ def log_in(db: Database, username: str, password: str) -> User:
 
 def log_out() -> None:
     """End the session in core, forget it here and clear the browser's cookie (a button callback)."""
-    auth.end_session(database(), st.session_state.pop(TOKEN_KEY, None))
+    token = st.session_state.pop(TOKEN_KEY, None)
+    auth.end_session(database(), token)
+    tickets.forget_session(token)  # its download links die with it
     st.session_state[SPENT_KEY] = _cookie()
     st.session_state[COOKIE_KEY] = "clear"
     st.session_state[USER_KEY] = None
@@ -95,18 +96,29 @@ def log_out() -> None:
 
 
 def sync_cookie() -> None:
-    """Make the browser set or clear the session cookie if a login or logout asked for it."""
+    """Have the server set or clear the session cookie if a login or logout asked for it: the page posts
+    a one-time grant, never the token."""
     action = st.session_state.pop(COOKIE_KEY, None)
     token = st.session_state.get(TOKEN_KEY)
-    if action == "set" and token and _TOKEN.match(token):
-        value = f"{COOKIE_NAME}={token}; path=/; SameSite=Strict"
+    if action == "set" and token and web.TOKEN.match(token):
+        grant = tickets.grant_cookie(database(), token, user_agent())
     elif action == "clear":
-        value = f"{COOKIE_NAME}=; path=/; Max-Age=0; SameSite=Strict"
+        grant = tickets.grant_cookie_clear(user_agent())
     else:
         return
-    script = f"<script>document.cookie = '{value}' + (location.protocol === 'https:' ? '; Secure' : '');</script>"
+    web.warn_if_unmounted()
+    # Only our own words: the route's path and the grant, which secrets.token_urlsafe makes of [A-Za-z0-9_-].
+    script = (
+        f'<script>fetch("{web.session_url()}", {{method: "POST", credentials: "same-origin", cache: "no-store",'
+        f' headers: {{"{web.GRANT_HEADER}": "{grant}"}}}});</script>'
+    )
     with st.sidebar:
         st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def session_token() -> str | None:
+    """This browser session's session token (None: signed out): download tickets are bound to it."""
+    return st.session_state.get(TOKEN_KEY)
 
 
 def pop_notice() -> str | None:
@@ -132,12 +144,6 @@ def role_names(roles: frozenset[str] | list[str]) -> str:
     return "、".join(
         t(f"role.{r}") for r in sorted(roles, key=lambda r: (auth.ROLES.index(r) if r in auth.ROLES else 99, r))
     )
-
-
-def audit_export(file_name: str, rows: int) -> None:
-    """Record a download in the audit trail (the download button's on_click callback)."""
-    user = st.session_state.get(USER_KEY)
-    audit.log(database(), user.username if user else "?", "export", "file", file_name, {"rows": rows})
 
 
 def require_screen(screen_id: str) -> tuple[User, Database]:

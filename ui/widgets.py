@@ -1,5 +1,5 @@
-"""Shared widgets: tables with an Excel download, audited downloads, empty states, and safe rendering of
-user text."""
+"""Shared widgets: tables with an Excel download, downloads only their session can fetch, empty states,
+and safe rendering of user text."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from core import tickets
 from core.export import excel_bytes
+from ui import web
 from ui.i18n import has_text, t
-from ui.session import audit_export
+from ui.resources import database
+from ui.session import session_token, user_agent
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: what an empty cell of a table or an editor shows (Streamlit's default is the word None)
@@ -76,18 +79,34 @@ def excel_table(frame: pl.DataFrame, titles: Mapping[str, str], sheet: str) -> b
     return excel_bytes({sheet: out.rename(renamed)})
 
 
+DOWNLOADS_KEY = "ui.downloads"  # widget key -> the download ticket this page showed last
+
+
 def download_excel(label: str, data: Callable[[], bytes], *, file_name: str, key: str, rows: int) -> None:
-    """A button that builds an Excel file only when clicked, and records the download in the audit trail."""
-    st.download_button(
-        label,
-        data=data,
+    """A link that downloads an Excel file, built only when fetched, for this login session alone.
+
+    The link is ``/_jixiao/download/<ticket>`` (ui/web.py): the ticket is its only variable part, lives
+    a few minutes from the last time the page showed it, serves only this session's cookie from this
+    browser, and every download it serves is audited. The label is our own text; the file's name goes
+    in the response's header, never in the page. ``data`` runs on the server's thread when the link is
+    fetched, outside this page's run: it must not call Streamlit (translate titles before).
+    """
+    token = session_token()
+    if token is None:  # signed out: no page shows a table then
+        return
+    shown: dict[str, str] = st.session_state.setdefault(DOWNLOADS_KEY, {})
+    shown[key] = tickets.offer_download(
+        database(),
+        token,
+        user_agent(),
         file_name=file_name,
         mime=XLSX_MIME,
-        key=key,
-        icon=":material/download:",
-        on_click=audit_export,
-        args=(file_name, rows),
+        rows=rows,
+        produce=data,
+        renew=shown.get(key),
     )
+    web.warn_if_unmounted()
+    st.link_button(label, web.download_url(shown[key]), key=key, icon=":material/download:")
 
 
 def data_table(

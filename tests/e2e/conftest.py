@@ -1,4 +1,5 @@
-"""Shared fixtures for Playwright journeys: a real ``streamlit run app.py`` server and Debian's Chromium.
+"""Shared fixtures for Playwright journeys: a real ``streamlit run serve.py`` server (app.py plus JiXiao's
+cookie and download routes) and Debian's Chromium.
 
 Journeys mark themselves ``pytestmark = pytest.mark.e2e``. They never download a browser (no
 ``playwright install``): they drive ``/usr/bin/chromium`` and skip, saying so, when it is missing.
@@ -35,7 +36,7 @@ SERVER_START_TIMEOUT_S = 90
 
 @dataclass
 class StreamlitServer:
-    """A running ``streamlit run app.py``: its base URL, database file and log."""
+    """A running ``streamlit run serve.py``: its base URL, database file and log."""
 
     url: str
     db_path: Path
@@ -90,7 +91,7 @@ def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., StreamlitServer]]
         log_path = tmp_path / f"streamlit-{port}.log"
         environment = {**os.environ, "JIXIAO_DB": str(db), **(env or {})}
         command = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", "serve.py",
             "--server.headless", "true",
             "--server.address", "127.0.0.1",
             "--server.port", str(port),

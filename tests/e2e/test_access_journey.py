@@ -1,10 +1,13 @@
 """Login, scope and safe output in a real Chromium: a manager's journey with a tampered URL, a reload and
-a logout while another user works in a second browser; markup in names never becoming HTML; formula
-cells in an Excel export coming out as text."""
+a logout while another user works in a second browser, with the session cookie HttpOnly and set by the
+server; markup in names never becoming HTML; formula cells in an Excel export coming out as text; a
+download link that works only for the session that asked for it, until logout or expiry."""
 
 from __future__ import annotations
 
+import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +43,23 @@ def session_cookie(context: BrowserContext) -> dict | None:
     return next((c for c in context.cookies() if c["name"] == "jixiao_session"), None)
 
 
+def wait_for_session_cookie(context: BrowserContext, *, present: bool = True, timeout_s: float = 30) -> dict | None:
+    """The session cookie once the server has set it (or None once it has cleared it): the page posts its
+    one-time grant right after login or logout."""
+    deadline = time.monotonic() + timeout_s
+    while (session_cookie(context) is not None) != present:
+        assert time.monotonic() < deadline, f"the session cookie is {'missing' if present else 'still there'}"
+        time.sleep(0.1)
+    return session_cookie(context)
+
+
+def assert_the_page_never_holds_the_token(page: Page, token: str) -> None:
+    """The HttpOnly cookie: page script cannot read it, and no script or markup of the page carries it."""
+    assert "jixiao_session" not in page.evaluate("() => document.cookie")
+    html = page.content()
+    assert token not in html and "document.cookie" not in html
+
+
 @pytest.fixture
 def company_copy(tmp_path: Path, access_company: Path) -> Path:
     path = tmp_path / "company.duckdb"
@@ -60,9 +80,10 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text("当前用户：员工101（head）").wait_for()
     sidebar.get_by_text("角色：主管").wait_for()
-    page.wait_for_function("() => document.cookie.includes('jixiao_session=')")  # set by the landing page
-    cookie = session_cookie(manager)
-    assert cookie and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    cookie = wait_for_session_cookie(manager)  # set by the server for the landing page's grant
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert not cookie["secure"] and cookie["expires"] == -1  # plain HTTP here; lives until the browser closes
+    assert_the_page_never_holds_the_token(page, cookie["value"])
     menu = [link.inner_text().splitlines()[-1] for link in sidebar.get_by_role("link").all()]  # after the icon
     assert menu == [
         "我的待办", "目标制定", "中期回顾", "自评", "我的绩效", "团队评分", "组织与人员", "指标库", "岗位模板", "变更审批", "绩效总览",
@@ -73,9 +94,9 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     other.goto(f"{server.url}/org")
     log_in(other, "bp", PASSWORD)
     other.get_by_role("heading", name="组织与人员").first.wait_for()
-    other.wait_for_function("() => document.cookie.includes('jixiao_session=')")
+    other_cookie = wait_for_session_cookie(other_context)
     assert people_ids(other) == ["00201", "00202", "00203", "00204"]
-    assert session_cookie(other_context)["value"] != cookie["value"]
+    assert other_cookie["httpOnly"] and other_cookie["value"] != cookie["value"]
 
     sidebar.get_by_role("link", name="组织与人员").click()
     page.get_by_role("heading", name="组织与人员").first.wait_for()
@@ -108,8 +129,7 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     sidebar.get_by_role("button", name="退出登录").click()
     page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     page.get_by_text("已退出登录。").wait_for()
-    page.wait_for_function("() => !document.cookie.includes('jixiao_session=')")
-    assert session_cookie(manager) is None
+    assert wait_for_session_cookie(manager, present=False) is None  # cleared by the server
     page.reload()
     page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
     page.goto(f"{server.url}/org?emp=00102")
@@ -160,6 +180,7 @@ def test_markup_in_names_and_comments_never_becomes_html(
     assert dialogs == []
 
 
+TICKET_LINK = re.compile(r"/_jixiao/download/[A-Za-z0-9_-]{43}")
 FORMULAS = {
     "00102": "=1+1",
     "00103": "+SUM(A1:A2)",
@@ -171,8 +192,8 @@ FORMULAS = {
 }
 
 
-def test_excel_export_from_a_page_neutralises_formula_cells(
-    streamlit_server: Server, page: Page, company_copy: Path, tmp_path: Path
+def test_excel_download_neutralises_formulas_and_works_only_for_its_session(
+    streamlit_server: Server, browser: Browser, page: Page, company_copy: Path, tmp_path: Path
 ) -> None:
     with open_database(company_copy) as db, db.transaction() as cur:
         for employee_id, name in FORMULAS.items():
@@ -181,8 +202,13 @@ def test_excel_export_from_a_page_neutralises_formula_cells(
     page.goto(f"{server.url}/org")
     log_in(page, "hr", PASSWORD)
     page.get_by_role("heading", name="组织与人员").first.wait_for()
+    cookie = wait_for_session_cookie(page.context)
+    link = page.get_by_role("link", name="下载 Excel").first
+    href = link.get_attribute("href")
+    assert href and TICKET_LINK.fullmatch(href), href  # the ticket is the link's only variable part
+    assert "人员名单" not in link.evaluate("a => a.outerHTML")  # the file's name travels in a header
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载 Excel").first.click()
+        link.click()
     download = download_info.value
     assert download.suggested_filename == "人员名单.xlsx"
     saved = tmp_path / "people.xlsx"
@@ -196,8 +222,68 @@ def test_excel_export_from_a_page_neutralises_formula_cells(
         assert names[employee_id] == "'" + formula, employee_id
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)  # no formula cell at all
 
-    # The download is in the audit trail.
+    # The same link from another person's browser, logged in to their own session: refused.
+    url = server.url + href
+    other_context, other = new_browser(browser)
+    other.goto(f"{server.url}/org")
+    log_in(other, "bp", PASSWORD)
+    other.get_by_role("heading", name="组织与人员").first.wait_for()
+    bp_cookie = wait_for_session_cookie(other_context)
+    refused = other.goto(url)
+    assert refused is not None and refused.status == 403
+    assert refused.headers["cache-control"] == "no-store"
+    assert "此链接只对申请它的登录有效" in refused.text()
+    # ... and from a browser nobody logged in to.
+    anonymous_context, anonymous = new_browser(browser)
+    assert anonymous.goto(url).status == 403
+    anonymous_context.close()
+    # bp's own link with bp's cookie copied into another browser (another User-Agent): refused, and the
+    # stolen session ends.
+    other.goto(f"{server.url}/org")
+    other.get_by_role("heading", name="组织与人员").first.wait_for()
+    bp_link = server.url + other.get_by_role("link", name="下载 Excel").first.get_attribute("href")
+    thief = browser.new_context(user_agent="Mozilla/5.0 (X11; Linux x86_64) Thief/1.0", locale="zh-CN")
+    thief.add_cookies([bp_cookie])
+    assert thief.new_page().goto(bp_link).status == 403
+    thief.close()
+    other.reload()
+    other.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
+    other_context.close()
+
+    # The download is in the audit trail, once: refusals serve nothing.
     page.get_by_test_id("stSidebar").get_by_role("link", name="审计日志").click()
     page.get_by_role("heading", name="审计日志").first.wait_for()
-    export_row = page.get_by_test_id("stDataFrame").locator('[role="row"]', has_text="人员名单.xlsx")
-    export_row.filter(has_text="导出数据").filter(has_text="hr").first.wait_for(state="attached")
+    export_rows = page.get_by_test_id("stDataFrame").locator('[role="row"]', has_text="人员名单.xlsx")
+    export_rows.filter(has_text="导出数据").filter(has_text="hr").first.wait_for(state="attached")
+    assert export_rows.count() == 1
+
+    # After logout the link is dead (logout forgets the session's links), even with the old cookie put back.
+    page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+    page.get_by_role("heading", name="登录 JiXiao 绩效").first.wait_for()
+    wait_for_session_cookie(page.context, present=False)
+    page.context.add_cookies([cookie])
+    after_logout = page.goto(url)
+    assert after_logout is not None and after_logout.status == 404
+    assert "此下载链接已失效" in after_logout.text()
+
+
+def test_a_download_link_expires(streamlit_server: Server, page: Page, company_copy: Path) -> None:
+    server = streamlit_server(company_copy, env={"JIXIAO_DOWNLOAD_MINUTES": "0.1"})  # six seconds
+    page.goto(f"{server.url}/org")
+    log_in(page, "hr", PASSWORD)
+    page.get_by_role("heading", name="组织与人员").first.wait_for()
+    wait_for_session_cookie(page.context)
+    href = page.get_by_role("link", name="下载 Excel").first.get_attribute("href")
+    time.sleep(7)  # the page does not rerun meanwhile: nothing renews the link
+    gone = page.context.new_page().goto(server.url + href)
+    assert gone is not None and gone.status == 404 and gone.headers["cache-control"] == "no-store"
+    assert "此下载链接已失效" in gone.text()
+    # The next rerun shows a new link, which works.
+    search = page.get_by_label("搜索工号或姓名")
+    search.fill("00")
+    search.press("Enter")
+    fresh = page.get_by_role("link", name="下载 Excel").first
+    page.wait_for_function("old => !document.querySelector(`a[href='${old}']`)", arg=href)
+    with page.expect_download() as download_info:
+        fresh.click()
+    assert download_info.value.suggested_filename == "人员名单.xlsx"

@@ -71,7 +71,7 @@ def test_upload_with_bad_rows_report_and_download(
 
     # The whole report as Excel
     with page.expect_download() as download_info:
-        page.get_by_role("button", name="下载导入结果（Excel）").click()
+        page.get_by_role("link", name="下载导入结果（Excel）").click()  # served by /_jixiao/download/<ticket>
     download = download_info.value
     assert download.suggested_filename == "2022年一季度考核-导入结果.xlsx"
     saved = tmp_path / "report.xlsx"
@@ -89,5 +89,5 @@ def test_upload_with_bad_rows_report_and_download(
     # And the import history lists the upload
     page.get_by_role("heading", name="导入记录").first.wait_for()  # a rerun may briefly show it twice
     history = page.get_by_test_id("stDataFrame").filter(has_text="导入时间")
-    # (the download reruns the page: wait for the redrawn table rather than read the old one)
+    # (a rerun may redraw the table: wait for the drawn rows rather than read the old ones)
     history.locator('[role="gridcell"]', has_text="2022年一季度考核.xlsx").first.wait_for(state="attached")
