@@ -222,7 +222,7 @@ def _file(db: Database, actor: User, kind: str, username: str, payload: dict[str
              actor.username, _now()],
         )  # fmt: skip
         audit.record(cur, actor.username, "account_request", "account_request", request_id,
-                     {"kind": kind, "username": username, **payload})  # fmt: skip
+                     {"request_kind": kind, "username": username, **payload})  # fmt: skip
     return AccountChange(username, False, request_id)
 
 
@@ -283,7 +283,7 @@ def confirm_request(db: Database, user: User | None, request_id: str) -> None:
         _decide(cur, actor, request_id, "confirmed", None)
         _apply(db, cur, actor.username, row, payload, detail)
         audit.record(cur, actor.username, "account_request_confirm", "account_request", request_id,
-                     {"kind": row["kind"], "username": row["username"], "requested_by": row["requested_by"]})  # fmt: skip
+                     {"request_kind": row["kind"], "username": row["username"], "requested_by": row["requested_by"]})  # fmt: skip
 
 
 def _apply(db: Database, cur: Any, actor: str, row: dict[str, Any], payload: dict[str, Any],
@@ -317,7 +317,7 @@ def reject_request(db: Database, user: User | None, request_id: str, note: str |
     with db.transaction() as cur:
         _decide(cur, actor, request_id, "rejected", text)
         audit.record(cur, actor.username, "account_request_reject", "account_request", request_id,
-                     {"kind": row["kind"], "username": row["username"], "note": text})  # fmt: skip
+                     {"request_kind": row["kind"], "username": row["username"], "note": text})  # fmt: skip
 
 
 def withdraw_request(db: Database, user: User | None, request_id: str) -> None:
@@ -329,7 +329,7 @@ def withdraw_request(db: Database, user: User | None, request_id: str) -> None:
     with db.transaction() as cur:
         _decide(cur, actor, request_id, "withdrawn", None)
         audit.record(cur, actor.username, "account_request_withdraw", "account_request", request_id,
-                     {"kind": row["kind"], "username": row["username"]})  # fmt: skip
+                     {"request_kind": row["kind"], "username": row["username"]})  # fmt: skip
 
 
 def _pending(db: Database, request_id: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -67,7 +67,9 @@ def test_lockout_after_five_failures_with_one_generic_message(db) -> None:
     actions = [r["action"] for r in db.rows("SELECT action FROM audit_log WHERE entity_id = 'm1' ORDER BY seq")]
     assert actions.count("login_failed") == 6 and actions.count("lockout") == 1
     # what was typed in the name box is not an account: it is nowhere in the trail
-    assert not db.scalar("SELECT count(*) FROM audit_log WHERE concat_ws(' ', actor, entity_id, detail) LIKE '%nobody%'")
+    assert not db.scalar(
+        "SELECT count(*) FROM audit_log WHERE concat_ws(' ', actor, entity_id, detail) LIKE '%nobody%'"
+    )
     # after the lock expires the right password works again
     db.cursor().execute("UPDATE login_locks SET until = now()::TIMESTAMP - INTERVAL 1 DAY WHERE account = 'm1'")
     assert auth.authenticate(db, "m1", PASSWORD).username == "m1"
