@@ -128,6 +128,9 @@ def test_008_lower_cases_every_username_and_keeps_collisions_apart(before_008: P
         assert [r["username"] for r in db.rows("SELECT username FROM users ORDER BY username")] == [
             "ann", "bob", "li.na", "li.na~2",
         ]  # fmt: skip
+        assert db.rows("SELECT account, source FROM login_attempts WHERE outcome = 'failed'") == [
+            {"account": "bob", "source": "?"}
+        ]
         # the account that was already lower-case keeps its name; the other one, renamed, keeps its password
         assert auth.authenticate(db, "LI.NA~2", "Migrated-pass-1").username == "li.na~2"
         assert db.scalar("SELECT username FROM sessions") == "li.na~2"  # 'Li.Na' was the later-lowered one
@@ -136,9 +139,6 @@ def test_008_lower_cases_every_username_and_keeps_collisions_apart(before_008: P
         assert db.scalar("SELECT username FROM hrbp_scope") == "bob"
         assert db.scalar("SELECT requested_by FROM kpi_changes") == "bob"  # nobody approves their own request
         assert db.scalar("SELECT approver FROM kpi_change_steps") == "li.na~2"
-        assert db.rows("SELECT account, source FROM login_attempts WHERE outcome = 'failed'") == [
-            {"account": "bob", "source": "?"}
-        ]
         assert db.scalar("SELECT account FROM login_locks WHERE until > now()::TIMESTAMP") == "bob"  # still locked
         assert db.scalar("SELECT must_change_password FROM users WHERE username = 'ann'") is False
         columns = {
