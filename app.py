@@ -12,6 +12,7 @@ language_switch()
 start_jobs()  # the server process holds the only write connection: scheduled work runs here
 # Every rerun resumes the session in core: an idle or disabled session ends at the next click.
 user = session.current_user(database())
+# A user whose password someone else set gets 修改密码 at every URL and nothing else until it is changed.
 page = st.navigation(build_navigation(user), expanded=True)  # HR has more than twelve screens
 if user is not None:
     session.account_sidebar(user)

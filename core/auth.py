@@ -1,10 +1,14 @@
-"""Users, passwords (argon2id), lockout and sessions.
+"""Users, passwords (argon2id), logins and sessions.
 
 Login failures all get one generic sentence, whether the user is unknown, the password wrong, the
-account locked or disabled, so the screen never tells an attacker which accounts exist. Five
-failures within 15 minutes lock the account for 15 minutes. A session is a random token held by the
-browser; the database keeps only its SHA-256, its owner and when it was last used, so an idle or
-disabled session ends on the next request.
+account locked, disabled or throttled, so the screen never tells an attacker which accounts exist.
+Every attempt is counted and checked against the limits BEFORE its password is hashed
+(:mod:`core.login_guard`): concurrent guesses cannot overrun them, and a refused attempt costs no
+hash. A name that is not an account goes through the same steps (a hash of a dummy password) and is
+never written to the audit trail. Usernames are case-insensitive: stored and compared lower-case.
+
+A session is a random token held by the browser; the database keeps only its SHA-256, its owner and
+when it was last used, so an idle or disabled session ends on the next request.
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from core import audit
+from core import accounts, audit, login_guard
+from core.accounts import MAX_PASSWORD, UserError, check_password_policy, normalise_username
 from core.db import Cursor, Database
 from core.errors import CoreError
 from core.vocabulary import ROLE_LABELS, ROLES
 
-__all__ = ["ROLES", "ROLE_LABELS", "LoginFailed", "User", "UserError"]
+__all__ = ["ROLES", "ROLE_LABELS", "LoginFailed", "User", "UserError", "check_password_policy"]
 
-LOCK_AFTER_FAILURES = 5
-FAILURE_WINDOW = dt.timedelta(minutes=15)
-LOCK_DURATION = dt.timedelta(minutes=15)
+LOCK_AFTER_FAILURES = login_guard.LOCK_AFTER_FAILURES
+LOCK_DURATION = login_guard.LOCK_DURATION
 TOUCH_EVERY = dt.timedelta(minutes=1)
-USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,40}$")
+USERNAME = accounts.USERNAME
+# a name that may be an account: migration 008 renamed names that differed only in case to name~2 …
+LOGIN_NAME = re.compile(r"^[a-z0-9_.\-~]{2,44}$")
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _DUMMY_HASH = _hasher.hash("jixiao-timing-equaliser")
@@ -62,10 +68,6 @@ class LoginFailed(CoreError):
 GENERIC_FAILURE = str(LoginFailed())
 
 
-class UserError(CoreError):
-    """A user-management request that cannot be done; the message (``auth.*``) says why."""
-
-
 @dataclass(frozen=True)
 class User:
     """The acting user, as every scoped core function receives it."""
@@ -76,6 +78,8 @@ class User:
     display_name: str | None = None
     #: the SHA-256 of the login session's token (None outside a login session: the command line, tests)
     session: str | None = None
+    #: someone else reset the password: the app opens nothing but 修改密码 until it is changed
+    must_change_password: bool = False
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -89,87 +93,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
+# ---- passwords ----------------------------------------------------------------------------------
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of ``password``."""
     return _hasher.hash(password)
-
-
-def check_password_policy(password: str) -> None:
-    """At least 8 characters with a letter and a digit; raises UserError otherwise."""
-    if len(password) < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        raise UserError("auth.weak_password")
-
-
-# a user row with its roles as a list
-_USER_SQL = (
-    "SELECT u.username, u.employee_id, u.display_name, u.password_hash, u.locked_until, u.disabled,"
-    " coalesce((SELECT list(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username),"
-    " []::VARCHAR[]) AS roles, (SELECT e.status FROM employees e WHERE e.employee_id = u.employee_id) AS person_status"
-    " FROM users u"
-)
-
-
-def _user_from_row(row: dict, session: str | None = None) -> User:
-    return User(row["username"], frozenset(row["roles"] or ()), row["employee_id"], row["display_name"], session)
-
-
-def get_user(db: Database, username: str, *, session: str | None = None) -> User | None:
-    """The enabled user called ``username``, or None (unknown or disabled)."""
-    row = db.one(_USER_SQL + " WHERE u.username = ? AND NOT u.disabled", [username])
-    return _user_from_row(row, session) if row else None
-
-
-def roles_of(db: Database, username: str) -> list[str]:
-    """The role codes of ``username``, sorted."""
-    return [r["role"] for r in db.rows("SELECT role FROM user_roles WHERE username = ? ORDER BY role", [username])]
-
-
-def _write_roles(cur: Cursor, username: str, roles: list[str], actor: str) -> None:
-    cur.execute("DELETE FROM user_roles WHERE username = ?", [username])
-    for role in roles:
-        cur.execute("INSERT INTO user_roles VALUES (?, ?, ?, ?)", [username, role, actor, _now()])
-
-
-def authenticate(db: Database, username: str, password: str) -> User:
-    """Check a login. Records success, failure and lockout in the audit log; raises LoginFailed
-    with the generic message on any failure."""
-    username = (username or "").strip()
-    now = _now()
-    row = db.one(_USER_SQL + " WHERE u.username = ?", [username])
-    if row is None:
-        _verify(_DUMMY_HASH, password)  # spend the same time as for a real account
-        audit.log(db, username or "?", "login_failed", "user", username, {"why": "unknown_user"})
-        raise LoginFailed()
-    if row["disabled"] or row["person_status"] == "left":  # a person who left cannot log in from that moment
-        _verify(_DUMMY_HASH, password)
-        audit.log(db, username, "login_failed", "user", username, {"why": "disabled" if row["disabled"] else "left"})
-        raise LoginFailed()
-    if row["locked_until"] is not None and row["locked_until"] > now:
-        _verify(_DUMMY_HASH, password)
-        audit.log(db, username, "login_failed", "user", username, {"why": "locked", "until": row["locked_until"]})
-        raise LoginFailed()
-    if not _verify(row["password_hash"], password):
-        with db.transaction() as cur:
-            cur.execute("INSERT INTO login_failures (username, failed_at) VALUES (?, ?)", [username, now])
-            recent = cur.execute(
-                "SELECT count(*) FROM login_failures WHERE username = ? AND failed_at > ?",
-                [username, now - FAILURE_WINDOW],
-            ).fetchone()[0]
-            cur.execute("UPDATE users SET failed_logins = ? WHERE username = ?", [recent, username])
-            audit.record(
-                cur, username, "login_failed", "user", username, {"why": "password", "recent_failures": recent}
-            )
-            if recent >= LOCK_AFTER_FAILURES:
-                until = now + LOCK_DURATION
-                cur.execute("UPDATE users SET locked_until = ? WHERE username = ?", [until, username])
-                cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
-                audit.record(cur, "system", "lockout", "user", username, {"until": until, "failures": recent})
-        raise LoginFailed()
-    with db.transaction() as cur:
-        cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
-        cur.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username])
-        audit.record(cur, username, "login", "user", username)
-    return _user_from_row(row)
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -177,6 +106,126 @@ def _verify(stored: str, password: str) -> bool:
         return _hasher.verify(stored, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+# ---- users --------------------------------------------------------------------------------------
+
+# a user row with its roles as a list
+_USER_SQL = (
+    "SELECT u.username, u.employee_id, u.display_name, u.password_hash, u.disabled, u.must_change_password,"
+    " coalesce((SELECT list(r.role ORDER BY r.role) FROM user_roles r WHERE r.username = u.username),"
+    " []::VARCHAR[]) AS roles, (SELECT e.status FROM employees e WHERE e.employee_id = u.employee_id) AS person_status"
+    " FROM users u"
+)
+
+
+def _user_from_row(row: dict, session: str | None = None) -> User:
+    return User(row["username"], frozenset(row["roles"] or ()), row["employee_id"], row["display_name"], session,
+                bool(row["must_change_password"]))  # fmt: skip
+
+
+def get_user(db: Database, username: str, *, session: str | None = None) -> User | None:
+    """The enabled user called ``username`` (any case), or None (unknown or disabled)."""
+    row = db.one(_USER_SQL + " WHERE u.username = ? AND NOT u.disabled", [normalise_username(username)])
+    return _user_from_row(row, session) if row else None
+
+
+def roles_of(db: Database, username: str) -> list[str]:
+    """The role codes of ``username``, sorted."""
+    return [
+        r["role"]
+        for r in db.rows("SELECT role FROM user_roles WHERE username = ? ORDER BY role", [normalise_username(username)])
+    ]
+
+
+# ---- logging in ---------------------------------------------------------------------------------
+
+
+def authenticate(db: Database, username: str, password: str, *, source: str | None = None) -> User:
+    """Check a login from the client address ``source`` (None: unknown). Counts the attempt against the
+    throttles and locks before any hash (:mod:`core.login_guard`), records success, failure and lockout
+    in the audit trail — a name that is no account never reaches it — and raises LoginFailed with the
+    generic message on any failure. The user returned carries ``must_change_password``."""
+    typed = normalise_username(username)  # capped before anything else reads it
+    address = login_guard.source_key(source)
+    now = _now()
+    with db.transaction() as cur:
+        row = _login_row(cur, typed)
+        account = row["username"] if row else login_guard.unknown_account_key(typed)
+        attempt = login_guard.reserve(cur, account, address, now)
+        if attempt.refused:
+            _audit_refusal(cur, row, attempt)
+    if attempt.refused:
+        raise LoginFailed()
+    ok = _check(row, password)
+    with db.transaction() as cur:
+        recent, locks = login_guard.settle(cur, attempt, ok, now)
+        _audit_outcome(cur, row, attempt, ok, recent, locks)
+    if not ok:
+        raise LoginFailed()
+    assert row is not None
+    return _user_from_row(row)
+
+
+def _login_row(cur: Cursor, typed: str) -> dict | None:
+    if not LOGIN_NAME.match(typed):
+        return None  # not a name any account can have: never looked up
+    found = cur.execute(_USER_SQL + " WHERE u.username = ?", [typed])
+    names = [d[0] for d in found.description or []]
+    values = found.fetchone()
+    return dict(zip(names, values, strict=True)) if values else None
+
+
+def _check(row: dict | None, password: str) -> bool:
+    """The one argon2 check of an attempt: against the account's hash, or a dummy (the same time) for a
+    name that is no account, a disabled account or a person who left."""
+    if row is None or row["disabled"] or row["person_status"] == "left":
+        _verify(_DUMMY_HASH, password[:MAX_PASSWORD] if password else "")
+        return False
+    if len(password or "") > MAX_PASSWORD:
+        return False  # no password is that long: refused without a hash
+    return _verify(row["password_hash"], password)
+
+
+def _why(row: dict | None) -> str:
+    if row is None:
+        return "unknown_user"
+    if row["disabled"]:
+        return "disabled"
+    return "left" if row["person_status"] == "left" else "password"
+
+
+def _address(attempt: login_guard.Attempt) -> dict:
+    return {} if attempt.source == login_guard.UNKNOWN_SOURCE else {"address": attempt.source}
+
+
+def _audit_refusal(cur: Cursor, row: dict | None, attempt: login_guard.Attempt) -> None:
+    """A refused attempt: a throttle once a minute, a lock every time; a name that is no account stays out."""
+    actor, entity_id = (row["username"], row["username"]) if row else ("?", None)
+    if attempt.refused == "locked":
+        audit.record(cur, actor, "login_failed", "user", entity_id, {"why": "locked", "until": attempt.until,
+                                                                   **_address(attempt)})  # fmt: skip
+    elif attempt.first_refusal:
+        audit.record(cur, "system", "login_throttled", "login", None, {"why": attempt.refused, **_address(attempt)})
+
+
+def _audit_outcome(cur: Cursor, row: dict | None, attempt: login_guard.Attempt, ok: bool, recent: int,
+                   locks: list[login_guard.Lock]) -> None:  # fmt: skip
+    if ok:
+        assert row is not None
+        audit.record(cur, row["username"], "login", "user", row["username"], _address(attempt) or None)
+        return
+    actor, entity_id = (row["username"], row["username"]) if row else ("?", None)
+    detail = {"why": _why(row), **_address(attempt)}
+    if row is not None and detail["why"] == "password":
+        detail["recent_failures"] = recent
+    audit.record(cur, actor, "login_failed", "user", entity_id, detail)
+    if locks and row is not None:  # a name that is no account is locked too, silently
+        # one row: a lock of every unfamiliar address includes this (unfamiliar) one
+        lock = max(locks, key=lambda k: k.source == login_guard.EVERY_STRANGER)
+        scope = {"scope": "strangers"} if lock.source == login_guard.EVERY_STRANGER else {}
+        audit.record(cur, "system", "lockout", "user", row["username"],
+                     {"until": lock.until, "failures": lock.failures, **scope, **_address(attempt)})  # fmt: skip
 
 
 # ---- sessions -----------------------------------------------------------------------------------
@@ -302,96 +351,77 @@ def _end(db: Database, digest: str, username: str, action: str, detail: dict | N
 
 
 # ---- user management ----------------------------------------------------------------------------
+# The changes made at once: each runs core.accounts' check, then its writer in one transaction (core.access
+# applies a confirmed account request with the same writers, in the confirmation's transaction).
 
 
 def create_user(db: Database, actor: str, username: str, password: str, roles: list[str] | tuple[str, ...],
                 employee_id: str | None = None, display_name: str | None = None,
                 hrbp_departments: list[str] | tuple[str, ...] = ()) -> User:  # fmt: skip
-    """Create an account (HR and admin accounts need not be employees). Raises UserError with the
-    reason for a bad name, password, role, employee or a taken name."""
-    username = (username or "").strip()
-    if not USERNAME.match(username):
-        raise UserError("auth.bad_username")
-    roles = sorted(set(roles))
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise UserError("auth.unknown_roles", roles=unknown, choices=list(ROLES))
-    if not roles:
-        raise UserError("auth.no_role", choices=list(ROLES))
-    check_password_policy(password)
-    if employee_id is not None:
-        person = db.one("SELECT name FROM employees WHERE employee_id = ?", [employee_id])
-        if person is None:
-            raise UserError("auth.employee_unknown", employee_id=employee_id)
-        display_name = display_name or person["name"]
-        taken = db.one("SELECT username FROM users WHERE employee_id = ?", [employee_id])
-        if taken:
-            raise UserError("auth.employee_taken", employee_id=employee_id, username=taken["username"])
-    elif roles and set(roles) & {"employee", "manager"}:
-        raise UserError("auth.employee_required")
-    if "hrbp" in roles and not hrbp_departments:
-        raise UserError("auth.hrbp_departments")
-    if db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError("auth.username_taken", username=username)
-    known = {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments")}
-    missing = [d for d in hrbp_departments if d not in known]
-    if missing:
-        raise UserError("auth.unknown_departments", departments=missing)
+    """Create an account at once (the command line, the demo, and non-approver roles on the screen).
+    Raises UserError with the reason for a bad name, password, role, employee or a taken name."""
+    account = accounts.check_new_account(db, username, roles, employee_id, display_name, hrbp_departments)
+    check_password_policy(password, account.username)
+    hashed = hash_password(password)
     with db.transaction() as cur:
-        cur.execute(
-            "INSERT INTO users (username, employee_id, display_name, password_hash, created_at, password_changed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [username, employee_id, display_name, hash_password(password), _now(), _now()],
-        )
-        _write_roles(cur, username, roles, actor)
-        for dept in hrbp_departments:
-            cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])
-        audit.record(cur, actor, "user_create", "user", username,
-                     {"roles": roles, "employee_id": employee_id, "hrbp_departments": list(hrbp_departments)})  # fmt: skip
-    return User(username, frozenset(roles), employee_id, display_name)
-
-
-def reset_password(db: Database, actor: str, username: str, password: str) -> None:
-    """Set a new password; clears a lockout."""
-    check_password_policy(password)
-    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError("auth.unknown_user", username=username)
-    with db.transaction() as cur:
-        cur.execute(
-            "UPDATE users SET password_hash = ?, password_changed_at = ?, failed_logins = 0, locked_until = NULL WHERE username = ?",
-            [hash_password(password), _now(), username],
-        )
-        cur.execute("DELETE FROM login_failures WHERE username = ?", [username])
-        audit.record(cur, actor, "password_reset", "user", username)
-
-
-def set_disabled(db: Database, actor: str, username: str, disabled: bool = True) -> None:
-    """Disable (or re-enable) an account; a disabled account's open sessions end at once."""
-    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError("auth.unknown_user", username=username)
-    if disabled and actor == username:
-        raise UserError("auth.disable_self")
-    with db.transaction() as cur:
-        cur.execute("UPDATE users SET disabled = ? WHERE username = ?", [disabled, username])
-        if disabled:
-            cur.execute("UPDATE sessions SET ended_at = ? WHERE username = ? AND ended_at IS NULL", [_now(), username])
-        audit.record(cur, actor, "user_disable" if disabled else "user_enable", "user", username)
+        accounts.insert_account(cur, actor, account, hashed)
+    return User(account.username, frozenset(account.roles), account.employee_id, account.display_name)
 
 
 def set_roles(db: Database, actor: str, username: str, roles: list[str], hrbp_departments: list[str] = ()) -> None:
     """Change an account's roles (and an HRBP's departments)."""
-    roles = sorted(set(roles))
-    if not roles or any(r not in ROLES for r in roles):
-        raise UserError("auth.invalid_roles", choices=list(ROLES))
-    if "hrbp" in roles and not hrbp_departments:
-        raise UserError("auth.hrbp_departments")
-    if not db.one("SELECT 1 AS x FROM users WHERE username = ?", [username]):
-        raise UserError("auth.unknown_user", username=username)
+    try:
+        chosen, departments = accounts.check_roles(db, roles, hrbp_departments)
+    except UserError as err:
+        if err.code in ("auth.unknown_roles", "auth.no_role"):
+            raise UserError("auth.invalid_roles", choices=list(ROLES)) from err
+        raise
+    name = accounts.existing_username(db, username)
     with db.transaction() as cur:
-        _write_roles(cur, username, roles, actor)
-        cur.execute("DELETE FROM hrbp_scope WHERE username = ?", [username])
-        for dept in hrbp_departments if "hrbp" in roles else ():
-            cur.execute("INSERT INTO hrbp_scope (username, dept_id) VALUES (?, ?)", [username, dept])
-        audit.record(
-            cur, actor, "user_update", "user", username, {"roles": roles, "hrbp_departments": list(hrbp_departments)}
+        accounts.write_roles(cur, actor, name, chosen, departments)
+
+
+def reset_password(db: Database, actor: str, username: str, password: str) -> None:
+    """Set a new password for another user: their sessions end, a lockout is lifted, and they must
+    choose their own password at the next login."""
+    name = accounts.existing_username(db, username)
+    check_password_policy(password, name)
+    hashed = hash_password(password)
+    with db.transaction() as cur:
+        accounts.write_password(cur, actor, name, hashed)
+
+
+def change_own_password(db: Database, user: User, password: str, again: str) -> User:
+    """The signed-in ``user`` chooses a new password (typed twice): checked by the policy, not the one
+    they have now. Their other sessions end; the forced change, if any, is over. Audited."""
+    if password != again:
+        raise UserError("auth.passwords_differ")
+    check_password_policy(password, user.username)
+    stored = db.scalar("SELECT password_hash FROM users WHERE username = ? AND NOT disabled", [user.username])
+    if stored is None:
+        raise UserError("auth.unknown_user", username=user.username)
+    if _verify(stored, password):
+        raise UserError("auth.password_unchanged")
+    hashed = hash_password(password)
+    with db.transaction() as cur:
+        cur.execute(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, must_change_password = false WHERE username = ?",
+            [hashed, _now(), user.username],
         )
+        ended = cur.execute(
+            "UPDATE sessions SET ended_at = ?, end_reason = 'password_change' WHERE username = ? AND ended_at IS NULL"
+            " AND token_sha256 IS DISTINCT FROM ? RETURNING token_sha256",
+            [_now(), user.username, user.session],
+        ).fetchall()
+        audit.record(cur, user.username, "password_change", "user", user.username,
+                     {"forced": user.must_change_password, "sessions_ended": len(ended)})  # fmt: skip
+    return User(user.username, user.roles, user.employee_id, user.display_name, user.session, False)
+
+
+def set_disabled(db: Database, actor: str, username: str, disabled: bool = True) -> None:
+    """Disable (or re-enable) an account; a disabled account's open sessions end at once."""
+    name = accounts.existing_username(db, username)
+    if disabled and normalise_username(actor) == name:
+        raise UserError("auth.disable_self")
+    with db.transaction() as cur:
+        accounts.write_disabled(cur, actor, name, disabled)

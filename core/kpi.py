@@ -25,7 +25,8 @@ from typing import Any
 from core import clock, settings
 from core.db import Cursor, Database
 from core.errors import KpiError, Text
-from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, METHODS, RUBRIC_LEVELS
+from core.values import search_text
+from core.vocabulary import CATEGORIES, DATA_SOURCES, DIRECTIONS, MAX_TEXT, METHODS, RUBRIC_LEVELS
 
 DEFINITION_FIELDS = (
     "name", "category", "unit", "direction", "method", "data_source", "description", "rubric", "deduction_step",
@@ -92,6 +93,7 @@ def validate_kpi(definition: dict[str, Any]) -> list[Text]:
         problems.append(Text("kpi.name_missing"))
     elif len(d["name"]) > 100:
         problems.append(Text("kpi.name_too_long"))
+    problems += _too_long(d)
     if d["category"] not in CATEGORIES:
         problems.append(Text("kpi.bad_category", value=d["category"] or empty, choices=list(CATEGORIES)))
     if d["direction"] not in DIRECTIONS:
@@ -111,6 +113,27 @@ def validate_kpi(definition: dict[str, Any]) -> list[Text]:
         if not isinstance(step, float) or step <= 0 or step > 100:
             problems.append(Text("kpi.deduction_step"))
     return problems
+
+
+# the longest text each field of a definition may hold, in characters (the name's 100 has its own sentence)
+TEXT_LIMITS = {"kpi_id": 40, "unit": 30, "description": MAX_TEXT}
+MAX_RUBRIC_LEVEL = 500
+
+
+def _too_long(d: dict[str, Any]) -> list[Text]:
+    """A problem for each text of a definition longer than its limit (so a pasted essay is refused, not kept)."""
+    labels = {"kpi_id": "field.kpi_id", "unit": "field.kpi_unit", "description": "field.kpi_description"}
+    found = [
+        Text("value.too_long", label=Text(labels[field]), limit=limit, length=len(d[field]))
+        for field, limit in TEXT_LIMITS.items()
+        if isinstance(d.get(field), str) and len(d[field]) > limit
+    ]
+    found += [
+        Text("value.too_long", label=Text("field.rubric_level", level=i), limit=MAX_RUBRIC_LEVEL, length=len(level))
+        for i, level in enumerate(d.get("rubric") or [], 1)
+        if len(level) > MAX_RUBRIC_LEVEL
+    ]
+    return found
 
 
 def check_kpi(definition: dict[str, Any]) -> dict[str, Any]:
@@ -138,12 +161,15 @@ _KPI_COLUMNS = (
 
 def list_kpis(db: Database, *, search: str | None = None, category: str | None = None,
               status: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
-    """The library, by category then name; ``search`` matches name, id or description (case-insensitive)."""
+    """The library, by category then name; ``search`` matches name, id or description (case-insensitive;
+    every character literally: ``%`` and ``_`` are not wildcards)."""
     where, params = [], []
-    if search and search.strip():
-        where.append("(name ILIKE ? OR kpi_id ILIKE ? OR coalesce(description, '') ILIKE ?)")
-        like = f"%{search.strip()}%"
-        params += [like, like, like]
+    needle = search_text(search)
+    if needle:
+        where.append(
+            "(contains(lower(name), ?) OR contains(lower(kpi_id), ?) OR contains(lower(coalesce(description, '')), ?))"
+        )
+        params += [needle, needle, needle]
     if category:
         where.append("category = ?")
         params.append(category)

@@ -42,6 +42,7 @@ from core.kpi import (
 )
 from core.messages import LABELS
 from core.permissions import Forbidden, executive_covers, may_decide
+from core.values import text_input
 
 KINDS: dict[str, str] = {
     "kpi_add": "新增指标",
@@ -154,7 +155,7 @@ def _propose(db: Database, user: User, kind: str, payload: dict[str, Any], reaso
         raise KpiError("kpi_change.bad_kind", kind=kind, choices=list(KINDS))
     if not permissions.allowed(user, "propose_kpi_change"):
         raise Forbidden("perm.propose_change")
-    reason = (reason or "").strip()
+    reason = text_input(reason, Text("field.kpi_reason"), error=KpiError)
     if not reason:
         raise KpiError("kpi_change.no_reason")
     subject_id, before, clean, subject_dept = _subject_and_before(db, kind, dict(payload or {}))
@@ -283,7 +284,7 @@ def decide(
 
 
 def _decide(db: Database, user: User, change_id: str, step: int, approve: bool, comment: str | None) -> dict[str, Any]:
-    comment = (comment or "").strip() or None
+    comment = text_input(comment, Text("field.comment"), error=KpiError)
     if not approve and not comment:
         raise KpiError("kpi_change.reject_needs_comment")
     with db.transaction() as cur:

@@ -174,6 +174,14 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         # -- names of fields, shown inside the messages above --------------------------------------------
         "field.cycle_name": ("周期名称", "the cycle name"),
+        "field.display_name": ("姓名/名称", "the display name"),
+        "field.grade_name": ("等级名称", "the grade's name"),
+        "field.request_note": ("驳回理由", "the reason for rejecting"),
+        "field.kpi_reason": ("申请理由", "the reason"),
+        "field.kpi_id": ("指标编号", "the KPI ID"),
+        "field.kpi_unit": ("单位", "the unit"),
+        "field.kpi_description": ("指标说明", "the description"),
+        "field.rubric_level": ("评分标准第 {level} 级", "level {level} of the rubric"),
         "field.quarter_weight": ("{quarter} 权重", "the weight of {quarter}"),
         "field.review_weight": ("年度评议权重", "the weight of the annual review"),
         "field.grade_minimum": ("等级「{grade}」的分数线", "the minimum total of grade “{grade}”"),
@@ -297,8 +305,28 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "in a row lock the account for {minutes} minutes; ask HR if in doubt.",
         ),
         "auth.weak_password": (
-            "密码至少 8 位，并且同时包含字母和数字：请换一个密码。",
-            "A password needs at least 8 characters, with both letters and digits: choose another one.",
+            "密码至少 {length} 位，并且同时包含字母和数字：请换一个密码。",
+            "A password needs at least {length} characters, with both letters and digits: choose another one.",
+        ),
+        "auth.password_too_long": (
+            "密码最多 {limit} 位：请换一个短一些的密码。",
+            "A password may have at most {limit} characters: choose a shorter one.",
+        ),
+        "auth.common_password": (
+            "这是最常见的密码之一，很容易被猜中：请换一个别人想不到的密码。",
+            "That is one of the most common passwords and easy to guess: choose one nobody would think of.",
+        ),
+        "auth.password_has_username": (
+            "密码不能包含用户名：请换一个密码。",
+            "A password may not contain the user name: choose another one.",
+        ),
+        "auth.passwords_differ": (
+            "两次输入的新密码不一致：请重新输入。",
+            "The two new passwords differ: type them again.",
+        ),
+        "auth.password_unchanged": (
+            "新密码不能与现在的密码相同：请换一个新密码。",
+            "The new password must differ from the one you have now: choose a new one.",
         ),
         "auth.bad_username": (
             "用户名只能由 2–40 位字母、数字、点、下划线或连字符组成：请换一个用户名。",
@@ -344,6 +372,32 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "只有系统管理员可以授予系统管理员角色，或修改、重置、停用系统管理员的账户。",
             "Only a system administrator can grant the administrator role, or change, reset or disable an "
             "administrator's account.",
+        ),
+        "access.request_pending": (
+            "账户 {username} 已有一项待确认的申请（{request_id}）：请先等它被确认、驳回或撤回。",
+            "The account {username} already has a request waiting ({request_id}): wait until it is confirmed, "
+            "rejected or withdrawn.",
+        ),
+        "access.confirm_own_request": (
+            "这是你自己提交的申请：须由另一位人力资源管理员或系统管理员确认，你可以撤回它。",
+            "You filed this request yourself: another HR or IT admin must confirm it; you may withdraw it.",
+        ),
+        "access.confirm_own_account": (
+            "这项申请改的是你自己的账户：须由另一位人力资源管理员或系统管理员确认。",
+            "This request changes your own account: another HR or IT admin must confirm it.",
+        ),
+        "access.reject_own_request": (
+            "这是你自己提交的申请：不需要驳回，撤回即可。",
+            "You filed this request yourself: withdraw it instead of rejecting it.",
+        ),
+        "access.withdraw_not_yours": (
+            "只有申请人 {requested_by} 可以撤回这项申请；你可以确认或驳回它。",
+            "Only {requested_by}, who filed this request, can withdraw it; you may confirm or reject it.",
+        ),
+        "access.no_pending_request": (
+            "没有待确认的申请 {request_id}：它可能已被别人确认、驳回或撤回，请刷新页面。",
+            "There is no waiting request {request_id}: someone may have confirmed, rejected or withdrawn it; "
+            "reload the page.",
         ),
         "access.keep_user_management": (
             "不能去掉自己账户管理用户的角色：请让另一位人力资源管理员或系统管理员来改。",

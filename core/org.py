@@ -18,6 +18,7 @@ from core import audit, permissions
 from core.auth import User
 from core.db import Database
 from core.permissions import guard_read
+from core.values import search_text
 
 # One person with their department, position and manager's name, as every people list shows them.
 PERSON_SELECT = """
@@ -105,12 +106,12 @@ def search_employees(
     dept_id: str | None = None,
     statuses: tuple[str, ...] = ("active",),
 ) -> pl.DataFrame:
-    """People in the user's scope whose 工号 or name contains ``text`` (case-insensitive), optionally in
+    """People in the user's scope whose 工号 or name contains ``text`` (case-insensitive, literally), optionally in
     one department and limited to the given employment statuses, ordered by 工号.
 
     Columns: employee_id, name, department, position, manager_id, manager_name, hire_date, leave_date, status.
     """
-    needle = text.strip().lower()
+    needle = search_text(text)  # matched with contains(): every character literally, % and _ included
     return db.frame(
         PERSON_SELECT
         + """

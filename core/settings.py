@@ -14,7 +14,7 @@ from core.auth import User
 from core.db import Cursor, Database
 from core.errors import CycleError, KpiError, Text
 from core.permissions import require_action
-from core.values import number_input
+from core.values import number_input, text_input
 from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_SCALE, OPEN_STAGES
 
 SCALE_KEY = "grade_scale"
@@ -26,6 +26,7 @@ DEFAULT_BANDS: Mapping[str, tuple[float, float]] = {
     "行为类": (10.0, 30.0),
 }
 HR_ONLY = "perm.settings"
+MAX_GRADE_NAME = 10  # characters of a grade's name (A, B+, 优秀 …)
 
 
 def setting(db: Database | Cursor, key: str) -> Any:
@@ -62,7 +63,8 @@ def set_grade_scale(
     """HR sets the grade scale, ordered best first with falling minimums; the open appraisals not yet
     past 校准 are regraded in the same transaction. Audited."""
     user = require_action(user, "manage_settings", HR_ONLY)
-    cleaned = [(str(g).strip().upper(), number_input(m, Text("field.grade_minimum", grade=g))) for g, m in scale]
+    cleaned = [((text_input(g, Text("field.grade_name"), limit=MAX_GRADE_NAME, error=CycleError) or "").upper(),
+                number_input(m, Text("field.grade_minimum", grade=g))) for g, m in scale]  # fmt: skip
     if len(cleaned) < 2 or any(not g for g, _ in cleaned) or len({g for g, _ in cleaned}) != len(cleaned):
         raise CycleError("settings.scale_too_short")
     try:

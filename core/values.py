@@ -15,18 +15,28 @@ import polars as pl
 from core.errors import CoreError, Text
 from core.vocabulary import MAX_TEXT
 
+MAX_SEARCH = 100  # characters of a search box
 
-def text_input(text: object, label: Text | str, *, required: bool = False, limit: int = MAX_TEXT) -> str | None:
-    """``text`` trimmed, None when empty; CoreError when required and empty, or longer than ``limit``.
-    ``label`` names the field in the message (a ``field.*`` text, shown in the reader's language)."""
+
+def text_input(text: object, label: Text | str, *, required: bool = False, limit: int = MAX_TEXT,
+               error: type[CoreError] = CoreError) -> str | None:  # fmt: skip
+    """``text`` trimmed, None when empty; ``error`` (CoreError or a subclass the caller's screen catches)
+    when required and empty, or longer than ``limit``. ``label`` names the field in the message (a
+    ``field.*`` text, shown in the reader's language)."""
     value = None if text is None else str(text).strip()
     if not value:
         if required:
-            raise CoreError("value.required", label=label)
+            raise error("value.required", label=label)
         return None
     if len(value) > limit:
-        raise CoreError("value.too_long", label=label, limit=limit, length=len(value))
+        raise error("value.too_long", label=label, limit=limit, length=len(value))
     return value
+
+
+def search_text(text: object, limit: int = MAX_SEARCH) -> str:
+    """What a search box holds, trimmed and lower-cased for a case-insensitive match, cut to ``limit``
+    characters (a search never fails for its length: nothing that long matches anyway)."""
+    return ("" if text is None else str(text))[: limit * 2].strip().lower()[:limit]
 
 
 def number_input(value: object, label: Text | str) -> float | None:

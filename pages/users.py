@@ -1,8 +1,10 @@
 """用户与权限 (HR): every account, and forms to create one (for a person in the roster, or an HR, admin
-or analyst account), change roles and HRBP departments, reset a password, disable or enable.
+or analyst account), change roles and HRBP departments, reset a password, disable or enable; and the
+account requests waiting for a second HR or IT admin (core.access decides which changes need one).
 
-Every form checks its fields first and shows core's Chinese reason when core refuses; disabling asks
-for confirmation and resetting a password needs a tick that says what it does.
+Every form checks its fields first and shows core's reason when core refuses; disabling asks for
+confirmation and resetting a password needs a tick that says what it does. A change that was filed as a
+request says so, and with nobody else to confirm it the screen says how to get a second account.
 """
 
 import polars as pl
@@ -36,6 +38,69 @@ def done(message: str, *clear: str) -> None:
     st.rerun()
 
 
+def finished(change: access.AccountChange, applied_key: str, *clear: str) -> None:
+    """The message for a change made at once, or for a request filed for a second person."""
+    key = applied_key if change.applied else "users.requested"
+    done(t(key, username=plain(change.username), request_id=change.request_id), *clear)
+
+
+def request_text(request: dict) -> str:
+    """One pending request in words (plain text: names are shown as typed)."""
+    what = t(f"users.request.{request['kind']}", username=request["username"])
+    roles = request.get("roles")
+    if roles:
+        what += t("users.request.roles_part", roles=session.role_names(roles))
+    departments = [department_labels.get(d, d) for d in request.get("hrbp_departments") or []]
+    if departments:
+        what += t("users.request.departments_part", departments="、".join(departments))
+    return t(
+        "users.request.line",
+        request_id=request["request_id"],
+        what=what,
+        requested_by=request["requested_by"],
+        at=f"{request['requested_at']:%Y-%m-%d %H:%M}",
+    )
+
+
+def requests_tab() -> None:
+    """The account requests waiting for a second HR or IT admin: confirm, reject (with a reason) or withdraw."""
+    if not others:
+        st.info(t("users.no_second_manager"), icon=":material/group_add:")
+    if not pending:
+        empty_state(t("users.no_requests"))
+        return
+    for request in pending:
+        request_id = request["request_id"]
+        with st.container(border=True):
+            st.text(request_text(request))  # st.text: names as typed, never Markdown
+            if request["requested_by"] == user.username:
+                st.caption(t("users.request.yours"))
+                if st.button(t("users.withdraw"), key=f"users.withdraw.{request_id}", icon=":material/undo:"):
+                    decide(access.withdraw_request, request_id, "users.withdrawn")
+                continue
+            if not request["may_decide"]:
+                st.caption(error_text(UserError(request["why_not"], requested_by=request["requested_by"])))
+                continue
+            note = st.text_input(t("users.reject_note"), key=f"users.reject_note.{request_id}", max_chars=2000)
+            confirm_col, reject_col = st.columns(2)
+            if confirm_col.button(
+                t("users.confirm_request"), type="primary", key=f"users.confirm.{request_id}", icon=":material/check:"
+            ):
+                decide(access.confirm_request, request_id, "users.request_confirmed")
+            if reject_col.button(t("users.reject_request"), key=f"users.reject.{request_id}", icon=":material/close:"):
+                decide(access.reject_request, request_id, "users.request_rejected", note)
+
+
+def decide(action, request_id: str, message: str, *args: object) -> None:
+    """Run one decision on a request; core's refusal in the user's language, or the message and a rerun."""
+    try:
+        action(db, user, request_id, *args)
+    except UserError as err:
+        st.error(error_text(err), icon=":material/error:")
+    else:
+        done(t(message, request_id=request_id))
+
+
 require_app_navigation()
 user, db = session.require_screen("users")
 st.title(t("users.title"), anchor=False)
@@ -48,6 +113,8 @@ accounts = access.list_accounts(db, user)
 role_labels = option_labels("role", auth.ROLES)
 departments = org.list_departments(db, user)
 department_labels = dict(zip(departments["dept_id"], departments["name"], strict=True))
+pending = access.pending_requests(db, user)
+others = access.other_user_managers(db, user)
 
 if accounts.is_empty():
     empty_state(t("users.empty"))
@@ -66,9 +133,17 @@ account_labels = {
     for r in accounts.iter_rows(named=True)
 }
 
-create_tab, roles_tab, password_tab, status_tab = st.tabs(
-    [t("users.tab.create"), t("users.tab.roles"), t("users.tab.password"), t("users.tab.status")]
+create_tab, roles_tab, password_tab, status_tab, requests_tab_ = st.tabs(
+    [
+        t("users.tab.create"),
+        t("users.tab.roles"),
+        t("users.tab.password"),
+        t("users.tab.status"),
+        t("users.tab.requests", n=len(pending)),
+    ]
 )
+with requests_tab_:
+    requests_tab()
 
 with create_tab:
     kinds = option_labels("users.kind", ("roster", "standalone"))
@@ -126,7 +201,7 @@ with create_tab:
             st.error(t("users.password_mismatch"), icon=":material/error:")
         else:
             try:
-                access.create_account(
+                change = access.create_account(
                     db,
                     user,
                     username,
@@ -139,7 +214,7 @@ with create_tab:
             except UserError as err:
                 st.error(error_text(err), icon=":material/error:")
             else:
-                done(t("users.created", username=plain(username.strip())), *CREATE_FIELDS)
+                finished(change, "users.created", *CREATE_FIELDS)
 
 if accounts.is_empty():
     st.stop()
@@ -172,11 +247,11 @@ with roles_tab:
         )
     if save:
         try:
-            access.set_roles(db, user, target, roles, hrbp if "hrbp" in roles else [])
+            change = access.set_roles(db, user, target, roles, hrbp if "hrbp" in roles else [])
         except UserError as err:
             st.error(error_text(err), icon=":material/error:")
         else:
-            done(t("users.roles_saved", username=plain(target)))
+            finished(change, "users.roles_saved")
 
 with password_tab:
     target = st.selectbox(
@@ -198,12 +273,13 @@ with password_tab:
             st.error(t("users.confirm_first"), icon=":material/error:")
         else:
             try:
-                access.reset_password(db, user, target, password)
+                change = access.reset_password(db, user, target, password)
             except UserError as err:
                 st.error(error_text(err), icon=":material/error:")
             else:
-                done(
-                    t("users.password_reset", username=plain(target)),
+                finished(
+                    change,
+                    "users.password_reset",
                     "users.password.password",
                     "users.password.again",
                     "users.password.confirm",
@@ -218,8 +294,12 @@ with status_tab:
     st.text(t("users.state", state=t(f"users.state.{state}")))
     if row["disabled"]:
         if st.button(t("users.enable"), icon=":material/person_check:", key="users.enable"):
-            access.set_disabled(db, user, target, False)
-            done(t("users.enabled", username=plain(target)))
+            try:
+                change = access.set_disabled(db, user, target, False)
+            except UserError as err:
+                st.error(error_text(err), icon=":material/error:")
+            else:
+                finished(change, "users.enabled")
     elif st.session_state.get(PENDING_DISABLE) != target:
         if st.button(t("users.disable"), icon=":material/person_off:", key="users.disable"):
             st.session_state[PENDING_DISABLE] = target

@@ -485,10 +485,19 @@ def test_hr_creates_an_hrbp_account_not_linked_to_the_roster(start_app: StartApp
         sales = db.scalar("SELECT dept_id FROM departments WHERE name = '销售部'")
     at.multiselect(key="users.create.hrbp").set_value([sales])
     at.button(key="users.create.submit").click().run()
-    assert [s.value for s in at.success] == ["已创建账户 bp2。"]
-    accounts = at.dataframe[0].value
+    # an HRBP approves for others: the account waits for a second HR or IT admin (issue 10, point 3)
+    (filed,) = [s.value for s in at.success]
+    assert filed.startswith("已提交申请 AR-") and "bp2" in filed and "另一位人力资源管理员或系统管理员" in filed
+    assert "bp2" not in list(at.dataframe[0].value["用户名"])
+    request_id = re.search(r"AR-[0-9a-f]+", filed).group(0)
+    assert f"users.confirm.{request_id}" not in [b.key for b in at.button]  # not for the one who filed it
+    admin = open_page(start_app(company_db, login="admin"), "pages/users.py")
+    admin.button(key=f"users.confirm.{request_id}").click().run()
+    assert [s.value for s in admin.success] == [f"已确认申请 {request_id}，变更已生效。"]
+    accounts = admin.dataframe[0].value
     row = accounts[accounts["用户名"] == "bp2"].iloc[0]
     assert (row["姓名/名称"], row["角色"], row["HRBP 负责部门"]) == ("新 HRBP", "HRBP", "销售部")
+    assert audit_count(company_db, "account_request_confirm", request_id) == 1
 
 
 def test_hr_resets_a_password_only_after_confirming(start_app: StartApp, company_db: Path) -> None:
@@ -500,9 +509,10 @@ def test_hr_resets_a_password_only_after_confirming(start_app: StartApp, company
     assert [e.value for e in at.error] == ["请先勾选确认。"]
     at.checkbox(key="users.password.confirm").check()
     at.button(key="users.password.submit").click().run()
-    assert [s.value for s in at.success] == ["已重置 worker 的密码。"]
+    assert [s.value for s in at.success] == ["已重置 worker 的密码：其会话已全部结束，下次登录须先修改密码。"]
     with open_database(company_db) as db:
-        assert auth.authenticate(db, "worker", "Passw0rd-reset").username == "worker"
+        again = auth.authenticate(db, "worker", "Passw0rd-reset")
+    assert again.username == "worker" and again.must_change_password
 
 
 def test_hr_disables_after_confirming_and_the_users_session_ends(start_app: StartApp, company_db: Path) -> None:
@@ -525,12 +535,12 @@ def test_hr_disables_after_confirming_and_the_users_session_ends(start_app: Star
 
 def test_hr_changes_roles_but_not_away_from_their_own(start_app: StartApp, company_db: Path) -> None:
     at = open_page(start_app(company_db), "pages/users.py")
-    at.selectbox(key="users.roles.account").set_value("analyst").run()
-    at.multiselect(key="users.roles.roles.analyst").set_value(["analyst", "executive"])
+    at.selectbox(key="users.roles.account").set_value("worker").run()
+    at.multiselect(key="users.roles.roles.worker").set_value(["employee", "analyst"])  # no approver role: at once
     at.button(key="users.roles.submit").click().run()
-    assert [s.value for s in at.success] == ["已更新 analyst 的角色。"]
+    assert [s.value for s in at.success] == ["已更新 worker 的角色。"]
     with open_database(company_db) as db:
-        assert auth.get_user(db, "analyst").roles == {"analyst", "executive"}
+        assert auth.get_user(db, "worker").roles == {"employee", "analyst"}
     at.selectbox(key="users.roles.account").set_value("hr").run()
     at.multiselect(key="users.roles.roles.hr").set_value(["employee"])
     at.button(key="users.roles.submit").click().run()

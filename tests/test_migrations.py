@@ -88,3 +88,60 @@ def test_005_keeps_roles_items_and_actuals(before_005: Path) -> None:
 def test_a_new_database_is_at_the_latest_migration(fresh_db) -> None:
     applied = [r["version"] for r in fresh_db.rows("SELECT version FROM schema_migrations ORDER BY version")]
     assert applied == [v for v, _, _ in core_db.migrations()]
+
+
+@pytest.fixture
+def before_008(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database at migration 007 with usernames in mixed case, two that differ only in case, a session,
+    a login failure, a lock and a KPI change request of one of them."""
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in sorted(core_db.MIGRATIONS_DIR.glob("00[1-7]_*.sql")):
+        shutil.copy(path, old / path.name)
+    monkeypatch.setattr(core_db, "MIGRATIONS_DIR", old)
+    path = tmp_path / "old.duckdb"
+    now = dt.datetime(2026, 11, 1, 9, 0)
+    with open_database(path) as db, db.transaction() as cur:
+        for minutes, name in enumerate(["Li.Na", "li.na", "Bob", "ann"]):
+            cur.execute(
+                "INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)",
+                [name, auth.hash_password("Migrated-pass-1"), now + dt.timedelta(minutes=minutes)],
+            )
+            cur.execute("INSERT INTO user_roles VALUES (?, 'hr', 'Bob', ?)", [name, now])
+        cur.execute("INSERT INTO hrbp_scope VALUES ('Bob', 'D1')")
+        cur.execute("INSERT INTO sessions (token_sha256, username, created_at, last_seen) VALUES ('t', 'Li.Na', ?, ?)",
+                    [now, now])  # fmt: skip
+        cur.execute("INSERT INTO login_failures VALUES ('Bob', ?)", [now])
+        cur.execute("UPDATE users SET locked_until = now()::TIMESTAMP + INTERVAL 10 MINUTE WHERE username = 'Bob'")
+        cur.execute(
+            "INSERT INTO kpi_changes (change_id, kind, payload, reason, requested_by, requested_at, status, step)"
+            " VALUES ('CHG-1', 'kpi_add', '{}', 'r', 'Bob', ?, 'pending', 1)",
+            [now],
+        )
+        cur.execute("INSERT INTO kpi_change_steps VALUES ('CHG-1', 1, 'Li.Na', 'approved', NULL, ?)", [now])
+    monkeypatch.setattr(core_db, "MIGRATIONS_DIR", core_db.ROOT / "schemas" / "migrations")
+    return path
+
+
+def test_008_lower_cases_every_username_and_keeps_collisions_apart(before_008: Path) -> None:
+    with open_database(before_008) as db:
+        assert [r["username"] for r in db.rows("SELECT username FROM users ORDER BY username")] == [
+            "ann", "bob", "li.na", "li.na~2",
+        ]  # fmt: skip
+        assert db.rows("SELECT account, source FROM login_attempts WHERE outcome = 'failed'") == [
+            {"account": "bob", "source": "?"}
+        ]
+        # the account that was already lower-case keeps its name; the other one, renamed, keeps its password
+        assert auth.authenticate(db, "LI.NA~2", "Migrated-pass-1").username == "li.na~2"
+        assert db.scalar("SELECT username FROM sessions") == "li.na~2"  # 'Li.Na' was the later-lowered one
+        assert {r["username"] for r in db.rows("SELECT username FROM user_roles")} == {"ann", "bob", "li.na", "li.na~2"}
+        assert {r["granted_by"] for r in db.rows("SELECT granted_by FROM user_roles")} == {"bob"}
+        assert db.scalar("SELECT username FROM hrbp_scope") == "bob"
+        assert db.scalar("SELECT requested_by FROM kpi_changes") == "bob"  # nobody approves their own request
+        assert db.scalar("SELECT approver FROM kpi_change_steps") == "li.na~2"
+        assert db.scalar("SELECT account FROM login_locks WHERE until > now()::TIMESTAMP") == "bob"  # still locked
+        assert db.scalar("SELECT must_change_password FROM users WHERE username = 'ann'") is False
+        columns = {
+            r["column_name"] for r in db.rows("SELECT column_name FROM duckdb_columns() WHERE table_name = 'users'")
+        }
+        assert "locked_until" not in columns and "failed_logins" not in columns

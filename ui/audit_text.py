@@ -53,6 +53,7 @@ def _code(key: str, value: str) -> str:
         "why": "audit.why",
         "wanted": "audit.action",
         "kind": "chg.kind",
+        "request_kind": "users.request_kind",
         "scope": "audit.scope",
     }.get(key)
     return _label(prefix, value) if prefix else value

@@ -37,6 +37,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "nav.users": ("用户与权限", "Users and permissions"),
         "nav.audit": ("审计日志", "Audit trail"),
         "nav.no_access": ("无权访问", "No access"),
+        "nav.change_password": ("修改密码", "Change password"),
         "nav.kpi_library": ("指标库", "KPI library"),
         "nav.templates": ("岗位模板", "Position templates"),
         "nav.kpi_changes": ("变更审批", "Change approvals"),
@@ -803,6 +804,21 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "login.password": ("密码", "Password"),
         "login.submit": ("登录", "Log in"),
         "login.missing": ("请输入用户名和密码。", "Enter your username and password."),
+        # 修改密码 (after someone else reset it, nothing else opens until it is changed)
+        "pwd.title": ("修改密码", "Change your password"),
+        "pwd.forced": (
+            "你的密码是由他人重置的：请先设置一个只有你自己知道的新密码，之后才能使用其他功能。",
+            "Someone else set your password: choose a new one that only you know before you use anything else.",
+        ),
+        "pwd.new": ("新密码", "New password"),
+        "pwd.again": ("再次输入新密码", "New password again"),
+        "pwd.help": (
+            "至少 10 位，同时包含字母和数字；不能是常见密码、不能包含用户名，也不能与现在的密码相同。",
+            "At least 10 characters with letters and digits; not a common password, not containing your user name, "
+            "and not the one you have now.",
+        ),
+        "pwd.submit": ("保存新密码", "Save the new password"),
+        "pwd.changed": ("密码已修改。", "Your password has been changed."),
         "login.help": (
             "忘记密码或账户被锁定时，请联系人力资源部重置。连续输错 5 次密码，账户将锁定 15 分钟。",
             "Forgot your password or locked out? Ask HR to reset it. Five wrong passwords in a row lock "
@@ -1070,7 +1086,10 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "users.password": ("初始密码", "Initial password"),
         "users.new_password": ("新密码", "New password"),
-        "users.password_help": ("至少 8 位，同时包含字母和数字。", "At least 8 characters with letters and digits."),
+        "users.password_help": (
+            "至少 10 位，同时包含字母和数字；不能是常见密码，也不能包含用户名。",
+            "At least 10 characters with letters and digits; not a common password, and not containing the user name.",
+        ),
         "users.password_again": ("再次输入密码", "Password again"),
         "users.create": ("创建账户", "Create account"),
         "users.pick_employee": ("请先选择要开通账户的员工。", "Choose the person the account is for."),
@@ -1083,12 +1102,62 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "users.save_roles": ("保存角色", "Save roles"),
         "users.roles_saved": ("已更新 {username} 的角色。", "Roles of {username} updated."),
         "users.confirm_reset": (
-            "我确认要重置 {username} 的密码：旧密码立即失效，账户锁定同时解除。",
-            "I want to reset the password of {username}: the old one stops working and any lockout ends.",
+            "我确认要重置 {username} 的密码：旧密码立即失效，其已打开的会话全部结束，账户锁定同时解除，"
+            "下次登录时须先设置自己的新密码。",
+            "I want to reset the password of {username}: the old one stops working, their open sessions end, any "
+            "lockout ends, and they must choose their own new password when they next log in.",
         ),
         "users.reset": ("重置密码", "Reset password"),
         "users.confirm_first": ("请先勾选确认。", "Tick the confirmation first."),
-        "users.password_reset": ("已重置 {username} 的密码。", "Password of {username} reset."),
+        "users.password_reset": (
+            "已重置 {username} 的密码：其会话已全部结束，下次登录须先修改密码。",
+            "Password of {username} reset: their sessions have ended, and they must change it when they next log in.",
+        ),
+        "users.tab.requests": ("待确认的申请（{n}）", "Requests to confirm ({n})"),
+        "users.requested": (
+            "已提交申请 {request_id}：涉及审批角色的账户 {username} 的这项变更，须由另一位人力资源管理员或系统管理员"
+            "在「待确认的申请」中确认后才生效。",
+            "Request {request_id} filed: this change to {username}, an account with an approver role, takes effect "
+            "only when another HR or IT admin confirms it under “Requests to confirm”.",
+        ),
+        "users.request.create": ("新建账户 {username}", "create the account {username}"),
+        "users.request.roles": ("修改 {username} 的角色", "change the roles of {username}"),
+        "users.request.password": ("重置 {username} 的密码", "reset the password of {username}"),
+        "users.request.enable": ("重新启用账户 {username}", "enable the account {username} again"),
+        "users.request.roles_part": ("：{roles}", ": {roles}"),
+        "users.request.departments_part": ("；HRBP 负责：{departments}", "; HRBP for: {departments}"),
+        "users.request.line": (
+            "{request_id} · {what} · 申请人 {requested_by} · {at}",
+            "{request_id} · {what} · filed by {requested_by} · {at}",
+        ),
+        "users.request.yours": (
+            "这是你提交的申请：须由另一位人力资源管理员或系统管理员确认，你可以撤回它。",
+            "You filed this request: another HR or IT admin must confirm it; you may withdraw it.",
+        ),
+        "users.request_kind.create": ("新建账户", "create an account"),
+        "users.request_kind.roles": ("修改角色", "change roles"),
+        "users.request_kind.password": ("重置密码", "reset a password"),
+        "users.request_kind.enable": ("重新启用", "enable again"),
+        "users.withdraw": ("撤回申请", "Withdraw"),
+        "users.withdrawn": ("已撤回申请 {request_id}。", "Request {request_id} withdrawn."),
+        "users.reject_note": ("驳回理由（选填）", "Reason for rejecting (optional)"),
+        "users.confirm_request": ("确认并生效", "Confirm"),
+        "users.reject_request": ("驳回", "Reject"),
+        "users.request_confirmed": (
+            "已确认申请 {request_id}，变更已生效。",
+            "Request {request_id} confirmed: the change is made.",
+        ),
+        "users.request_rejected": ("已驳回申请 {request_id}。", "Request {request_id} rejected."),
+        "users.no_requests": ("没有待确认的申请。", "No request is waiting."),
+        "users.no_second_manager": (
+            "目前没有另一位人力资源管理员或系统管理员：涉及审批角色（HRBP、高管、人力资源、系统管理员）的账户变更须由"
+            "另一个人确认。请服务器的管理员在服务器上运行 `python -m core.admin create-user <用户名> --role hr`"
+            "（或 `--role admin`）开通第二个账户；命令行直接生效，并记入审计日志。",
+            "There is no other HR or IT admin: a change to an account with an approver role (HRBP, executive, HR, IT "
+            "admin) needs a second person to confirm it. Ask the server's operator to run "
+            "`python -m core.admin create-user <username> --role hr` (or `--role admin`) on the server for a second "
+            "account; the command acts at once and is recorded in the audit trail.",
+        ),
         "users.state": ("当前状态：{state}", "Status: {state}"),
         "users.state.active": ("正常", "active"),
         "users.state.locked": ("因多次输错密码暂时锁定", "locked after wrong passwords"),
@@ -1133,6 +1202,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.file": ("审计日志", "audit-trail"),
         # the trail in words (ui/audit_text.py): record types, detail names and coded values
         "audit.entity.user": ("账户", "Account"),
+        "audit.entity.login": ("登录", "Login"),
+        "audit.entity.account_request": ("账户变更申请", "Account request"),
         "audit.entity.appraisal": ("考核", "Appraisal"),
         "audit.entity.employee": ("员工", "Employee"),
         "audit.entity.file": ("文件", "File"),
@@ -1196,6 +1267,18 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.why.unknown_user": ("用户名不存在", "Unknown username"),
         "audit.why.disabled": ("账户已停用", "Account disabled"),
         "audit.why.locked": ("账户锁定中", "Account locked"),
+        "audit.why.left": ("已离职", "Has left the company"),
+        "audit.why.throttled": ("该地址尝试过于频繁", "Too many tries from this address"),
+        "audit.why.busy": ("登录检查已达每分钟上限", "Password checks at their limit per minute"),
+        "audit.scope.strangers": ("所有不常用的地址", "Every unfamiliar address"),
+        "audit.key.address": ("来源地址", "From address"),
+        "audit.key.sessions_ended": ("结束的会话", "Sessions ended"),
+        "audit.key.forced": ("重置后首次修改", "Required after a reset"),
+        "audit.key.request_id": ("申请编号", "Request"),
+        "audit.key.requested_by": ("申请人", "Filed by"),
+        "audit.key.request_kind": ("申请类型", "Request"),
+        "audit.key.username": ("账户", "Account"),
+        "audit.key.display_name": ("姓名/名称", "Name"),
         "audit.scope.all": ("全部部门", "Every department"),
         "audit.yes": ("是", "yes"),
         "audit.no": ("否", "no"),
@@ -1221,6 +1304,12 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.action.password_reset": ("重置密码", "Reset a password"),
         "audit.action.user_disable": ("停用用户", "Disabled a user"),
         "audit.action.user_enable": ("启用用户", "Enabled a user"),
+        "audit.action.login_throttled": ("登录尝试过于频繁", "Logins throttled"),
+        "audit.action.password_change": ("修改自己的密码", "Changed their own password"),
+        "audit.action.account_request": ("提交账户变更申请", "Filed an account request"),
+        "audit.action.account_request_confirm": ("确认账户变更申请", "Confirmed an account request"),
+        "audit.action.account_request_reject": ("驳回账户变更申请", "Rejected an account request"),
+        "audit.action.account_request_withdraw": ("撤回账户变更申请", "Withdrew an account request"),
         "audit.action.kpi_change_propose": ("提交指标变更申请", "Proposed a KPI change"),
         "audit.action.kpi_change_approve": ("审批通过指标变更", "Approved a KPI change"),
         "audit.action.kpi_change_reject": ("驳回指标变更", "Rejected a KPI change"),
@@ -1311,6 +1400,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.account.hrbp_departments": ("HRBP 负责部门", "HRBP departments"),
         "col.account.disabled": ("已停用", "Disabled"),
         "col.account.locked": ("锁定中", "Locked"),
+        "col.account.must_change_password": ("须修改密码", "Must change password"),
         "col.account.created_at": ("创建时间", "Created"),
         "col.audit.seq": ("序号", "Seq"),
         "col.audit.ts": ("时间", "Time"),

@@ -4,6 +4,8 @@ Who may open which screen is :data:`core.permissions.SCREENS` alone; this module
 screen looks in the menu. The navigation never holds a page its user may not open:
 - signed out, the root and every screen's URL run the login page (so a bookmark or a reload after the
   session ended asks to log in, and after logging in the same URL opens the screen it names);
+- signed in with a password someone else set (``must_change_password``), every URL runs 修改密码 and
+  nothing else opens until the user has chosen their own;
 - signed in, the screens the user may open are in the menu, every other screen's URL runs a page that
   says, in Chinese, that the user may not open it, and the root (a hidden page) opens the user's
   landing screen. No screen is the default page: Streamlit serves the default page only at ``/``, and
@@ -75,8 +77,11 @@ SCREENS = MappingProxyType(
 LOGIN_PAGE = "pages/login.py"
 HOME_PAGE = "pages/home.py"
 NO_ACCESS_PAGE = "pages/no_access.py"
-# URL paths of the home page, which only opens the landing screen, for a signed-in user
-HOME_URL_PATHS = ("home", "login")
+CHANGE_PASSWORD_PAGE = "pages/change_password.py"
+CHANGE_PASSWORD_URL = "change_password"
+# URL paths of the home page, which only opens the landing screen, for a signed-in user (修改密码's too:
+# once the password is changed, its URL leads on to the landing screen)
+HOME_URL_PATHS = ("home", "login", CHANGE_PASSWORD_URL)
 
 
 def screens_for(user: User | None) -> list[Screen]:
@@ -108,6 +113,8 @@ def build_navigation(user: User | None) -> list[st.Page] | dict[str, list[st.Pag
             for s in SCREENS.values()
         ]
         return [login, *aliases]
+    if user.must_change_password:
+        return _change_password_only()
     visible = screens_for(user)
     hidden = [
         st.Page(HOME_PAGE, title=t("app.title"), url_path=HOME_URL_PATHS[0], visibility="hidden", default=True),
@@ -128,10 +135,21 @@ def build_navigation(user: User | None) -> list[st.Page] | dict[str, list[st.Pag
     return sections
 
 
+def _change_password_only() -> list[st.Page]:
+    """修改密码 at the root and at every screen's URL: nothing else opens until the password is changed."""
+    page = st.Page(CHANGE_PASSWORD_PAGE, title=t("nav.change_password"), icon=":material/password:",
+                   url_path=CHANGE_PASSWORD_URL, default=True)  # fmt: skip
+    paths = [s.url_path for s in SCREENS.values()] + [p for p in HOME_URL_PATHS if p != CHANGE_PASSWORD_URL]
+    aliases = [
+        st.Page(CHANGE_PASSWORD_PAGE, title=t("nav.change_password"), url_path=p, visibility="hidden") for p in paths
+    ]
+    return [page, *aliases]
+
+
 def only_opens_the_landing_screen(page: st.Page, user: User | None) -> bool:
     """Whether ``page`` is the home page that at once switches to the user's landing screen (nothing it
     shows would reach the browser)."""
-    return user is not None and page.url_path in HOME_URL_PATHS
+    return user is not None and not user.must_change_password and page.url_path in HOME_URL_PATHS
 
 
 def require_app_navigation() -> None:

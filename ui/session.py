@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import auth, permissions, tickets
+from core import auth, login_guard, permissions, tickets
 from core.auth import User
 from core.db import Database
 from ui import web
 from ui.i18n import error_text, t
+from ui.navigation import CHANGE_PASSWORD_PAGE
 from ui.resources import database
 
 COOKIE_NAME = web.COOKIE_NAME
@@ -74,10 +75,19 @@ def signed_in_user(db: Database) -> User | None:
     return current_user(db)
 
 
+def client_address() -> str | None:
+    """This browser's address, as core counts login attempts by: the connection's peer (None on
+    localhost and under AppTest), or with JIXIAO_PROXY_HOPS set the address our proxy put in
+    X-Forwarded-For (:func:`core.login_guard.client_source`)."""
+    headers = st.context.headers
+    return login_guard.client_source(st.context.ip_address, headers.get("X-Forwarded-For") if headers else None)
+
+
 def log_in(db: Database, username: str, password: str) -> User:
     """Check the password, start a session and have the browser keep its token; raises
-    :class:`core.auth.LoginFailed` (one generic message for every reason)."""
-    user = auth.authenticate(db, username, password)
+    :class:`core.auth.LoginFailed` (one generic message for every reason). A user whose password someone
+    else set comes back with ``must_change_password``: the navigation then opens only 修改密码."""
+    user = auth.authenticate(db, username, password, source=client_address())
     st.session_state[TOKEN_KEY] = auth.start_session(db, user, user_agent=user_agent())
     st.session_state[COOKIE_KEY] = "set"
     st.session_state.pop(NOTICE_KEY, None)
@@ -151,6 +161,8 @@ def require_screen(screen_id: str) -> tuple[User, Database]:
     refusal and nothing else when the user may not open ``screen_id``."""
     db = database()
     user = signed_in_user(db)
+    if user is not None and user.must_change_password:  # nothing opens before the password is changed
+        st.switch_page(CHANGE_PASSWORD_PAGE)
     try:
         permissions.require(db, user, f"screen:{screen_id}")
     except permissions.Forbidden as err:
