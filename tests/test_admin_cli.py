@@ -58,7 +58,7 @@ def test_user_commands_and_audit_verification(tmp_path) -> None:
     db_path = tmp_path / "users.duckdb"
     with open_database(db_path) as db:
         db.cursor().execute("INSERT INTO employees (employee_id, name, status) VALUES ('000007', '测试甲', 'active')")
-    made = _cli(db_path, "create-user", "hr1", "--role", "hr", "--password-stdin", stdin="Secret123\n")
+    made = _cli(db_path, "create-user", "hr1", "--role", "hr", "--password-stdin", stdin="Secret-2026x\n")
     assert made.returncode == 0 and "已创建用户 hr1" in made.stdout
     made = _cli(
         db_path,
@@ -69,7 +69,7 @@ def test_user_commands_and_audit_verification(tmp_path) -> None:
         "--role",
         "employee",
         "--password-stdin",
-        stdin="Secret123\n",
+        stdin="Secret-2026x\n",
     )
     assert made.returncode == 0, made.stdout
     bad = _cli(
@@ -81,17 +81,17 @@ def test_user_commands_and_audit_verification(tmp_path) -> None:
         "--role",
         "employee",
         "--password-stdin",
-        stdin="Secret123\n",
+        stdin="Secret-2026x\n",
     )
     assert bad.returncode == 1 and "不在花名册" in bad.stdout
     weak = _cli(db_path, "reset-password", "emp7", "--password-stdin", stdin="short\n")
-    assert weak.returncode == 1 and "至少 8 位" in weak.stdout
+    assert weak.returncode == 1 and "至少 10 位" in weak.stdout
     assert _cli(db_path, "reset-password", "emp7", "--password-stdin", stdin="Another456\n").returncode == 0
     assert _cli(db_path, "disable", "emp7").returncode == 0
     with open_database(db_path) as db:
         with pytest.raises(auth.LoginFailed):
             auth.authenticate(db, "emp7", "Another456")
-        assert auth.authenticate(db, "hr1", "Secret123").username == "hr1"
+        assert auth.authenticate(db, "hr1", "Secret-2026x").username == "hr1"
         actions = [r["action"] for r in db.rows("SELECT action FROM audit_log ORDER BY seq")]
         assert {"user_create", "password_reset", "user_disable"} <= set(actions)
     assert _cli(db_path, "disable", "emp7", "--enable").returncode == 0

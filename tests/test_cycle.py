@@ -726,7 +726,7 @@ def test_nobody_records_rates_or_calibrates_their_own_appraisal_hr_included(db: 
     u = users(db)
     from core import auth
 
-    hr_self = auth.create_user(db, "fixture", "hr103", "Passw0rd-hr103", ["hr", "employee"], employee_id="00103")
+    hr_self = auth.create_user(db, "fixture", "hr103", "Passw0rd-cycle7", ["hr", "employee"], employee_id="00103")
     report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
     mine, other = f"{report.cycle_id}:00103", f"{report.cycle_id}:{WORKER}"
     assert permissions.roles_on(hr_self, appraisal.appraisal(db, hr_self, mine)) == ["employee"]
