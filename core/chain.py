@@ -1,7 +1,14 @@
 """The hash chain the audit trail (and the sign-off ledger) keep: each entry's hash covers the previous
 entry's hash and the entry's own canonical content, so a later UPDATE, DELETE or insertion in the middle
 breaks the chain at that entry. With a key the link is an HMAC-SHA-256, so the chain cannot be re-forged
-by someone holding only the database file; without one it is plain SHA-256."""
+by someone holding only the database file; without one it is plain SHA-256.
+
+Two small files keep the chain honest from outside the database: the key (:func:`create_key`, 32 random
+bytes as hex, created 0600 with ``O_EXCL`` so it is never readable by others, not even for a moment) and
+the head checkpoint (:func:`write_head`: the last sequence number and hash, sealed with the key so that
+a head copied into a backup cannot be rewritten to fit a shortened chain; written to a temporary file
+and moved over the old one, so a reader sees the old head or the new one, never half of one).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,18 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
+import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 GENESIS = "0" * 64
+KEY_BYTES = 32
+PRIVATE_FILE = 0o600
+_HEAD_WRITE = threading.Lock()  # two writers of one process share the temporary file's name
 
 
 def canonical(values: Sequence[Any]) -> str:
@@ -34,10 +48,115 @@ def link(prev_hash: str, payload: str, key: bytes | None = None) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# -- the key file ---------------------------------------------------------------------------------------
+class KeyUnreadable(ValueError):
+    """The key file holds something other than a key (64 hexadecimal digits)."""
+
+
+def create_key(path: Path) -> bytes:
+    """Write a new random key to ``path`` (created 0600, refused with ``FileExistsError`` when a file is
+    there already: a key is never overwritten) and return it."""
+    key = secrets.token_bytes(KEY_BYTES)
+    _write_key(path, key)
+    return key
+
+
+def _write_key(path: Path, key: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())  # a key lost to a crash would make the whole trail unverifiable
+
+
+def install_key(source: Path, path: Path) -> None:
+    """Put a copy of the key file ``source`` at ``path`` (created 0600; ``FileExistsError`` when a file is
+    there already): a database built elsewhere moves into place with the key it was built under."""
+    key = read_key(source)
+    if key is None:
+        raise FileNotFoundError(source)
+    _write_key(path, key)
+
+
+def read_key(path: Path) -> bytes | None:
+    """The key in ``path``; None when there is no such file; :class:`KeyUnreadable` when it holds no key."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (UnicodeDecodeError, IsADirectoryError) as err:
+        raise KeyUnreadable(str(path)) from err
+    try:
+        key = bytes.fromhex(text)
+    except ValueError as err:
+        raise KeyUnreadable(str(path)) from err
+    if len(key) != KEY_BYTES:
+        raise KeyUnreadable(str(path))
+    return key
+
+
+# -- the head checkpoint --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Head:
+    """The last entry of a chain as checkpointed: its sequence number and hash."""
+
+    seq: int
+    hash: str
+
+
+class HeadUnreadable(ValueError):
+    """The head file is not a head checkpoint (``kind`` "unreadable"), or its seal is not the key's
+    (``kind`` "forged": rewritten, or sealed with another key)."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__(f"{path}: {kind}")
+        self.path, self.kind = path, kind
+
+
+def _seal(key: bytes, head: Head) -> str:
+    return hmac.new(key, f"jixiao-head\x00{head.seq}\x00{head.hash}".encode(), hashlib.sha256).hexdigest()
+
+
+def write_head(path: Path, head: Head, key: bytes, *, durable: bool = False) -> None:
+    """Checkpoint ``head`` in ``path``, sealed with ``key``: written to a temporary file beside it (0600) and
+    moved over the old one. ``durable`` also flushes it to the disk first (a backup's copy)."""
+    text = json.dumps({"seq": head.seq, "hash": head.hash, "seal": _seal(key, head),
+                       "written_at": dt.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with _HEAD_WRITE:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            os.fchmod(fd, PRIVATE_FILE)  # a leftover temporary file of an earlier run keeps its own mode
+            os.write(fd, text.encode("ascii"))
+            if durable:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+
+
+def read_head(path: Path, key: bytes | None) -> Head | None:
+    """The head checkpointed in ``path``; None when there is none; :class:`HeadUnreadable` when the file
+    is not a head, or (with ``key``) when its seal does not match."""
+    try:
+        data = json.loads(path.read_text(encoding="ascii"))
+        head = Head(int(data["seq"]), str(data["hash"]))
+        seal = str(data["seal"])
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, IsADirectoryError) as err:
+        raise HeadUnreadable(path, "unreadable") from err
+    if key is not None and not hmac.compare_digest(seal, _seal(key, head)):
+        raise HeadUnreadable(path, "forged")
+    return head
+
+
 @dataclass(frozen=True)
 class Break:
     """Where a chain stops matching: the sequence number and what is wrong there (``missing``,
-    ``relinked``: the previous-hash field differs, ``altered``: the content differs from its hash)."""
+    ``relinked``: the previous-hash field differs, ``altered``: the content differs from its hash,
+    ``unkeyed``: a keyed chain's entry carries a plain SHA-256 — recomputed by someone without the key)."""
 
     seq: int
     kind: str
@@ -57,6 +176,6 @@ def first_break(
         if prev_hash != prev:
             return Break(seq, "relinked"), count, prev
         if link(prev, payload, key) != digest:
-            return Break(seq, "altered"), count, prev
+            return Break(seq, "unkeyed" if key and link(prev, payload) == digest else "altered"), count, prev
         prev, expected, count = digest, expected + 1, count + 1
     return None, count, prev
