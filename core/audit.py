@@ -52,7 +52,7 @@ import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -340,16 +340,16 @@ def log_read(db: Database, actor: str, session: str | None, action: str, entity:
 @dataclass(frozen=True)
 class ChainCheck:
     """The outcome of walking the chain: ``failure`` names a problem of the key or the head (the chain
-    itself may be fine), ``first_broken_seq`` and ``problem`` the first row that does not match;
-    ``head_seq`` is the checkpoint the chain was found to match, ``notes`` what an intact trail adds."""
+    itself may be fine), ``first_broken_seq`` and ``problem`` the first row that does not match. An
+    intact trail's ``verdict`` says how far it was checked (against the head, from a segment's start, or
+    as an unkeyed trail); without one, the plain sentence of ``rows`` checked."""
 
     ok: bool
     rows: int
     first_broken_seq: int | None = None
     problem: Text | str = ""
     failure: Text | None = None
-    head_seq: int | None = None
-    notes: tuple[Text, ...] = field(default=())
+    verdict: Text | None = None
 
     @property
     def message(self) -> Text:
@@ -358,11 +358,7 @@ class ChainCheck:
             return self.failure
         if not self.ok:
             return Text("audit.chain_broken", seq=self.first_broken_seq, problem=self.problem)
-        if self.head_seq is None:
-            verdict = Text("audit.chain_intact", rows=self.rows)
-        else:
-            verdict = Text("audit.chain_intact_head", rows=self.rows, head=self.head_seq)
-        return Text("audit.verdict", parts=[verdict, *self.notes]) if self.notes else verdict
+        return self.verdict or Text("audit.chain_intact", rows=self.rows)
 
     @property
     def code(self) -> str:
@@ -422,7 +418,7 @@ def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
         broken, rows = _walk(cur, None, 1, GENESIS, batch)
         if broken is not None:
             return ChainCheck(False, rows, broken.seq, _problem(broken))
-        return ChainCheck(True, rows, notes=(Text("audit.not_yet_keyed"),))
+        return ChainCheck(True, rows, verdict=Text("audit.chain_intact_unkeyed", rows=rows))
     last = cur.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     if key is None:
         if last is None and not db.head_file.exists():
@@ -435,16 +431,15 @@ def verify_chain(db: Database, batch: int = 50_000) -> ChainCheck:
     problem = _head_problem(db, cur, key, last)
     if problem is not None:
         return ChainCheck(False, rows, failure=problem)
-    notes = ()
-    if segment is not None and start > 1:
-        notes = (Text("audit.segment_note", seq=start, before=start - 1, actor=segment[2],
-                      ts=segment[1].isoformat(sep=" ", timespec="seconds")),)  # fmt: skip
-    return ChainCheck(True, rows, head_seq=None if last is None else _head_seq(db, key), notes=notes)
-
-
-def _head_seq(db: Database, key: bytes) -> int | None:
     head = chain.read_head(db.head_file, key)
-    return head.seq if head else None
+    if head is None:  # an empty trail, never written
+        return ChainCheck(True, rows)
+    if segment is not None and start > 1:
+        return ChainCheck(True, rows, verdict=Text(
+            "audit.chain_intact_segment", rows=rows, head=head.seq, seq=start, before=start - 1, actor=segment[2],
+            ts=segment[1].isoformat(sep=" ", timespec="seconds"),
+        ))  # fmt: skip
+    return ChainCheck(True, rows, verdict=Text("audit.chain_intact_head", rows=rows, head=head.seq))
 
 
 # -- the way forward, and backups ----------------------------------------------------------------------

@@ -6,8 +6,8 @@ by someone holding only the database file; without one it is plain SHA-256.
 Two small files keep the chain honest from outside the database: the key (:func:`create_key`, 32 random
 bytes as hex, created 0600 with ``O_EXCL`` so it is never readable by others, not even for a moment) and
 the head checkpoint (:func:`write_head`: the last sequence number and hash, sealed with the key so that
-a head copied into a backup cannot be rewritten to fit a shortened chain; written to a temporary file
-and moved over the old one, so a reader sees the old head or the new one, never half of one).
+a head copied into a backup cannot be rewritten to fit a shortened chain; two slots written in turn, so
+a write torn by a crash leaves the previous head readable).
 """
 
 from __future__ import annotations
@@ -118,38 +118,87 @@ def _seal(key: bytes, head: Head) -> str:
     return hmac.new(key, f"jixiao-head\x00{head.seq}\x00{head.hash}".encode(), hashlib.sha256).hexdigest()
 
 
-def write_head(path: Path, head: Head, key: bytes, *, durable: bool = False) -> None:
-    """Checkpoint ``head`` in ``path``, sealed with ``key``: written to a temporary file beside it (0600) and
-    moved over the old one. ``durable`` also flushes it to the disk first (a backup's copy)."""
+SLOT_BYTES = 256  # one sealed head as JSON, padded with spaces
+SLOT_OFFSETS = (0, 4096)  # two slots in separate pages: a write torn by a crash spoils one, never both
+
+
+def _slot(key: bytes, head: Head) -> bytes:
     text = json.dumps({"seq": head.seq, "hash": head.hash, "seal": _seal(key, head),
-                       "written_at": dt.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                       "at": dt.datetime.now().isoformat(timespec="seconds")})  # fmt: skip
+    return text.encode("ascii").ljust(SLOT_BYTES - 1) + b"\n"
+
+
+def write_head(path: Path, head: Head, key: bytes, *, durable: bool = False, whole: bool = False) -> None:
+    """Checkpoint ``head`` in ``path``, sealed with ``key``. The file holds two slots; each checkpoint
+    overwrites, in place, the slot that does not hold the newest head, so a crash halfway through a write
+    leaves the other one — a head one step behind, which still verifies. (In place, because moving a new
+    file over the old one on every audited write costs an ext4 disk a journal commit each time: see
+    bench/audit_write.py.) A missing or damaged file, or ``whole``, is written anew: to a temporary file
+    beside it (0600), flushed, and moved over the old one. ``durable`` flushes a slot's write to the disk."""
+    slot = _slot(key, head)
     with _HEAD_WRITE:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
         try:
-            os.fchmod(fd, PRIVATE_FILE)  # a leftover temporary file of an earlier run keeps its own mode
-            os.write(fd, text.encode("ascii"))
+            fd = None if whole else os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            fd = None
+        if fd is None or os.fstat(fd).st_size != SLOT_OFFSETS[1] + SLOT_BYTES:
+            if fd is not None:
+                os.close(fd)
+            _write_whole(path, slot)
+            return
+        try:
+            os.fchmod(fd, PRIVATE_FILE)
+            newest = max(range(2), key=lambda i: _slot_seq(os.pread(fd, SLOT_BYTES, SLOT_OFFSETS[i])))
+            os.pwrite(fd, slot, SLOT_OFFSETS[1 - newest])
             if durable:
                 os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temporary, path)
+
+
+def _write_whole(path: Path, slot: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # a leftover temporary file of an earlier run keeps its own mode
+        os.pwrite(fd, slot, SLOT_OFFSETS[0])
+        os.pwrite(fd, slot, SLOT_OFFSETS[1])
+        os.fsync(fd)  # the file every later checkpoint writes into: on the disk before it takes the name
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)
+
+
+def _slot_seq(raw: bytes) -> int:
+    try:
+        return int(json.loads(raw)["seq"])
+    except (ValueError, KeyError, TypeError):
+        return -1
 
 
 def read_head(path: Path, key: bytes | None) -> Head | None:
-    """The head checkpointed in ``path``; None when there is none; :class:`HeadUnreadable` when the file
-    is not a head, or (with ``key``) when its seal does not match."""
+    """The newest head checkpointed in ``path``; None when there is none; :class:`HeadUnreadable` when the
+    file holds no readable head, or (with ``key``) when a slot's seal does not match (a slot torn by a
+    crash is passed over: the other one is the head)."""
     try:
-        data = json.loads(path.read_text(encoding="ascii"))
-        head = Head(int(data["seq"]), str(data["hash"]))
-        seal = str(data["seal"])
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, IsADirectoryError) as err:
+    except IsADirectoryError as err:
         raise HeadUnreadable(path, "unreadable") from err
-    if key is not None and not hmac.compare_digest(seal, _seal(key, head)):
-        raise HeadUnreadable(path, "forged")
-    return head
+    heads = []
+    for offset in SLOT_OFFSETS:
+        try:
+            data = json.loads(raw[offset : offset + SLOT_BYTES])
+            head, seal = Head(int(data["seq"]), str(data["hash"])), str(data["seal"])
+        except (ValueError, KeyError, TypeError):
+            continue  # torn, or not a head at all
+        if key is not None and not hmac.compare_digest(seal, _seal(key, head)):
+            raise HeadUnreadable(path, "forged")
+        heads.append(head)
+    if not heads:
+        raise HeadUnreadable(path, "unreadable")
+    return max(heads, key=lambda h: h.seq)
 
 
 @dataclass(frozen=True)

@@ -374,17 +374,20 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "The audit trail is intact: {rows} rows, every link of the keyed hash chain checked, and it matches "
             "its checkpoint (row {head}).",
         ),
-        "audit.verdict": ("{parts:sentences}", "{parts:sentences}"),
-        "audit.not_yet_keyed": (
-            "这些行是旧版本写入的（哈希链不带密钥）；下一次写入审计日志时，它们将在密钥下重新链接。",
-            "These rows were written by an earlier version (a hash chain without a key); the next audited write "
-            "re-links them under the key.",
+        "audit.chain_intact_unkeyed": (
+            "审计日志完整：共 {rows} 行，由旧版本写入（哈希链不带密钥），逐行核对无误；下一次写入审计日志时，"
+            "这些行将在密钥下重新链接。",
+            "The audit trail is intact: {rows} rows written by an earlier version (a hash chain without a key), "
+            "every link checked; the next audited write re-links them under the key.",
         ),
-        "audit.segment_note": (
-            "第 {seq} 行起是新的密钥链段：{actor} 于 {ts} 运行 rekey-audit 开始，此前的 {before} 行当时无法核对，"
+        "audit.chain_intact_segment": (
+            "审计日志完整：从第 {seq} 行起共 {rows} 行，哈希链在密钥下逐行核对无误，并与检查点（第 {head} 行）一致。"
+            "第 {seq} 行是 {actor} 于 {ts} 运行 rekey-audit 开始的新密钥链段：此前的 {before} 行当时无法核对，"
             "不在本次核对之内。",
-            "From row {seq} on the trail is a new keyed segment, started by {actor} at {ts} with rekey-audit: "
-            "the {before} rows before it could not be verified then and are not checked.",
+            "The audit trail is intact from row {seq} on: {rows} rows, every link of the keyed hash chain "
+            "checked, and it matches its checkpoint (row {head}). Row {seq} starts a new keyed segment, begun by "
+            "{actor} at {ts} with rekey-audit: the {before} rows before it could not be verified then and are "
+            "not checked.",
         ),
         "audit.key_missing": (
             "审计密钥文件 {path} 不存在，审计日志既无法核对，也不能续写。请从密钥的单独备份恢复该文件"

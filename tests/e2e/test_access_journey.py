@@ -4,7 +4,6 @@ cells in an Excel export coming out as text."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from core.db import open_database
+from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import StreamlitServer, grid_rows, log_in
 
@@ -43,7 +42,7 @@ def session_cookie(context: BrowserContext) -> dict | None:
 @pytest.fixture
 def company_copy(tmp_path: Path, access_company: Path) -> Path:
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     return path
 
 
