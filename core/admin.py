@@ -20,7 +20,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core import audit, auth
-from core.db import Database, DatabaseBusy, DatabaseError, default_path, open_database
+from core.db import (
+    Database,
+    DatabaseBusy,
+    DatabaseError,
+    audit_files,
+    copy_database,
+    default_path,
+    open_database,
+    wal_path,
+)
 from core.errors import CoreError, Text, cli_language, render_error
 
 EXIT_OK = 0
@@ -96,8 +105,11 @@ def _disable(db: Database, args: argparse.Namespace) -> Text:
 
 def run_verify_audit(args: argparse.Namespace) -> int:
     """Walk the audit chain under its key and hold it against the head checkpoint; exit 0 when intact,
-    1 naming what is wrong (the first broken row, a cut tail, a missing key or head)."""
-    with open_database(_database_path(args)) as db:
+    1 naming what is wrong (the first broken row, a cut tail, a missing key or head). ``--key-file``
+    names the key of a backup's copy (kept apart from it); ``--head`` holds the trail against another
+    checkpoint than its own, a later backup's: a trail cut back to an older head that was put in place
+    of its own still fails against it."""
+    with open_database(_database_path(args), key_file=args.key_file, head_file=args.head) as db:
         check = audit.verify_chain(db)
     _tell(check.message)
     return EXIT_OK if check.ok else EXIT_FAILED
@@ -123,6 +135,30 @@ def run_rekey_audit(args: argparse.Namespace) -> int:
         _tell(Text("audit.rekeyed", seq=done.seq, before=done.before))
         if done.new_key:
             _tell(Text("audit.rekeyed_new_key", path=db.key_file))
+    return EXIT_OK
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    """Copy the database to ``args.dest`` with a checkpoint of its audit head beside the copy (sealed, on
+    the disk) and without the key, which is backed up apart; exit 1 when the destination exists or the
+    trail disagrees with its head (a backup never blesses a cut trail)."""
+    path, dest = _database_path(args), Path(args.dest)
+    if dest.exists():
+        _tell(Text("admin.backup_exists", path=dest))
+        return EXIT_FAILED
+    if wal_path(path).exists():  # left by a crash: folded into the file by a normal open, before the copy
+        open_database(path).close()
+    with open_database(path, read_only=True) as db:  # held: nothing writes the file while it is copied
+        copy_database(path, dest, key=False)
+        try:
+            head = audit.write_checkpoint(db, audit_files(dest).head)
+        except CoreError as err:
+            for made in (dest, wal_path(dest), audit_files(dest).head):
+                made.unlink(missing_ok=True)
+            _tell(err)
+            return EXIT_FAILED
+        _tell(Text("admin.backup_done", path=dest, head=audit_files(dest).head, seq=head.seq if head else 0,
+                   key=db.key_file))  # fmt: skip
     return EXIT_OK
 
 
@@ -156,6 +192,8 @@ def _add_users(commands: argparse._SubParsersAction) -> None:
 
     p = commands.add_parser("verify-audit", help="在密钥下逐行核对审计日志的哈希链，并与检查点文件比对")
     p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.add_argument("--key-file", metavar="PATH", help="审计密钥文件（核对备份时用：密钥与备份分开存放）")
+    p.add_argument("--head", metavar="PATH", help="用另一个检查点文件核对（例如最近一次备份的 .head）")
     p.set_defaults(handler=run_verify_audit)
 
     p = commands.add_parser(
@@ -167,6 +205,11 @@ def _add_users(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--user", metavar="NAME", help=USER_HELP)
     p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
     p.set_defaults(handler=run_rekey_audit)
+
+    p = commands.add_parser("backup", help="备份数据库与审计检查点（不含审计密钥：密钥单独备份）")
+    p.add_argument("dest", metavar="DEST", help="备份的数据库文件（不能已存在）；检查点写在它旁边（DEST 同名 .head）")
+    p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
+    p.set_defaults(handler=run_backup)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -137,23 +137,32 @@ def write_head(path: Path, head: Head, key: bytes, *, durable: bool = False, who
     beside it (0600), flushed, and moved over the old one. ``durable`` flushes a slot's write to the disk."""
     slot = _slot(key, head)
     with _HEAD_WRITE:
-        try:
-            fd = None if whole else os.open(path, os.O_RDWR)
-        except FileNotFoundError:
-            fd = None
-        if fd is None or os.fstat(fd).st_size != SLOT_OFFSETS[1] + SLOT_BYTES:
-            if fd is not None:
-                os.close(fd)
+        if whole or not _write_slot(path, slot, key, durable):
             _write_whole(path, slot)
-            return
-        try:
-            os.fchmod(fd, PRIVATE_FILE)
-            newest = max(range(2), key=lambda i: _slot_seq(os.pread(fd, SLOT_BYTES, SLOT_OFFSETS[i])))
-            os.pwrite(fd, slot, SLOT_OFFSETS[1 - newest])
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+
+
+def _write_slot(path: Path, slot: bytes, key: bytes, durable: bool) -> bool:
+    """Overwrite, in place, the slot of ``path`` that does not hold its newest head under ``key``; False
+    when there is no such file, it is not two slots, or neither slot is a head of this key (a new key
+    after rekey-audit)."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        if os.fstat(fd).st_size != SLOT_OFFSETS[1] + SLOT_BYTES:
+            return False
+        seqs = [_slot_seq(os.pread(fd, SLOT_BYTES, offset), key) for offset in SLOT_OFFSETS]
+        newest = max(range(2), key=seqs.__getitem__)
+        if seqs[newest] < 0:
+            return False
+        os.fchmod(fd, PRIVATE_FILE)
+        os.pwrite(fd, slot, SLOT_OFFSETS[1 - newest])
+        if durable:
+            os.fsync(fd)
+        return True
+    finally:
+        os.close(fd)
 
 
 def _write_whole(path: Path, slot: bytes) -> None:
@@ -169,11 +178,14 @@ def _write_whole(path: Path, slot: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _slot_seq(raw: bytes) -> int:
+def _slot_seq(raw: bytes, key: bytes) -> int:
+    """The sequence number of the head in one slot; -1 when it is torn or not sealed with ``key``."""
     try:
-        return int(json.loads(raw)["seq"])
+        data = json.loads(raw)
+        head, seal = Head(int(data["seq"]), str(data["hash"])), str(data["seal"])
     except (ValueError, KeyError, TypeError):
         return -1
+    return head.seq if hmac.compare_digest(seal, _seal(key, head)) else -1
 
 
 def read_head(path: Path, key: bytes | None) -> Head | None:

@@ -347,6 +347,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Disabled the user {username}; their open sessions have ended.",
         ),
         "admin.user_enabled": ("已启用用户 {username}。", "Enabled the user {username}."),
+        "admin.backup_exists": (
+            "{path} 已存在：备份不会覆盖已有的文件，请换一个文件名。",
+            "{path} exists already: a backup never overwrites a file; choose another name.",
+        ),
+        "admin.backup_done": (
+            "已备份到 {path}，审计检查点（第 {seq} 行）在 {head}。审计密钥 {key} 不在备份中：请把它单独备份，"
+            "不要与数据库放在一起。",
+            "Backed up to {path}, with the audit checkpoint (row {seq}) in {head}. The audit key {key} is not in "
+            "the backup: back it up on its own, never together with the database.",
+        ),
         # -- the audit trail (core.audit) -------------------------------------------------------------
         "audit.chain_intact": (
             "审计日志完整：共 {rows} 行，哈希链逐行核对无误。",
