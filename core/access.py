@@ -33,8 +33,6 @@ from core.errors import Text
 from core.values import text_input
 from core.vocabulary import MAX_TEXT
 
-#: roles whose holders approve or decide for others: an account holding one changes only with a second person
-APPROVER_ROLES = frozenset({"hrbp", "executive", "hr", "admin"})
 MAX_FILTER = 300  # characters of a filter of the audit trail
 
 
@@ -97,13 +95,21 @@ def people_without_account(db: Database, user: User | None) -> pl.DataFrame:
 
 
 def _guard_admin(db: Database, user: User, username: str | None, roles: Sequence[str] = ()) -> None:
-    """Only an admin may make an admin, or change, reset or disable an admin's account: an HR admin
-    cannot lift their own rights that way."""
-    if permissions.allowed(user, "grant_admin"):
-        return
-    target_is_admin = username is not None and "admin" in auth.roles_of(db, username)
-    if "admin" in roles or target_is_admin:
-        raise auth.UserError("access.admin_only")
+    code = permissions.admin_grant_refusal(user, auth.roles_of(db, username) if username else (), roles)
+    if code:
+        raise auth.UserError(code)
+
+
+def _needs_confirmation(db: Database, username: str | None, roles: Sequence[str] = ()) -> bool:
+    return permissions.account_change_needs_second(auth.roles_of(db, username) if username else (), roles)
+
+
+def _why_not(db: Database, actor: User, row: dict[str, Any], payload: dict[str, Any]) -> str | None:
+    target = row["username"] if row["kind"] != "create" else None
+    return permissions.account_request_refusal(
+        actor, row["requested_by"], row["username"], auth.roles_of(db, target) if target else (),
+        payload.get("roles", ()),
+    )  # fmt: skip
 
 
 def _manager(db: Database, user: User | None) -> User:
@@ -119,13 +125,6 @@ class AccountChange:
     username: str
     applied: bool
     request_id: str | None = None
-
-
-def needs_confirmation(db: Database, username: str | None, roles: Sequence[str] = ()) -> bool:
-    """Whether a change to ``username`` (None: a new account) giving it ``roles`` needs a second HR or
-    IT admin: the account holds or would hold an approver role."""
-    held = set(auth.roles_of(db, username)) if username else set()
-    return bool((held | set(roles)) & APPROVER_ROLES)
 
 
 def create_account(
@@ -147,7 +146,7 @@ def create_account(
     account = accounts.check_new_account(db, username, list(roles), employee_id, display_name or None,
                                          tuple(hrbp_departments))  # fmt: skip
     auth.check_password_policy(password, account.username)
-    if not needs_confirmation(db, None, account.roles):
+    if not _needs_confirmation(db, None, account.roles):
         created = auth.create_user(db, actor.username, account.username, password, list(account.roles),
                                    account.employee_id, account.display_name, account.hrbp_departments)  # fmt: skip
         return AccountChange(created.username, True)
@@ -167,7 +166,7 @@ def reset_password(db: Database, user: User | None, username: str, password: str
         auth.change_own_password(db, actor, password, password)
         return AccountChange(name, True)
     auth.check_password_policy(password, name)
-    if not needs_confirmation(db, name):
+    if not _needs_confirmation(db, name):
         auth.reset_password(db, actor.username, name, password)
         return AccountChange(name, True)
     return _file(db, actor, "password", name, {}, auth.hash_password(password))
@@ -179,7 +178,7 @@ def set_disabled(db: Database, user: User | None, username: str, disabled: bool)
     actor = _manager(db, user)
     name = accounts.existing_username(db, username)
     _guard_admin(db, actor, name)
-    if disabled or not needs_confirmation(db, name):
+    if disabled or not _needs_confirmation(db, name):
         auth.set_disabled(db, actor.username, name, disabled)
         return AccountChange(name, True)
     return _file(db, actor, "enable", name, {})
@@ -196,7 +195,7 @@ def set_roles(
     _guard_admin(db, actor, name, roles)
     if name == actor.username and not set(roles) & permissions.ACTIONS["manage_users"]:
         raise auth.UserError("access.keep_user_management")
-    if not needs_confirmation(db, name, roles):
+    if not _needs_confirmation(db, name, roles):
         auth.set_roles(db, actor.username, name, list(roles), list(hrbp_departments))
         return AccountChange(name, True)
     chosen, departments = accounts.check_roles(db, list(roles), list(hrbp_departments))
@@ -242,18 +241,6 @@ def pending_requests(db: Database, user: User | None) -> list[dict[str, Any]]:
         why_not = _why_not(db, actor, row, payload)
         out.append({**row, **payload, "may_decide": why_not is None, "why_not": why_not})
     return out
-
-
-def _why_not(db: Database, actor: User, row: dict[str, Any], payload: dict[str, Any]) -> str | None:
-    if row["requested_by"] == actor.username:
-        return "access.confirm_own_request"
-    if row["username"] == actor.username:
-        return "access.confirm_own_account"
-    try:
-        _guard_admin(db, actor, row["username"] if row["kind"] != "create" else None, payload.get("roles", ()))
-    except auth.UserError:
-        return "access.admin_only"
-    return None
 
 
 def other_user_managers(db: Database, user: User | None) -> list[str]:

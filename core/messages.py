@@ -422,6 +422,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Disabled the user {username}; their open sessions have ended.",
         ),
         "admin.user_enabled": ("已启用用户 {username}。", "Enabled the user {username}."),
+        "admin.backup_exists": (
+            "{path} 已存在：备份不会覆盖已有的文件，请换一个文件名。",
+            "{path} exists already: a backup never overwrites a file; choose another name.",
+        ),
+        "admin.backup_done": (
+            "已备份到 {path}，审计检查点（第 {seq} 行）在 {head}。审计密钥 {key} 不在备份中：请把它单独备份，"
+            "不要与数据库放在一起。",
+            "Backed up to {path}, with the audit checkpoint (row {seq}) in {head}. The audit key {key} is not in "
+            "the backup: back it up on its own, never together with the database.",
+        ),
         # -- the audit trail (core.audit) -------------------------------------------------------------
         "audit.chain_intact": (
             "审计日志完整：共 {rows} 行，哈希链逐行核对无误。",
@@ -440,6 +450,115 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "does not hold the previous row's hash: rows were deleted, inserted or changed",
         ),
         "audit.row_altered": ("的内容与其哈希不符，这一行被改动过", "does not match its hash: the row was changed"),
+        "audit.row_unkeyed": (
+            "的哈希是不带密钥的 SHA-256：哈希链被不知道密钥的人重新计算过",
+            "carries a plain SHA-256 instead of the keyed hash: the chain was recomputed by someone without the key",
+        ),
+        "audit.chain_intact_head": (
+            "审计日志完整：共 {rows} 行，哈希链在密钥下逐行核对无误，并与检查点（第 {head} 行）一致。",
+            "The audit trail is intact: {rows} rows, every link of the keyed hash chain checked, and it matches "
+            "its checkpoint (row {head}).",
+        ),
+        "audit.chain_intact_unkeyed": (
+            "审计日志完整：共 {rows} 行，由旧版本写入（哈希链不带密钥），逐行核对无误；下一次写入审计日志时，"
+            "这些行将在密钥下重新链接。",
+            "The audit trail is intact: {rows} rows written by an earlier version (a hash chain without a key), "
+            "every link checked; the next audited write re-links them under the key.",
+        ),
+        "audit.chain_intact_segment": (
+            "审计日志完整：从第 {seq} 行起共 {rows} 行，哈希链在密钥下逐行核对无误，并与检查点（第 {head} 行）一致。"
+            "第 {seq} 行是 {actor} 于 {ts} 运行 rekey-audit 开始的新密钥链段：此前的 {before} 行当时无法核对，"
+            "不在本次核对之内。",
+            "The audit trail is intact from row {seq} on: {rows} rows, every link of the keyed hash chain "
+            "checked, and it matches its checkpoint (row {head}). Row {seq} starts a new keyed segment, begun by "
+            "{actor} at {ts} with rekey-audit: the {before} rows before it could not be verified then and are "
+            "not checked.",
+        ),
+        "audit.key_missing": (
+            "审计密钥文件 {path} 不存在，审计日志既无法核对，也不能续写。请从密钥的单独备份恢复该文件"
+            "（只有服务账户可读，权限 0600）；确实丢失时，运行 python -m core.admin rekey-audit --i-understand "
+            "开始新的密钥链段（它会记录此前的日志无法核对）。",
+            "The audit key file {path} is missing: the audit trail can be neither verified nor written. Restore "
+            "the file from the key's separate backup (readable by the service user only, mode 0600); if it is "
+            "lost for good, run python -m core.admin rekey-audit --i-understand to start a new keyed segment "
+            "(it records that the rows before it could not be verified).",
+        ),
+        "audit.key_unreadable": (
+            "审计密钥文件 {path} 不是有效的密钥（应为 64 位十六进制数字）：请从密钥的单独备份恢复它；确实丢失时，"
+            "把这个文件移走，再运行 python -m core.admin rekey-audit --i-understand。",
+            "The audit key file {path} does not hold a key (64 hexadecimal digits): restore it from the key's "
+            "separate backup; if it is lost for good, move the file away and run python -m core.admin "
+            "rekey-audit --i-understand.",
+        ),
+        "audit.head_missing": (
+            "审计日志有 {rows} 行，但检查点文件 {path} 不存在：检查点被删除了，或数据库是在没有检查点的情况下"
+            "复制过来的。请从备份恢复检查点文件，或运行 python -m core.admin rekey-audit --i-understand。",
+            "The audit trail has {rows} rows but the checkpoint file {path} is missing: it was deleted, or the "
+            "database was copied without it. Restore the checkpoint from a backup, or run python -m core.admin "
+            "rekey-audit --i-understand.",
+        ),
+        "audit.head_unreadable": (
+            "检查点文件 {path} 已损坏，读不出记录的行号和哈希：请从备份恢复它，或运行 python -m core.admin "
+            "rekey-audit --i-understand。",
+            "The checkpoint file {path} is damaged: its row number and hash cannot be read. Restore it from a "
+            "backup, or run python -m core.admin rekey-audit --i-understand.",
+        ),
+        "audit.head_forged": (
+            "检查点文件 {path} 的签名与审计密钥不符：它被改写过，或是用另一个密钥写的。",
+            "The seal of the checkpoint file {path} does not match the audit key: it was rewritten, or written "
+            "under another key.",
+        ),
+        "audit.trail_truncated": (
+            "审计日志只到第 {last} 行，但检查点记录到第 {head} 行：末尾的 {missing} 行被删除了。",
+            "The audit trail ends at row {last} but its checkpoint records row {head}: the last {missing} rows "
+            "were deleted.",
+        ),
+        "audit.trail_emptied": (
+            "审计日志是空的，但检查点记录到第 {head} 行：整个审计日志被删除了。",
+            "The audit trail is empty but its checkpoint records row {head}: the whole trail was deleted.",
+        ),
+        "audit.head_mismatch": (
+            "审计日志第 {seq} 行的哈希与检查点 {path} 记录的不符：日志被重写过（例如重新计算了全部哈希），"
+            "或者这个检查点属于另一个数据库。",
+            "The hash of row {seq} of the audit trail differs from the one its checkpoint {path} records: the "
+            "trail was rewritten (its hashes recomputed, say), or the checkpoint belongs to another database.",
+        ),
+        "audit.legacy_broken": (
+            "旧版本写入的审计日志（不带密钥的哈希链）已经断开：第 {seq} 行{problem}。不能把它在密钥下重新链接，"
+            "审计日志暂停写入。请运行 python -m core.admin verify-audit 查看，再运行 python -m core.admin "
+            "rekey-audit --i-understand 开始新的密钥链段。",
+            "The audit trail written by an earlier version (a hash chain without a key) is broken: row {seq} "
+            "{problem}. It cannot be re-linked under the key, so audited writes are refused. Run python -m "
+            "core.admin verify-audit to see it, then python -m core.admin rekey-audit --i-understand to start a "
+            "new keyed segment.",
+        ),
+        "audit.head_disagrees": (
+            "审计日志与检查点 {path} 不一致（{problem}），不能为备份写检查点：请先运行 python -m core.admin "
+            "verify-audit。",
+            "The audit trail disagrees with its checkpoint {path} ({problem}): no checkpoint is written for a "
+            "backup. Run python -m core.admin verify-audit first.",
+        ),
+        "audit.rekey_not_needed": (
+            "审计日志完整（{rows} 行），不需要开始新的密钥链段；没有做任何更改。",
+            "The audit trail is intact ({rows} rows): there is no need for a new keyed segment; nothing was changed.",
+        ),
+        "audit.rekey_confirm": (
+            "审计日志现在无法核对：{problem}\nrekey-audit 会在审计日志中记下这一点，并从下一行开始新的密钥链段"
+            "（密钥文件不存在时生成新的密钥）；此前的各行从此记为无法核对，这一步不能撤销。确认后加上 "
+            "--i-understand 再运行一次。",
+            "The audit trail cannot be verified now: {problem}\nrekey-audit records this in the trail and starts "
+            "a new keyed segment with the next row (making a new key when there is no key file); the rows before "
+            "it are reported as not verified from then on, and this cannot be undone. Run it again with "
+            "--i-understand to go ahead.",
+        ),
+        "audit.rekeyed": (
+            "已在第 {seq} 行开始新的密钥链段；此前的 {before} 行记为无法核对。",
+            "Started a new keyed segment at row {seq}; the {before} rows before it are reported as not verified.",
+        ),
+        "audit.rekeyed_new_key": (
+            "已生成新的审计密钥文件 {path}：请立即把它单独备份（不要与数据库放在同一个备份里）。",
+            "Made a new audit key file {path}: back it up now, on its own (not in the same backup as the database).",
+        ),
         # -- the database (core.db) -------------------------------------------------------------------
         "db.busy": (
             "数据库文件 {path} 正被{holder}使用（可能是正在运行的 JiXiao 应用）。"

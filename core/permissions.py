@@ -15,7 +15,7 @@ executive (everyone, read-only), hr (everyone). A user holding several roles get
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -445,3 +445,35 @@ def headed_departments(db: Database, user: User) -> set[str]:
     if not user.employee_id:
         return set()
     return {r["dept_id"] for r in db.rows("SELECT dept_id FROM departments WHERE head_id = ?", [user.employee_id])}
+
+
+# -- accounts: a change that could give approver power needs a second person ------------------------------
+
+#: roles whose holders approve or decide for others: an account holding one changes only with a second person
+APPROVER_ROLES = frozenset({"hrbp", "executive", "hr", "admin"})
+
+
+def account_change_needs_second(held: Iterable[str], roles: Iterable[str] = ()) -> bool:
+    """Whether a change to an account holding ``held`` and to be given ``roles`` needs a second HR or IT
+    admin to confirm it: the account holds or would hold an approver role."""
+    return bool((set(held) | set(roles)) & APPROVER_ROLES)
+
+
+def admin_grant_refusal(user: User, held: Iterable[str], roles: Iterable[str] = ()) -> str | None:
+    """Only an admin may make an admin, or change, reset or disable an admin's account: an HR user cannot
+    lift their own rights that way. The error code, or None when ``user`` may."""
+    if allowed(user, "grant_admin"):
+        return None
+    return "access.admin_only" if "admin" in set(roles) | set(held) else None
+
+
+def account_request_refusal(
+    actor: User, requested_by: str, username: str, held: Iterable[str], roles: Iterable[str]
+) -> str | None:
+    """Why ``actor`` may not confirm or reject an account request (an error code), or None: never the
+    requester, never the account concerned, and an admin's account only by an admin."""
+    if requested_by == actor.username:
+        return "access.confirm_own_request"
+    if username == actor.username:
+        return "access.confirm_own_account"
+    return admin_grant_refusal(actor, held, roles)

@@ -4,25 +4,57 @@ Builds the demo company into the database: generate, write HR's legacy files, im
 demo logins and open this quarter's cycle. Messages are Chinese sentences; exit 0 when every file was
 imported, 1 when one was refused or failed (or the arguments are out of range), 2 when the database is
 held by another program.
+
+All or nothing: the build runs in a temporary directory elsewhere (``$TMPDIR/jixiao-demo-<pid>-…``, 0700)
+on a copy of the existing database (or a new one) and of its audit head, under the real database's audit
+key, while the real file is held open read-only so nothing else writes it meanwhile. Only when the build
+is complete are its files moved into place, each with ``os.replace`` from a temporary name in the
+destination's own directory: the new key first (a new database only), then the database, its audit head
+and the workbooks folder (swapped whole). Interrupted before that, the old database, key, head and
+workbooks are untouched: SIGTERM (or Ctrl-C) removes the temporary directory and any temporary file on
+the way out; SIGKILL leaves the temporary directory in ``$TMPDIR`` and, if it lands during the final
+seconds of copying into place, one ``.demo-<pid>-…`` file or folder beside the database or the
+workbooks folder — the next run removes the leftovers of every run whose process is gone.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+import shutil
+import signal
 import sys
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
-from core.db import DatabaseBusy, DatabaseError, default_path, open_database
+from core import chain
+from core.db import (
+    PRIVATE_FILE,
+    DatabaseBusy,
+    DatabaseError,
+    audit_files,
+    copy_database,
+    default_path,
+    open_database,
+    wal_path,
+)
 from core.vocabulary import STAGE_LABELS
 from demo.build import DEFAULT_WORKDIR, DemoSummary, build_demo
 from demo.departments import DEPARTMENTS
+from demo.files import MARKER
 from demo.logins import DEMO_PASSWORD
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BUSY = 2
+STAGING_PREFIX = "jixiao-demo-"  # the temporary build directory in $TMPDIR: jixiao-demo-<pid>-…
+BESIDE_PREFIX = ".demo-"  # a temporary file or folder beside its destination: .demo-<pid>-<name>
 
 
 def _say(message: str) -> None:
@@ -67,28 +99,169 @@ def run(args: argparse.Namespace) -> int:
     if args.employees < len(DEPARTMENTS) or args.years < 1:
         _say(f"员工人数至少为 {len(DEPARTMENTS)}（每个部门一人），历史年数至少为 1。")
         return EXIT_FAILED
-    fresh = not path.exists()
-    # A new database is built beside the target and moved into place only when complete, so an
-    # interrupted build never leaves a half-filled file for --if-missing to mistake for a finished one.
-    target = path.with_name(f".demo-{os.getpid()}-{path.name}") if fresh else path
+    workdir = Path(args.workdir) if args.workdir else DEFAULT_WORKDIR
+    for folder in (path.parent, workdir.parent, Path(tempfile.gettempdir())):
+        remove_leftovers(folder)
     _say(f"正在生成演示公司：约 {args.employees} 名员工、{args.years} 年季度考核历史（随机种子 {args.seed}）……")
+    with _terminated_cleanly(), _staging() as stage:
+        summary = _build_staged(stage, path, workdir, args)
+    return _report(summary, path)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """The temporary build: its directory, the copy of the database in it, and the workbooks' folder."""
+
+    folder: Path
+
+    @property
+    def database(self) -> Path:
+        return self.folder / "demo.duckdb"
+
+    @property
+    def workdir(self) -> Path:
+        return self.folder / "files"
+
+
+def _build_staged(stage: _Stage, path: Path, workdir: Path, args: argparse.Namespace) -> DemoSummary:
+    """Build on a copy in ``stage`` while the real database is held read-only, then move it into place."""
+    target = audit_files(path)
+    if wal_path(path).exists():  # left by a crash: folded into the file by a normal open, before the copy
+        open_database(path).close()
+    holder = open_database(path, read_only=True) if path.exists() else None  # DatabaseBusy when in use
     try:
-        with open_database(target) as db:
+        if holder is not None:
+            copy_database(path, stage.database, key=False)  # the database and its head, never the key
+        key_file = target.key if target.key.exists() else audit_files(stage.database).key
+        with open_database(stage.database, key_file=key_file) as db:
             summary = build_demo(
                 db,
                 employees=args.employees,
                 years=args.years,
                 seed=args.seed,
-                workdir=Path(args.workdir) if args.workdir else DEFAULT_WORKDIR,
+                workdir=stage.workdir,
                 progress=_ProgressLines(),
             )
-        if fresh:
-            os.replace(target, path)
     finally:
-        if fresh:
-            for leftover in (target, target.with_name(target.name + ".wal")):
-                leftover.unlink(missing_ok=True)
-    return _report(summary, path)
+        if holder is not None:
+            holder.close()
+    _install(stage, path, workdir, key_file)
+    summary.workdir = str(workdir)
+    return summary
+
+
+def _install(stage: _Stage, path: Path, workdir: Path, key_file: Path) -> None:
+    """Move the finished build into place: a new key first (a database never stands without its key),
+    then the database, its head (a head one step behind the database still verifies), the workbooks."""
+    target = audit_files(path)
+    if key_file != target.key:
+        chain.install_key(key_file, target.key)
+    _replace_file(stage.database, path)
+    staged_head = audit_files(stage.database).head
+    if staged_head.exists():
+        _replace_file(staged_head, target.head)
+    _replace_folder(stage.workdir, workdir)
+
+
+def _beside(destination: Path) -> Path:
+    """A temporary name in the destination's own directory, so that ``os.replace`` is one rename."""
+    return destination.with_name(f"{BESIDE_PREFIX}{os.getpid()}-{destination.name}")
+
+
+def _replace_file(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _beside(destination)
+    try:
+        shutil.copyfile(source, temporary)
+        os.chmod(temporary, PRIVATE_FILE)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())  # on the disk before it takes the old file's name
+        os.replace(temporary, destination)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _replace_folder(source: Path, destination: Path) -> None:
+    """The demo's workbooks folder swapped whole; a folder that is not the demo's own (no marker file)
+    gets each workbook replaced on its own, so none is ever half-written."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    incoming, outgoing = _beside(destination), _beside(destination.with_name(destination.name + "-old"))
+    try:
+        shutil.copytree(source, incoming)
+        if not destination.exists():
+            os.rename(incoming, destination)
+        elif (destination / MARKER).exists() or not any(destination.iterdir()):
+            os.rename(destination, outgoing)
+            os.rename(incoming, destination)
+        else:
+            for workbook in incoming.iterdir():
+                os.replace(workbook, destination / workbook.name)
+    finally:
+        for leftover in (incoming, outgoing):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def _staging() -> Iterator[_Stage]:
+    """The temporary build directory (0700, in ``$TMPDIR``), removed on the way out however the build ends."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
+    try:
+        yield _Stage(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Terminated(SystemExit):
+    """SIGTERM, turned into an exit that unwinds (so the temporary files are removed) with status 143."""
+
+
+@contextmanager
+def _terminated_cleanly() -> Iterator[None]:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(128 + signum)
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_LEFTOVER = re.compile(rf"^(?:{re.escape(STAGING_PREFIX)}|{re.escape(BESIDE_PREFIX)})(\d+)-")
+
+
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what runs killed outright (SIGKILL) left in ``folder``: temporary builds and temporary
+    files named after a process that is gone. Returns what was removed."""
+    removed = []
+    for entry in folder.iterdir() if folder.is_dir() else ():
+        match = _LEFTOVER.match(entry.name)
+        if match is None or _alive(int(match.group(1))):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink(missing_ok=True)
+        except OSError:  # another user's leftover in a shared $TMPDIR: theirs to remove
+            continue
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _report(summary: DemoSummary, path: Path) -> int:

@@ -1,6 +1,9 @@
 """The demo builder: generate the company, write it out as HR's legacy files and import every one through
 ``pipelines.import_file`` (the door HR's uploads go through), load the standard KPI pack through the
-library import, create the demo logins and open this quarter's cycle with work under way."""
+library import, create the demo logins and open this quarter's cycle with work under way.
+
+The build acts through core as the demo's own people (``demo`` uploads, ``hr`` opens the cycle …); every
+audit row it writes also names the operating-system account that ran it (``os_user`` in the detail)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core import kpi
+from core import audit, kpi
 from core.db import Database
 from core.standard_pack import write_pack_workbook
 from demo.company import Company
@@ -94,14 +97,20 @@ def build_demo(
     current_cycle: bool = True,
 ) -> DemoSummary:
     """Generate the demo company, write it out as HR's legacy files and import them all into ``db``;
-    then create the demo logins and (``current_cycle``) open this quarter's cycle with work under way."""
-    day = today or dt.date.today()
+    then create the demo logins and (``current_cycle``) open this quarter's cycle with work under way.
+    Every audit row it writes carries the ``os_user`` who ran it."""
+    with audit.annotated(os_user=audit.os_user()):
+        return _build(db, employees, years, seed, Path(workdir), today or dt.date.today(), progress, current_cycle)
+
+
+def _build(db: Database, employees: int, years: int, seed: int, workdir: Path, day: dt.date,
+           progress: Progress | None, current_cycle: bool) -> DemoSummary:  # fmt: skip
     t0 = time.perf_counter()
     company = generate_company(employees, years, seed, today=day)
-    files = write_demo_files(company, Path(workdir), _part(progress, 0.0, 0.3))
+    files = write_demo_files(company, workdir, _part(progress, 0.0, 0.3))
     t1 = time.perf_counter()
     reports = import_demo_files(db, files, _part(progress, 0.3, 0.7))
-    reports.append(import_standard_pack(db, company, Path(workdir), day))
+    reports.append(import_standard_pack(db, company, workdir, day))
     t2 = time.perf_counter()
     summary = _summary(company, files, reports, workdir=str(workdir), writing=t1 - t0, importing=t2 - t1)
     summary.logins = [login.username for login in create_demo_users(db)]  # one login per role, listed in README

@@ -6,8 +6,10 @@ rejected rows), 2 when a file was refused, 1 when an import failed unexpectedly 
 ``undo`` takes an import batch back and prints what it removed. Exit status: 0 when the batch was
 undone, 2 when the undo was refused (no such batch, already undone, nothing imported, or later work
 depends on its rows: the message says which), 1 when it failed unexpectedly or the database is busy.
-Whoever runs the command line holds the database file: they act with HR's right to import, under the
-name ``--user`` (default ``cli``), which the history and the audit log record.
+Whoever runs the command line holds the database file: they act with HR's right to import, as the
+operating-system account running it (``os:<account>``, from the process's user id), which the history and
+the audit log record; ``--user NAME`` is recorded beside it as who they say they are (``claimed_user``
+in the audit rows' detail), never instead of it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import logging
 import sys
 
+from core import audit
 from core.auth import User
 from core.db import Database, DatabaseBusy, open_database
 from core.errors import cli_language, render_error
@@ -30,9 +33,13 @@ DB_HELP = "数据库文件（默认 JIXIAO_DB 或 data/jixiao.duckdb）"
 log = logging.getLogger(__name__)
 
 
-def cli_actor(name: str) -> User:
-    """Who runs the command line: the operator holding the database file, with HR's right to import."""
-    return User(name, frozenset({"hr"}))
+USER_HELP = "自称的用户名：与运行命令的操作系统账户（记为 os:<账户>）一并记入审计日志"
+
+
+def cli_actor() -> User:
+    """Who runs the command line: the operating-system account holding the database file (``os:<account>``),
+    with HR's right to import."""
+    return User(audit.os_actor(), frozenset({"hr"}))
 
 
 def _print_text(report: LoadReport) -> None:
@@ -61,12 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", choices=CHOICES, default="auto", help="文件类型（默认自动识别）")
     imp.add_argument("--db", default=None, help=DB_HELP)
     imp.add_argument("--json", action="store_true", help="以 JSON 输出导入报告")
-    imp.add_argument("--user", default="cli", help="记录为上传人的用户名")
+    imp.add_argument("--user", metavar="NAME", help=USER_HELP)
     undo = sub.add_parser("undo", help="撤销一个导入批次（删除它导入的全部数据）")
     undo.add_argument("batch_id", metavar="BATCH_ID", help="批次号（见导入报告或「数据导入」页的导入记录）")
     undo.add_argument("--db", default=None, help=DB_HELP)
     undo.add_argument("--json", action="store_true", help="以 JSON 输出撤销结果")
-    undo.add_argument("--user", default="cli", help="记录为撤销人的用户名")
+    undo.add_argument("--user", metavar="NAME", help=USER_HELP)
     return parser
 
 
@@ -78,12 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     except DatabaseBusy as busy:
         print(render_error(busy, cli_language()), file=sys.stderr)  # JIXIAO_LANG=en: in English
         return EXIT_FAILED
-    with db:
+    with db, audit.annotated(claimed_user=args.user):
         return _import(db, args) if args.command == "import" else _undo(db, args)
 
 
 def _import(db: Database, args: argparse.Namespace) -> int:
-    reports = [import_file(db, f, source=args.source, uploaded_by=args.user) for f in args.files]
+    actor = cli_actor().username
+    reports = [import_file(db, f, source=args.source, uploaded_by=actor) for f in args.files]
     if args.json:
         payload = [r.to_dict() for r in reports]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2, default=str))
@@ -99,7 +107,7 @@ def _import(db: Database, args: argparse.Namespace) -> int:
 
 def _undo(db: Database, args: argparse.Namespace) -> int:
     try:
-        plan = undo_batch(db, cli_actor(args.user), args.batch_id)
+        plan = undo_batch(db, cli_actor(), args.batch_id)
     except UndoRefused as refused:
         _print_undo(refused.plan, args.json, undone=False)
         return EXIT_REFUSED

@@ -4,7 +4,6 @@ built once per session, and the shared corpus."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -18,7 +17,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from core import auth
-from core.db import Database, open_database
+from core.db import Database, copy_database, open_database
 from tests.apptest import StartApp
 from tests.workbooks import fixture_people, write_legacy_history, write_roster
 
@@ -113,7 +112,7 @@ def demo_company(tmp_path_factory: pytest.TempPathFactory) -> BuiltDemo:
 def demo_db(tmp_path: Path, demo_company: BuiltDemo) -> Path:
     """A private copy of the demo company's database: tests may log in, write and tamper."""
     path = tmp_path / "demo.duckdb"
-    shutil.copy(demo_company.path, path)
+    copy_database(demo_company.path, path)
     return path
 
 
@@ -195,7 +194,7 @@ def access_company(tmp_path_factory: pytest.TempPathFactory, fixture_company: Pa
     """The fixture company with every login of :data:`LOGINS` (password :data:`PASSWORD`). Read-only: take
     ``company_db`` for a copy a test may write to."""
     path = tmp_path_factory.mktemp("access_db") / "company.duckdb"
-    shutil.copy(fixture_company, path)
+    copy_database(fixture_company, path)
     with open_database(path) as db:
         for username in LOGINS:
             ensure_login(db, username)
@@ -206,7 +205,7 @@ def access_company(tmp_path_factory: pytest.TempPathFactory, fixture_company: Pa
 def company_db(tmp_path: Path, access_company: Path) -> Path:
     """A private copy of the fixture company with its logins: tests may log in, write and tamper."""
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     return path
 
 

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import access, audit, auth, tickets
-from core.db import open_database
+from core.db import copy_database, open_database
 from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.conftest import PASSWORD
 from ui.widgets import plain
@@ -73,7 +73,7 @@ def test_role_screen_matrix(
 ) -> None:
     path, title = SCREENS[screen]
     db_path = tmp_path / "company.duckdb"
-    db_path.write_bytes(access_company.read_bytes())
+    copy_database(access_company, db_path)
     at = start_app(db_path, login=login)
     if screen in ALLOWED[login]:
         open_page(at, path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from core import (
     tasks,
 )
 from core.auth import User, get_user
-from core.db import Database, open_database
+from core.db import Database, copy_database, open_database
 from core.kpi import write_template_version
 from core.permissions import Forbidden
 from core.stages import STAGE_ORDER, StageError
@@ -489,7 +488,7 @@ class AppraisalMachine(RuleBasedStateMachine):
 @pytest.fixture
 def machine_db(tmp_path: Path, access_company: Path) -> Iterator[Database]:
     path = tmp_path / "machine.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     with open_database(path) as database:
         install_templates(database)
         yield database

@@ -4,14 +4,13 @@ show, a change request filed, approved and rejected through the screens, and the
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import auth, kpi_changes
-from core.db import Database, open_database
+from core.db import Database, copy_database, open_database
 from core.kpi import quarter_start, write_kpi_version, write_template_version
 from tests.apptest import StartApp, all_text, everything_shown, open_page
 from tests.conftest import PASSWORD
@@ -65,7 +64,7 @@ def add_kpi_library(path: Path) -> None:
 @pytest.fixture(scope="session")
 def kpi_company_template(tmp_path_factory: pytest.TempPathFactory, access_company: Path) -> Path:
     path = tmp_path_factory.mktemp("kpi_db") / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     add_kpi_library(path)
     return path
 
@@ -74,7 +73,7 @@ def kpi_company_template(tmp_path_factory: pytest.TempPathFactory, access_compan
 def kpi_company(tmp_path: Path, kpi_company_template: Path) -> Path:
     """A private copy of the fixture company with a KPI library, a template and the approvers."""
     path = tmp_path / "company.duckdb"
-    shutil.copy(kpi_company_template, path)
+    copy_database(kpi_company_template, path)
     return path
 
 

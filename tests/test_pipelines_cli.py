@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 import time
@@ -62,10 +63,14 @@ def test_json_report_of_a_file_with_bad_rows_exits_0(tmp_path: Path, messy) -> N
         assert r["sheet"] == layout.sheet and HAN.search(r["reason"])
     with open_database(db_path) as db:
         assert db.scalar("SELECT count(*) FROM appraisals") == 6
+        # the uploader is the OS account running the command; --user is only the claim beside it
         assert db.one("SELECT uploaded_by, status FROM import_batches") == {
-            "uploaded_by": "hr_zhang",
+            "uploaded_by": f"os:{pwd.getpwuid(os.getuid()).pw_name}",
             "status": "partial",
         }
+        row = db.one("SELECT actor, detail FROM audit_log WHERE action = 'import'")
+        assert row["actor"] == f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+        assert json.loads(row["detail"])["claimed_user"] == "hr_zhang"
 
 
 def test_refused_file_prints_its_report_and_exits_2(tmp_path: Path) -> None:
@@ -216,11 +221,13 @@ def test_undo_removes_the_batch_and_a_second_undo_exits_2(tmp_path: Path, messy)
     assert result["removed"]["appraisals"] == 6 and HAN.search(result["message"])
     with open_database(db_path) as db:
         assert db.scalar("SELECT count(*) FROM appraisals") == 0
-        assert db.one("SELECT status, undone_by FROM import_batches") == {"status": "undone", "undone_by": "hr_li"}
-        assert db.scalar("SELECT actor FROM audit_log WHERE action = 'import_undo'") == "hr_li"
+        me = f"os:{pwd.getpwuid(os.getuid()).pw_name}"
+        assert db.one("SELECT status, undone_by FROM import_batches") == {"status": "undone", "undone_by": me}
+        row = db.one("SELECT actor, detail FROM audit_log WHERE action = 'import_undo'")
+        assert row["actor"] == me and json.loads(row["detail"])["claimed_user"] == "hr_li"
     again = run_undo(batch_id, "--db", str(db_path))
     assert again.returncode == 2, (again.stdout, again.stderr)
-    assert "不能再撤销一次" in again.stdout and "hr_li" in again.stdout and "Traceback" not in again.stderr
+    assert "不能再撤销一次" in again.stdout and me in again.stdout and "Traceback" not in again.stderr
     # undone, the same file imports again
     assert json.loads(run_cli(str(path), "--db", str(db_path), "--json").stdout)["status"] == "partial"
 

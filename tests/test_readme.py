@@ -32,6 +32,8 @@ def test_two_setup_commands_exist() -> None:
         (["-m", "core.admin", "reset-password", "--help"], "python -m core.admin reset-password USERNAME"),
         (["-m", "core.admin", "disable", "--help"], "python -m core.admin disable USERNAME"),
         (["-m", "core.admin", "verify-audit", "--help"], "python -m core.admin verify-audit"),
+        (["-m", "core.admin", "rekey-audit", "--help"], "python -m core.admin rekey-audit"),
+        (["-m", "core.admin", "backup", "--help"], "python -m core.admin backup DEST"),
     ],
 )
 def test_every_cli_option_is_documented(command: list[str], usage: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from core import access, analytics, auth, imports, org, vocabulary
 from core import appraisal as appraisals
-from core.db import Database, open_database
+from core.db import Database, copy_database, open_database
 from core.permissions import Forbidden
 from tests.conftest import LOGINS
 
@@ -189,10 +189,8 @@ def test_accounts_and_audit_trail_are_for_hr(db: Database) -> None:
 
 
 def test_only_an_admin_makes_or_touches_admins(tmp_path: Path, company_db: Path) -> None:
-    import shutil
-
     copy = tmp_path / "copy.duckdb"
-    shutil.copy(company_db, copy)
+    copy_database(company_db, copy)
     with open_database(copy) as db:
         hr, admin = as_user(db, "hr"), as_user(db, "admin")
         with pytest.raises(auth.UserError, match="只有系统管理员"):

@@ -1287,6 +1287,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.sep": ("；", "; "),
         "audit.list": ("、", ", "),
         "audit.action.login": ("登录成功", "Logged in"),
+        "audit.action.audit_keyed": ("审计日志启用密钥", "Audit trail keyed"),
+        "audit.action.audit_rekeyed": ("审计日志开始新的密钥链段", "Audit trail: new keyed segment"),
         "audit.action.login_failed": ("登录失败", "Login failed"),
         "audit.action.lockout": ("账户锁定", "Account locked"),
         "audit.action.logout": ("退出登录", "Logged out"),

@@ -6,7 +6,6 @@ download link that works only for the session that asked for it, until logout or
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +14,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from core.db import open_database
+from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import StreamlitServer, grid_rows, log_in
 
@@ -63,7 +62,7 @@ def assert_the_page_never_holds_the_token(page: Page, token: str) -> None:
 @pytest.fixture
 def company_copy(tmp_path: Path, access_company: Path) -> Path:
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     return path
 
 

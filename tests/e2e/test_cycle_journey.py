@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from playwright.sync_api import Browser, Locator, Page
 
 from core import appraisal_edits
 from core.auth import get_user
-from core.db import open_database
+from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
 from tests.e2e.conftest import CHROMIUM, StreamlitServer, _stop, log_in
@@ -37,7 +36,7 @@ def cycle_company(tmp_path: Path, access_company: Path) -> Path:
     """The fixture company with a template for every position (one KPI per scoring method) and this
     quarter's feed actuals for the employee."""
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     with open_database(path) as db:
         install_templates(db)
         hr = get_user(db, "hr")

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 
-from core.db import open_database
+from core.db import copy_database, open_database
 from core.kpi import quarter_start
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import StreamlitServer, grid_rows, log_in
@@ -30,7 +29,7 @@ ROW_HEIGHT = 35
 def kpi_company(tmp_path: Path, access_company: Path) -> Path:
     """The fixture company with a small library, the head's template and the approvers (tests/test_kpi_pages.py)."""
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     add_kpi_library(path)
     return path
 

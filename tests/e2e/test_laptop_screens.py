@@ -6,7 +6,6 @@ Screenshots are kept in the test's tmp folder (their paths are printed)."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page
 
 from core import appraisal_edits, auth, cycles
-from core.db import open_database
+from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates, own_rating
 from tests.e2e.conftest import CHROMIUM, StreamlitServer, log_in
@@ -44,7 +43,7 @@ def fit_company(tmp_path: Path, access_company: Path) -> Path:
     """The fixture company in a Q4 2026 cycle: 00102 (worker) in 期末自评, 00103 self-assessed and waiting
     for head's rating (an account ``w103`` is made for them), 回款率 fed by finance for both."""
     path = tmp_path / "company.duckdb"
-    shutil.copy(access_company, path)
+    copy_database(access_company, path)
     with open_database(path) as db:
         install_templates(db)
         hr, head, worker = (auth.get_user(db, name) for name in ("hr", "head", "worker"))
