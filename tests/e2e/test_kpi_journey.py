@@ -58,7 +58,7 @@ def set_weight(page: Page, row: int, value: str) -> None:
 
 def approve_first_in_queue(page: Page, change_id: str, *, last: bool) -> None:
     page.get_by_role("heading", name="变更审批").first.wait_for()
-    page.get_by_text(change_id).first.wait_for()
+    page.get_by_text(change_id).first.wait_for(state="attached")  # in the grid's accessible table, which is hidden
     page.get_by_role("button", name="通过", exact=True).click()
     page.get_by_text(f"确认通过申请 {change_id}").wait_for()
     page.get_by_role("button", name="确认", exact=True).click()
