@@ -133,7 +133,7 @@ def _pilot_departments(cur: Cursor, pilot: list[str]) -> list[str]:
 
 def _new_cycle_id(cur: Cursor, period: str) -> str:
     base = f"C-{period}"
-    taken = {r[0] for r in cur.execute("SELECT cycle_id FROM cycles WHERE cycle_id LIKE ?", [base + "%"]).fetchall()}
+    taken = {r[0] for r in cur.execute("SELECT cycle_id FROM cycles WHERE starts_with(cycle_id, ?)", [base]).fetchall()}
     if base not in taken:
         return base
     n = 2
@@ -216,9 +216,9 @@ def _create_appraisals(cur: Cursor, cycle_id: str, chosen: pl.DataFrame, actor: 
         )
     finally:
         unregister_frame(cur, "new_appraisals")
-    return cur.execute("SELECT count(*) FROM appraisal_items WHERE appraisal_id LIKE ?", [cycle_id + ":%"]).fetchall()[
-        0
-    ][0]
+    return cur.execute(
+        "SELECT count(*) FROM appraisal_items WHERE starts_with(appraisal_id, ?)", [cycle_id + ":"]
+    ).fetchall()[0][0]
 
 
 # -- listing and progress ----------------------------------------------------------------------------
