@@ -32,7 +32,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from core.errors import Coded, Text
+from core.errors import Coded, Text, cli_language, render
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIR = ROOT / "schemas" / "migrations"
@@ -106,12 +106,7 @@ def _data_directory(folder: Path) -> None:
         return
     mode = stat.S_IMODE(folder.stat().st_mode)
     if mode & 0o077:
-        log.warning(
-            "the data directory %s is open to other users (mode %o): make it 0700 (chmod 700) so that only the "
-            "service user can reach the database, its key and its head checkpoint",
-            folder,
-            mode,
-        )
+        log.warning("%s", render("db.data_dir_open", {"path": folder, "mode": f"{mode:o}"}, cli_language()))
 
 
 def wal_path(path: Path) -> Path:

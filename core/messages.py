@@ -474,6 +474,12 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "{actor} at {ts} with rekey-audit: the {before} rows before it could not be verified then and are "
             "not checked.",
         ),
+        "db.data_dir_open": (
+            "数据目录 {path} 对其他用户开放（权限 {mode}）：请改为 0700（chmod 700 {path}），只让服务账户能读到数据库、"
+            "审计密钥和检查点。",
+            "the data directory {path} is open to other users (mode {mode}): make it 0700 (chmod 700 {path}) so that "
+            "only the service user can reach the database, its key and its head checkpoint.",
+        ),
         "audit.key_missing": (
             "审计密钥文件 {path} 不存在，审计日志既无法核对，也不能续写。请从密钥的单独备份恢复该文件"
             "（只有服务账户可读，权限 0600）；确实丢失时，运行 python -m core.admin rekey-audit --i-understand "

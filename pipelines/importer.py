@@ -21,6 +21,7 @@ import polars as pl
 
 from core import audit
 from core.db import Cursor, Database, insert_frame
+from pipelines.kinds import recognise_other
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.source import Loaded, NoHeaderFound, Progress, Source
@@ -84,6 +85,9 @@ def import_file(
             return report
         step(0.1, "读取工作表")
         grids = read_grids(path, info)
+        if source == "auto" and (other := recognise_other(grids, report.file_name)) is not None:
+            report.notes.append(f"识别依据：{'；'.join(other.evidence)}")
+            raise FileRefused(other.message)
         kind = recognise(grids) if source == "auto" else source_named(source)
         if kind is None:
             raise FileRefused(no_header_message(grids))

@@ -45,7 +45,7 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
     )
     del frame, errors  # the records are summed up: free them before DuckDB takes the rows
     step(0.8, "写入数据库")
-    _write(batch, apps, items, new)
+    notes.extend(_write(batch, apps, items, new))
     return loaded
 
 
@@ -135,8 +135,9 @@ def _ids(*columns: pl.Series | None) -> pl.Series:
     return pl.concat(present).drop_nulls().unique().implode() if present else pl.Series([], dtype=pl.String).implode()
 
 
-def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dict[str, pl.DataFrame]) -> None:
-    """Insert what was accepted: new org rows it needs, cycles, appraisals, items."""
+def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dict[str, pl.DataFrame]) -> list[str]:
+    """Insert what was accepted: new org rows it needs, cycles, appraisals, items. Returns the notes on
+    the departments and people it created, from what was inserted (never from what was meant to be)."""
     batch_id = batch.batch_id
     used_emps = apps.get_column("employee_id").unique().implode()
     employees = new["employees"]
@@ -152,10 +153,13 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
     departments = new["departments"].filter(pl.col("dept_id").is_in(used_depts))
     kpis = new["kpis"].filter(pl.col("kpi_id").is_in(items.get_column("kpi_id").unique().implode()))
 
-    batch.insert("departments", departments.with_columns(batch_id=pl.lit(batch_id)))
+    notes = []
+    if batch.insert("departments", departments.with_columns(batch_id=pl.lit(batch_id))):
+        notes.append("新建了花名册中没有的部门：" + "、".join(departments.get_column("name").to_list()[:20]))
     batch.insert("positions", positions.with_columns(batch_id=pl.lit(batch_id)))
     if employees.height:
-        batch.insert("employees", employees.with_columns(status=pl.lit("historical"), batch_id=pl.lit(batch_id)))
+        made = batch.insert("employees", employees.with_columns(status=pl.lit("historical"), batch_id=pl.lit(batch_id)))
+        notes.append(f"{made} 人不在花名册中，已作为“历史人员”建档（只出现在历史考核中）。")
     batch.insert("kpis", kpis.with_columns(status=pl.lit("legacy")))
 
     keys = apps.get_column("period_key").unique().to_list()
@@ -191,3 +195,4 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
         ),
     )
     batch.insert("appraisal_items", items.drop("_rid").with_columns(batch_id=pl.lit(batch_id)))
+    return notes

@@ -144,8 +144,6 @@ def _departments(frame: pl.DataFrame, ctx: OrgContext, notes: list[str]) -> tupl
     new_depts = new_depts.with_columns(
         dept_id=pl.col("_dept_fold").map_elements(lambda n: stable_id("D", n), return_dtype=pl.String)
     )
-    if new_depts.height:
-        notes.append("新建了花名册中没有的部门：" + "、".join(new_depts.get_column("department").to_list()[:20]))
     frame = attach(frame, new_depts.select("_dept_fold", pl.col("dept_id").alias("_dept_new")), "_dept_fold")
     frame = frame.with_columns(dept_id=pl.coalesce("_dept_known", "_dept_new", "_roster_dept")).drop(
         "_dept_known", "_dept_new", "_dept_fold", "_by_name", "_name_n"
@@ -243,6 +241,4 @@ def _historical_people(frame: pl.DataFrame, name_clash: pl.DataFrame, notes: lis
         .agg(pl.col("name").first(), pl.col("dept_id").drop_nulls().last(), pl.col("position_id").drop_nulls().last())
         .sort("employee_id")
     )
-    if new_emps.height:
-        notes.append(f"{new_emps.height} 人不在花名册中，已作为“历史人员”建档（只出现在历史考核中）。")
     return new_emps

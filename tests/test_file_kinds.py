@@ -1,0 +1,131 @@
+"""Files that are not appraisals or rosters are recognised before anything reads them as one: attendance
+(punch logs, sign-in sheets, monthly grids), leave records, sales exports. They are refused with a
+sentence saying what they look like and where they will go, and nothing is written.
+
+The corpus files' expectations below were written from opening each file (see zh_hr/MANIFEST.csv)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines import import_file
+from pipelines.kinds import recognise_other
+from pipelines.sniff import inspect_file
+from pipelines.workbook import read_grids
+from tests import builders as b
+from tests.builders import CORPUS_DIR
+
+ZH_HR = CORPUS_DIR / "zh_hr"
+DATA = b.DATA_TABLES
+
+# every attendance file of the corpus, with a piece of evidence a person sees when opening it
+ATTENDANCE = {
+    "attendance/VadimSa_TestRepo_attlog.dat": "考勤机导出的 .dat 文件",  # id, name, 2013-04-20 09:36:49 …
+    "attendance/asdas1233456_WorkTime_打卡记录.xlsx": "如「07:44:00」",  # date / start / end clock times
+    "attendance/dajun928_work_考勤记录.xlsx": "「Sheet3」的表头有「打卡」",  # 打卡日期/首次打卡时间/末次打卡时间
+    "attendance/humanliu_learngit_考勤.xlsx": "表头有 1–31 日的日期列（31 列）",  # 员工考勤表, day 1..31
+    "attendance/pocerberus_project_management_考勤表.xlsx": "表头有 1–31 日的日期列（31 列）",  # 员工编号 + ✓/✗
+    "attendance/webxiu_workspace-admin_员工考勤模板.xlsx": "「出勤」「迟到」「早退」",  # 应出勤(H)/迟到/早退
+    "attendance/webxiu_workspace-admin_职员考勤模板.xlsx": "「缺卡」",  # 出勤表: 迟到次数/缺卡次数/年假(H)
+    "attendance/wisdom-wf_dingfeng-prj_签到签退表.xls": "「签到」「签退」",  # paper sign-in sheet
+    "attendance/zhangzonglin_attendance_attendance.xlsx": "表头有 1–31 日的日期列（31 列）",  # 工号 + days
+}
+
+
+def _need(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"the shared corpus is not present at {path} (see DESIGN.md §7)")
+
+
+def _verdict(path: Path):
+    return recognise_other(read_grids(path, inspect_file(path)), path.name)
+
+
+@pytest.mark.parametrize("name", sorted(ATTENDANCE))
+def test_corpus_attendance_is_refused_as_attendance_and_nothing_is_written(fresh_db, name: str) -> None:
+    path = ZH_HR / name
+    _need(path)
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.status == "refused" and report.rows_loaded == 0
+    assert report.message.startswith("这是一份考勤记录（依据：")
+    assert "没有写入任何数据" in report.message and "考勤来源" in report.message
+    assert ATTENDANCE[name] in report.message
+    assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
+
+
+def test_every_attendance_file_of_the_corpus_is_listed() -> None:
+    _need(ZH_HR)
+    on_disk = {p.relative_to(ZH_HR).as_posix() for p in (ZH_HR / "attendance").iterdir() if p.is_file()}
+    assert on_disk == set(ATTENDANCE)
+
+
+def test_no_other_corpus_file_is_taken_for_attendance_or_leave() -> None:
+    _need(CORPUS_DIR)
+    taken = []
+    for path in sorted(CORPUS_DIR.rglob("*")):
+        if path.name.startswith("MANIFEST") or path.suffix.lower() not in {".xlsx", ".xlsm", ".xls", ".csv", ".dat"}:
+            continue
+        if path.is_relative_to(ZH_HR) and path.relative_to(ZH_HR).as_posix() in ATTENDANCE:
+            continue
+        try:
+            grids = read_grids(path, inspect_file(path))
+        except Exception:
+            continue
+        if (verdict := recognise_other(grids, path.name)) is not None:
+            taken.append((path.name, verdict.kind))
+    assert taken == []
+
+
+def _sign_in_sheet(path: Path, id_header: str) -> Path:
+    """The measuring set's sign-in shape: 学号/姓名 and one column per day as an Excel date serial, holding
+    1 or a clock time."""
+    header = [id_header, "姓名", *[45383 + d for d in range(10)]]
+    rows = [header]
+    for i in range(6):
+        rows.append([f"2024{i:03d}", f"学员{i}", *["1" if (i + d) % 3 else "08:36" for d in range(10)]])
+    return b.write_xlsx(path, {"Sheet1": rows})
+
+
+@pytest.mark.parametrize("id_header", ["学号", "工号"])
+def test_a_sign_in_sheet_with_a_column_per_day_is_attendance(fresh_db, tmp_path: Path, id_header: str) -> None:
+    path = _sign_in_sheet(tmp_path / "四月签到.xlsx", id_header)
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.status == "refused" and report.message.startswith("这是一份考勤记录")
+    assert "表头每列一个日期（10 列" in report.message
+    assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
+
+
+def test_leave_records_are_not_a_roster(fresh_db, tmp_path: Path) -> None:
+    rows = [["工号", "姓名", "部门", "请假类型", "开始时间", "结束时间", "请假天数", "审批状态"]]
+    rows += [[f"0010{i}", f"员工{i}", "装配部", "事假", "2024-03-04", "2024-03-05", 2, "审批通过"] for i in range(5)]
+    path = b.write_xlsx(tmp_path / "请假信息.xlsx", {"请假信息": rows})
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.status == "refused" and report.message.startswith("这是一份请假记录")
+    assert "在职" not in report.message  # never told to turn 审批通过 into a roster status
+    assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
+
+
+def test_an_appraisal_with_an_attendance_item_is_still_an_appraisal(tmp_path: Path) -> None:
+    rows = [["工号", "姓名", "考核期间", "指标", "权重", "得分", "出勤率", "迟到次数"]]
+    rows += [[f"0010{i}", f"员工{i}", "2024年Q1", "产量", 40, 90, "98%", 1] for i in range(5)]
+    path = b.write_xlsx(tmp_path / "考勤与绩效考核表.xlsx", {"考核": rows})
+    assert _verdict(path) is None
+
+
+def test_timestamps_alone_are_not_attendance(tmp_path: Path) -> None:
+    rows = [["订单日期", "金额"], *[[f"2024-03-0{d} 14:3{d}:00", 100 * d] for d in range(1, 9)]]
+    path = b.write_xlsx(tmp_path / "明细.xlsx", {"明细": rows})
+    assert _verdict(path) is None
+
+
+def test_a_fully_rejected_file_claims_no_department_or_person_it_did_not_create(fresh_db, tmp_path: Path) -> None:
+    rows = [["工号", "姓名", "部门", "考核期间", "等级"]]
+    rows += [[f"0090{i}", f"新人{i}", "新建车间", "2024年Q1", "甲"] for i in range(4)]  # 甲: no such grade
+    path = b.write_xlsx(tmp_path / "历史考核.xlsx", {"考核": rows})
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.rows_loaded == 0 and report.rows_rejected == 4
+    assert not any("历史人员" in n or "新建了" in n for n in report.notes), report.notes
+    assert fresh_db.scalar("SELECT count(*) FROM employees") == 0
+    assert fresh_db.scalar("SELECT count(*) FROM departments") == 0
