@@ -221,9 +221,11 @@ def main(argv: list[str] | None = None) -> int:
         db_path = folder / "bench.duckdb"
 
         def fresh_db() -> None:
+            from core.db import copy_database  # with its audit key and head: the import appends to that trail
+
             for p in (db_path, db_path.with_name(db_path.name + ".wal")):
                 p.unlink(missing_ok=True)
-            shutil.copyfile(template, db_path)
+            copy_database(template, db_path)
 
         # (a) and (b) take turns, so a busy moment on the machine falls on both alike
         raw_runs, jixiao_runs = [], []
