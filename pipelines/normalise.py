@@ -258,6 +258,12 @@ GRADE_WORDS = {
     "A+": "A", "A-": "A", "B+": "B", "B-": "B", "C+": "C", "C-": "C",
     "优秀": "A", "卓越": "S", "良好": "B", "合格": "B", "称职": "B", "达标": "B", "基本合格": "C",
     "基本称职": "C", "待改进": "C", "需改进": "C", "不合格": "C", "不称职": "C", "不达标": "C",
+    # 甲乙丙丁 (a four-level scale in many factories) and the usual English review words; keys are
+    # upper-cased with spaces removed, as the cell is before it is looked up
+    "甲": "A", "乙": "B", "丙": "C", "丁": "D", "甲级": "A", "乙级": "B", "丙级": "C", "丁级": "D",
+    "EXCEEDS": "A", "EXCEEDSEXPECTATIONS": "A", "OUTSTANDING": "S", "FULLYMEETS": "B",
+    "MEETS": "B", "MEETSEXPECTATIONS": "B", "FULLYMEETSEXPECTATIONS": "B", "NEEDSIMPROVEMENT": "C",
+    "BELOWEXPECTATIONS": "C", "UNSATISFACTORY": "C", "PIP": "C",
 }  # fmt: skip
 
 

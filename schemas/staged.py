@@ -47,7 +47,10 @@ REASONS: dict[tuple[str, str], str] = {
     ("score_v", "less_than_or_equal_to"): "得分超过 120 分上限（或超过 5 分制的 6 分）：请核对分数",
     ("total_v", "greater_than_or_equal_to"): "总分不能为负数",
     ("total_v", "less_than_or_equal_to"): "总分超过 120 分上限：请核对分数",
-    ("grade_v", "isin"): "等级无法识别：请用 A/B/C（或 S/D/E、优秀/良好/合格/待改进/不合格）",
+    (
+        "grade_v",
+        "isin",
+    ): "等级无法识别：请用 A/B/C（或 S/D/E、优秀/良好/合格/待改进/不合格、甲/乙/丙/丁、Exceeds/Fully Meets/Needs Improvement/PIP）",
     ("name", "not_nullable"): "缺少姓名：请补上姓名",
     ("name", "str_length"): "姓名过长（超过 40 个字）：请核对",
     ("department", "not_nullable"): "缺少部门：请补上部门",

@@ -122,7 +122,7 @@ def test_timestamps_alone_are_not_attendance(tmp_path: Path) -> None:
 
 def test_a_fully_rejected_file_claims_no_department_or_person_it_did_not_create(fresh_db, tmp_path: Path) -> None:
     rows = [["工号", "姓名", "部门", "考核期间", "等级"]]
-    rows += [[f"0090{i}", f"新人{i}", "新建车间", "2024年Q1", "甲"] for i in range(4)]  # 甲: no such grade
+    rows += [[f"0090{i}", f"新人{i}", "新建车间", "2024年Q1", "戊等"] for i in range(4)]  # no such grade
     path = b.write_xlsx(tmp_path / "历史考核.xlsx", {"考核": rows})
     report = import_file(fresh_db, path, uploaded_by="hr")
     assert report.rows_loaded == 0 and report.rows_rejected == 4
