@@ -85,8 +85,8 @@ def _day_row(rows: list[list[str]]) -> str | None:
     return None
 
 
-def _clock_times(grid: Grid) -> str | None:
-    cells = [c for row in _cells(grid, TIME_ROWS) for c in row]
+def _clock_times(rows: list[list[str]]) -> str | None:
+    cells = [c for row in rows for c in row]
     times = [c for c in cells if _TIME.match(c) or (_DATETIME.match(c) and not _MIDNIGHT.search(c))]
     if len(times) >= 5:
         sample = times[0].removeprefix("1899-12-31 ")
@@ -95,7 +95,8 @@ def _clock_times(grid: Grid) -> str | None:
 
 
 def _sheet_verdict(grid: Grid, file_words: dict[str, list[str]], punch_log: bool) -> Verdict | None:
-    rows = _cells(grid, HEAD_ROWS)
+    read = _cells(grid, max(HEAD_ROWS, TIME_ROWS))  # one read of the sheet's first rows serves every test
+    rows = read[:HEAD_ROWS]
     short = [c for row in rows for c in row if len(c) <= SHORT_CELL]
     appraisal = _words_in(short, APPRAISAL_WORDS)
     best: Verdict | None = None
@@ -107,7 +108,7 @@ def _sheet_verdict(grid: Grid, file_words: dict[str, list[str]], punch_log: bool
         if file_words[kind]:
             evidence.append(f"文件名含「{file_words[kind][0]}」")
         if kind == "attendance":
-            day_row, times = _day_row(rows), _clock_times(grid)
+            day_row, times = _day_row(rows), _clock_times(read[:TIME_ROWS])
             if day_row:  # a column per day is attendance's own shape
                 evidence.append(day_row)
                 score += 2
