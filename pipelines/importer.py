@@ -22,6 +22,7 @@ import polars as pl
 from core import audit
 from core.db import Cursor, Database, insert_frame
 from pipelines.kinds import recognise_other
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.source import Loaded, NoHeaderFound, Progress, Source
@@ -47,6 +48,7 @@ class Batch:
     cur: Cursor
     db: Database
     source: Source
+    options: ImportOptions = DEFAULT
 
     def insert(self, table: str, frame: pl.DataFrame) -> int:
         """Append ``frame`` to ``table`` inside the transaction."""
@@ -68,10 +70,13 @@ def import_file(
     uploaded_by: str = "system",
     file_name: str | None = None,
     progress: Progress | None = None,
+    options: ImportOptions | None = None,
 ) -> LoadReport:
     """Import one file. ``source`` is 'auto' or a registered source's name. Never raises for bad input:
-    a refused or failed file comes back as a report with that status and a Chinese message."""
+    a refused or failed file comes back as a report with that status and a Chinese message. ``options``
+    are what HR told the importer for the whole file (pipelines/options.py)."""
     path = Path(path)
+    options = options or DEFAULT
     step = progress or _noop
     report = LoadReport(file_name or path.name, source=source)
     if source not in CHOICES:
@@ -93,7 +98,7 @@ def import_file(
             raise FileRefused(no_header_message(grids))
         report.source = kind.name
         step(0.3, f"识别为{kind.label}，正在整理和校验")
-        run_source(db, kind, grids, report, uploaded_by, step, new_batch_id(info.sha256))
+        run_source(db, kind, grids, report, uploaded_by, step, new_batch_id(info.sha256), options)
         step(1.0, "完成")
     except FileRefused as refused:
         report.sha256 = report.sha256 or refused.sha256
@@ -111,17 +116,24 @@ def import_file(
 
 
 def run_source(
-    db: Database, source: Source, grids: list[Grid], report: LoadReport, uploaded_by: str, step: Progress, batch_id: str
+    db: Database,
+    source: Source,
+    grids: list[Grid],
+    report: LoadReport,
+    uploaded_by: str,
+    step: Progress,
+    batch_id: str,
+    options: ImportOptions = DEFAULT,
 ) -> None:
     """Parse the sheets as ``source``, then load them and write the batch in one transaction."""
     try:
-        parsed = source.parse(grids, report.file_name, report.notes)
+        parsed = source.parse(grids, report.file_name, report.notes, options)
     except NoHeaderFound as none:
         raise FileRefused(no_header_message(grids)) from none
     step(0.5, source.checking)
     report.batch_id = batch_id
     with db.transaction() as cur:
-        loaded = source.load(Batch(batch_id, uploaded_by, cur, db, source), parsed, step)
+        loaded = source.load(Batch(batch_id, uploaded_by, cur, db, source, options), parsed, step)
         report.notes.extend(loaded.notes)
         finish_report(report, loaded)
         write_batch(cur, report, uploaded_by, loaded.audits)
@@ -167,6 +179,11 @@ def finish_report(report: LoadReport, loaded: Loaded) -> None:
         "sheet", "row", "column", "value", "reason"
     ).iter_rows():
         report.reject(sheet, row, column, value, reason)
+    if loaded.warnings is not None:
+        for sheet, row, column, value, reason in loaded.warnings.select(
+            "sheet", "row", "column", "value", "reason"
+        ).iter_rows():
+            report.warn(sheet, row, column, value, reason)
     rows_read, unchanged_rows = loaded.rows_read, loaded.unchanged
     report.rows_read = rows_read
     report.rows_unchanged = unchanged_rows

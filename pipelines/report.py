@@ -52,6 +52,8 @@ class LoadReport:
     # records not taken (a row of a period-wide sheet holds one record per period)
     rows_rejected: int = 0
     rejects: list[Reject] = field(default_factory=list)
+    # rows taken on a guess HR should check, in the same shape as the rejects
+    warnings: list[Reject] = field(default_factory=list)
     message: str = ""
     notes: list[str] = field(default_factory=list)
     batch_id: str | None = None
@@ -68,6 +70,10 @@ class LoadReport:
         """Record one rejected row."""
         self.rejects.append(Reject(sheet, row, column, None if value is None else str(value), reason))
 
+    def warn(self, sheet: str | None, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        """Record one row taken on a guess HR should check."""
+        self.warnings.append(Reject(sheet, row, column, None if value is None else str(value), reason))
+
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data (the CLI's ``--json``)."""
         return {
@@ -81,17 +87,18 @@ class LoadReport:
             "rows_rejected": self.rows_rejected,
             "rows_unchanged": self.rows_unchanged,
             "rejects": [asdict(r) for r in self.rejects],
+            "warnings": [asdict(w) for w in self.warnings],
             "notes": list(self.notes),
             "batch_id": self.batch_id,
         }
 
     def rejects_frame(self) -> pl.DataFrame:
         """The rejected rows as a frame with Chinese column titles, in file order."""
-        frame = pl.DataFrame(
-            [asdict(r) for r in self.rejects],
-            schema={"sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String},
-        )
-        return frame.rename(REJECT_COLUMNS)
+        return _rows_frame(self.rejects)
+
+    def warnings_frame(self) -> pl.DataFrame:
+        """The rows taken on a guess, as a frame with Chinese column titles, in file order."""
+        return _rows_frame(self.warnings)
 
     def to_excel_bytes(self) -> bytes:
         """The report as an .xlsx workbook: a summary sheet and the rejected rows (cells neutralised)."""
@@ -112,4 +119,19 @@ class LoadReport:
             }
         )
         notes = pl.DataFrame({"说明": self.notes}, schema={"说明": pl.String})
-        return excel_bytes({"导入结果": summary, "被拒绝的行": self.rejects_frame(), "处理说明": notes})
+        return excel_bytes(
+            {
+                "导入结果": summary,
+                "被拒绝的行": self.rejects_frame(),
+                "请核对的行": self.warnings_frame(),
+                "处理说明": notes,
+            }
+        )
+
+
+def _rows_frame(rows: list[Reject]) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        [asdict(r) for r in rows],
+        schema={"sheet": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String},
+    )
+    return frame.rename(REJECT_COLUMNS)

@@ -2,7 +2,7 @@
 each kind of file, and what its steps take and give back.
 
 A source has three steps. ``parse`` turns the sheets into staged, checked frames and needs no database
-(a pure function of the file; notes for people go into the list it is given as they are found, so a
+(a pure function of the file and the options HR gave for it, pipelines/options.py; notes for people go into the list it is given as they are found, so a
 file refused half-way keeps them). ``load`` runs inside the one transaction of the file: it resolves
 the frames against what the database holds, writes what it accepts through the :class:`BatchWriter`
 it is handed and says what the LoadReport should count. ``undo`` removes, inside the undo's
@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from core.db import Cursor, Database
+from pipelines.options import ImportOptions
 from pipelines.sniff import FileRefused
 from pipelines.workbook import Grid
 
@@ -51,6 +52,9 @@ class Loaded:
     unchanged: int
     notes: list[str] = field(default_factory=list)
     audits: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # rows taken on a guess HR should check (matched by name, department differs from the roster's,
+    # person created as 历史人员 …): sheet, row, column, value, reason — kept apart from the rejects
+    warnings: pl.DataFrame | None = None
 
 
 class BatchWriter(Protocol):
@@ -61,6 +65,7 @@ class BatchWriter(Protocol):
     uploaded_by: str
     cur: Cursor
     db: Database
+    options: ImportOptions
 
     def insert(self, table: str, frame: pl.DataFrame) -> int:
         """Append ``frame`` to ``table`` (one of the source's tables) inside the transaction."""
@@ -91,7 +96,7 @@ class Source:
     needs: str
     checking: str
     tables: tuple[str, ...]
-    parse: Callable[[list[Grid], str, list[str]], Any]
+    parse: Callable[[list[Grid], str, list[str], ImportOptions], Any]
     load: Callable[[BatchWriter, Any, Progress], Loaded]
     undo: Callable[[Cursor, str], Undone]
     decisive: bool = False

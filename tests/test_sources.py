@@ -60,7 +60,7 @@ def test_every_source_is_registered_with_its_steps_and_label() -> None:
         for step in (s.recognise, s.parse, s.load, s.undo):
             assert callable(step) and step.__doc__, (s.name, step)
         # a parse step takes the sheets, the file name and the notes: never a database
-        assert list(inspect.signature(s.parse).parameters) == ["grids", "file_name", "notes"]
+        assert list(inspect.signature(s.parse).parameters) == ["grids", "file_name", "notes", "options"]
     with pytest.raises(KeyError):
         sources.source_named("attendance")
 

@@ -14,6 +14,7 @@ from pipelines.context import fold_expr
 from pipelines.kpi_library.columns import HELP_SHEET, REASONS, SYNONYMS, VOCAB, VOCAB_NAMES, LibraryRecord
 from pipelines.layout import HEADER_SCAN_ROWS, Column, Table
 from pipelines.normalise import parse_date, parse_period
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
@@ -42,7 +43,9 @@ class LibraryParsed:
     headers: dict[tuple[str, str], str]
 
 
-def parse_library(grids: list[Grid], file_name: str, notes: list[str]) -> LibraryParsed:
+def parse_library(
+    grids: list[Grid], file_name: str, notes: list[str], options: ImportOptions = DEFAULT
+) -> LibraryParsed:
     """Stage, normalise and check the library and template sheets of a file (``file_name`` is not read)."""
     lib_staged, tpl_staged, headers = stage(grids, notes)
     if lib_staged.height + tpl_staged.height == 0:

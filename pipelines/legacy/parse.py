@@ -10,6 +10,7 @@ import polars as pl
 from pipelines.layout import find_form, find_table
 from pipelines.legacy.records import validate
 from pipelines.legacy.sheets import SheetPlan, plan_sheets, read_records
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.sniff import FileRefused
 from pipelines.source import NoHeaderFound, TooManyErrors
 from pipelines.workbook import Grid, sheets_to_read
@@ -47,7 +48,7 @@ def count_legacy_sheets(grids: list[Grid]) -> int:
     return n
 
 
-def parse_legacy(grids: list[Grid], file_name: str, notes: list[str]) -> LegacyParsed:
+def parse_legacy(grids: list[Grid], file_name: str, notes: list[str], options: ImportOptions = DEFAULT) -> LegacyParsed:
     """Plan, stage, normalise and check the appraisal sheets of a file (``file_name`` may name the period)."""
     plans = plan_sheets(grids)
     if not any(p.layout in ("table", "form") for p in plans):

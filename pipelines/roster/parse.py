@@ -11,6 +11,7 @@ import polars as pl
 from core.values import clean_text
 from pipelines.layout import find_form, find_table
 from pipelines.normalise import clean_employee_id, parse_date
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
@@ -51,7 +52,7 @@ def count_roster_sheets(grids: list[Grid]) -> int:
     return n
 
 
-def parse_roster(grids: list[Grid], file_name: str, notes: list[str]) -> RosterParsed:
+def parse_roster(grids: list[Grid], file_name: str, notes: list[str], options: ImportOptions = DEFAULT) -> RosterParsed:
     """Stage, normalise and check the roster sheets of a file (a roster names no period: ``file_name``
     is not read)."""
     staged, headers = stage(grids, notes)
