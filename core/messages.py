@@ -174,6 +174,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         ),
         # -- names of fields, shown inside the messages above --------------------------------------------
         "field.cycle_name": ("周期名称", "the cycle name"),
+        "field.mapping_name": ("对应关系名称", "the mapping name"),
         "field.display_name": ("姓名/名称", "the display name"),
         "field.grade_name": ("等级名称", "the grade's name"),
         "field.request_note": ("驳回理由", "the reason for rejecting"),
@@ -234,6 +235,18 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "perm.open_cycle": ("只有人力资源部可以开启考核周期。", "Only HR can open an appraisal cycle."),
         "perm.calibrate": ("只有人力资源部可以进行校准。", "Only HR can calibrate."),
         "perm.undo_import": ("只有人力资源部可以撤销导入批次。", "Only HR can undo an import batch."),
+        "perm.import_mappings": (
+            "只有人力资源部可以保存和使用列对应关系。",
+            "Only HR can save and use column mappings.",
+        ),
+        "mapping.name_chars": (
+            "对应关系名称「{name}」里有不能用的字符：只用汉字、字母、数字、空格和 - _ ( )。",
+            "The mapping name “{name}” holds characters that cannot be used: use letters, digits, spaces and - _ ( ) only.",
+        ),
+        "mapping.too_large": (
+            "这个列对应关系太大（{size} 字符，最多 {limit}）：请只指定要导入的工作表。",
+            "This mapping is too large ({size} characters, at most {limit}): map only the sheets to import.",
+        ),
         "perm.settings": ("只有人力资源部可以修改这项设置。", "Only HR can change this setting."),
         "perm.category_bands": (
             "只有人力资源管理员可以修改指标类别的权重区间。",

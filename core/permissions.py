@@ -51,6 +51,7 @@ SCREENS: Mapping[str, frozenset[str]] = {
 # action -> roles allowed regardless of object (the object-level rules are the functions below)
 ACTIONS: Mapping[str, frozenset[str]] = {
     "import": frozenset({"hr"}),  # upload files and read the import history (rejected rows hold names)
+    "import_mappings": frozenset({"hr"}),  # save and use the column mappings of the import wizard
     "manage_users": frozenset({"hr", "admin"}),
     "grant_admin": frozenset({"admin"}),  # make an admin, or change an admin's account
     "read_audit": frozenset({"hr", "admin"}),

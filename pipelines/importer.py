@@ -22,6 +22,7 @@ import polars as pl
 from core import audit
 from core.db import Cursor, Database, insert_frame
 from pipelines.kinds import recognise_other
+from pipelines.mapping import mapping_for_file
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.report import LoadReport
 from pipelines.sniff import FileRefused, inspect_file
@@ -90,6 +91,7 @@ def import_file(
             return report
         step(0.1, "读取工作表")
         grids = read_grids(path, info)
+        options, source = mapping_for_file(db, grids, options, source, report.notes)
         if source == "auto" and (other := recognise_other(grids, report.file_name)) is not None:
             report.notes.append(f"识别依据：{'；'.join(other.evidence)}")
             raise FileRefused(other.message)

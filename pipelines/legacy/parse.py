@@ -50,7 +50,7 @@ def count_legacy_sheets(grids: list[Grid]) -> int:
 
 def parse_legacy(grids: list[Grid], file_name: str, notes: list[str], options: ImportOptions = DEFAULT) -> LegacyParsed:
     """Plan, stage, normalise and check the appraisal sheets of a file (``file_name`` may name the period)."""
-    plans = plan_sheets(grids)
+    plans = plan_sheets(grids, options.mapping)
     if not any(p.layout in ("table", "form") for p in plans):
         raise NoHeaderFound()
     frame, errors, sheet_notes, headers = read_records(plans, file_name)

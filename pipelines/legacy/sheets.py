@@ -11,6 +11,7 @@ from core.values import parse_number
 from pipelines.context import fold_expr
 from pipelines.layout import Form, Table, find_form, find_table
 from pipelines.legacy.records import normalise
+from pipelines.mapping import Mapping, mapping_of_plans, planned_sheets
 from pipelines.normalise import Period, as_percent_points, clean_employee_id, find_period_in_text
 from pipelines.row_errors import no_errors
 from pipelines.staging import Staged, stage_form, stage_table
@@ -34,7 +35,14 @@ class SheetPlan:
     form: Form | None = None
 
 
-def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
+def plan_sheets(grids: list[Grid], mapping: Mapping | None = None) -> list[SheetPlan]:
+    """Each sheet's plan from ``mapping`` (HR's), else from what detection found, as a Mapping: both
+    run through pipelines/mapping.py."""
+    planned = planned_sheets(grids, mapping or mapping_of_plans(detect_sheets(grids)))
+    return [SheetPlan(p.grid, p.layout, p.table, p.note, p.headers, p.form) for p in planned]
+
+
+def detect_sheets(grids: list[Grid]) -> list[SheetPlan]:
     """Decide per sheet: tabular, per-person form, summary of forms, roster, or skip (with a note)."""
     plans: list[SheetPlan] = []
     for g in grids:

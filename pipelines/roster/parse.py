@@ -10,6 +10,7 @@ import polars as pl
 
 from core.values import clean_text
 from pipelines.layout import find_form, find_table
+from pipelines.mapping import Mapping, roster_sheet
 from pipelines.normalise import clean_employee_id, parse_date
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
@@ -55,17 +56,20 @@ def count_roster_sheets(grids: list[Grid]) -> int:
 def parse_roster(grids: list[Grid], file_name: str, notes: list[str], options: ImportOptions = DEFAULT) -> RosterParsed:
     """Stage, normalise and check the roster sheets of a file (a roster names no period: ``file_name``
     is not read)."""
-    staged, headers = stage(grids, notes)
+    staged, headers = stage(grids, notes, options.mapping)
     rows, errors = normalise(staged)
     return RosterParsed(rows, pl.concat([errors, validate(rows)]), headers)
 
 
-def stage(grids: list[Grid], notes: list[str]) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
-    """Staged roster rows of every roster-shaped sheet; a note for each sheet skipped."""
+def stage(
+    grids: list[Grid], notes: list[str], mapping: Mapping | None = None
+) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
+    """Staged roster rows of every roster-shaped sheet (or every sheet ``mapping`` reads); a note for
+    each sheet skipped."""
     frames, headers = [], {}
-    for g in sheets_to_read(grids, notes):
-        table = find_table(g)
-        if table is None or table.kind != "roster":
+    for sheet in sheets_to_read(grids, notes):
+        g, table = roster_sheet(sheet, mapping)
+        if table is None or (mapping is None and table.kind != "roster"):
             if table is not None and table.kind == "legacy":
                 notes.append(f"工作表「{g.name}」看起来是考核表，不是花名册，已跳过（请作为历史考核表单独导入）。")
             else:
