@@ -1,5 +1,6 @@
-"""数据导入 (HR): upload spreadsheets, watch each file's progress, read its LoadReport, browse the history,
-and undo a batch (see what it would remove, confirm, undo)."""
+"""数据导入 (HR): upload spreadsheets (with what a file leaves out: period, year, department, unknown
+people), map a file's columns when detection is unsure or HR asks, watch each file's progress, read the
+new batch's LoadReport first, browse the history, and undo a batch (see what it would remove, confirm, undo)."""
 
 import polars as pl
 import streamlit as st
@@ -10,6 +11,7 @@ from pipelines.sources import CHOICES  # auto, legacy, roster, kpi_library
 from pipelines.undo import UNDOABLE, UndoRefused, preview_undo, undo_batch
 from ui import session
 from ui.i18n import option_labels, t
+from ui.import_wizard import PENDING_KEY, Pending, pending_for, show_wizard, upload_options
 from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report, show_undo_plan, undo_summary
 from ui.widgets import (
@@ -25,6 +27,7 @@ from ui.widgets import (
 )
 
 REPORTS_KEY = "data_import.reports"
+NEWEST_KEY = "data_import.newest"  # picker key -> the batch just imported, for the history's pickers
 
 require_app_navigation()
 user, db = session.require_screen("data_import")
@@ -38,18 +41,49 @@ with st.form("data_import.form", clear_on_submit=True, border=True):
     )
     sources = option_labels("source", CHOICES)
     source = st.selectbox(t("import.source"), list(sources), format_func=sources.get, key="data_import.source")
+    options, manual = upload_options()
     submitted = st.form_submit_button(
         t("import.start"), type="primary", icon=":material/upload:", key="data_import.start"
     )
 
-if submitted:
-    if files:
-        st.session_state[REPORTS_KEY] = import_uploads(db, files, source, user.username)
-    else:
+
+def show_new(reports: list) -> None:
+    """The new batches' reports come first; the history's pickers start on the newest of them."""
+    st.session_state[REPORTS_KEY] = reports
+    newest = next((r.batch_id for r in reversed(reports) if r.batch_id), None)
+    st.session_state[NEWEST_KEY] = {"data_import.batch": newest, "data_import.undo_batch": newest}
+
+
+def start_on_newest(key: str, options: list[str]) -> None:
+    """A history picker starts on the batch just imported (once), when it lists it."""
+    newest = st.session_state.get(NEWEST_KEY, {}).pop(key, None)
+    if newest in options:
+        st.session_state[key] = newest
+
+
+if submitted and options is not None:
+    if not files:
         st.warning(t("import.no_files"), icon=":material/warning:")
+    elif manual:
+        st.session_state.pop(REPORTS_KEY, None)
+        st.session_state[PENDING_KEY] = Pending(files[0].name, files[0].getvalue(), options, False)
+        if len(files) > 1:
+            st.warning(t("import.manual_one_file", name=plain(files[0].name)), icon=":material/warning:")
+    else:
+        done = import_uploads(db, files, source, user.username, options)
+        show_new(done)
+        waiting = pending_for(files, done, options) if source == "auto" else None
+        if waiting is not None:
+            st.session_state[PENDING_KEY] = waiting
 
 for i, report in enumerate(st.session_state.get(REPORTS_KEY, [])):
     show_load_report(report, key=f"data_import.report.{i}")
+
+if (pending := st.session_state.get(PENDING_KEY)) is not None:
+    mapped = show_wizard(db, user, pending)
+    if mapped is not None:
+        show_new([mapped])
+        st.rerun()
 
 st.header(t("import.history"), anchor=False)
 batches = imports.list_batches(db, user)
@@ -91,6 +125,7 @@ else:
         )
         for r in with_rejects.iter_rows(named=True)
     }
+    start_on_newest("data_import.batch", list(labels))
     chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
     data_table(
         imports.batch_rejects(db, user, chosen),
@@ -115,6 +150,7 @@ undo_labels = {
     )
     for r in undoable.iter_rows(named=True)
 }
+start_on_newest("data_import.undo_batch", list(undo_labels))
 to_undo = st.selectbox(
     t("import.undo_choose"), list(undo_labels), format_func=undo_labels.get, key="data_import.undo_batch"
 )

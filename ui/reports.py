@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.db import Database
 from pipelines import LoadReport, import_file
+from pipelines.options import ImportOptions
 from pipelines.report import REJECT_COLUMNS
 from pipelines.undo import UndoPlan
 from ui.i18n import t
@@ -44,8 +45,11 @@ class UploadedFile(Protocol):
     def getvalue(self) -> bytes: ...
 
 
-def import_uploads(db: Database, files: Sequence[UploadedFile], source: str, uploaded_by: str) -> list[LoadReport]:
-    """Import each uploaded file in turn, each with its own progress bar; returns their reports.
+def import_uploads(
+    db: Database, files: Sequence[UploadedFile], source: str, uploaded_by: str, options: ImportOptions | None = None
+) -> list[LoadReport]:
+    """Import each uploaded file in turn, each with its own progress bar, with what HR gave for the files
+    (``options``: period, year, department, unknown people); returns their reports.
 
     The bytes are written to a temporary file under the original name (the pipeline sniffs content,
     and reports and history carry the original file name).
@@ -63,8 +67,9 @@ def import_uploads(db: Database, files: Sequence[UploadedFile], source: str, upl
                 bar.progress(min(max(fraction, 0.0), 1.0), text=t("import.step", name=plain(name), step=plain(step)))
 
             report = import_file(
-                db, path, source=source, uploaded_by=uploaded_by, file_name=upload.name, progress=progress
-            )
+                db, path, source=source, uploaded_by=uploaded_by, file_name=upload.name, progress=progress,
+                options=options,
+            )  # fmt: skip
             bar.progress(1.0, text=t("import.finished", name=plain(upload.name), status=t(f"status.{report.status}")))
             reports.append(report)
     return reports
@@ -75,9 +80,15 @@ def rejects_frame(report: LoadReport) -> pl.DataFrame:
     return report.rejects_frame().rename({title: name for name, title in REJECT_COLUMNS.items()})
 
 
+def warnings_frame(report: LoadReport) -> pl.DataFrame:
+    """The report's rows taken on a guess, with the columns of :func:`rejects_frame`."""
+    return report.warnings_frame().rename({title: name for name, title in REJECT_COLUMNS.items()})
+
+
 def show_load_report(report: LoadReport, key: str) -> None:
     """One file's LoadReport: status and message, rows read / loaded / already there / rejected, notes,
-    the rejected rows as a table, and the whole report as an Excel download."""
+    the rejected rows and, apart from them, the rows taken on a guess (each table downloadable), and the
+    whole report as an Excel download."""
     with st.container(border=True):
         st.subheader(plain(report.file_name), anchor=False)
         box = _STATUS_BOX.get(report.status, st.info)
@@ -98,15 +109,25 @@ def show_load_report(report: LoadReport, key: str) -> None:
             column.metric(t(label), value)
         for note in report.notes:
             st.caption(plain(note))
+        stem = Path(report.file_name).stem
         if report.rejects:
             st.markdown(t("import.rejects_heading", n=report.rows_rejected))
-            data_table(rejects_frame(report), key=f"{key}.rejects", file_stem=None, scope="reject")
+            data_table(
+                rejects_frame(report), key=f"{key}.rejects", file_stem=t("import.rejects_download", stem=stem),
+                scope="reject",
+            )  # fmt: skip
+        if report.warnings:
+            st.markdown(t("import.warnings_heading", n=len(report.warnings)))
+            data_table(
+                warnings_frame(report), key=f"{key}.warnings", file_stem=t("import.warnings_download", stem=stem),
+                scope="reject",
+            )  # fmt: skip
         download_excel(
             t("import.download_report"),
             report.to_excel_bytes,
-            file_name=t("import.report_file", stem=Path(report.file_name).stem),
+            file_name=t("import.report_file", stem=stem),
             key=f"{key}.download",
-            rows=len(report.rejects),
+            rows=len(report.rejects) + len(report.warnings),
         )
 
 

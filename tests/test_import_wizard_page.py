@@ -1,0 +1,168 @@
+"""AppTest of the mapping step on 数据导入: a file whose header detection cannot read is refused and the
+sheet is shown as read; HR picks the header row, the columns and the rows to skip, names the mapping
+and imports; the next file of that shape imports without asking. Also: 手动指定列 on a file detection
+reads, the fields HR gives once for a file, the new batch's report first, and warnings apart from
+rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from core.db import open_database
+from tests.apptest import StartApp, all_text, open_page
+from tests.builders import sample_people, simple_legacy_rows, write_xlsx
+from tests.test_mapping import UNKNOWN_COLUMNS, unknown_shape
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+W = "data_import.wizard.0"
+
+
+def upload(at: AppTest, path: Path, *, manual: bool = False, period: str = "", unknown: str | None = None) -> AppTest:
+    if not at.title or at.title[0].value != "数据导入":
+        open_page(at, "pages/data_import.py")
+    at.file_uploader(key="data_import.files").set_value([(path.name, path.read_bytes(), XLSX)])
+    if manual:
+        at.checkbox(key="data_import.manual").check()
+    if period:
+        at.text_input(key="data_import.period").input(period)
+    if unknown:
+        at.radio(key="data_import.unknown_people").set_value(unknown)
+    at.button(key="data_import.start").click().run(timeout=120)
+    assert not at.exception, at.exception
+    return at
+
+
+def counts(db_path: Path) -> dict[str, int]:
+    with open_database(db_path) as db:
+        return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in ("appraisals", "import_mappings", "import_batches")}
+
+
+def map_unknown_shape(at: AppTest, name: str = "甲乙表") -> AppTest:
+    at.number_input(key=f"{W}.header_row").set_value(2)
+    for field, letter in UNKNOWN_COLUMNS.items():
+        at.selectbox(key=f"{W}.col.{field}").set_value(letter)
+    at.text_input(key=f"{W}.skip").input("3")
+    at.text_input(key="data_import.wizard.name").input(name)
+    at.button(key="data_import.wizard.import").click().run(timeout=120)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_unknown_shape_is_shown_mapped_imported_and_the_next_one_imports_without_asking(
+    start_app: StartApp, db_path: Path, tmp_path: Path
+) -> None:
+    first = unknown_shape(tmp_path / "一季度结果.xlsx", [91, 82, 73, 64], "2024Q1")
+    at = upload(start_app(db_path), first)
+    assert at.error[0].value.startswith("**文件被拒收**")  # the report says why …
+    assert "系统没能自动认出这个文件的表头" in all_text(at)  # … and the mapping step opens
+    preview = next(df.value for df in at.dataframe if "行" in df.value.columns)
+    assert list(preview.columns) == ["行", "A", "B", "C", "D", "E"]
+    assert list(preview["行"])[:3] == [1, 2, 3] and list(preview.iloc[1])[1:] == [
+        "甲列",
+        "乙列",
+        "丙列",
+        "丁列",
+        "戊列",
+    ]
+    assert "系统没有在这个工作表里找到表头。" in all_text(at)
+    at.number_input(key=f"{W}.header_row").set_value(2).run()
+    options = at.selectbox(key=f"{W}.col.name").options
+    assert "B · 乙列" in options and "（没有）" in options  # each letter with its header text
+    assert counts(db_path) == {"appraisals": 0, "import_mappings": 0, "import_batches": 1}  # the refusal
+
+    at = map_unknown_shape(at)
+    assert at.success[0].value.startswith("**已全部导入**")
+    assert "按已保存的对应关系「甲乙表」读取。" in all_text(at)
+    assert {m.label: m.value for m in at.metric} == {"读取行数": "4", "导入行数": "4", "拒绝行数": "0"}
+    assert "系统没能自动认出" not in all_text(at)  # the mapping step is done
+    assert counts(db_path) == {"appraisals": 4, "import_mappings": 1, "import_batches": 2}
+
+    second = unknown_shape(tmp_path / "二季度结果.xlsx", [60, 70, 80, 90], "2024Q2")
+    at = upload(at, second)
+    assert at.success[0].value.startswith("**已全部导入**")
+    assert "按已保存的对应关系「甲乙表」读取。" in all_text(at)
+    assert not [w for w in at.number_input if w.key == f"{W}.header_row"]  # not asked again
+    assert counts(db_path) == {"appraisals": 8, "import_mappings": 1, "import_batches": 3}
+    # the new batch is what the history's pickers start on
+    with open_database(db_path) as db:
+        newest = db.scalar("SELECT batch_id FROM import_batches WHERE file_name = '二季度结果.xlsx'")
+    assert at.selectbox(key="data_import.undo_batch").value == newest
+
+
+def test_a_wrong_mapping_says_what_is_wrong_and_writes_nothing(
+    start_app: StartApp, db_path: Path, tmp_path: Path
+) -> None:
+    at = upload(start_app(db_path), unknown_shape(tmp_path / "a.xlsx", [91, 82, 73, 64]))
+    at.number_input(key=f"{W}.header_row").set_value(2)
+    at.selectbox(key=f"{W}.col.score").set_value("E")
+    at.button(key="data_import.wizard.import").click().run()
+    assert any("至少要指定其中一个" in e.value for e in at.error)
+    at.selectbox(key=f"{W}.col.name").set_value("B")
+    at.text_input(key=f"{W}.skip").input("第三行")
+    at.button(key="data_import.wizard.import").click().run()
+    assert any("看不懂" in e.value for e in at.error)
+    assert counts(db_path)["appraisals"] == 0 and counts(db_path)["import_mappings"] == 0
+    at.button(key="data_import.wizard.cancel").click().run()
+    assert not [w for w in at.number_input if w.key == f"{W}.header_row"]
+
+
+def test_manual_mapping_of_a_file_detection_reads_starts_from_what_it_found(
+    start_app: StartApp, db_path: Path, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "考核.xlsx", {"2024Q1": simple_legacy_rows({"00101": 91, "00102": 72})})
+    at = upload(start_app(db_path), path, manual=True)
+    assert counts(db_path)["import_batches"] == 0  # nothing imported before HR confirms the mapping
+    assert "请核对读到的表格" in all_text(at)
+    assert "系统找到的表头在第 1 行。" in all_text(at)
+    assert at.selectbox(key=f"{W}.col.employee_id").value == "A"
+    assert at.selectbox(key=f"{W}.col.score").value == "F"
+    at.text_input(key="data_import.wizard.name").input("标准考核表")
+    at.button(key="data_import.wizard.import").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("**已全部导入**")
+    assert counts(db_path) == {"appraisals": 2, "import_mappings": 1, "import_batches": 1}
+
+
+def test_the_fields_given_once_reach_the_importer(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
+    people = sample_people(2)
+    rows = [["工号", "姓名", "部门", "得分"], *[[p.employee_id, p.name, p.department, 80] for p in people]]
+    path = write_xlsx(tmp_path / "无期间.xlsx", {"Sheet1": rows})
+    at = upload(start_app(db_path), path, period="2023-09", unknown="reject")
+    assert not at.exception
+    with open_database(db_path) as db:
+        batch = db.one("SELECT status, rows_read FROM import_batches")
+    assert batch["rows_read"] == 2  # the file was read with the options (what they do is the importer's)
+
+
+def test_the_wizard_in_english(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
+    at = start_app(db_path, lang="en")
+    open_page(at, "pages/data_import.py")
+    assert at.checkbox(key="data_import.manual").label == "Map the columns myself"
+    assert at.text_input(key="data_import.period").label == "Appraisal period"
+    at = upload(at, unknown_shape(tmp_path / "a.xlsx", [91, 82, 73, 64]))
+    assert at.number_input(key=f"{W}.header_row").label == "Header row"
+    assert at.selectbox(key=f"{W}.col.employee_id").label == "Employee ID"
+    assert any("Row" in df.value.columns for df in at.dataframe)
+    assert at.button(key="data_import.wizard.import").label == "Save the mapping and import"
+
+
+def _report_with_warnings() -> None:
+    from pipelines.report import LoadReport
+    from ui.reports import show_load_report
+
+    report = LoadReport("考核.xlsx", source="legacy", status="partial", rows_read=3, rows_loaded=2, rows_rejected=1)
+    report.reject("Sheet1", 4, "得分", "九十", "得分不是数字")
+    report.warn("Sheet1", 3, "姓名", "测试乙", "按姓名对应到工号 00102：请核对")
+    show_load_report(report, key="r")
+
+
+def test_the_report_shows_warnings_apart_from_rejects() -> None:
+    at = AppTest.from_function(_report_with_warnings).run()
+    assert not at.exception, at.exception
+    text = all_text(at)
+    assert "被拒绝的行（1）" in text and "请核对的行（1）" in text
+    rejects, warnings = (df.value for df in at.dataframe)
+    assert list(rejects["值"]) == ["九十"] and list(warnings["值"]) == ["测试乙"]
+    assert list(warnings["原因"]) == ["按姓名对应到工号 00102：请核对"]
