@@ -19,7 +19,7 @@ from pipelines.mapping import Mapping, MappingInvalid, SheetMapping, mapping_of_
 from pipelines.mapping_preview import manual_mapping, parse_skip_rows, preview_file, save_for_file
 from pipelines.options import ImportOptions
 from pipelines.roster.parse import stage
-from pipelines.sniff import inspect_file
+from pipelines.sniff import FileRefused, inspect_file
 from pipelines.workbook import read_grids
 from tests.builders import (
     sample_people,
@@ -255,3 +255,19 @@ def test_only_hr_saves_a_mapping_and_its_name_is_checked(fresh_db: Database, tmp
     save_for_file(fresh_db, hr, "甲乙表", mapping, path)  # saving again replaces it
     assert fresh_db.scalar("SELECT count(*) FROM import_mappings") == 1
     assert list(import_mappings.list_mappings(fresh_db, hr).get_column("name")) == ["甲乙表"]
+
+
+def test_detection_through_a_mapping_plans_the_real_files_as_detection_did(corpus_dir: Path) -> None:
+    files = sorted(p for p in corpus_dir.rglob("*") if p.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".csv"))
+    assert files, f"no spreadsheet under {corpus_dir}"
+    compared = 0
+    for path in files:
+        try:
+            grids = grids_of(path)
+        except FileRefused:
+            continue  # a file refused before any sheet is planned has no plan to compare
+        detected = detect_sheets(grids)
+        planned = plan_sheets(grids)
+        assert [plan_parts(p) for p in planned] == [plan_parts(p) for p in detected], path.name
+        compared += 1
+    assert compared >= len(files) // 2
