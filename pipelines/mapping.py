@@ -36,6 +36,7 @@ FIELD_LABELS = {
 SOURCES = ("legacy", "roster")
 LAYOUTS = ("table", "form", "summary", "roster", "skip")
 READ = ("table", "form")  # layouts whose rows are imported
+EVERY_SHEET = "*"  # a sheet mapping for every sheet of its header (one form per person), not named apart
 MAX_SHEETS = 200
 _CELL = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
 _LABEL = re.compile(r"^\s*([^:：]{1,10}?)\s*[:：]\s*(.*?)\s*$")
@@ -75,6 +76,15 @@ class Mapping:
 
     def sheet(self, name: str) -> SheetMapping | None:
         return next((s for s in self.sheets if s.sheet == name), None)
+
+    def sheet_for(self, grid: Grid) -> SheetMapping | None:
+        """How ``grid`` is read: the sheet mapping of its name, else the one for every sheet when the
+        grid's header cells are the ones it names."""
+        named = self.sheet(grid.name)
+        if named is not None:
+            return named
+        every = self.sheet(EVERY_SHEET)
+        return every if every is not None and fits(grid, every) else None
 
     def to_json(self) -> str:
         """The mapping as JSON (what core/import_mappings.py stores)."""
@@ -139,6 +149,8 @@ def check(mapping: Mapping) -> None:
         for f, cell in s.labels.items():
             if not _CELL.match(cell) or not _FIELD_NAME.match(f):
                 raise MappingInvalid(f"{where}的单元格「{cell}」无法识别：请写成 B3 这样的单元格地址。")
+        if s.layout == "form" and not any(c.field == "kpi" for c in s.columns):
+            raise MappingInvalid(f"{where}是个人考核表，需要指定「指标」列：每个考核项是指标列里的一行。")
         if s.layout in READ and not (
             {"employee_id", "name"} & ({c.field for c in s.columns} | set(s.labels))
         ):  # fmt: skip
@@ -214,7 +226,7 @@ def planned_sheets(grids: list[Grid], mapping: Mapping) -> list[PlannedSheet]:
     does not name is skipped with a note (an empty one silently)."""
     out: list[PlannedSheet] = []
     for g in grids:
-        sm = mapping.sheet(g.name)
+        sm = mapping.sheet_for(g)
         if sm is None:
             if g.frame.height and not g.error:
                 out.append(PlannedSheet(g, "skip", note=f"工作表「{g.name}」不在列对应关系里，已跳过。"))
@@ -242,6 +254,19 @@ def planned_sheet(grid: Grid, sm: SheetMapping) -> PlannedSheet:
         for c in sm.columns
     ]
     return PlannedSheet(grid, sm.layout, Table(sm.header_row - 1, sm.header_rows, columns, title), sm.note)
+
+
+def fits(grid: Grid, sm: SheetMapping) -> bool:
+    """Whether ``grid`` holds, on ``sm``'s header row, the header text of each column ``sm`` maps."""
+    if grid.error or grid.frame.height < sm.header_row:
+        return False
+    top = _rows(grid, sm.header_row)
+    named = [c for c in sm.columns if c.period is None and c.header]
+    return bool(named) and all(_fold(_header_text(top, sm, c.letter)) == _fold(c.header) for c in named)
+
+
+def _fold(text: str | None) -> str:
+    return re.sub(r"\s+", "", text or "")
 
 
 def _header_text(top: list[list[str | None]], sm: SheetMapping, letter: str) -> str | None:
@@ -331,7 +356,7 @@ def roster_sheet(grid: Grid, mapping: Mapping | None) -> tuple[Grid, Table | Non
         sm = SheetMapping(grid.name, "roster", table.header_row + 1, table.header_rows, list(table.columns))
         planned = planned_sheet(grid, sm)
         return planned.grid, planned.table
-    sm = mapping.sheet(grid.name)
+    sm = mapping.sheet_for(grid)
     if sm is None or sm.layout not in (*READ, "roster"):
         return grid, None
     planned = planned_sheet(grid, replace(sm, layout="roster"))
@@ -345,9 +370,14 @@ def shape_key(grids: list[Grid], mapping: Mapping) -> str | None:
     """A stable hash of the file's shape as ``mapping`` reads it: the names of the sheets it reads and
     their header cells (whitespace folded). None when the file lacks one of those sheets."""
     by_name = {g.name: g for g in grids}
-    parts = []
+    parts: list[list[Any]] = []
     for sm in mapping.sheets:
         if sm.layout not in READ:
+            continue
+        if sm.sheet == EVERY_SHEET:  # the header every such sheet holds, whatever the sheets are called
+            if not any(fits(g, sm) for g in grids):
+                return None
+            parts.append([EVERY_SHEET, sm.header_row, [[c.letter, _fold(c.header)] for c in sm.columns]])
             continue
         g = by_name.get(sm.sheet)
         if g is None:

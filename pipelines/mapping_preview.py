@@ -16,8 +16,20 @@ from core.auth import User
 from core.db import Database
 from pipelines.kinds import recognise_other
 from pipelines.layout import Column
+from pipelines.legacy.sheets import FIELDS as LEGACY_FIELDS
 from pipelines.legacy.sheets import detect_sheets
-from pipelines.mapping import FIELD_LABELS, FIELDS, Mapping, SheetMapping, check, mapping_of_plans, shape_key
+from pipelines.mapping import (
+    EVERY_SHEET,
+    FIELD_LABELS,
+    FIELDS,
+    Mapping,
+    MappingInvalid,
+    SheetMapping,
+    check,
+    mapping_of_plans,
+    shape_key,
+)
+from pipelines.roster.parse import FIELDS as ROSTER_FIELDS
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.sources import recognise
 from pipelines.workbook import Grid, read_grids, sheets_to_read
@@ -118,10 +130,12 @@ def manual_mapping(
     columns: dict[str, str | None],
     labels: dict[str, str | None] | None = None,
     skip_rows: list[int] | None = None,
+    every_sheet: bool = False,
 ) -> Mapping:
     """The Mapping HR's choices make for one sheet: ``columns`` field → letter (None: not in the file),
-    ``labels`` field → cell of a form. Columns detection found for fields the wizard does not show (总分,
-    岗位 …) are kept unless HR gave their letter to another field. MappingInvalid when it cannot be."""
+    ``labels`` field → cell of a form; with ``every_sheet`` it reads every sheet holding the same header
+    (one form per person). Columns detection found for fields the wizard does not show (总分, 岗位 …) are
+    kept unless HR gave their letter to another field. MappingInvalid when it cannot be."""
     chosen = {f: letter for f, letter in columns.items() if letter}
     taken = set(chosen.values())
     cols = [Column(letter, f, sheet.header_of(letter, header_row)) for f, letter in chosen.items()]
@@ -129,7 +143,7 @@ def manual_mapping(
         cols += [c for c in sheet.suggested.columns if c.field not in FIELDS and c.letter not in taken]
     cells = {f: cell.strip().upper() for f, cell in (labels or {}).items() if cell and cell.strip()}
     sm = SheetMapping(
-        sheet.name,
+        EVERY_SHEET if every_sheet else sheet.name,
         layout,
         header_row,
         1,
@@ -140,7 +154,17 @@ def manual_mapping(
     )
     mapping = Mapping(source, [sm])
     check(mapping)
+    if every_sheet and not all(c.header for c in cols):
+        raise MappingInvalid("要按同一格式读取所有工作表，指定的每一列在表头行都要有文字：请检查表头所在的行。")
     return mapping
+
+
+def unread_fields(mapping: Mapping) -> list[str]:
+    """The fields ``mapping`` points at that its source does not import yet (shown to HR, never dropped
+    in silence)."""
+    reads = set(LEGACY_FIELDS if mapping.source == "legacy" else ROSTER_FIELDS)
+    named = {c.field for s in mapping.sheets for c in s.columns} | {f for s in mapping.sheets for f in s.labels}
+    return [f for f in FIELDS if f in named and f not in reads]
 
 
 def save_for_file(db: Database, user: User | None, name: object, mapping: Mapping, path: str | os.PathLike[str]) -> str:

@@ -22,6 +22,7 @@ from pipelines.roster.parse import stage
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.workbook import read_grids
 from tests.builders import (
+    FORM_ITEMS,
     sample_people,
     simple_legacy_rows,
     write_form_workbook,
@@ -271,3 +272,53 @@ def test_detection_through_a_mapping_plans_the_real_files_as_detection_did(corpu
         assert [plan_parts(p) for p in planned] == [plan_parts(p) for p in detected], path.name
         compared += 1
     assert compared >= len(files) // 2
+
+
+ITEM_HEADER = ["项目", "比重", "目标值", "完成值", "分数", "备注"]
+
+
+def odd_forms(path: Path, people, month: str = "2024-03") -> Path:
+    """One sheet per person (named by name) whose item header says 项目/比重/完成值/分数, plus a 汇总 sheet."""
+    sheets = {"汇总": [["编号", "员工", "合计分"], *[[p.employee_id, p.name, 96] for p in people]]}
+    for p in people:
+        rows = [["个人绩效考核表"], ["员工：", p.name, None, "编号：", p.employee_id], [None], [f"月份：{month}"], [None],
+                ITEM_HEADER]  # fmt: skip
+        rows += [[i.kpi, i.weight, i.target, i.actual, i.score, i.comment or None] for i in FORM_ITEMS]
+        rows.append(["合计", 100, None, None, 96, None])
+        sheets[p.name] = rows
+    return write_xlsx(path, sheets)
+
+
+def test_one_form_mapping_reads_every_person_sheet_and_the_next_file_of_that_shape(
+    fresh_db: Database, tmp_path: Path
+) -> None:
+    hr = ensure_login(fresh_db, "hr")
+    first = odd_forms(tmp_path / "三月.xlsx", sample_people(2))
+    preview = preview_file(first)
+    sheet = preview.sheet("测试甲")
+    columns = {"kpi": "A", "weight": "B", "target": "C", "actual": "D", "score": "E", "comment": "F"}
+    labels = {"name": "B2", "employee_id": "e2", "period": "A4"}
+    mapping = manual_mapping(sheet, source="legacy", layout="form", header_row=6, columns=columns, labels=labels,
+                             every_sheet=True)  # fmt: skip
+    save_for_file(fresh_db, hr, "个人表", mapping, first)
+    report = import_file(fresh_db, first, uploaded_by="hr")
+    assert (report.status, report.rows_loaded) == ("loaded", 8), (report.message, report.rejects)
+    assert "工作表「汇总」不在列对应关系里，已跳过。" in report.notes
+    weights = [r["weight"] for r in fresh_db.rows(
+        "SELECT i.weight FROM appraisal_items i JOIN appraisals a USING (appraisal_id)"
+        " WHERE a.employee_id = '00101' ORDER BY i.weight DESC"
+    )]  # fmt: skip
+    assert weights == [40, 30, 20, 10]
+    assert fresh_db.scalar("SELECT count(DISTINCT employee_id) FROM appraisals") == 2
+    # other people, other sheet names, same shape: read with the saved mapping without asking
+    people = sample_people(5)[2:]
+    again = import_file(fresh_db, odd_forms(tmp_path / "四月.xlsx", people, "2024-04"), uploaded_by="hr")
+    assert (again.status, again.rows_loaded) == ("loaded", 12), again.message
+    assert "按已保存的对应关系「个人表」读取。" in again.notes
+
+
+def test_a_form_mapping_needs_its_kpi_column(tmp_path: Path) -> None:
+    sheet = preview_file(odd_forms(tmp_path / "a.xlsx", sample_people(1))).sheet("测试甲")
+    with pytest.raises(MappingInvalid, match="「指标」列"):
+        manual_mapping(sheet, source="legacy", layout="form", header_row=6, columns={"score": "E"},
+                       labels={"name": "B2"})  # fmt: skip

@@ -1023,7 +1023,14 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         ),
         "wizard.import": ("保存对应关系并导入", "Save the mapping and import"),
         "wizard.cancel": ("取消", "Cancel"),
-        "wizard.saved": ("已保存对应关系「{name}」。", "Saved the mapping “{name}”."),
+        "wizard.every_sheet": (
+            "所有表头相同的工作表都这样读取（每人一张表时勾选）",
+            "Read every sheet with this header the same way (one sheet per person)",
+        ),
+        "wizard.unread": (
+            "对应关系里的「{fields}」列已保存，但这类文件目前还不导入这些列。",
+            "The mapping keeps the columns {fields}, but this kind of file does not import them yet.",
+        ),
         "wizard.field.employee_id": ("工号", "Employee ID"),
         "wizard.field.name": ("姓名", "Name"),
         "wizard.field.department": ("部门", "Department"),

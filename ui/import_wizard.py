@@ -27,6 +27,7 @@ from pipelines.mapping_preview import (
     parse_skip_rows,
     preview_file,
     save_for_file,
+    unread_fields,
 )
 from pipelines.options import UNKNOWN_PEOPLE, ImportOptions
 from pipelines.sniff import FileRefused
@@ -135,6 +136,9 @@ def show_wizard(db: Database, user: User, pending: Pending) -> LoadReport | None
         )  # fmt: skip
         columns = _column_choices(sheet, int(header_row), key, ITEM_FIELDS if layout == "form" else FIELDS)
         labels = _label_choices(sheet, key) if layout == "form" else {}
+        every = layout == "form" and len(names) > 1 and st.checkbox(
+            t("wizard.every_sheet"), value=True, key=f"{key}.every_sheet"
+        )  # fmt: skip
         skip = st.text_input(t("wizard.skip_rows"), max_chars=MAX_SKIP_TEXT, help=t("wizard.skip_help"),
                              key=f"{key}.skip")  # fmt: skip
         name = st.text_input(
@@ -147,7 +151,9 @@ def show_wizard(db: Database, user: User, pending: Pending) -> LoadReport | None
             st.rerun()
         if not go.button(t("wizard.import"), type="primary", key=f"{PREFIX}.import", icon=":material/save:"):
             return None
-        return _save_and_import(db, user, pending, sheet, source, layout, int(header_row), columns, labels, skip, name)
+        return _save_and_import(
+            db, user, pending, sheet, source, layout, int(header_row), columns, labels, skip, name, every
+        )  # fmt: skip
 
 
 def _cancel_button() -> None:
@@ -201,12 +207,12 @@ def _label_choices(sheet: SheetPreview, key: str) -> dict[str, str | None]:
 
 def _save_and_import(
     db: Database, user: User, pending: Pending, sheet: SheetPreview, source: str, layout: str, header_row: int,
-    columns: dict[str, str | None], labels: dict[str, str | None], skip: str, name: str,
+    columns: dict[str, str | None], labels: dict[str, str | None], skip: str, name: str, every: bool,
 ) -> LoadReport | None:  # fmt: skip
     try:
         mapping = manual_mapping(
             sheet, source=source, layout=layout, header_row=header_row, columns=columns, labels=labels,
-            skip_rows=parse_skip_rows(skip),
+            skip_rows=parse_skip_rows(skip), every_sheet=every,
         )  # fmt: skip
     except ValueError as err:
         st.error(plain(err), icon=":material/error:")
@@ -231,4 +237,7 @@ def _save_and_import(
                 options=replace(pending.options, mapping=saved),
             )  # fmt: skip
     st.session_state.pop(PENDING_KEY, None)
+    unread = unread_fields(mapping)
+    if unread:
+        report.notes.append(t("wizard.unread", fields="、".join(t(f"wizard.field.{f}") for f in unread)))
     return report
