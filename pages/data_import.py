@@ -72,7 +72,7 @@ if submitted and options is not None:
     else:
         done = import_uploads(db, files, source, user.username, options)
         show_new(done)
-        waiting = pending_for(files, done, options) if source == "auto" else None
+        waiting = pending_for(files, done, options) if source in ("auto", "legacy", "roster") else None
         if waiting is not None:
             st.session_state[PENDING_KEY] = waiting
 

@@ -85,10 +85,22 @@ def test_an_unknown_shape_is_shown_mapped_imported_and_the_next_one_imports_with
     assert "按已保存的对应关系「甲乙表」读取。" in all_text(at)
     assert not [w for w in at.number_input if w.key == f"{W}.header_row"]  # not asked again
     assert counts(db_path) == {"appraisals": 8, "import_mappings": 1, "import_batches": 3}
-    # the new batch is what the history's pickers start on
+    # the new batch's report is the one shown, and what the history's pickers start on
+    assert at.subheader[0].value == "二季度结果\\.xlsx"
+    assert "一季度结果\\.xlsx" not in [s.value for s in at.subheader]
     with open_database(db_path) as db:
-        newest = db.scalar("SELECT batch_id FROM import_batches WHERE file_name = '二季度结果.xlsx'")
-    assert at.selectbox(key="data_import.undo_batch").value == newest
+        ids = {r["file_name"] + r["status"]: r["batch_id"] for r in db.rows("SELECT * FROM import_batches")}
+    assert at.selectbox(key="data_import.undo_batch").value == ids["二季度结果.xlsxloaded"]
+    # the history lists every batch, the refused one too; only loaded ones may be undone
+    history = next(df.value for df in at.dataframe if "文件" in df.value.columns)
+    assert sorted(zip(history["文件"], history["结果"], strict=True)) == [
+        ("一季度结果.xlsx", "已全部导入"), ("一季度结果.xlsx", "文件被拒收"), ("二季度结果.xlsx", "已全部导入")
+    ]  # fmt: skip
+    undoable = at.selectbox(key="data_import.undo_batch").options  # shown as "time · file (kind)"
+    assert sorted(o.split(" · ")[1] for o in undoable) == [
+        "一季度结果.xlsx（历史考核表）",
+        "二季度结果.xlsx（历史考核表）",
+    ]
 
 
 def test_a_wrong_mapping_says_what_is_wrong_and_writes_nothing(
