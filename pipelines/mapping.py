@@ -84,7 +84,7 @@ class Mapping:
         if named is not None:
             return named
         every = self.sheet(EVERY_SHEET)
-        return every if every is not None and fits(grid, every) else None
+        return every if every is not None and grid.visible and fits(grid, every) else None
 
     def to_json(self) -> str:
         """The mapping as JSON (what core/import_mappings.py stores)."""
@@ -173,7 +173,7 @@ class PlannedSheet:
 
     @property
     def headers(self) -> dict[str, str]:
-        """field -> header text of every column (a form's label text too, for reject columns)."""
+        """field -> header text of every column of the table (a form's item table), for reject columns."""
         return {c.field: c.header for c in self.table.columns} if self.table is not None else {}
 
 

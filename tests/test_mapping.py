@@ -322,3 +322,14 @@ def test_a_form_mapping_needs_its_kpi_column(tmp_path: Path) -> None:
     with pytest.raises(MappingInvalid, match="「指标」列"):
         manual_mapping(sheet, source="legacy", layout="form", header_row=6, columns={"score": "E"},
                        labels={"name": "B2"})  # fmt: skip
+
+
+def test_mapped_columns_the_source_does_not_import_yet_are_named(tmp_path: Path) -> None:
+    from pipelines.legacy.sheets import FIELDS as LEGACY_FIELDS
+    from pipelines.mapping_preview import unread_fields
+
+    (sheet,) = preview_file(unknown_shape(tmp_path / "a.xlsx", [91, 82, 73, 64])).sheets
+    mapping = manual_mapping(sheet, source="legacy", layout="table", header_row=2,
+                             columns={"name": "B", "self_score": "D", "score": "E"})  # fmt: skip
+    assert unread_fields(mapping) == [f for f in ("self_score",) if f not in LEGACY_FIELDS]
+    assert unread_fields(hr_mapping(tmp_path / "a.xlsx")) == []

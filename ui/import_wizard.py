@@ -239,5 +239,7 @@ def _save_and_import(
     st.session_state.pop(PENDING_KEY, None)
     unread = unread_fields(mapping)
     if unread:
-        report.notes.append(t("wizard.unread", fields="、".join(t(f"wizard.field.{f}") for f in unread)))
+        report.notes.append(
+            t("wizard.unread", fields=t("import.undo_sep").join(t(f"wizard.field.{f}") for f in unread))
+        )
     return report
