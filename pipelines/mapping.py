@@ -28,10 +28,13 @@ FIELDS = (
     "employee_id", "name", "department", "period", "kpi", "weight", "target", "actual", "self_score",
     "manager_score", "score", "grade", "comment",
 )  # fmt: skip
+# a roster's fields, when HR maps a roster
+ROSTER_FIELDS = ("employee_id", "name", "department", "position", "manager", "hire_date", "leave_date", "status")
 FIELD_LABELS = {
     "employee_id": "工号", "name": "姓名", "department": "部门", "period": "期间", "kpi": "指标", "weight": "权重",
     "target": "目标", "actual": "实际", "self_score": "自评", "manager_score": "上级评分", "score": "得分",
-    "grade": "等级", "comment": "评语",
+    "grade": "等级", "comment": "评语", "position": "岗位", "manager": "直接上级", "hire_date": "入职日期",
+    "leave_date": "离职日期", "status": "状态",
 }  # fmt: skip
 SOURCES = ("legacy", "roster")
 LAYOUTS = ("table", "form", "summary", "roster", "skip")

@@ -29,6 +29,7 @@ from pipelines.mapping import (
     mapping_of_plans,
     shape_key,
 )
+from pipelines.mapping import ROSTER_FIELDS as ROSTER_WIZARD_FIELDS
 from pipelines.roster.parse import FIELDS as ROSTER_FIELDS
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.sources import recognise
@@ -140,7 +141,8 @@ def manual_mapping(
     taken = set(chosen.values())
     cols = [Column(letter, f, sheet.header_of(letter, header_row)) for f, letter in chosen.items()]
     if header_row == sheet.suggested.header_row:
-        cols += [c for c in sheet.suggested.columns if c.field not in FIELDS and c.letter not in taken]
+        shown = ROSTER_WIZARD_FIELDS if source == "roster" else FIELDS
+        cols += [c for c in sheet.suggested.columns if c.field not in shown and c.letter not in taken]
     cells = {f: cell.strip().upper() for f, cell in (labels or {}).items() if cell and cell.strip()}
     sm = SheetMapping(
         EVERY_SHEET if every_sheet else sheet.name,
@@ -164,7 +166,7 @@ def unread_fields(mapping: Mapping) -> list[str]:
     in silence)."""
     reads = set(LEGACY_FIELDS if mapping.source == "legacy" else ROSTER_FIELDS)
     named = {c.field for s in mapping.sheets for c in s.columns} | {f for s in mapping.sheets for f in s.labels}
-    return [f for f in FIELDS if f in named and f not in reads]
+    return [f for f in dict.fromkeys([*FIELDS, *ROSTER_WIZARD_FIELDS]) if f in named and f not in reads]
 
 
 def save_for_file(db: Database, user: User | None, name: object, mapping: Mapping, path: str | os.PathLike[str]) -> str:

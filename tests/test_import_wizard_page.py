@@ -178,3 +178,23 @@ def test_the_report_shows_warnings_apart_from_rejects() -> None:
     rejects, warnings = (df.value for df in at.dataframe)
     assert list(rejects["值"]) == ["九十"] and list(warnings["值"]) == ["测试乙"]
     assert list(warnings["原因"]) == ["按姓名对应到工号 00102：请核对"]
+
+
+def test_a_roster_of_unknown_headers_is_mapped_with_the_roster_fields(
+    start_app: StartApp, db_path: Path, tmp_path: Path
+) -> None:
+    people = sample_people(3)
+    rows = [["编码", "人员", "所在单位", "到岗"], *[[p.employee_id, p.name, p.department, "2020-01-02"] for p in people]]
+    at = upload(start_app(db_path), write_xlsx(tmp_path / "人员.xlsx", {"人员": rows}))
+    at.radio(key=f"{W}.source").set_value("roster").run()
+    assert not [r for r in at.radio if r.key == f"{W}.layout"]  # a roster is a table
+    assert not [s for s in at.selectbox if s.key == f"{W}.col.score"]
+    for field, letter in {"employee_id": "A", "name": "B", "department": "C", "hire_date": "D"}.items():
+        at.selectbox(key=f"{W}.col.{field}").set_value(letter)
+    at.text_input(key="data_import.wizard.name").input("人员表")
+    at.button(key="data_import.wizard.import").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("**已全部导入**"), all_text(at)
+    with open_database(db_path) as db:
+        hired = {r["employee_id"]: str(r["hire_date"]) for r in db.rows("SELECT employee_id, hire_date FROM employees")}
+    assert hired == {p.employee_id: "2020-01-02" for p in people}

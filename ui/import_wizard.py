@@ -17,7 +17,7 @@ from core.db import Database
 from core.errors import CoreError
 from core.permissions import Forbidden
 from pipelines import LoadReport, import_file
-from pipelines.mapping import FIELDS, MappingInvalid
+from pipelines.mapping import FIELDS, ROSTER_FIELDS, MappingInvalid
 from pipelines.mapping_preview import (
     MAX_SKIP_TEXT,
     PREVIEW_ROWS,
@@ -125,16 +125,18 @@ def show_wizard(db: Database, user: User, pending: Pending) -> LoadReport | None
         layouts = option_labels("wizard.layout", ("table", "form"))
         left, right = st.columns(2)
         source = left.radio(t("wizard.source"), list(sources), format_func=sources.get, horizontal=True,
-                            key=f"{key}.source")  # fmt: skip
-        suggested_form = sheet.suggested.layout == "form"
-        layout = right.radio(t("wizard.layout"), list(layouts), format_func=layouts.get, horizontal=True,
-                             index=1 if suggested_form else 0, key=f"{key}.layout")  # fmt: skip
+                            index=1 if sheet.suggested.layout == "roster" else 0, key=f"{key}.source")  # fmt: skip
+        layout = "table"
+        if source == "legacy":  # a roster is always a table
+            layout = right.radio(t("wizard.layout"), list(layouts), format_func=layouts.get, horizontal=True,
+                                 index=1 if sheet.suggested.layout == "form" else 0, key=f"{key}.layout")  # fmt: skip
         _show_sheet(sheet)
         header_row = st.number_input(
             t("wizard.header_row"), min_value=1, max_value=PREVIEW_ROWS, step=1,
             value=min(sheet.suggested.header_row, PREVIEW_ROWS), key=f"{key}.header_row",
         )  # fmt: skip
-        columns = _column_choices(sheet, int(header_row), key, ITEM_FIELDS if layout == "form" else FIELDS)
+        fields = ROSTER_FIELDS if source == "roster" else ITEM_FIELDS if layout == "form" else FIELDS
+        columns = _column_choices(sheet, int(header_row), key, fields)
         labels = _label_choices(sheet, key) if layout == "form" else {}
         every = layout == "form" and len(names) > 1 and st.checkbox(
             t("wizard.every_sheet"), value=True, key=f"{key}.every_sheet"
