@@ -184,7 +184,10 @@ def test_a_roster_of_unknown_headers_is_mapped_with_the_roster_fields(
     start_app: StartApp, db_path: Path, tmp_path: Path
 ) -> None:
     people = sample_people(3)
-    rows = [["编码", "人员", "所在单位", "到岗"], *[[p.employee_id, p.name, p.department, "2020-01-02"] for p in people]]
+    rows = [
+        ["编码", "人员", "所在单位", "到岗"],
+        *[[p.employee_id, p.name, p.department, "2020-01-02"] for p in people],
+    ]
     at = upload(start_app(db_path), write_xlsx(tmp_path / "人员.xlsx", {"人员": rows}))
     at.radio(key=f"{W}.source").set_value("roster").run()
     assert not [r for r in at.radio if r.key == f"{W}.layout"]  # a roster is a table
@@ -198,3 +201,27 @@ def test_a_roster_of_unknown_headers_is_mapped_with_the_roster_fields(
     with open_database(db_path) as db:
         hired = {r["employee_id"]: str(r["hire_date"]) for r in db.rows("SELECT employee_id, hire_date FROM employees")}
     assert hired == {p.employee_id: "2020-01-02" for p in people}
+
+
+def test_per_person_forms_are_mapped_once_for_every_sheet(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
+    from tests.test_mapping import odd_forms
+
+    at = upload(start_app(db_path), odd_forms(tmp_path / "三月.xlsx", sample_people(2)), manual=True)
+    at.selectbox(key="data_import.wizard.sheet").set_value("测试甲").run()
+    key = "data_import.wizard.1"  # the second sheet (汇总 is the first)
+    at.radio(key=f"{key}.layout").set_value("form").run()
+    assert at.checkbox(key=f"{key}.every_sheet").value  # one form per person: every sheet, by default
+    assert not [s for s in at.selectbox if s.key == f"{key}.col.employee_id"]  # who: from label cells
+    at.number_input(key=f"{key}.header_row").set_value(6).run()
+    for field, letter in {"kpi": "A", "weight": "B", "target": "C", "actual": "D", "score": "E"}.items():
+        at.selectbox(key=f"{key}.col.{field}").set_value(letter)
+    for field, cell in {"name": "B2", "employee_id": "E2", "period": "A4"}.items():
+        at.text_input(key=f"{key}.label.{field}").input(cell)
+    at.text_input(key="data_import.wizard.name").input("个人表")
+    at.button(key="data_import.wizard.import").click().run(timeout=120)
+    assert not at.exception, at.exception
+    assert at.success[0].value.startswith("**已全部导入**"), all_text(at)
+    assert "工作表「汇总」不在列对应关系里，已跳过。" in all_text(at)
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisal_items") == 8
+        assert db.scalar("SELECT count(DISTINCT employee_id) FROM appraisals") == 2
