@@ -11,7 +11,7 @@ from pipelines.sources import CHOICES  # auto, legacy, roster, kpi_library
 from pipelines.undo import UNDOABLE, UndoRefused, preview_undo, undo_batch
 from ui import session
 from ui.i18n import option_labels, t
-from ui.import_wizard import PENDING_KEY, Pending, pending_for, show_wizard, upload_options
+from ui.import_wizard import PENDING_KEY, Pending, pending_for, show_wizard, start_wizard, upload_options
 from ui.navigation import require_app_navigation
 from ui.reports import import_uploads, show_load_report, show_undo_plan, undo_summary
 from ui.widgets import (
@@ -62,11 +62,12 @@ def start_on_newest(key: str, options: list[str]) -> None:
 
 
 if submitted and options is not None:
+    st.session_state.pop(PENDING_KEY, None)  # a new upload ends the mapping step of an earlier one
     if not files:
         st.warning(t("import.no_files"), icon=":material/warning:")
     elif manual:
         st.session_state.pop(REPORTS_KEY, None)
-        st.session_state[PENDING_KEY] = Pending(files[0].name, files[0].getvalue(), options, False)
+        start_wizard(Pending(files[0].name, files[0].getvalue(), options, False))
         if len(files) > 1:
             st.warning(t("import.manual_one_file", name=plain(files[0].name)), icon=":material/warning:")
     else:
@@ -74,7 +75,7 @@ if submitted and options is not None:
         show_new(done)
         waiting = pending_for(files, done, options) if source in ("auto", "legacy", "roster") else None
         if waiting is not None:
-            st.session_state[PENDING_KEY] = waiting
+            start_wizard(waiting)
 
 for i, report in enumerate(st.session_state.get(REPORTS_KEY, [])):
     show_load_report(report, key=f"data_import.report.{i}")

@@ -94,6 +94,13 @@ def _preview(pending: Pending) -> FilePreview:
         return preview_file(path, pending.name)
 
 
+def start_wizard(pending: Pending) -> None:
+    """Keep ``pending`` for the mapping step, its choices starting afresh (not from an earlier file's)."""
+    for key in [k for k in st.session_state if str(k).startswith(f"{PREFIX}.")]:
+        del st.session_state[key]
+    st.session_state[PENDING_KEY] = pending
+
+
 def pending_for(files: Sequence[UploadedFile], reports: Sequence[LoadReport], options: ImportOptions) -> Pending | None:
     """The first upload refused because detection could not read its header (the mapping step is offered
     for it), or None."""
@@ -148,9 +155,8 @@ def show_wizard(db: Database, user: User, pending: Pending) -> LoadReport | None
             help=t("wizard.name_help"), key=f"{PREFIX}.name",
         )  # fmt: skip
         go, cancel = st.columns([3, 1])
-        if cancel.button(t("wizard.cancel"), key=f"{PREFIX}.cancel", icon=":material/close:"):
-            st.session_state.pop(PENDING_KEY, None)
-            st.rerun()
+        with cancel:
+            _cancel_button()
         if not go.button(t("wizard.import"), type="primary", key=f"{PREFIX}.import", icon=":material/save:"):
             return None
         return _save_and_import(
@@ -172,7 +178,9 @@ def _show_sheet(sheet: SheetPreview) -> None:
     else:
         st.caption(t("wizard.no_header"))
     if sheet.suggested.labels:
-        cells = "；".join(f"{t(f'wizard.field.{f}')} → {c}" for f, c in sheet.suggested.labels.items() if f in FIELDS)
+        cells = t("import.undo_and").join(
+            f"{t(f'wizard.field.{f}')} → {c}" for f, c in sheet.suggested.labels.items() if f in FIELDS
+        )
         if cells:
             st.caption(t("wizard.labels_found", cells=plain(cells)))
 
