@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import open_database
+from pipelines import import_file
+from pipelines.options import ImportOptions
 from tests.apptest import StartApp, all_text, open_page
 from tests.builders import sample_people, simple_legacy_rows, write_xlsx
 from tests.test_mapping import UNKNOWN_COLUMNS, unknown_shape
@@ -137,15 +140,31 @@ def test_manual_mapping_of_a_file_detection_reads_starts_from_what_it_found(
     assert counts(db_path) == {"appraisals": 2, "import_mappings": 1, "import_batches": 1}
 
 
-def test_the_fields_given_once_reach_the_importer(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
+def test_the_fields_given_once_reach_the_importer(
+    start_app: StartApp, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.reports
+
+    given = []
+
+    def recording(*args, options=None, **kwargs):
+        given.append(options)
+        return import_file(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(ui.reports, "import_file", recording)
     people = sample_people(2)
     rows = [["工号", "姓名", "部门", "得分"], *[[p.employee_id, p.name, p.department, 80] for p in people]]
     path = write_xlsx(tmp_path / "无期间.xlsx", {"Sheet1": rows})
-    at = upload(start_app(db_path), path, period="2023-09", unknown="reject")
-    assert not at.exception
-    with open_database(db_path) as db:
-        batch = db.one("SELECT status, rows_read FROM import_batches")
-    assert batch["rows_read"] == 2  # the file was read with the options (what they do is the importer's)
+    at = open_page(start_app(db_path), "pages/data_import.py")
+    at.text_input(key="data_import.year").input("2023")
+    at.text_input(key="data_import.dept").input(" 生产部 ")
+    at = upload(at, path, period=" 2023-09 ", unknown="reject")
+    assert given == [ImportOptions(period="2023-09", year=2023, dept="生产部", unknown_people="reject")]
+    at.file_uploader(key="data_import.files").set_value([(path.name, path.read_bytes(), XLSX)])
+    at.text_input(key="data_import.year").input("23年")
+    at.button(key="data_import.start").click().run()
+    assert "年度请填写 2000–2100 之间的四位数，例如 2024。" in [e.value for e in at.error]
+    assert len(given) == 1  # nothing imported with a year that is not one
 
 
 def test_the_wizard_in_english(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
