@@ -84,7 +84,7 @@ _TRACK_WORDS = ("目标", "实际", "差异", "差额", "目标值", "实际值"
 _LEVEL = re.compile(r"^(?:[甲乙丙丁戊][级等]|[A-E]级|[一二三四五]级|[SABCD]档)$")
 _STANDARD_HEADERS = ("计算公式", "计算方法", "数据来源", "目标值", "权重", "评分标准", "考核标准")
 _LIBRARY_OWN = ("计分方法", "计分方式", "评分方法", "类别", "指标类别")  # the system's own 指标库 template
-_COUNT = re.compile(r"(篇数|件数|个数|次数|人次|数量|点赞|产量|达标数|采用数|阅读量)")
+_COUNT = re.compile(r"(篇数|件数|个数|次数|人次|数量|點讚|点赞|产量|產量|达标数|采用数|阅读量|數量|時數|件數|次數)")
 _MONEY = ("金额", "绩效工资", "绩效奖金", "奖金", "工资", "薪资", "应发", "实发", "提成")
 _VARIABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 RESULTS = ("score", "total", "grade")
@@ -281,8 +281,11 @@ SHAPES: tuple[tuple[str, Callable[[_Sheet], list[str]]], ...] = (
 
 
 def _holds_result(sheet: _Sheet) -> bool:
-    """A header row naming a person and an appraisal result: the appraisal readers' file, not a shape."""
-    return any({"employee_id", "name"} & (f := _fields(row)) and f & set(RESULTS) for row in sheet.head)
+    """A header row naming an appraisal result (得分, 总分, 等级) beside a person, a weight or an item: the
+    appraisal readers' file (a table or a form's item table), never one of the shapes."""
+    return any(
+        (f := _fields(row)) & set(RESULTS) and f & {"employee_id", "name", "weight", "kpi"} for row in sheet.head
+    )
 
 
 # ---- the verdict ----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ The corpus files' expectations below were written from opening each file (see zh
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -73,6 +75,7 @@ OTHER_KINDS = {
     "hr_en/peopleanalyticsdata/promotion.csv": "statistics",  # diverse, flexible, store, promoted, year
     "hr_en/peopleanalyticsdata/salespeople.csv": "statistics",  # promoted, sales, customer_rate, performance
     "zh_hr/appraisal/2020-Labs_Apollo_weekly_kpi_report_AAA.xlsx": "work_log",  # 周工作汇总, a row a day
+    "zh_hr/appraisal/Darrowyu_kpi_demo_kpi.xlsx": "output",  # one worker's daily 生產數量/良品數量, no score
     "zh_hr/appraisal/Darrowyu_kpi_demo_生产人员KPI算法与标准库.xlsx": "kpi_standard",  # 甲级…丁级 thresholds
     "zh_hr/appraisal/SONGXUEJUN1234_SONG1_KPI.xlsx": "org_kpi",  # 目标/实际/差异 rows × 1月…12月
     "zh_hr/appraisal/frozenblackflame_EconomicManagementWork_实际值_模板.xlsm": "org_kpi",  # 权重/目标值 pairs
@@ -152,3 +155,97 @@ def test_a_fully_rejected_file_claims_no_department_or_person_it_did_not_create(
     assert not any("历史人员" in n or "新建了" in n for n in report.notes), report.notes
     assert fresh_db.scalar("SELECT count(*) FROM employees") == 0
     assert fresh_db.scalar("SELECT count(*) FROM departments") == 0
+
+
+def test_a_punch_log_is_known_by_its_lines_whatever_its_name(fresh_db, tmp_path: Path) -> None:
+    """A time clock's export named .txt, with a damaged line holding a stray quote and control bytes (what
+    the ZKTeco corpus file has mid-way): recognised before any CSV parser runs, refused as attendance."""
+    lines = [f"  {1000 + i}\t2024-03-0{1 + i % 9} 08:{10 + i:02d}:00\t1\t0\t1\t0" for i in range(40)]
+    lines.insert(20, '  \x0c"\x07\t2000-01-01 00:42:40\t1\t0\t0\t805476304')
+    path = tmp_path / "导出.txt"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    assert inspect_file(path).kind == "punch_log"
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.status == "refused" and report.message.startswith(
+        "这是一份考勤记录（依据：每行是一个工号和一次打卡时间"
+    )
+    assert "CSV" not in report.message
+    assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
+
+
+def test_a_csv_with_timestamps_in_a_column_is_not_a_punch_log(tmp_path: Path) -> None:
+    path = b.write_csv(
+        tmp_path / "orders.csv",
+        [["order", "at", "amount"], *[[f"A{i}", f"2024-03-01 10:0{i}:00", i] for i in range(9)]],
+    )
+    assert inspect_file(path).kind == "csv"
+
+
+def test_a_broken_xml_entity_is_called_what_it_is(fresh_db, tmp_path: Path) -> None:
+    """An .xlsx whose shared strings hold an entity XML does not define (&nbsp; written by some exporters)."""
+    good = b.write_xlsx(tmp_path / "good.xlsx", {"考核": [["工号", "姓名", "得分"], ["001", "测试甲", 90]]})
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.replace("测试甲".encode(), b"&nbsp;")
+            dst.writestr(item, data)
+    report = import_file(fresh_db, bad, uploaded_by="hr")
+    assert report.status == "refused"
+    assert report.message.startswith("文件里的文字含有无法识别的 XML 字符转义「&nbsp;」"), report.message
+    assert not re.search(r"[A-Za-z]{5,}", report.message.replace("Excel", "").replace("xlsx", ""))
+
+
+def test_an_appraisal_table_with_count_columns_stays_an_appraisal(tmp_path: Path) -> None:
+    header = [
+        "工号",
+        "姓名",
+        "考核期间",
+        "产量件数",
+        "次品数量",
+        "返工次数",
+        "出货件数",
+        "投诉次数",
+        "加班时数",
+        "得分",
+    ]
+    rows = [header, *[[f"0010{i}", f"测试{i}", "2024Q1", 100, 2, 1, 90, 0, 8, 88] for i in range(5)]]
+    assert _verdict(b.write_xlsx(tmp_path / "考核.xlsx", {"考核": rows})) is None
+
+
+def test_a_roster_template_with_filling_rules_in_its_header_loads(fresh_db, tmp_path: Path) -> None:
+    header = [
+        "*工号（必填；只能输入数字）",
+        "*员工姓名  （必填；不允许超过16个字）",
+        "所在部门（非必填；例如“总部/装配部”）",
+    ]
+    path = b.write_xlsx(
+        tmp_path / "员工导入模板.xlsx",
+        {
+            "员工导入": [header, ["90001", "测试甲", "装配部"], ["90002", "测试乙", "质检部"]],
+            "导入规则(必读)": [["导入注意事项：" + "说明" * 60]],
+        },
+    )
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert (report.source, report.status, report.rows_loaded) == ("roster", "loaded", 2), report.to_dict()
+    assert "工作表「导入规则(必读)」是填写说明，不是数据，已跳过。" in report.notes
+    assert fresh_db.rows("SELECT employee_id, name FROM employees ORDER BY 1") == [
+        {"employee_id": "90001", "name": "测试甲"},
+        {"employee_id": "90002", "name": "测试乙"},
+    ]
+
+
+def test_a_list_of_people_without_ids_is_refused_saying_what_to_add(fresh_db, tmp_path: Path) -> None:
+    rows = [
+        [None, "姓名", "性别", "电话"],
+        ["装配部", "测试甲", "男", "1"],
+        [None, "测试乙", "女", "2"],
+        ["质检部", "测试丙", "男", "3"],
+    ]
+    path = b.write_xlsx(tmp_path / "名单.xlsx", {"名单": rows}, merges={"名单": [(1, 0, 2, 0, "装配部")]})
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert report.status == "refused" and report.source == "roster", report.to_dict()
+    assert "共 3 人" in report.message and "装配部、质检部" in report.message and "没有「工号」列" in report.message
+    assert "给 A 列加上表头「部门」" in report.message
+    assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
