@@ -14,6 +14,7 @@ import pytest
 
 from pipelines import import_file
 from pipelines.kinds import recognise_other
+from pipelines.roster.parse import count_roster_sheets
 from pipelines.sniff import inspect_file
 from pipelines.workbook import read_grids
 from tests import builders as b
@@ -249,3 +250,20 @@ def test_a_list_of_people_without_ids_is_refused_saying_what_to_add(fresh_db, tm
     assert "共 3 人" in report.message and "装配部、质检部" in report.message and "没有「工号」列" in report.message
     assert "给 A 列加上表头「部门」" in report.message
     assert all(n == 0 for n in b.table_counts(fresh_db, DATA).values())
+
+
+def test_lowercase_english_headers_are_understood(fresh_db, tmp_path: Path) -> None:
+    """A clean export with data-science headers: employee_id, name, depart, last_review_date, rating."""
+    rows = [["employee_id", "name", "depart", "last_review_date", "rating"]]
+    rows += [[f"E00{i}", f"测试{i}", "Assembly", "2024-03-15", 1 + i] for i in range(5)]
+    report = import_file(fresh_db, b.write_csv(tmp_path / "reviews.csv", rows), uploaded_by="hr")
+    assert (report.source, report.status, report.rows_loaded) == ("legacy", "loaded", 5), report.to_dict()
+    got = fresh_db.rows("SELECT employee_id, cycle_id, source_score FROM appraisals ORDER BY 1")
+    assert got == [{"employee_id": f"E00{i}", "cycle_id": "H-2024-M03", "source_score": 1.0 + i} for i in range(5)]
+    assert fresh_db.scalar("SELECT name FROM departments") == "Assembly"
+
+
+def test_a_table_naming_a_period_is_never_read_as_a_roster(tmp_path: Path) -> None:
+    rows = [["name", "depart", "month", "extra"], *[[f"测试{i}", "装配部", "2024-03", 2] for i in range(4)]]
+    grids = read_grids(path := b.write_csv(tmp_path / "t.csv", rows), inspect_file(path))
+    assert count_roster_sheets(grids) == 0

@@ -52,7 +52,7 @@ def count_roster_sheets(grids: list[Grid]) -> int:
             continue
         table = find_table(g)
         if table is not None:
-            n += table.kind == "roster"
+            n += table.kind == "roster" and "period" not in table.fields  # a roster names no period
         else:
             n += people_list(g) is not None
     return n
@@ -71,8 +71,8 @@ def stage(grids: list[Grid], notes: list[str]) -> tuple[pl.DataFrame, dict[tuple
     frames, headers, lists = [], {}, []
     for g in sheets_to_read(grids, notes):
         table = find_table(g)
-        if table is None or table.kind != "roster":
-            if table is not None and table.kind == "legacy":
+        if table is None or table.kind != "roster" or "period" in table.fields:
+            if table is not None and (table.kind == "legacy" or "period" in table.fields):
                 notes.append(f"工作表「{g.name}」看起来是考核表，不是花名册，已跳过（请作为历史考核表单独导入）。")
             elif is_instructions(g):
                 notes.append(f"工作表「{g.name}」是填写说明，不是数据，已跳过。")
