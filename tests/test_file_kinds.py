@@ -16,7 +16,7 @@ from pipelines import import_file
 from pipelines.kinds import recognise_other
 from pipelines.roster.parse import count_roster_sheets
 from pipelines.sniff import inspect_file
-from pipelines.workbook import read_grids
+from pipelines.workbook import _readable_error, read_grids
 from tests import builders as b
 from tests.builders import CORPUS_DIR
 
@@ -267,3 +267,22 @@ def test_a_table_naming_a_period_is_never_read_as_a_roster(tmp_path: Path) -> No
     rows = [["name", "depart", "month", "extra"], *[[f"测试{i}", "装配部", "2024-03", 2] for i in range(4)]]
     grids = read_grids(path := b.write_csv(tmp_path / "t.csv", rows), inspect_file(path))
     assert count_roster_sheets(grids) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "calamine error: Cannot detect file format",
+        "calamine error: Xlsx error: Xml error: at 0..0: unrecognized entity `&foo;`",
+        "calamine error: Xlsx error: Cell string index not found in shared strings table",
+        "Xlsx error: Zip error: invalid Zip archive: Could not find central directory end",
+        "Xls error: Cfb error: Invalid sector",
+        "workbook is encrypted",
+        "something nobody has seen before",
+    ],
+)
+def test_a_readers_error_becomes_a_chinese_sentence(raw: str) -> None:
+    sentence = _readable_error(RuntimeError(raw))
+    assert sentence.endswith("。") and b.HAN.search(sentence)
+    latin = re.sub(r"Excel|WPS|XML|\.xlsx|\.xls|&foo;|&xxx;", "", sentence)
+    assert not re.search(r"[A-Za-z]{3,}", latin), sentence
