@@ -33,10 +33,12 @@ FORMS = pytest.mark.xfail(reason="lands with the forms work (issue 11 point 4)",
 
 @dataclass(frozen=True)
 class Refused:
-    """Refused: the sentence starts with ``starts`` and names every one of ``facts``; nothing is written."""
+    """Refused: the sentence starts with ``starts`` and names every one of ``facts``, the report's notes hold
+    ``notes`` (the evidence the decision rests on); nothing is written."""
 
     starts: str
     facts: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 ATTENDANCE = "这是一份考勤记录（依据："
@@ -109,6 +111,7 @@ REFUSED: dict[str, Refused] = {
             *("「姓名」「性别」「年龄」「住址」「户籍」", "共 8 人", "宣传部、教育部、宿舍部", "没有表头的 A 列"),
             *("没有「工号」列", "不会替人编造工号", "加一列「工号」", "给 A 列加上表头「部门」"),
         ),
+        ("工作表「Sheet1」列出了 8 人，但没有工号列，已跳过。",),
     ),
     # 业务员/所属战队/所属部门/大区: 31 salespeople of 8 teams in 5 departments (三国演义, 水浒, 三体, 天龙八部,
     # 漫威动漫), no 工号: a sales org mapping that cannot become a roster without ids
@@ -131,6 +134,7 @@ REFUSED: dict[str, Refused] = {
             "17 个编号行",
             "没有任何人员",
         ),
+        ("工作表「Sheet1」是空白的名单模板（没有人员），已跳过。",),
     ),
     # -- zh_hr/sales ---------------------------------------------------------------------------------
     # （子）ASIN → 业务员, 431 rows (B07CLYYH26 → a salesperson …): an Amazon seller's attribution table
@@ -200,6 +204,8 @@ def test_file_is_refused_for_what_it_is_and_nothing_is_written(fresh_db: Databas
         assert fact in report.message, (fact, report.message)
     assert "没有写入任何数据" in report.message
     assert not RAW_ERROR.search(report.message), report.message
+    for note in expected.notes or (("识别依据：",) if report.message.startswith("这是一份") else ()):
+        assert any(n.startswith(note) for n in report.notes), (note, report.notes)
     _assert_nothing_written(fresh_db)
 
 

@@ -76,9 +76,14 @@ def stage(grids: list[Grid], notes: list[str]) -> tuple[pl.DataFrame, dict[tuple
                 notes.append(f"工作表「{g.name}」看起来是考核表，不是花名册，已跳过（请作为历史考核表单独导入）。")
             elif is_instructions(g):
                 notes.append(f"工作表「{g.name}」是填写说明，不是数据，已跳过。")
+            elif table is None and (found := people_list(g)) is not None:
+                lists.append(found)
+                notes.append(
+                    f"工作表「{g.name}」列出了 {found.people} 人，但没有工号列，已跳过。"
+                    if found.people
+                    else f"工作表「{g.name}」是空白的名单模板（没有人员），已跳过。"
+                )
             else:
-                if table is None and (found := people_list(g)) is not None:
-                    lists.append(found)
                 notes.append(f"工作表「{g.name}」里没有找到花名册表头（工号、姓名、部门），已跳过。")
             continue
         for c in table.columns:
