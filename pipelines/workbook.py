@@ -207,6 +207,8 @@ _ENTITY_SENTENCE = (
     "文件里的文字含有无法识别的 XML 字符转义{what}，通常是别的软件生成文件时写错了："
     "请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"
 )
+_ENTITY_SOME = "（如「&xxx;」这样的实体，或无效的字符编码）"
+_XML_BROKEN = "文件里的 XML 结构已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"
 _READ_ERRORS: tuple[tuple[tuple[str, ...], str | None], ...] = (  # None: the entity sentence
     (("cannot detect file format",),
      "无法识别的文件格式（可能已损坏或是不支持的旧版 Excel）：请在 Excel 中另存为 .xlsx 后再上传。"),
@@ -215,8 +217,7 @@ _READ_ERRORS: tuple[tuple[tuple[str, ...], str | None], ...] = (  # None: the en
     (("entity", "character reference", "codepoint"), None),
     (("shared string",),
      "文件的共享文字表已损坏（单元格指向不存在的文字），无法读取：请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"),
-    (("xml error", "xml"),
-     "文件里的 XML 结构已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"),
+    (("xml error", "xml"), _XML_BROKEN),
     (("zip", "archive"), "文件的压缩结构已损坏，无法读取：请从原系统重新导出，或在 Excel 中另存一份再上传。"),
     (("biff", "cfb", "ole", "compdoc", "xlrd"),
      "旧版 Excel（.xls）文件的内部结构已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为 .xlsx，再上传。"),
@@ -233,34 +234,43 @@ def _readable_error(err: Exception) -> str:
     for needles, sentence in _READ_ERRORS:
         if any(n in lowered for n in needles):
             found = _ENTITY.search(text)
-            what = f"「{found.group()}」" if found else "（如「&xxx;」这样的实体，或无效的字符编码）"
-            return sentence or _ENTITY_SENTENCE.format(what=what)
+            return sentence or _ENTITY_SENTENCE.format(what=f"「{found.group()}」" if found else _ENTITY_SOME)
     return _READ_ERROR_DEFAULT
 
 
 def _xlsx_xml_error(data: bytes) -> str:
-    """Why an .xlsx (a sound zip, sniffed) could not be opened: its XML parts are parsed one by one to
-    name the fault — a bad character entity, broken XML — else the general sentence."""
+    """Why an .xlsx (a sound zip, sniffed) could not be opened: its XML parts are parsed one by one, as a
+    stream, to name the fault — a bad character entity (quoted when its part is small), broken XML —
+    else the general sentence."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            for name in z.namelist():
-                if not name.endswith((".xml", ".rels")):
+            for info in z.infolist():
+                if not info.filename.endswith((".xml", ".rels")):
                     continue
-                xml = z.read(name)
                 try:
-                    ElementTree.fromstring(xml)
+                    with z.open(info) as member:
+                        for _, element in ElementTree.iterparse(member):
+                            element.clear()
                 except ElementTree.ParseError as err:
-                    log.warning("xlsx part %s: %s", name, err)
+                    log.warning("xlsx part %s: %s", info.filename, err)
                     text = str(err).lower()
                     if "entity" not in text and "reference" not in text:
-                        return _readable_error(ValueError("xml"))
-                    line, col = err.position
-                    lines = xml.splitlines()
-                    at = lines[line - 1][col : col + 40] if 0 < line <= len(lines) else b""
-                    return _readable_error(ValueError(f"entity {at.decode('utf-8', errors='replace')}"))
+                        return _XML_BROKEN
+                    return _ENTITY_SENTENCE.format(what=_entity_at(z, info, err.position))
     except (zipfile.BadZipFile, OSError, ValueError):
         pass
     return _READ_ERROR_DEFAULT
+
+
+def _entity_at(z: zipfile.ZipFile, info: zipfile.ZipInfo, position: tuple[int, int]) -> str:
+    """The entity at a parse error's (line, column), quoted, when the part is small enough to look."""
+    if info.file_size <= 8 << 20:
+        line, col = position
+        lines = z.read(info).decode("utf-8", errors="replace").splitlines()  # the column counts characters
+        at = lines[line - 1] if 0 < line <= len(lines) else ""
+        if found := _ENTITY.match(at, col) or _ENTITY.search(at, max(col - 40, 0)):
+            return f"「{found.group()}」"
+    return _ENTITY_SOME
 
 
 def _punch_log_grid(path: Path, info: FileInfo) -> Grid:
