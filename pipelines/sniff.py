@@ -111,15 +111,16 @@ def _identify(path: Path, head: bytes, size: int, digest: str) -> FileInfo:
 
 # a ZKTeco-style attlog line: PIN, optionally a name, the punch time, then small codes (verify, in/out …)
 _PUNCH_LINE = re.compile(
-    rb"^\s*[^\t]{1,32}\t(?:[^\t]{0,64}\t)?\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?(?:\t[^\t]{0,32}){0,8}\s*$"
+    rb"^\s*[^\t]{1,32}\t(?:[^\t]{0,64}\t)?\d{4}-\d{2}-\d{2} (\d{2}:\d{2}(?::\d{2})?)(?:\t[^\t]{0,32}){0,8}\s*$"
 )
 
 
 def is_punch_log(head: bytes) -> bool:
     """The first lines are time-clock punches (see :data:`_PUNCH_LINE`): at least three, and nine in ten."""
     lines = [line for line in head.split(b"\n")[:-1][:40] if line.strip()]  # the last piece may be cut
-    hits = sum(1 for line in lines if _PUNCH_LINE.match(line))
-    return hits >= 3 and hits * 10 >= len(lines) * 9
+    hits = [m for line in lines if (m := _PUNCH_LINE.match(line))]
+    clocked = sum(1 for m in hits if m.group(1) not in (b"00:00", b"00:00:00"))  # not dates stored as midnight
+    return len(hits) >= 3 and len(hits) * 10 >= len(lines) * 9 and clocked * 2 >= len(hits)
 
 
 def _zip_kind(path: Path) -> tuple[str, dict[str, bytes]]:

@@ -286,3 +286,9 @@ def test_a_readers_error_becomes_a_chinese_sentence(raw: str) -> None:
     assert sentence.endswith("。") and b.HAN.search(sentence)
     latin = re.sub(r"Excel|WPS|XML|\.xlsx|\.xls|&foo;|&xxx;", "", sentence)
     assert not re.search(r"[A-Za-z]{3,}", latin), sentence
+
+
+def test_tab_separated_rows_dated_at_midnight_are_not_a_punch_log(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.txt"
+    path.write_text("".join(f"00{i}\t测试{i}\t2024-03-31 00:00:00\t9{i}\n" for i in range(10)), encoding="utf-8")
+    assert inspect_file(path).kind == "csv"
