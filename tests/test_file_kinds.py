@@ -1,8 +1,12 @@
 """Files that are not appraisals or rosters are recognised before anything reads them as one: attendance
-(punch logs, sign-in sheets, monthly grids), leave records, sales exports. They are refused with a
-sentence saying what they look like and where they will go, and nothing is written.
+(punch logs, sign-in sheets, monthly grids), leave records, sales exports, work logs, departmental KPI
+tracking, KPI standards, output counts, pay sheets, statistics tables. They are refused with a sentence
+saying what they look like and where they will go, and nothing is written. Also here: a time clock's
+log is read without a CSV parser, a reader's error becomes a Chinese sentence, header cells carrying a
+template's filling rule are understood, a list of people without 工号 is refused saying what to add.
 
-The corpus files' expectations below were written from opening each file (see zh_hr/MANIFEST.csv)."""
+The corpus files' expectations below were written from opening each file (see zh_hr/MANIFEST.csv);
+tests/test_zh_corpus.py holds the full outcome of every corpus file."""
 
 from __future__ import annotations
 
