@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -47,7 +48,8 @@ class FileRefused(Exception):
 class FileInfo:
     """What the file is, by its content."""
 
-    # xlsx | xls (BIFF8) | xls_old (Excel 2.x–95: BIFF2–7) | xlsb | ods | csv
+    # xlsx | xls (BIFF8) | xls_old (Excel 2.x–95: BIFF2–7) | xlsb | ods | csv | punch_log (a time clock's
+    # tab-separated text export: one punch a line, read without any CSV parser)
     kind: str
     size: int
     sha256: str
@@ -99,10 +101,26 @@ def _identify(path: Path, head: bytes, size: int, digest: str) -> FileInfo:
         return FileInfo(_ole_kind(path), size, digest)
     if head[:2] in BIFF_OLD_MAGIC:
         return FileInfo("xls_old", size, digest)
+    if is_punch_log(head):
+        return FileInfo("punch_log", size, digest, _text_encoding(path, head) or "utf-8")
     encoding = _text_encoding(path, head)
     if encoding is None:
         raise FileRefused("这不是电子表格文件（既不是 Excel 也不是 CSV 文本）：请上传 .xlsx、.xls 或 .csv 文件。")
     return FileInfo("csv", size, digest, encoding)
+
+
+# a ZKTeco-style attlog line: PIN, optionally a name, the punch time, then small codes (verify, in/out …)
+_PUNCH_LINE = re.compile(
+    rb"^\s*[^\t]{1,32}\t(?:[^\t]{0,64}\t)?\d{4}-\d{2}-\d{2} (\d{2}:\d{2}(?::\d{2})?)(?:\t[^\t]{0,32}){0,8}\s*$"
+)
+
+
+def is_punch_log(head: bytes) -> bool:
+    """The first lines are time-clock punches (see :data:`_PUNCH_LINE`): at least three, and nine in ten."""
+    lines = [line for line in head.split(b"\n")[:-1][:40] if line.strip()]  # the last piece may be cut
+    hits = [m for line in lines if (m := _PUNCH_LINE.match(line))]
+    clocked = sum(1 for m in hits if m.group(1) not in (b"00:00", b"00:00:00"))  # not dates stored as midnight
+    return len(hits) >= 3 and len(hits) * 10 >= len(lines) * 9 and clocked * 2 >= len(hits)
 
 
 def _zip_kind(path: Path) -> tuple[str, dict[str, bytes]]:

@@ -8,6 +8,7 @@ Every cell is read as text (``dtypes="string"``): fastexcel guesses a column's t
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -21,6 +22,8 @@ import fastexcel
 import polars as pl
 
 from pipelines.sniff import FileInfo, FileRefused
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,13 +96,16 @@ def read_grids(path: Path, info: FileInfo) -> list[Grid]:
     Callers free a sheet's frame once it is staged, so the file's cells are not held twice."""
     if info.kind == "csv":
         return [_csv_grid(path, info)]
+    if info.kind == "punch_log":
+        return [_punch_log_grid(path, info)]
     if info.kind == "xls_old":
         return _old_xls_grids(path)
     data = path.read_bytes()
     try:
         reader = fastexcel.read_excel(data)
     except Exception as err:  # calamine raises its own error types for every broken structure
-        raise FileRefused(_readable_error(err)) from err
+        # from bytes calamine says only "Cannot detect file format" when an .xlsx's XML is broken
+        raise FileRefused(_xlsx_xml_error(data) if info.kind == "xlsx" else _readable_error(err)) from err
     names = reader.sheet_names
     with ThreadPoolExecutor(max_workers=2) as pool:
         merged_job = pool.submit(_merged_ranges, data, info, len(names))
@@ -195,16 +201,86 @@ def _xlrd_text(cell, datemode: int) -> str | None:
     return str(value) if value != "" else None
 
 
+# what a reader's error text says → what the person is told (every sentence Chinese; the raw text goes
+# to the log for the administrator, never to the screen)
+_ENTITY_SENTENCE = (
+    "文件里的文字含有无法识别的 XML 字符转义{what}，通常是别的软件生成文件时写错了："
+    "请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"
+)
+_ENTITY_SOME = "（如「&xxx;」这样的实体，或无效的字符编码）"
+_XML_BROKEN = "文件里的 XML 结构已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"
+_READ_ERRORS: tuple[tuple[tuple[str, ...], str | None], ...] = (  # None: the entity sentence
+    (("cannot detect file format",),
+     "无法识别的文件格式（可能已损坏或是不支持的旧版 Excel）：请在 Excel 中另存为 .xlsx 后再上传。"),
+    (("password", "encrypt"), "文件设有密码，系统无法读取：请取消密码后另存，再上传。"),
+    (("chartsheet",), "这是图表工作表，没有数据。"),
+    (("entity", "character reference", "codepoint"), None),
+    (("shared string",),
+     "文件的共享文字表已损坏（单元格指向不存在的文字），无法读取：请在 Excel 或 WPS 中打开后另存为新的 .xlsx，再上传。"),
+    (("xml error", "xml"), _XML_BROKEN),
+    (("zip", "archive"), "文件的压缩结构已损坏，无法读取：请从原系统重新导出，或在 Excel 中另存一份再上传。"),
+    (("biff", "cfb", "ole", "compdoc", "xlrd"),
+     "旧版 Excel（.xls）文件的内部结构已损坏，无法读取：请在 Excel 或 WPS 中打开后另存为 .xlsx，再上传。"),
+)  # fmt: skip
+_ENTITY = re.compile(r"&#?\w{1,24};")
+_READ_ERROR_DEFAULT = "文件内容已损坏，无法读取：请从原系统重新导出，或在 Excel 中另存后再上传。"
+
+
 def _readable_error(err: Exception) -> str:
-    text = str(err)
-    if "Cannot detect file format" in text:
-        return "无法识别的文件格式（可能已损坏或是不支持的旧版 Excel）：请在 Excel 中另存为 .xlsx 后再上传。"
-    if "password" in text.lower() or "encrypt" in text.lower():
-        return "文件设有密码，系统无法读取：请取消密码后另存，再上传。"
-    if "chartsheet" in text.lower():
-        return "这是图表工作表，没有数据。"
-    first = text.splitlines()[0] if text else type(err).__name__
-    return f"文件内容已损坏，无法读取（{first[:120]}）：请从原系统重新导出或在 Excel 中另存后再上传。"
+    """A Chinese sentence for a reader's error: what is wrong with the file and what to do."""
+    text = str(err) or type(err).__name__
+    log.warning("reader error: %s: %s", type(err).__name__, text.splitlines()[0][:300] if text else "")
+    lowered = f"{type(err).__name__} {text}".lower()
+    for needles, sentence in _READ_ERRORS:
+        if any(n in lowered for n in needles):
+            found = _ENTITY.search(text)
+            return sentence or _ENTITY_SENTENCE.format(what=f"「{found.group()}」" if found else _ENTITY_SOME)
+    return _READ_ERROR_DEFAULT
+
+
+def _xlsx_xml_error(data: bytes) -> str:
+    """Why an .xlsx (a sound zip, sniffed) could not be opened: its XML parts are parsed one by one, as a
+    stream, to name the fault — a bad character entity (quoted when its part is small), broken XML —
+    else the general sentence."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                try:
+                    with z.open(info) as member:
+                        for _, element in ElementTree.iterparse(member):
+                            element.clear()
+                except ElementTree.ParseError as err:
+                    log.warning("xlsx part %s: %s", info.filename, err)
+                    text = str(err).lower()
+                    if "entity" not in text and "reference" not in text:
+                        return _XML_BROKEN
+                    return _ENTITY_SENTENCE.format(what=_entity_at(z, info, err.position))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        pass
+    return _READ_ERROR_DEFAULT
+
+
+def _entity_at(z: zipfile.ZipFile, info: zipfile.ZipInfo, position: tuple[int, int]) -> str:
+    """The entity at a parse error's (line, column), quoted, when the part is small enough to look."""
+    if info.file_size <= 8 << 20:
+        line, col = position
+        lines = z.read(info).decode("utf-8", errors="replace").splitlines()  # the column counts characters
+        at = lines[line - 1] if 0 < line <= len(lines) else ""
+        if found := _ENTITY.match(at, col) or _ENTITY.search(at, max(col - 40, 0)):
+            return f"「{found.group()}」"
+    return _ENTITY_SOME
+
+
+def _punch_log_grid(path: Path, info: FileInfo) -> Grid:
+    """A time clock's text export, one punch a line split on tabs: no quoting rules, so a damaged line
+    (the machines write some) stays a line of odd cells instead of breaking the file."""
+    text = path.read_bytes().decode(info.encoding or "utf-8", errors="replace").removeprefix("\ufeff")
+    rows = [line.split("\t") for line in text.splitlines() if line.strip()]
+    width = max((len(r) for r in rows), default=0)
+    columns = {column_letter(c): [(r[c].strip() or None) if c < len(r) else None for r in rows] for c in range(width)}
+    return Grid(path.stem, 0, pl.DataFrame(columns, schema={k: pl.String for k in columns}))
 
 
 def _csv_grid(path: Path, info: FileInfo) -> Grid:
@@ -223,7 +299,11 @@ def _csv_grid(path: Path, info: FileInfo) -> Grid:
             quote_char='"',
         )
     except pl.exceptions.ComputeError as err:
-        raise FileRefused(f"CSV 文件无法解析（{str(err).splitlines()[0][:100]}）：请检查分隔符和引号。") from err
+        log.warning("csv parse error in %s: %s", path.name, str(err).splitlines()[0][:300])
+        raise FileRefused(
+            "这个文本文件无法按 CSV 表格读取（引号不成对，或各行的列数对不上），可能不是表格数据："
+            "请在 Excel 中打开核对后另存为 .xlsx 或 UTF-8 的 CSV，再上传。"
+        ) from err
     frame = frame.rename({c: column_letter(i) for i, c in enumerate(frame.columns)})
     return Grid(path.stem, 0, frame)
 

@@ -31,7 +31,18 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "emp_no",
         "Staff ID",
     ),
-    "name": ("姓名", "员工姓名", "名字", "被考核人", "被考核人姓名", "Name", "Employee Name", "Full Name"),
+    "name": (
+        "姓名",
+        "员工姓名",
+        "名字",
+        "被考核人",
+        "被考核人姓名",
+        "Name",
+        "Employee Name",
+        "Full Name",
+        "emp_name",
+        "staff_name",
+    ),
     "department": (
         "部门",
         "所属部门",
@@ -43,6 +54,9 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "Org",
         "Organisation",
         "Organization",
+        "depart",
+        "dept_name",
+        "department_name",
     ),
     "position": ("岗位", "职位", "岗位名称", "职务", "Position", "Job", "Job Title", "Title", "job_name"),
     "period": (
@@ -63,6 +77,10 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "Year",
         "Review Period",
         "Cycle",
+        "Review Date",
+        "Last Review Date",
+        "Appraisal Date",
+        "Evaluation Date",
     ),
     "kpi": ("指标", "考核指标", "指标名称", "考核项目", "考核内容", "KPI", "KPI名称", "Indicator", "Metric", "Item"),
     "weight": ("权重", "权重(%)", "比重", "占比", "Weight", "Weighting"),
@@ -81,6 +99,9 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "perf_review_score",
         "Review Score",
         "Performance Score",
+        "Performance Rating",
+        "Overall Rating",
+        "Appraisal Score",
     ),
     "total": (
         "总分",
@@ -115,10 +136,10 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
 
 ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
     "employee_id": LEGACY_HEADERS["employee_id"],
-    "name": ("姓名", "员工姓名", "名字", "Name", "Employee Name", "Full Name"),
+    "name": ("姓名", "员工姓名", "名字", "Name", "Employee Name", "Full Name", "emp_name", "staff_name"),
     "first_name": ("名", "First Name", "first_name", "Given Name"),
     "last_name": ("姓", "Last Name", "last_name", "Surname", "Family Name"),
-    "department": LEGACY_HEADERS["department"],
+    "department": (*LEGACY_HEADERS["department"], "所在部门", "部门全称"),
     "parent_department": ("上级部门", "所属上级部门", "Parent Department", "Parent Org"),
     "position": LEGACY_HEADERS["position"],
     "manager": (
@@ -156,15 +177,28 @@ FORM_LABELS: dict[str, tuple[str, ...]] = {
 TOTAL_ROW_WORDS = ("合计", "总计", "小计", "平均", "平均分", "汇总", "total", "subtotal", "average", "sum")
 
 _FOLD_DROP = re.compile(r"[\s_\-·.:：()（）\[\]【】/\\%％*#]+")
+# a filling rule written into an import template's header cell: 「*员工姓名（必填；不允许超过16个字）」
+_RULE_NOTE = re.compile(
+    r"[(（【\[][^()（）【】\[\]]*(?:必填|选填|非必填|不允许|只能|只允许|请填|例如|格式|支持|不超过)[^()（）【】\[\]]*[)）】\]]"
+)
 
 
 def fold_header(text: object) -> str:
-    """The comparison form of a header cell: NFKC, lower case, punctuation and spaces removed."""
+    """The comparison form of a header cell: NFKC, lower case, a bracketed filling rule (必填；…) dropped,
+    punctuation and spaces removed."""
     if text is None:
         return ""
     s = unicodedata.normalize("NFKC", str(text)).strip().lower()
     s = s.replace("\x00", "")
+    s = _RULE_NOTE.sub("", s)
     return _FOLD_DROP.sub("", s)
+
+
+def header_label(text: object) -> str:
+    """A header cell as people should see it named: without a template's filling rule or its 「*」 mark
+    (「*员工姓名（必填；…）」 → 「员工姓名」)."""
+    s = " ".join(_RULE_NOTE.sub("", str(text or "")).split())
+    return s.lstrip("*＊ ").strip() or str(text or "").strip()
 
 
 def _index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import faulthandler
+import re
 import threading
 from pathlib import Path
 
@@ -25,6 +26,12 @@ HRSAMPLE = CORPUS_DIR / "hr_en" / "hrsample"
 HAN = b.HAN
 TABLES = (*b.DATA_TABLES, "import_batches")
 IMPORT_SECONDS = 60
+# a reader's or parser's own words (calamine, xlrd, polars): never in what a person reads
+RAW_ERROR = re.compile(
+    r"[A-Z][A-Za-z]+(Error|Exception)\b|calamine|xlrd|Traceback|malformed|row_offset|Xml error|Context:|"
+    r"Cannot detect|could not|not a valid|unrecognized|invalid",
+    re.I,
+)
 
 
 def _edge_files() -> list:
@@ -87,6 +94,8 @@ def test_edge_file_is_loaded_or_refused_with_a_reason(tmp_path: Path, name: str 
     assert report.status != "failed", report.to_dict()
     assert report.status in ("loaded", "partial", "rejected", "refused"), report.to_dict()
     assert report.message.strip() and HAN.search(report.message), report.message
+    for text in (report.message, *report.notes, *(r.reason for r in report.rejects)):
+        assert not RAW_ERROR.search(text), text
     if report.status != "refused":
         assert report.rows_loaded + report.rows_rejected + report.rows_unchanged == report.rows_read
     for reject in report.rejects:
@@ -110,6 +119,18 @@ def test_edge_files_are_all_covered() -> None:
     names = [p.values[0] for p in _edge_files()]
     assert len(names) >= 60
     assert "calamine/pass_protected.xlsx" in names and "xlrd/corrupted_error.xls" in names
+
+
+def test_the_unreadable_edge_files_say_what_is_wrong_in_chinese(tmp_path: Path) -> None:
+    """xlrd's LICENSE (plain text, a stray quote) broke the CSV parser, whose English error reached the user;
+    a corrupted .xls; the calamine entity file, opened: a sheet of two cells, 「&」 (written &amp;) and a line
+    break (&#xA;) — sound XML, read as text, so it is refused only for having no header."""
+    _need_corpus(EDGE)
+    with open_database(tmp_path / "unreadable.duckdb") as db:
+        text = import_with_deadline(db, EDGE / "xlrd" / "LICENSE")
+        entities = import_with_deadline(db, EDGE / "calamine" / "encoded_entities.xlsx")
+    assert text.status == "refused" and text.message.startswith("这个文本文件无法按 CSV 表格读取"), text.message
+    assert entities.status == "refused" and "没有在文件里找到可识别的表头" in entities.message, entities.message
 
 
 def test_encrypted_edge_file_gets_its_own_reason(tmp_path: Path) -> None:

@@ -13,10 +13,12 @@ from pipelines.layout import find_form, find_table
 from pipelines.mapping import Mapping, roster_sheet
 from pipelines.normalise import clean_employee_id, parse_date
 from pipelines.options import DEFAULT, ImportOptions
+from pipelines.roster.shape import is_instructions, people_list
 from pipelines.row_errors import pandera_errors, row_errors
 from pipelines.sniff import FileRefused
 from pipelines.staging import stage_table
 from pipelines.workbook import Grid, sheets_to_read
+from schemas.headers import header_label
 from schemas.staged import RosterRecord, reason_for
 
 FIELDS = (
@@ -43,13 +45,17 @@ class RosterParsed:
 
 
 def count_roster_sheets(grids: list[Grid]) -> int:
-    """The visible sheets holding a roster header (a per-person appraisal form is not one)."""
+    """The visible sheets holding a roster header (a per-person appraisal form is not one), or a list of
+    people without 工号 (pipelines/roster/shape.py: parse refuses it, saying what to add)."""
     n = 0
     for g in sheets_to_read(grids):
         if find_form(g) is not None:
             continue
         table = find_table(g)
-        n += table is not None and table.kind == "roster"
+        if table is not None:
+            n += table.kind == "roster" and "period" not in table.fields  # a roster names no period
+        else:
+            n += people_list(g) is not None
     return n
 
 
@@ -66,20 +72,31 @@ def stage(
 ) -> tuple[pl.DataFrame, dict[tuple[str, str], str]]:
     """Staged roster rows of every roster-shaped sheet (or every sheet ``mapping`` reads); a note for
     each sheet skipped."""
-    frames, headers = [], {}
+    frames, headers, lists = [], {}, []
     for sheet in sheets_to_read(grids, notes):
         g, table = roster_sheet(sheet, mapping)
-        if table is None or (mapping is None and table.kind != "roster"):
-            if table is not None and table.kind == "legacy":
+        if table is None or (mapping is None and (table.kind != "roster" or "period" in table.fields)):
+            if table is not None and (table.kind == "legacy" or "period" in table.fields):
                 notes.append(f"工作表「{g.name}」看起来是考核表，不是花名册，已跳过（请作为历史考核表单独导入）。")
+            elif is_instructions(g):
+                notes.append(f"工作表「{g.name}」是填写说明，不是数据，已跳过。")
+            elif table is None and (found := people_list(g)) is not None:
+                lists.append(found)
+                notes.append(
+                    f"工作表「{g.name}」列出了 {found.people} 人，但没有工号列，已跳过。"
+                    if found.people
+                    else f"工作表「{g.name}」是空白的名单模板（没有人员），已跳过。"
+                )
             else:
                 notes.append(f"工作表「{g.name}」里没有找到花名册表头（工号、姓名、部门），已跳过。")
             continue
         for c in table.columns:
-            headers[(g.name, c.field)] = c.header
+            headers[(g.name, c.field)] = header_label(c.header)
         staged = stage_table(g.full(), table, FIELDS)
         frames.append(staged.frame)
     if not frames:
+        if lists:  # people without 工号, or a blank list template: say what the sheet holds and what to add
+            raise FileRefused(max(lists, key=lambda p: p.people).refusal())
         raise FileRefused(
             "没有找到花名册的表头：花名册需要「工号」「姓名」「部门」列（可另有 岗位、直接上级、入职日期）。"
         )
