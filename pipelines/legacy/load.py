@@ -14,14 +14,19 @@ from pipelines.legacy.parse import LegacyParsed
 from pipelines.legacy.resolve import resolve
 from pipelines.legacy.sheets import summary_mismatches
 from pipelines.normalise import period_from_key
-from pipelines.row_errors import REJECT_SCHEMA, no_errors, row_errors
+from pipelines.options import ImportOptions
+from pipelines.row_errors import REJECT_SCHEMA, bad_rids, no_errors, row_errors
+from pipelines.sniff import FileRefused
 from pipelines.source import BatchWriter, Loaded, Progress
 
 
 def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loaded:
-    """Resolve, assemble and compare the records, then write the appraisals taken."""
+    """Resolve, assemble and compare the records, then write the appraisals taken. Rows taken on a
+    guess (a person found by name, a department the roster gives otherwise, a person filed as
+    历史人员) come back as warnings; notes on HR's answers count what was inserted."""
     frame, errors, notes = parsed.take_records(), parsed.errors, []
-    frame, resolve_errors, new, resolve_notes = resolve(frame, OrgContext.load(batch.db))
+    frame, resolve_errors, new, resolve_notes, guesses = resolve(frame, OrgContext.load(batch.db), batch.options)
+    _ask_for_department(frame, new, batch.options)
     notes.extend(resolve_notes)
     errors = pl.concat([errors, resolve_errors])
     errors = pl.concat([errors, check_appraisals(frame, errors)])
@@ -34,6 +39,8 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
         notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
     apps, items, conflicts, unchanged_keys = _compare_existing(batch.cur, frame, apps, items)
     errors = pl.concat([errors, conflicts])
+    answered = _answered(frame, errors, apps)
+    warnings = _warnings(frame, errors, apps, guesses, new["employees"])
     loaded = Loaded(
         frame.height,
         _rejects_frame(frame, errors, parsed.headers),
@@ -42,11 +49,103 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
         .filter(pl.col("_aid").is_in(unchanged_keys.implode()))
         .height,
         notes,
+        warnings=_rejects_frame(frame, warnings, parsed.headers),
     )
     del frame, errors  # the records are summed up: free them before DuckDB takes the rows
     step(0.8, "写入数据库")
     notes.extend(_write(batch, apps, items, new))
+    notes.extend(_answer_notes(batch, answered))
     return loaded
+
+
+def _ask_for_department(frame: pl.DataFrame, new: dict[str, pl.DataFrame], options: ImportOptions) -> None:
+    """A file naming no department anywhere whose people the roster does not know cannot file them
+    anywhere: refused with one question (inside the transaction: nothing is written)."""
+    people = new["employees"]
+    if options.dept or people.height == 0 or frame.get_column("department").is_not_null().any():
+        return
+    raise FileRefused(
+        f"文件里没有写部门，其中 {people.height} 人不在花名册中，无法归入任何部门，没有写入任何数据："
+        "请先导入花名册，或在上传页的「部门」中填写（命令行加 --dept 装配部），然后重新导入。"
+    )
+
+
+def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> pl.DataFrame:
+    """The records written with this batch: not rejected, of an appraisal that is inserted."""
+    return frame.filter(
+        ~pl.col("_rid").is_in(bad_rids(errors))
+        & (pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id")).is_in(
+            apps.get_column("appraisal_id").implode()
+        )
+    )
+
+
+def _answered(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> dict[str, list[str]]:
+    """The appraisals (ids) whose period came from HR's answer ('option', 'year') or from the file, and
+    the people whose department HR gave ('dept')."""
+    taken = _accepted(frame, errors, apps).with_columns(
+        _aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id")
+    )
+    out = {
+        src: taken.filter(pl.col("_period_from") == src).get_column("_aid").unique().to_list()
+        for src in ("option", "year", "file")
+    }
+    out["dept"] = taken.filter(pl.col("_dept_option")).get_column("employee_id").unique().to_list()
+    return out
+
+
+def _answer_notes(batch: BatchWriter, answered: dict[str, list[str]]) -> list[str]:
+    """One line per answer HR gave for the file, counted from what this batch inserted."""
+    options, notes = batch.options, []
+
+    def inserted(table: str, column: str, ids: list[str]) -> int:
+        if not ids:
+            return 0
+        return batch.cur.execute(
+            f"SELECT count(*) FROM {table} WHERE batch_id = ? AND list_contains(?::VARCHAR[], {column})",
+            [batch.batch_id, ids],
+        ).fetchone()[0]
+
+    by_option = inserted("appraisals", "appraisal_id", answered["option"])
+    by_file = inserted("appraisals", "appraisal_id", answered["file"])
+    if by_option:
+        line = f"考核期间按上传时填写的 {options.period} 记录（{by_option} 份考核）"
+        if by_file:
+            line += f"；另有 {by_file} 份考核按文件里写的期间记录（文件里写的期间优先）"
+        notes.append(line + "。")
+    by_year = inserted("appraisals", "appraisal_id", answered["year"])
+    if by_year:
+        notes.append(
+            f"只写了月份或季度的考核期间按上传时填写的年份 {options.year_for_months} 记录（{by_year} 份考核）。"
+        )
+    by_dept = inserted("employees", "employee_id", answered["dept"])
+    if by_dept:
+        notes.append(f"表中没有部门的 {by_dept} 名历史人员按上传时填写的部门「{options.dept}」建档。")
+    return notes
+
+
+def _warnings(
+    frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame, guesses: pl.DataFrame, people: pl.DataFrame
+) -> pl.DataFrame:
+    """The guesses of rows that are written, and one line for each person filed as 历史人员 (at their
+    first row), shaped like errors."""
+    rids = _accepted(frame, errors, apps).get_column("_rid").implode()
+    out = [guesses.filter(pl.col("_rid").is_in(rids))]
+    if people.height:
+        created = people.filter(pl.col("employee_id").is_in(apps.get_column("employee_id").implode()))
+        out.append(
+            row_errors(
+                created,
+                pl.format(
+                    "工号 {} {} 不在花名册中，已作为“历史人员”建档：如是在职员工，请先导入花名册，撤销本批次后重新导入",
+                    pl.col("employee_id"),
+                    pl.col("name"),
+                ),
+                "employee_id",
+                pl.col("employee_id"),
+            )
+        )
+    return pl.concat(out)
 
 
 def _compare_existing(cur: Cursor, frame: pl.DataFrame, apps: pl.DataFrame, items: pl.DataFrame):
@@ -158,6 +257,7 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
         notes.append("新建了花名册中没有的部门：" + "、".join(departments.get_column("name").to_list()[:20]))
     batch.insert("positions", positions.with_columns(batch_id=pl.lit(batch_id)))
     if employees.height:
+        employees = employees.drop("_rid")
         made = batch.insert("employees", employees.with_columns(status=pl.lit("historical"), batch_id=pl.lit(batch_id)))
         notes.append(f"{made} 人不在花名册中，已作为“历史人员”建档（只出现在历史考核中）。")
     batch.insert("kpis", kpis.with_columns(status=pl.lit("legacy")))
