@@ -238,6 +238,18 @@ def as_kind(period: Period, kind: str) -> Period:
     return period
 
 
+# ---- names --------------------------------------------------------------------------------------
+
+
+def joined_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
+    """A name written in two columns: Chinese 姓 + 名 without a space (张 + 三 → 张三), Latin "First Last"."""
+    first, last = clean_text(first), clean_text(last)
+    cjk = pl.concat_str([last, first], ignore_nulls=True).str.contains(r"[\u4e00-\u9fff]").fill_null(False)
+    joined = pl.when(cjk).then(pl.concat_str([last, first], ignore_nulls=True))
+    joined = joined.otherwise(pl.concat_str([first, last], separator=" ", ignore_nulls=True))
+    return pl.when(first.is_null() & last.is_null()).then(None).otherwise(joined)
+
+
 # ---- dates --------------------------------------------------------------------------------------
 
 

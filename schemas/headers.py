@@ -63,6 +63,13 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "Year",
         "Review Period",
         "Cycle",
+        # a review date stands for the period it falls in (pipelines/legacy/records.py _periods)
+        "最近考核日期",
+        "考核日期",
+        "评价时间",
+        "评价日期",
+        "Last Review Date",
+        "Review Date",
     ),
     "kpi": ("指标", "考核指标", "指标名称", "考核项目", "考核内容", "KPI", "KPI名称", "Indicator", "Metric", "Item"),
     "weight": ("权重", "权重(%)", "比重", "占比", "Weight", "Weighting"),

@@ -199,8 +199,15 @@ def _compare_existing(cur: Cursor, frame: pl.DataFrame, apps: pl.DataFrame, item
 def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tuple[str, str], str]) -> pl.DataFrame:
     if errors.height == 0:
         return pl.DataFrame(schema=REJECT_SCHEMA)
-    where = frame.select("_rid", "_sheet", "_row")
+    where = frame.select("_rid", "_sheet", "_row", *AS_WRITTEN.values())
     out = errors.unique(["_rid", "column", "reason"], maintain_order=True).join(where, on="_rid", how="left")
+    # a failed check names the parsed value (150.0): show the cell as written (150, １５０) instead
+    out = out.with_columns(
+        value=pl.coalesce(
+            *[pl.when(pl.col("column") == field).then(pl.col(raw)) for field, raw in AS_WRITTEN.items()],
+            pl.col("value"),
+        )
+    ).drop(*AS_WRITTEN.values())
     headers = dict(headers)
     for (sheet, field), text in list(headers.items()):
         twin = {"score": "total", "total": "score"}.get(field)
@@ -219,6 +226,8 @@ def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tupl
         pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row"), "column", "value", "reason"
     )
 
+
+AS_WRITTEN = {"weight_v": "weight_raw", "score_v": "score_raw", "total_v": "total_raw", "grade_v": "grade_raw"}
 
 FIELD_LABELS = {
     "employee_id": "工号", "name": "姓名", "department": "部门", "position": "岗位", "period": "考核期间",

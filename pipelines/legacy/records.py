@@ -16,6 +16,7 @@ from pipelines.normalise import (
     clean_employee_id,
     find_month_without_year,
     is_date_text,
+    joined_name,
     parse_period,
     period_without_year,
     with_year,
@@ -44,7 +45,10 @@ def normalise(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse every text column into values; ``options`` are HR's answers for the file (a period, a year,
     grade words). Returns (records, parse errors)."""
-    frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
+    frame = staged.with_columns(
+        period=pl.coalesce(pl.col("period"), pl.col("_period_hint")),
+        name=pl.coalesce(pl.col("name"), joined_name(pl.col("first_name"), pl.col("last_name"))),
+    ).drop("first_name", "last_name")
     del staged  # each raw column is freed as soon as its parsed form replaces it
     for column, parsed in _cell_parsers():
         frame = derive(frame, column, **parsed)
@@ -63,14 +67,15 @@ def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
     ]
     # names of things and free text are kept as written (trimmed); comparisons fold them separately
     parsers += [(col, {col: trim_text(x)}) for col in ("department", "position", "kpi", "target", "actual", "comment")]
-    parsers += [("grade", {"grade_raw": clean_text(x)}), ("period", {"period_text": clean_text(x)})]
+    # *_raw: the cell as written (trimmed), for the reject table
+    parsers += [("grade", {"grade_raw": trim_text(x)}), ("period", {"period_text": clean_text(x)})]
     for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
         num = parse_number(x)
         parsers.append(
             (
                 col,
                 {
-                    f"{col}_raw": clean_text(x),
+                    f"{col}_raw": trim_text(x),
                     f"{prefix}_n": num.value,
                     f"{prefix}_pct": num.percent,
                     f"{prefix}_err": num.error,
@@ -131,7 +136,9 @@ def _grades(frame: pl.DataFrame, grade_words: tuple[tuple[str, str], ...] | None
         {"_g": [w for w, _ in pairs], "_gv": [g for _, g in pairs]}, schema={"_g": pl.String, "_gv": pl.String}
     ).unique("_g", keep="first")
     frame = attach(
-        frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")), grade_map, "_g"
+        frame.with_columns(_g=clean_text(pl.col("grade_raw")).str.to_uppercase().str.replace_all(r"\s", "")),
+        grade_map,
+        "_g",
     )
     frame = frame.with_columns(grade_v=pl.coalesce(pl.col("_gv"), pl.col("grade_raw"))).drop("_g", "_gv")
     return frame

@@ -19,7 +19,7 @@ from pipelines.workbook import Grid
 
 FIELDS = (
     "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
-    "score", "total", "grade", "comment", "manager",
+    "score", "total", "grade", "comment", "manager", "first_name", "last_name",
 )  # fmt: skip
 
 
