@@ -346,11 +346,6 @@ GRADE_WORDS = {
 }  # fmt: skip
 
 
-def fold_grade_word(word: object) -> str:
-    """The lookup form of a grade word: half-width, upper case, no spaces ('Fully Meets' → 'FULLYMEETS')."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(word or ""))).upper()
-
-
 def grade_from_score(score: pl.Expr, scale: pl.Expr) -> pl.Expr:
     """The default A/B/C scale: on 100 points A ≥ 90, B ≥ 70, C below; on a 5-point rating
     5 → A, 3–4 → B, 1–2 → C."""

@@ -703,7 +703,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "grade_words.help": (
             "历史考核表的「等级」一栏写成文字（如 优秀、甲、Fully Meets、PIP）时，导入按下表换成公司等级标准中的等级；"
             "表里没有的写法会被拒绝并说明原因。大小写、空格和全角半角不影响匹配。每次修改都记入审计日志，对下一次导入生效。",
-            "When the grade column of a legacy workbook holds a word (优秀, 甲, Fully Meets, PIP …), the import "
+            "When the grade column of a legacy workbook holds a word (Excellent, Fully Meets, PIP …), the import "
             "turns it into a grade of the company's scale through this table; a word not in it is rejected with "
             "the reason. Case, spaces and full-width letters do not matter. Every change is audited and applies "
             "to the next import.",
