@@ -39,8 +39,10 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
         notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
     apps, items, conflicts, unchanged_keys = _compare_existing(batch.cur, frame, apps, items)
     errors = pl.concat([errors, conflicts])
-    answered = _answered(frame, errors, apps)
-    warnings = _warnings(frame, errors, apps, guesses, new["employees"])
+    taken = _accepted(frame, errors, apps)
+    answered = _answered(taken)
+    warnings = _warnings(taken, apps, guesses, new["employees"])
+    del taken
     loaded = Loaded(
         frame.height,
         _rejects_frame(frame, errors, parsed.headers),
@@ -71,21 +73,27 @@ def _ask_for_department(frame: pl.DataFrame, new: dict[str, pl.DataFrame], optio
 
 
 def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> pl.DataFrame:
-    """The records written with this batch: not rejected, of an appraisal that is inserted."""
-    return frame.filter(
-        ~pl.col("_rid").is_in(bad_rids(errors))
-        & (pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id")).is_in(
-            apps.get_column("appraisal_id").implode()
+    """What is needed of the records written with this batch (not rejected, of an appraisal that is
+    inserted): ``_rid``, ``_aid`` (the appraisal), ``employee_id`` and where period and department came from."""
+    return (
+        frame.lazy()
+        .select(
+            "_rid",
+            "employee_id",
+            "_period_from",
+            "_dept_option",
+            _aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id"),
         )
+        .filter(
+            ~pl.col("_rid").is_in(bad_rids(errors)) & pl.col("_aid").is_in(apps.get_column("appraisal_id").implode())
+        )
+        .collect()
     )
 
 
-def _answered(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> dict[str, list[str]]:
+def _answered(taken: pl.DataFrame) -> dict[str, list[str]]:
     """The appraisals (ids) whose period came from HR's answer ('option', 'year') or from the file, and
     the people whose department HR gave ('dept')."""
-    taken = _accepted(frame, errors, apps).with_columns(
-        _aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id")
-    )
     out = {
         src: taken.filter(pl.col("_period_from") == src).get_column("_aid").unique().to_list()
         for src in ("option", "year", "file")
@@ -124,12 +132,10 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, list[str]]) -> list[st
     return notes
 
 
-def _warnings(
-    frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame, guesses: pl.DataFrame, people: pl.DataFrame
-) -> pl.DataFrame:
+def _warnings(taken: pl.DataFrame, apps: pl.DataFrame, guesses: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     """The guesses of rows that are written, and one line for each person filed as 历史人员 (at their
     first row), shaped like errors."""
-    rids = _accepted(frame, errors, apps).get_column("_rid").implode()
+    rids = taken.get_column("_rid").implode()
     out = [guesses.filter(pl.col("_rid").is_in(rids))]
     if people.height:
         created = people.filter(pl.col("employee_id").is_in(apps.get_column("employee_id").implode()))
