@@ -57,7 +57,7 @@ def set_grade_word(db: Database, user: User | None, word: object, grade: object)
         raise GradeWordError("grade_words.unknown_grade", grade=chosen or "—", choices=grades)
     with db.transaction() as cur:
         before = cur.execute("SELECT word, grade FROM grade_words WHERE word_key = ?", [key]).fetchall()
-        count = cur.execute("SELECT count(*) FROM grade_words").fetchone()[0]
+        count = cur.execute("SELECT count(*) FROM grade_words").fetchall()[0][0]
         if not before and count >= MAX_WORDS:
             raise GradeWordError("grade_words.too_many", limit=MAX_WORDS)
         cur.execute("DELETE FROM grade_words WHERE word_key = ?", [key])

@@ -92,12 +92,14 @@ def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> 
 
 
 def _answered(taken: pl.DataFrame) -> dict[str, list[str]]:
-    """The appraisals (ids) whose period came from HR's answer ('option', 'year') or from the file, and
-    the people whose department HR gave ('dept')."""
-    out = {
-        src: taken.filter(pl.col("_period_from") == src).get_column("_aid").unique().to_list()
-        for src in ("option", "year", "file")
-    }
+    """The appraisals (ids) whose period came from HR's answer ('option', 'year') or, when HR gave a
+    period, from the file; and the people whose department HR gave ('dept')."""
+
+    def ids(src: str) -> list[str]:
+        return taken.filter(pl.col("_period_from") == src).get_column("_aid").unique().to_list()
+
+    out = {"option": ids("option"), "year": ids("year")}
+    out["file"] = ids("file") if out["option"] else []
     out["dept"] = taken.filter(pl.col("_dept_option")).get_column("employee_id").unique().to_list()
     return out
 
@@ -109,14 +111,18 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, list[str]]) -> list[st
     def inserted(table: str, column: str, ids: list[str]) -> int:
         if not ids:
             return 0
-        return batch.cur.execute(
-            f"SELECT count(*) FROM {table} WHERE batch_id = ? AND list_contains(?::VARCHAR[], {column})",
-            [batch.batch_id, ids],
-        ).fetchone()[0]
+        register_frame(batch.cur, "_answered", pl.DataFrame({"_id": ids}, schema={"_id": pl.String}))
+        try:
+            return batch.cur.execute(
+                f"SELECT count(*) FROM {table} t JOIN _answered a ON a._id = t.{column} WHERE t.batch_id = ?",
+                [batch.batch_id],
+            ).fetchall()[0][0]
+        finally:
+            unregister_frame(batch.cur, "_answered")
 
     by_option = inserted("appraisals", "appraisal_id", answered["option"])
-    by_file = inserted("appraisals", "appraisal_id", answered["file"])
     if by_option:
+        by_file = inserted("appraisals", "appraisal_id", answered["file"])
         line = f"考核期间按上传时填写的 {options.period} 记录（{by_option} 份考核）"
         if by_file:
             line += f"；另有 {by_file} 份考核按文件里写的期间记录（文件里写的期间优先）"
