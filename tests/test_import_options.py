@@ -73,7 +73,7 @@ def test_a_month_without_a_year_asks_for_the_year_once(
     answered = import_file(fresh_db, tmp_path / file_name, uploaded_by="hr", options=ImportOptions(year=2024))
     assert answered.status == "loaded", answered.to_dict()
     assert set(appraisals(fresh_db).values()) == {"H-2024-M03"}
-    assert "按上传时填写的年份 2024 记录（6 份考核）" in "".join(answered.notes)
+    assert "按上传时填写的年份 2024 记录（6 行，6 份考核）" in "".join(answered.notes)
 
 
 def test_the_given_period_fills_rows_without_one_and_the_note_counts_what_was_inserted(fresh_db, tmp_path) -> None:
@@ -83,7 +83,22 @@ def test_the_given_period_fills_rows_without_one_and_the_note_counts_what_was_in
     assert set(appraisals(fresh_db).values()) == {"H-2023-M09"}
     inserted = fresh_db.scalar("SELECT count(*) FROM appraisals WHERE batch_id = ?", [report.batch_id])
     assert inserted == 5
-    assert [n for n in report.notes if "考核期间" in n] == ["考核期间按上传时填写的 2023-09 记录（5 份考核）。"]
+    assert [n for n in report.notes if "考核期间" in n] == ["考核期间按上传时填写的 2023-09 记录（5 行，5 份考核）。"]
+
+
+def test_item_rows_and_appraisals_are_counted_apart_and_match_the_database(fresh_db, tmp_path) -> None:
+    rows = [["工号", "姓名", "部门", "指标", "权重", "得分"]]
+    for emp in ("00451", "00452"):
+        rows += [[emp, f"员工{emp}", "装配部", "产量", 60, 90], [emp, f"员工{emp}", "装配部", "质量", 40, 80]]
+    path = b.write_xlsx(tmp_path / "指标.xlsx", {"考核": rows})
+    report = import_file(fresh_db, path, uploaded_by="hr", options=ImportOptions(period="2024Q1"))
+    assert report.status == "loaded", report.to_dict()
+    apps = fresh_db.scalar(
+        "SELECT count(*) FROM appraisals WHERE batch_id = ? AND cycle_id = 'H-2024-Q1'", [report.batch_id]
+    )
+    items = fresh_db.scalar("SELECT count(*) FROM appraisal_items WHERE batch_id = ?", [report.batch_id])
+    assert (apps, items) == (2, 4)
+    assert "考核期间按上传时填写的 2024Q1 记录（4 行，2 份考核）。" in report.notes
 
 
 def test_a_period_in_the_file_wins_over_the_given_one_and_the_note_says_both(fresh_db, tmp_path) -> None:
@@ -95,7 +110,7 @@ def test_a_period_in_the_file_wins_over_the_given_one_and_the_note_says_both(fre
     assert report.status == "loaded", report.to_dict()
     assert appraisals(fresh_db) == {"00401": "H-2024-Q1", "00402": "H-2024-Q1", "00403": "H-2023-Q4"}
     note = next(n for n in report.notes if "上传时填写" in n)
-    assert "2023Q4 记录（1 份考核）" in note and "另有 2 份考核按文件里写的期间记录" in note
+    assert "2023Q4 记录（1 行，1 份考核）" in note and "另有 2 行（2 份考核）按文件里写的期间记录" in note
 
 
 def test_notes_count_only_what_was_inserted_not_rows_already_on_file(fresh_db, tmp_path) -> None:
@@ -105,7 +120,7 @@ def test_notes_count_only_what_was_inserted_not_rows_already_on_file(fresh_db, t
     again = b.write_xlsx(tmp_path / "b.xlsx", {"考核": [*no_period_rows(3), ["00399", "员工399", "装配部", 90]]})
     report = import_file(fresh_db, again, uploaded_by="hr", options=ImportOptions(period="2023-09"))
     assert report.rows_unchanged == 3 and report.rows_loaded == 1, report.to_dict()
-    assert "考核期间按上传时填写的 2023-09 记录（1 份考核）。" in report.notes
+    assert "考核期间按上传时填写的 2023-09 记录（1 行，1 份考核）。" in report.notes
 
 
 def test_a_file_naming_no_department_for_people_the_roster_lacks_asks_for_it(fresh_db, tmp_path) -> None:

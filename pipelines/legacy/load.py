@@ -91,48 +91,57 @@ def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> 
     )
 
 
-def _answered(taken: pl.DataFrame) -> dict[str, list[str]]:
-    """The appraisals (ids) whose period came from HR's answer ('option', 'year') or, when HR gave a
-    period, from the file; and the people whose department HR gave ('dept')."""
+def _answered(taken: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Per source of the period — HR's answer ('option', 'year') or, when HR gave a period, the file —
+    the appraisals (``_id``) and how many rows of the file each holds (``_n``); for 'dept', the people
+    whose department HR gave."""
 
-    def ids(src: str) -> list[str]:
-        return taken.filter(pl.col("_period_from") == src).get_column("_aid").unique().to_list()
+    def ids(rows: pl.DataFrame, column: str) -> pl.DataFrame:
+        return rows.group_by(pl.col(column).alias("_id")).agg(_n=pl.len())
 
-    out = {"option": ids("option"), "year": ids("year")}
-    out["file"] = ids("file") if out["option"] else []
-    out["dept"] = taken.filter(pl.col("_dept_option")).get_column("employee_id").unique().to_list()
+    out = {src: ids(taken.filter(pl.col("_period_from") == src), "_aid") for src in ("option", "year")}
+    out["file"] = (
+        ids(taken.filter(pl.col("_period_from") == "file"), "_aid")
+        if out["option"].height
+        else ids(taken.clear(), "_aid")
+    )
+    out["dept"] = ids(taken.filter(pl.col("_dept_option")), "employee_id")
     return out
 
 
-def _answer_notes(batch: BatchWriter, answered: dict[str, list[str]]) -> list[str]:
-    """One line per answer HR gave for the file, counted from what this batch inserted."""
+def _answer_notes(batch: BatchWriter, answered: dict[str, pl.DataFrame]) -> list[str]:
+    """One line per answer HR gave for the file, counted from what this batch inserted (read back)."""
     options, notes = batch.options, []
 
-    def inserted(table: str, column: str, ids: list[str]) -> int:
-        if not ids:
-            return 0
-        register_frame(batch.cur, "_answered", pl.DataFrame({"_id": ids}, schema={"_id": pl.String}))
+    def inserted(table: str, column: str, ids: pl.DataFrame) -> tuple[int, int]:
+        """(rows of ``table`` this batch inserted among ``ids``, rows of the file they hold)."""
+        if ids.height == 0:
+            return 0, 0
+        register_frame(batch.cur, "_answered", ids)
         try:
-            return batch.cur.execute(
-                f"SELECT count(*) FROM {table} t JOIN _answered a ON a._id = t.{column} WHERE t.batch_id = ?",
+            found, rows = batch.cur.execute(
+                f"SELECT count(*), coalesce(sum(a._n), 0) FROM {table} t JOIN _answered a ON a._id = t.{column}"
+                " WHERE t.batch_id = ?",
                 [batch.batch_id],
-            ).fetchall()[0][0]
+            ).fetchall()[0]
         finally:
             unregister_frame(batch.cur, "_answered")
+        return int(found), int(rows)
 
-    by_option = inserted("appraisals", "appraisal_id", answered["option"])
+    by_option, option_rows = inserted("appraisals", "appraisal_id", answered["option"])
     if by_option:
-        by_file = inserted("appraisals", "appraisal_id", answered["file"])
-        line = f"考核期间按上传时填写的 {options.period} 记录（{by_option} 份考核）"
+        by_file, file_rows = inserted("appraisals", "appraisal_id", answered["file"])
+        line = f"考核期间按上传时填写的 {options.period} 记录（{option_rows} 行，{by_option} 份考核）"
         if by_file:
-            line += f"；另有 {by_file} 份考核按文件里写的期间记录（文件里写的期间优先）"
+            line += f"；另有 {file_rows} 行（{by_file} 份考核）按文件里写的期间记录（文件里写的期间优先）"
         notes.append(line + "。")
-    by_year = inserted("appraisals", "appraisal_id", answered["year"])
+    by_year, year_rows = inserted("appraisals", "appraisal_id", answered["year"])
     if by_year:
         notes.append(
-            f"只写了月份或季度的考核期间按上传时填写的年份 {options.year_for_months} 记录（{by_year} 份考核）。"
+            f"只写了月份或季度的考核期间按上传时填写的年份 {options.year_for_months} 记录"
+            f"（{year_rows} 行，{by_year} 份考核）。"
         )
-    by_dept = inserted("employees", "employee_id", answered["dept"])
+    by_dept, _ = inserted("employees", "employee_id", answered["dept"])
     if by_dept:
         notes.append(f"表中没有部门的 {by_dept} 名历史人员按上传时填写的部门「{options.dept}」建档。")
     return notes
