@@ -250,6 +250,13 @@ def joined_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
     return pl.when(first.is_null() & last.is_null()).then(None).otherwise(joined)
 
 
+def display_name(expr: pl.Expr) -> pl.Expr:
+    """A person's name to store, as written but tidy: half-width, trimmed, spaces run together; a name
+    without Latin letters (张 三) loses its spaces (张三), a Latin one keeps one between its parts."""
+    t = clean_text(expr).str.replace_all(r"\s+", " ")
+    return pl.when(t.str.contains(r"[A-Za-z]")).then(t).otherwise(t.str.replace_all(" ", "", literal=True))
+
+
 # ---- dates --------------------------------------------------------------------------------------
 
 

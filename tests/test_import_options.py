@@ -172,7 +172,7 @@ def test_a_review_date_takes_the_quarter_when_the_other_periods_are_quarters(fre
     grades = {r["employee_id"]: r["grade"] for r in fresh_db.rows("SELECT employee_id, grade FROM appraisals")}
     assert grades == {"E1": "A", "E2": "C"}
     stored = {r["employee_id"]: r["name"] for r in fresh_db.rows("SELECT employee_id, name FROM employees")}
-    assert stored["E1"].replace(" ", "") == "AnnLee"  # first name first (names are stored folded, without spaces)
+    assert stored == {"E1": "Ann Lee", "E2": "Bo Wu"}  # Latin: first name first, one space
 
 
 # -- rejected values as written in the cell ---------------------------------------------------------------
@@ -247,3 +247,12 @@ def test_cli_help_is_chinese_and_names_every_answer() -> None:
     for flag in ("--period", "--year", "--dept", "--unknown-people", "--mapping"):
         assert flag in done.stdout
     assert "2023-09" in done.stdout and "显示这段帮助" in done.stdout and "show this help" not in done.stdout
+
+
+def test_a_name_is_stored_as_written_but_tidy(fresh_db, tmp_path) -> None:
+    rows = [["工号", "姓名", "部门", "考核期间", "得分"]]
+    rows += [["00611", " Mary   Jane Smith ", "装配部", "2024Q1", 80], ["00612", "王 五", "装配部", "2024Q1", 81]]
+    report = import_file(fresh_db, b.write_xlsx(tmp_path / "名字.xlsx", {"考核": rows}), uploaded_by="hr")
+    assert report.status == "loaded", report.to_dict()
+    names = {r["employee_id"]: r["name"] for r in fresh_db.rows("SELECT employee_id, name FROM employees")}
+    assert names == {"00611": "Mary Jane Smith", "00612": "王五"}

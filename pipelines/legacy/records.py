@@ -14,6 +14,7 @@ from pipelines.normalise import (
     as_kind,
     as_percent_points,
     clean_employee_id,
+    display_name,
     find_month_without_year,
     is_date_text,
     joined_name,
@@ -30,6 +31,7 @@ RECORD_COLUMNS = [
     "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
     "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
     "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points", "_period_from",
+    "_name_written",
 ]  # fmt: skip
 
 # the period reasons a whole file may share: then it is refused with one question (file_question)
@@ -49,6 +51,7 @@ def normalise(
         period=pl.coalesce(pl.col("period"), pl.col("_period_hint")),
         name=pl.coalesce(pl.col("name"), joined_name(pl.col("first_name"), pl.col("last_name"))),
     ).drop("first_name", "last_name")
+    frame = derive(frame, "name", _name_written=display_name(pl.col("_v")))  # before "name" is folded
     del staged  # each raw column is freed as soon as its parsed form replaces it
     for column, parsed in _cell_parsers():
         frame = derive(frame, column, **parsed)
