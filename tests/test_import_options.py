@@ -256,3 +256,15 @@ def test_a_name_is_stored_as_written_but_tidy(fresh_db, tmp_path) -> None:
     assert report.status == "loaded", report.to_dict()
     names = {r["employee_id"]: r["name"] for r in fresh_db.rows("SELECT employee_id, name FROM employees")}
     assert names == {"00611": "Mary Jane Smith", "00612": "王五"}
+
+
+def test_a_sheet_without_any_period_is_one_reject_line_not_one_per_row(fresh_db, tmp_path) -> None:
+    sheets = {
+        "考核": [["工号", "姓名", "部门", "考核期间", "得分"], *[[f"00{620 + i}", f"员工{i}", "装配部", "2024Q1", 80] for i in range(3)]],
+        "排名": [["工号", "姓名", "部门", "得分"], *[[f"00{620 + i}", f"员工{i}", "装配部", 80] for i in range(3)]],
+    }  # fmt: skip
+    report = import_file(fresh_db, b.write_xlsx(tmp_path / "两张表.xlsx", sheets), uploaded_by="hr")
+    assert report.status == "partial" and report.rows_loaded == 3 and report.rows_rejected == 3
+    [line] = report.rejects
+    assert (line.sheet, line.row, line.value) == ("排名", None, None)
+    assert "工作表「排名」的 3 行都没有考核期间" in line.reason and "--period" in line.reason

@@ -11,6 +11,7 @@ from core.db import Cursor, query_frame, register_frame, unregister_frame
 from pipelines.context import OrgContext
 from pipelines.legacy.appraisals import build_appraisals, check_appraisals, propagate
 from pipelines.legacy.parse import LegacyParsed
+from pipelines.legacy.records import MISSING_PERIOD
 from pipelines.legacy.resolve import resolve
 from pipelines.legacy.sheets import summary_mismatches
 from pipelines.normalise import period_from_key
@@ -229,6 +230,7 @@ def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tupl
             pl.col("value"),
         )
     ).drop(*AS_WRITTEN.values())
+    out = _one_line_per_sheet(out, frame)
     headers = dict(headers)
     for (sheet, field), text in list(headers.items()):
         twin = {"score": "total", "total": "score"}.get(field)
@@ -246,6 +248,38 @@ def _rejects_frame(frame: pl.DataFrame, errors: pl.DataFrame, headers: dict[tupl
     return out.sort("_so", "_row", "_rid").select(
         pl.col("_sheet").alias("sheet"), pl.col("_row").alias("row"), "column", "value", "reason"
     )
+
+
+def _one_line_per_sheet(out: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """A sheet none of whose rows names a period (while the file names one elsewhere) is one reject line
+    saying so, not one identical line per row."""
+    missing = out.filter(pl.col("reason") == MISSING_PERIOD)
+    if missing.height < 2:
+        return out
+    sizes = frame.group_by("_sheet").agg(_size=pl.len())
+    whole = (
+        missing.group_by("_sheet")
+        .agg(_n=pl.col("_rid").n_unique(), _rid=pl.col("_rid").min(), column=pl.col("column").first())
+        .join(sizes, on="_sheet")
+        .filter((pl.col("_n") == pl.col("_size")) & (pl.col("_n") > 1))
+    )
+    if whole.height == 0:
+        return out
+    lines = whole.select(
+        "_rid",
+        "column",
+        pl.lit(None, dtype=pl.String).alias("value"),
+        pl.format(
+            "工作表「{}」的 {} 行都没有考核期间（表内、标题和工作表名里都没有），都未导入：请在这张表加一列「考核期间」，"
+            "或把它单独存成一个文件，上传时填写「考核期间」（命令行 --period 2024-03）",
+            pl.col("_sheet"),
+            pl.col("_n"),
+        ).alias("reason"),
+        "_sheet",
+        pl.lit(None, dtype=out.schema["_row"]).alias("_row"),
+    )
+    drop = (pl.col("reason") == MISSING_PERIOD) & pl.col("_sheet").is_in(whole.get_column("_sheet").implode())
+    return pl.concat([out.filter(~drop), lines.select(out.columns).cast(out.schema)])
 
 
 AS_WRITTEN = {"weight_v": "weight_raw", "score_v": "score_raw", "total_v": "total_raw", "grade_v": "grade_raw"}
