@@ -177,9 +177,11 @@ _NO_YEAR = [
     (re.compile(r"^(?:第)?(?P<m>0?[1-9]|1[0-2]|十[一二]|[一二三四五六七八九十])月份?$"), "m"),
     (re.compile(r"^(?:第)?(?P<q>[一二三四1-4])季度$|^[qQ](?P<q2>[1-4])$"), "q"),
 ]
-# a month inside free text with no year before it: 「三月绩效汇总」, 「3月考核」 (not 「2024年3月」, not 「13月」)
-_MONTH_IN_TEXT = re.compile(
-    r"(?<![\d年一二三四五六七八九十])(?P<m>1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])月(?!份?\d)"
+# a month or quarter inside free text with no year before it: 「三月绩效汇总」, 「3月考核」, 「第二季度」, 「Q2绩效」
+# (not 「2024年3月」, not 「13月」)
+_NO_YEAR_IN_TEXT = re.compile(
+    r"(?<![\d年一二三四五六七八九十])(?:1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])月(?!份?\d)"
+    r"|(?<![\d年])第?[一二三四1-4]季度|(?<![A-Za-z\d])[qQ][1-4](?!\d)"
 )
 _DATE_TEXT = re.compile(r"^(?:19|20|21)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|^\d{5}(?:\.0+)?$")
 
@@ -204,16 +206,17 @@ def period_without_year(text: object) -> tuple[str, int] | None:
     return None
 
 
-def find_month_without_year(text: str | None) -> tuple[str, int] | None:
-    """A month named inside free text without a year (a file name 「三月绩效汇总.xlsx」): (the words as
-    written, month); None when the text names a year or no month."""
+def find_period_without_year(text: str | None) -> str | None:
+    """The words of a month or quarter named inside free text without a year (a file name
+    「三月绩效汇总.xlsx」 → 「三月」, a sheet 「Q2」); None when the text names a year, or no month or quarter.
+    :func:`period_without_year` reads the words."""
     if not text:
         return None
     s = unicodedata.normalize("NFKC", str(text))
     if find_period_in_text(s) is not None or re.search(r"(19|20|21)\d{2}", s):
         return None
-    m = _MONTH_IN_TEXT.search(s)
-    return (m.group(0), _month_number(m.group("m"))) if m else None
+    m = _NO_YEAR_IN_TEXT.search(s)
+    return m.group(0) if m else None
 
 
 def with_year(kind: str, number: int, year: int) -> Period:

@@ -147,6 +147,14 @@ def test_a_bad_answer_is_refused_in_chinese_before_anything_is_read(fresh_db, tm
     assert option_problems(ImportOptions(period="2024Q1", year=2024, dept="装配部")) == []
 
 
+def test_a_quarter_without_a_year_takes_the_given_year(fresh_db, tmp_path) -> None:
+    path = b.write_xlsx(tmp_path / "第二季度绩效.xlsx", {"考核": no_period_rows(2)})
+    refused = import_file(fresh_db, path, uploaded_by="hr")
+    assert refused.status == "refused" and "只写了「第二季度」，没有年份" in refused.message
+    report = import_file(fresh_db, path, uploaded_by="hr", options=ImportOptions(year=2023))
+    assert report.status == "loaded" and set(appraisals(fresh_db).values()) == {"H-2023-Q2"}
+
+
 # -- review dates and names in two columns -------------------------------------------------------------
 
 

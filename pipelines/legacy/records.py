@@ -15,7 +15,7 @@ from pipelines.normalise import (
     as_percent_points,
     clean_employee_id,
     display_name,
-    find_month_without_year,
+    find_period_without_year,
     is_date_text,
     joined_name,
     parse_period,
@@ -177,14 +177,14 @@ def _periods(frame: pl.DataFrame, options: ImportOptions = DEFAULT, file_name: s
     sheets = frame.get_column("_sheet").unique().to_list()
     fallback = []
     for sheet in sheets:
-        month_words = find_month_without_year(sheet) or find_month_without_year(file_name)
-        no_year = period_without_year(month_words[0]) if month_words else None
+        no_year_words = find_period_without_year(sheet) or find_period_without_year(file_name)
+        no_year = period_without_year(no_year_words) if no_year_words else None
         if no_year and year:
             fallback.append((sheet, with_year(*no_year, year).key, "year", None))
         elif options.period_key:
             fallback.append((sheet, options.period_key, "option", None))
-        elif month_words:
-            fallback.append((sheet, None, None, month_words[0]))
+        elif no_year_words:
+            fallback.append((sheet, None, None, no_year_words))
     if not fallback:
         return frame
     fill = pl.DataFrame(
