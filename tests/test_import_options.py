@@ -17,6 +17,7 @@ import pytest
 from core.db import open_database
 from pipelines import import_file
 from pipelines.__main__ import main
+from pipelines.normalise import find_period_without_year, period_without_year
 from pipelines.options import ImportOptions, option_problems
 from tests import builders as b
 
@@ -276,3 +277,21 @@ def test_a_sheet_without_any_period_is_one_reject_line_not_one_per_row(fresh_db,
     [line] = report.rejects
     assert (line.sheet, line.row, line.value) == ("排名", None, None)
     assert "工作表「排名」的 3 行都没有考核期间" in line.reason and "--period" in line.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [("三月绩效汇总.xlsx", "三月"), ("十二月考核", "十二月"), ("3月份汇总", "3月"), ("Q2绩效", "Q2"), ("第三季度", "第三季度"),
+     ("2024年3月考核", None), ("2019年Q2绩效考核表", None), ("13月", None), ("SQ1", None), ("考核表", None)],
+)  # fmt: skip
+def test_a_period_without_its_year_is_found_in_free_text(text, found) -> None:
+    assert find_period_without_year(text) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("3月", ("m", 3)), ("三月", ("m", 3)), ("十一月", ("m", 11)), ("03月份", ("m", 3)), ("第二季度", ("q", 2)),
+     ("Q4", ("q", 4)), ("2024年3月", None), ("13月", None)],
+)  # fmt: skip
+def test_a_month_or_quarter_written_alone_is_read(text, read) -> None:
+    assert period_without_year(text) == read
