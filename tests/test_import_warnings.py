@@ -103,3 +103,12 @@ def test_warnings_of_rejected_rows_are_not_shown(roster_db, tmp_path) -> None:
     report = import_file(roster_db, write(tmp_path, [[None, "测试乙", "质检部", "2024Q1", 999]]), uploaded_by="hr")
     assert report.status == "rejected" and report.warnings == []
     assert roster_db.scalar("SELECT count(*) FROM import_warnings") == 0
+
+
+def test_the_rater_note_counts_only_rows_that_were_written(roster_db, tmp_path) -> None:
+    rows = [["工号", "姓名", "考核期间", "得分", "考核人"]]
+    rows += [["00102", "测试乙", "2024Q1", 80, "无此人"], ["00103", "测试丙", "2024Q1", 999, "无此人"]]
+    report = import_file(roster_db, b.write_xlsx(tmp_path / "考核人.xlsx", {"考核": rows}), uploaded_by="hr")
+    assert report.rows_loaded == 1 and report.rows_rejected == 1
+    assert "1 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。" in report.notes
+    assert roster_db.scalar("SELECT manager_id FROM appraisals") == "00101"

@@ -35,12 +35,14 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
     apps, items, over = build_appraisals(frame, errors)
     errors = pl.concat([errors, over])
     notes.extend(summary_mismatches(parsed.plans, frame, apps))
-    off = apps.filter(pl.col("weights_off")).height
-    if off:
-        notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
     apps, items, conflicts, unchanged_keys = _compare_existing(batch.cur, frame, apps, items)
     errors = pl.concat([errors, conflicts])
+    off = apps.filter(pl.col("weights_off")).height  # of the appraisals written, not those already on file
+    if off:
+        notes.append(f"{off} 份考核的各项权重合计不是 100%，已按表中写的总分导入：请核对这些考核的权重。")
     taken = _accepted(frame, errors, apps)
+    if fallback := int(taken.get_column("_rater_fallback").sum()):
+        notes.append(f"{fallback} 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。")
     answered = _answered(taken)
     warnings = _warnings(taken, apps, guesses, new["employees"])
     del taken
@@ -75,7 +77,8 @@ def _ask_for_department(frame: pl.DataFrame, new: dict[str, pl.DataFrame], optio
 
 def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> pl.DataFrame:
     """What is needed of the records written with this batch (not rejected, of an appraisal that is
-    inserted): ``_rid``, ``_aid`` (the appraisal), ``employee_id`` and where period and department came from."""
+    inserted): ``_rid``, ``_aid`` (the appraisal), ``employee_id``, where period and department came
+    from, and whether the rater was guessed."""
     return (
         frame.lazy()
         .select(
@@ -83,6 +86,7 @@ def _accepted(frame: pl.DataFrame, errors: pl.DataFrame, apps: pl.DataFrame) -> 
             "employee_id",
             "_period_from",
             "_dept_option",
+            "_rater_fallback",
             _aid=pl.lit("H-") + pl.col("period_key") + ":" + pl.col("employee_id"),
         )
         .filter(

@@ -14,7 +14,9 @@ from pipelines.legacy.records import RECORD_COLUMNS
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import no_errors, row_errors
 
-RESOLVED_COLUMNS = [*RECORD_COLUMNS, "dept_id", "position_id", "kpi_id", "manager_id", "_dept_option"]
+RESOLVED_COLUMNS = [
+    *RECORD_COLUMNS, "dept_id", "position_id", "kpi_id", "manager_id", "_dept_option", "_rater_fallback",
+]  # fmt: skip
 KNOWN = pl.col("_known")
 
 
@@ -66,7 +68,7 @@ def resolve(
     warnings.append(_department_warnings(frame, ctx))
     frame, new_pos = _positions(frame, ctx)
     frame, new_kpis = _kpis(frame, ctx)
-    frame = _raters(frame, ctx, by_name, mgr_known.unique(), notes)
+    frame = _raters(frame, ctx, by_name, mgr_known.unique())
     new = {
         "departments": new_depts.select("dept_id", pl.col("department").alias("name")),
         "positions": new_pos.select("position_id", "dept_id", pl.col("position").alias("name")),
@@ -282,9 +284,7 @@ def _kpis(frame: pl.DataFrame, ctx: OrgContext) -> tuple[pl.DataFrame, pl.DataFr
     return frame, new_kpis
 
 
-def _raters(
-    frame: pl.DataFrame, ctx: OrgContext, by_name: pl.DataFrame, mgr_known: pl.Series, notes: list[str]
-) -> pl.DataFrame:
+def _raters(frame: pl.DataFrame, ctx: OrgContext, by_name: pl.DataFrame, mgr_known: pl.Series) -> pl.DataFrame:
     """``manager_id``, the rater: an id of the roster, else a unique name, else the employee's current manager."""
     frame = restore_column(frame, "manager", "_mgr_id", mgr_known, ctx)
     names = by_name.filter(pl.col("_name_n") == 1).select(
@@ -295,10 +295,11 @@ def _raters(
         .then(pl.col("_mgr_id"))
         .otherwise(pl.col("_mgr_by_name"))
     )
-    unmatched = frame.filter(pl.col("_mgr_id").is_not_null() & pl.col("manager_id").is_null()).height
-    if unmatched:
-        notes.append(f"{unmatched} 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。")
-    return frame.with_columns(manager_id=pl.coalesce("manager_id", "_roster_mgr")).drop("_mgr_id", "_mgr_by_name")
+    # ``_rater_fallback``: a rater named in the row but not found, so the employee's manager is taken
+    return frame.with_columns(
+        _rater_fallback=pl.col("_mgr_id").is_not_null() & pl.col("manager_id").is_null(),
+        manager_id=pl.coalesce("manager_id", "_roster_mgr"),
+    ).drop("_mgr_id", "_mgr_by_name")
 
 
 def _historical_people(frame: pl.DataFrame, name_clash: pl.DataFrame, notes: list[str]) -> pl.DataFrame:
