@@ -15,6 +15,7 @@ from core import imports
 from core.auth import User
 from core.permissions import Forbidden
 from pipelines import import_file
+from pipelines.__main__ import main
 from pipelines.options import ImportOptions
 from tests import builders as b
 
@@ -112,3 +113,14 @@ def test_the_rater_note_counts_only_rows_that_were_written(roster_db, tmp_path) 
     assert report.rows_loaded == 1 and report.rows_rejected == 1
     assert "1 行的考核人无法对应到花名册中的员工，已按该员工的直接上级记录。" in report.notes
     assert roster_db.scalar("SELECT manager_id FROM appraisals") == "00101"
+
+
+def test_the_cli_prints_the_warnings_apart_from_the_rejects(tmp_path, capsys) -> None:
+    db_path = str(tmp_path / "cli.duckdb")
+    assert main(["import", str(b.write_roster(tmp_path / "花名册.xlsx", PEOPLE)), "--db", db_path]) == 0
+    capsys.readouterr()
+    rows = [[None, "测试乙", None, "2024Q1", 88], ["00104", "测试丁", "生产部", "2024Q1", 999]]
+    assert main(["import", str(write(tmp_path, rows)), "--db", db_path]) == 0
+    out = capsys.readouterr().out
+    assert "请核对：考核 第 2 行 姓名「测试乙」：这一行没有工号" in out
+    assert "拒绝：考核 第 3 行 得分「999」" in out
