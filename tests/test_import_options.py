@@ -148,6 +148,14 @@ def test_a_bad_answer_is_refused_in_chinese_before_anything_is_read(fresh_db, tm
     assert option_problems(ImportOptions(period="2024Q1", year=2024, dept="装配部")) == []
 
 
+def test_a_month_column_without_the_year_takes_the_year_of_the_given_period(fresh_db, tmp_path) -> None:
+    rows = [[*HEADER, "月份"], ["00461", "员工461", "装配部", 80, "3月"], ["00462", "员工462", "装配部", 81, None]]
+    path = b.write_xlsx(tmp_path / "月份.xlsx", {"考核": rows})
+    report = import_file(fresh_db, path, uploaded_by="hr", options=ImportOptions(period="2023-09"))
+    assert appraisals(fresh_db) == {"00461": "H-2023-M03", "00462": "H-2023-M09"}
+    assert "按上传时填写的考核期间 2023-09 所在的年份 2023 记录（1 行，1 份考核）" in "".join(report.notes)
+
+
 def test_a_quarter_without_a_year_takes_the_given_year(fresh_db, tmp_path) -> None:
     path = b.write_xlsx(tmp_path / "第二季度绩效.xlsx", {"考核": no_period_rows(2)})
     refused = import_file(fresh_db, path, uploaded_by="hr")

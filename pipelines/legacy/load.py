@@ -142,10 +142,12 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, pl.DataFrame]) -> list
         notes.append(line + "。")
     by_year, year_rows = inserted("appraisals", "appraisal_id", answered["year"])
     if by_year:
-        notes.append(
-            f"只写了月份或季度的考核期间按上传时填写的年份 {options.year_for_months} 记录"
-            f"（{year_rows} 行，{by_year} 份考核）。"
+        given = (
+            f"年份 {options.year}"
+            if options.year is not None
+            else f"考核期间 {options.period} 所在的年份 {options.year_for_months}"
         )
+        notes.append(f"只写了月份或季度的考核期间按上传时填写的{given} 记录（{year_rows} 行，{by_year} 份考核）。")
     by_dept, _ = inserted("employees", "employee_id", answered["dept"])
     if by_dept:
         notes.append(f"表中没有部门的 {by_dept} 名历史人员按上传时填写的部门「{options.dept}」建档。")
