@@ -108,7 +108,7 @@ def import_file(
     except FileRefused as refused:
         report.sha256 = report.sha256 or refused.sha256
         report.status = "refused"
-        report.message = refused.reason
+        report.message = _nothing_written(refused.reason)
         report.rejects.clear()
         report.warnings.clear()
         _record_refusal(db, report, uploaded_by)
@@ -143,6 +143,13 @@ def run_source(
         report.notes.extend(loaded.notes)
         finish_report(report, loaded)
         write_batch(cur, report, uploaded_by, loaded.audits)
+
+
+def _nothing_written(reason: str) -> str:
+    """A refusal's sentence, saying that nothing was written when it does not already."""
+    if any(w in reason for w in ("没有写入", "未写入", "没有导入", "未导入")):
+        return reason
+    return reason.rstrip() + ("" if reason.rstrip().endswith("。") else "。") + "没有写入任何数据。"
 
 
 def new_batch_id(sha256: str) -> str:

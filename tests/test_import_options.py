@@ -303,3 +303,10 @@ def test_a_period_without_its_year_is_found_in_free_text(text, found) -> None:
 )  # fmt: skip
 def test_a_month_or_quarter_written_alone_is_read(text, read) -> None:
     assert period_without_year(text) == read
+
+
+def test_every_refusal_says_that_nothing_was_written(fresh_db, tmp_path) -> None:
+    no_header = b.write_xlsx(tmp_path / "随便.xlsx", {"Sheet1": [["甲", "乙"], ["1", "2"]]})
+    report = import_file(fresh_db, no_header, uploaded_by="hr")
+    assert report.status == "refused" and report.message.endswith("没有写入任何数据。")
+    assert report.message.count("没有写入任何数据") == 1
