@@ -310,3 +310,13 @@ def test_every_refusal_says_that_nothing_was_written(fresh_db, tmp_path) -> None
     report = import_file(fresh_db, no_header, uploaded_by="hr")
     assert report.status == "refused" and report.message.endswith("没有写入任何数据。")
     assert report.message.count("没有写入任何数据") == 1
+
+
+def test_an_answer_the_file_did_not_need_is_said_to_be_unused(fresh_db, tmp_path) -> None:
+    rows = [["工号", "姓名", "部门", "考核期间", "得分"], ["00631", "员工631", "装配部", "2024Q1", 80]]
+    path = b.write_xlsx(tmp_path / "齐全.xlsx", {"考核": rows})
+    report = import_file(fresh_db, path, uploaded_by="hr", options=ImportOptions(period="2023-09", dept="质检部"))
+    assert appraisals(fresh_db) == {"00631": "H-2024-Q1"}
+    assert "上传时填写的考核期间 2023-09 没有用到：写入的每一行都有自己的考核期间。" in report.notes
+    assert any(n.startswith("上传时填写的部门「质检部」没有用到") for n in report.notes)
+    assert fresh_db.scalar("SELECT count(*) FROM departments WHERE name = '质检部'") == 0

@@ -133,6 +133,7 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, pl.DataFrame]) -> list
             unregister_frame(batch.cur, "_answered")
         return int(found), int(rows)
 
+    written = batch.cur.execute("SELECT count(*) FROM appraisals WHERE batch_id = ?", [batch.batch_id]).fetchall()[0][0]
     by_option, option_rows = inserted("appraisals", "appraisal_id", answered["option"])
     if by_option:
         by_file, file_rows = inserted("appraisals", "appraisal_id", answered["file"])
@@ -140,6 +141,8 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, pl.DataFrame]) -> list
         if by_file:
             line += f"；另有 {file_rows} 行（{by_file} 份考核）按文件里写的期间记录（文件里写的期间优先）"
         notes.append(line + "。")
+    elif options.period and written:
+        notes.append(f"上传时填写的考核期间 {options.period} 没有用到：写入的每一行都有自己的考核期间。")
     by_year, year_rows = inserted("appraisals", "appraisal_id", answered["year"])
     if by_year:
         given = (
@@ -151,6 +154,8 @@ def _answer_notes(batch: BatchWriter, answered: dict[str, pl.DataFrame]) -> list
     by_dept, _ = inserted("employees", "employee_id", answered["dept"])
     if by_dept:
         notes.append(f"表中没有部门的 {by_dept} 名历史人员按上传时填写的部门「{options.dept}」建档。")
+    elif options.dept and written:
+        notes.append(f"上传时填写的部门「{options.dept}」没有用到：写入的人都在表中写了部门，或花名册里已有部门。")
     return notes
 
 
