@@ -1,7 +1,7 @@
 """Import history: every file that came in through pipelines/ (an undone batch stays, marked undone), and
-the rows each one rejected.
+the rows each one rejected or took on a guess HR should check.
 
-Rejected rows carry names and scores from the uploaded files, so both reads are for those allowed to
+Those rows carry names and scores from the uploaded files, so these reads are for those allowed to
 import (HR and admins); anyone else gets :class:`core.permissions.Forbidden`.
 """
 
@@ -40,6 +40,22 @@ def batch_rejects(db: Database, user: User | None, batch_id: str) -> pl.DataFram
         """
         SELECT sheet, "row", "column", value, reason
         FROM import_rejects
+        WHERE batch_id = ?
+        ORDER BY seq
+        """,
+        [batch_id],
+    )
+
+
+def batch_warnings(db: Database, user: User | None, batch_id: str) -> pl.DataFrame:
+    """The rows one batch took on a guess HR should check (a person found by name, a department the
+    roster gives otherwise, a person filed as 历史人员), in file order. Columns: sheet, row, column,
+    value, reason. Scoped like the rejects: for those allowed to import."""
+    permissions.require(db, user, "import")
+    return db.frame(
+        """
+        SELECT sheet, "row", "column", value, reason
+        FROM import_warnings
         WHERE batch_id = ?
         ORDER BY seq
         """,

@@ -177,6 +177,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "field.mapping_name": ("对应关系名称", "the mapping name"),
         "field.display_name": ("姓名/名称", "the display name"),
         "field.grade_name": ("等级名称", "the grade's name"),
+        "field.grade_word": ("等级写法", "the grade word"),
         "field.request_note": ("驳回理由", "the reason for rejecting"),
         "field.kpi_reason": ("申请理由", "the reason"),
         "field.kpi_id": ("指标编号", "the KPI ID"),
@@ -797,6 +798,20 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "各类别下限之和为 {lows:g}、上限之和为 {highs:g}：任何模板都无法同时满足（须下限之和 ≤ 100 ≤ 上限之和），请调整区间。",
             "The lower limits add up to {lows:g} and the upper limits to {highs:g}: no template could meet them "
             "all (it needs lower sum ≤ 100 ≤ upper sum). Adjust the bands.",
+        ),
+        # -- grade words (core.grade_words) -----------------------------------------------------------
+        "grade_words.unknown_grade": (
+            "等级「{grade}」不在公司的等级标准里：请从 {choices:alternatives} 中选一个（等级标准在本页上方修改）。",
+            "Grade “{grade}” is not on the company's grade scale: choose one of {choices:alternatives} (the scale "
+            "is edited above on this page).",
+        ),
+        "grade_words.too_many": (
+            "等级写法已有 {limit} 个，不能再添加：请先删除不用的写法。",
+            "There are already {limit} grade words: remove some you no longer use before adding more.",
+        ),
+        "grade_words.none_chosen": (
+            "没有选择要删除的等级写法：请先选择，再点删除。",
+            "No grade word is chosen: choose the words to remove, then press remove.",
         ),
         # -- the KPI library and templates (core.kpi) ---------------------------------------------------
         "kpi.problems": ("{problems:sentences}", "{problems:sentences}"),

@@ -58,6 +58,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "see_small_cells": frozenset({"hr"}),  # heatmap cells of fewer than MIN_CELL people
     "company_aggregates": frozenset({"hr", "executive", "analyst", "admin"}),  # measures over everyone
     "manage_settings": frozenset({"hr", "admin"}),  # grade scale, distribution guideline, category bands
+    "manage_grade_words": frozenset({"hr"}),  # how grades written as words are imported
     "open_cycle": frozenset({"hr"}),
     "calibrate": frozenset({"hr"}),
     "follow_cycles": frozenset({"hr", "executive", "hrbp"}),  # cycle progress (an HRBP: their departments)

@@ -1,13 +1,14 @@
 """系统设置 (HR and IT admins): the numbers HR changes without code — the distribution guideline per
-department, the grade scale (open appraisals not yet past 校准 are regraded at once) and the weight band
-of each KPI category that templates are checked against. Every change is core's, audited."""
+department, the grade scale (open appraisals not yet past 校准 are regraded at once), the weight band
+of each KPI category that templates are checked against, and the grade words the importer reads a
+等级 cell written as a word with (HR only). Every change is core's, audited."""
 
 from collections.abc import Mapping
 
 import polars as pl
 import streamlit as st
 
-from core import settings
+from core import grade_words, permissions, settings
 from core.vocabulary import CATEGORIES
 from ui import session
 from ui.appraisal import run_cycle
@@ -79,6 +80,35 @@ def bands_form() -> None:
             st.success(t("kpi.bands_saved"), icon=":material/check_circle:")
 
 
+def grade_words_form(scale: tuple[tuple[str, float], ...]) -> None:
+    """How a 等级 cell written as a word (优秀, 甲, Fully Meets …) is imported: add or move a word, remove words."""
+    st.subheader(t("grade_words.title"), anchor=False)
+    st.caption(t("grade_words.help"))
+    words = grade_words.grade_words(db)
+    st.dataframe(
+        words.select("word", "grade").rename({"word": t("grade_words.col.word"), "grade": t("grade_words.col.grade")}),
+        hide_index=True,
+        key="grade_words.table",
+    )
+    if not permissions.allowed(user, "manage_grade_words"):
+        st.info(t("grade_words.hr_only"), icon=":material/lock:")
+        return
+    word_col, grade_col = st.columns(2)
+    word = word_col.text_input(t("grade_words.word"), max_chars=grade_words.MAX_WORD, key="grade_words.word")
+    grade = grade_col.selectbox(t("grade_words.grade"), [g for g, _ in scale], key="grade_words.grade")
+    if st.button(t("grade_words.save"), key="grade_words.save", icon=":material/save:"):
+        saved = run_cycle(grade_words.set_grade_word, db, user, word, grade)
+        if saved is not None:
+            flash(t("grade_words.saved", word=plain(saved["word"]), grade=plain(saved["grade"])))
+            st.rerun()
+    gone = st.multiselect(t("grade_words.remove_pick"), words.get_column("word").to_list(), key="grade_words.remove")
+    if st.button(t("grade_words.remove"), key="grade_words.remove_button", icon=":material/delete:"):
+        removed = run_cycle(grade_words.remove_grade_words, db, user, gone)
+        if removed is not None:
+            flash(t("grade_words.removed", count=removed))
+            st.rerun()
+
+
 require_app_navigation()
 user, db = session.require_screen("settings")
 st.title(t("nav.settings"), anchor=False)
@@ -92,3 +122,5 @@ with st.container(border=True):
     scale_form(scale)
 with st.container(border=True):
     bands_form()
+with st.container(border=True):
+    grade_words_form(scale)

@@ -1,7 +1,7 @@
 """One file in, one LoadReport out: sniff, read, recognise the kind (pipelines/sources.py), run its
 parse step, then its load step and the batch's own rows in one transaction (all accepted rows or none).
 
-This module is the one place that writes import batches: the batch row, its rejects, its audit row,
+This module is the one place that writes import batches: the batch row, its rejects and warnings, its audit row,
 the LoadReport's counts and status, a refused file's line in the history, and the mark of an undone
 batch. It knows no source: everything particular to a kind of file is in that source's module.
 """
@@ -13,7 +13,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ import polars as pl
 
 from core import audit
 from core.db import Cursor, Database, insert_frame
+from core.grade_words import lookup_pairs
 from pipelines.kinds import recognise_other
 from pipelines.mapping import mapping_for_file
-from pipelines.options import DEFAULT, ImportOptions
-from pipelines.report import LoadReport
+from pipelines.options import DEFAULT, ImportOptions, option_problems
+from pipelines.report import LoadReport, Reject
 from pipelines.sniff import FileRefused, inspect_file
 from pipelines.source import Loaded, NoHeaderFound, Progress, Source
 from pipelines.sources import CHOICES, no_header_message, recognise, source_named
@@ -83,6 +84,10 @@ def import_file(
     if source not in CHOICES:
         raise ValueError(f"unknown source {source!r}")
     try:
+        if problems := option_problems(options):
+            raise FileRefused("".join(problems) + "文件没有导入，没有写入任何数据。")
+        if options.grade_words is None:  # HR's grade words, read once: parse stays free of the database
+            options = replace(options, grade_words=lookup_pairs(db))
         step(0.02, "检查文件")
         info = inspect_file(path)
         report.sha256 = info.sha256
@@ -105,8 +110,9 @@ def import_file(
     except FileRefused as refused:
         report.sha256 = report.sha256 or refused.sha256
         report.status = "refused"
-        report.message = refused.reason
+        report.message = _nothing_written(refused.reason)
         report.rejects.clear()
+        report.warnings.clear()
         _record_refusal(db, report, uploaded_by)
         step(1.0, "文件被拒收")
     except Exception as err:  # anything unexpected: nothing was written (the transaction rolled back)
@@ -139,6 +145,13 @@ def run_source(
         report.notes.extend(loaded.notes)
         finish_report(report, loaded)
         write_batch(cur, report, uploaded_by, loaded.audits)
+
+
+def _nothing_written(reason: str) -> str:
+    """A refusal's sentence, saying that nothing was written when it does not already."""
+    if any(w in reason for w in ("没有写入", "未写入", "没有导入", "未导入")):
+        return reason
+    return reason.rstrip() + ("" if reason.rstrip().endswith("。") else "。") + "没有写入任何数据。"
 
 
 def new_batch_id(sha256: str) -> str:
@@ -204,7 +217,11 @@ def finish_report(report: LoadReport, loaded: Loaded) -> None:
         parts.append(f"{unchanged_rows} 行与已有记录相同，未重复写入")
     if report.rows_rejected:
         parts.append(f"拒绝 {report.rows_rejected} 行（原因见下表）")
+    if report.warnings:
+        parts.append(f"{len(report.warnings)} 处按推断导入，请核对（见「请核对的行」）")
     report.message = "，".join(parts) + "。"
+    if report.status == "rejected":
+        report.message += "所有数据行都被拒绝，没有写入任何数据。"
 
 
 def write_batch(
@@ -241,21 +258,25 @@ def write_batch(
     )  # fmt: skip
     for entity, detail in audits or ():
         audit.record(cur, uploaded_by, "import", entity, report.batch_id, detail)
-    if report.rejects:
-        frame = pl.DataFrame(
-            {
-                "batch_id": [report.batch_id] * len(report.rejects),
-                "seq": list(range(1, len(report.rejects) + 1)),
-                "sheet": [r.sheet for r in report.rejects],
-                "row": [r.row for r in report.rejects],
-                "column": [r.column for r in report.rejects],
-                "value": [r.value for r in report.rejects],
-                "reason": [r.reason for r in report.rejects],
-            },
-            schema={"batch_id": pl.String, "seq": pl.Int32, "sheet": pl.String, "row": pl.Int32,
-                    "column": pl.String, "value": pl.String, "reason": pl.String},
-        )  # fmt: skip
-        insert_frame(cur, "import_rejects", frame)
+    for table, rows in (("import_rejects", report.rejects), ("import_warnings", report.warnings)):
+        if rows:
+            insert_frame(cur, table, _rows_frame(report.batch_id, rows))
+
+
+def _rows_frame(batch_id: str | None, rows: list[Reject]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "batch_id": [batch_id] * len(rows),
+            "seq": list(range(1, len(rows) + 1)),
+            "sheet": [r.sheet for r in rows],
+            "row": [r.row for r in rows],
+            "column": [r.column for r in rows],
+            "value": [r.value for r in rows],
+            "reason": [r.reason for r in rows],
+        },
+        schema={"batch_id": pl.String, "seq": pl.Int32, "sheet": pl.String, "row": pl.Int32,
+                "column": pl.String, "value": pl.String, "reason": pl.String},
+    )  # fmt: skip
 
 
 def mark_undone(cur: Cursor, batch_id: str, actor: str, detail: dict[str, Any]) -> None:

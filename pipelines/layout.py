@@ -20,6 +20,7 @@ from schemas.headers import (
 HEADER_SCAN_ROWS = 30
 FORM_SCAN_ROWS = 60
 IDENTITY = ("employee_id", "name")
+NAME_PARTS = ("first_name", "last_name")  # a name in two columns (姓 / 名, First / Last name) names a person too
 RESULT_FIELDS = ("score", "total", "grade")
 ROSTER_ONLY = ("hire_date", "leave_date", "status", "parent_department", "first_name", "last_name", "is_key")
 ALL_INDEX = {**ROSTER_INDEX, **LEGACY_INDEX}
@@ -70,7 +71,7 @@ class Table:
     def kind(self) -> str | None:
         """'legacy', 'roster' or None, from the fields the header names."""
         f = self.fields
-        if not f & set(IDENTITY):
+        if not f & {*IDENTITY, *NAME_PARTS}:
             return None
         if f & set(RESULT_FIELDS) or self.wide:
             return "legacy"
@@ -139,7 +140,7 @@ def _header_candidate(upper: list[str | None] | None, lower: list[str | None], l
 
 def _score(cols: list[Column]) -> int:
     fields = {c.field for c in cols if c.period is None}
-    if not fields & set(IDENTITY):
+    if not fields & {*IDENTITY, *NAME_PARTS}:
         return 0
     wide = {(c.period, c.field) for c in cols if c.period is not None}
     return len(fields) + min(len(wide), 8)

@@ -171,6 +171,95 @@ def find_period_in_text(text: str | None) -> Period | None:
     return None
 
 
+_CN_MONTH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+             "十一": 11, "十二": 12}  # fmt: skip
+_NO_YEAR = [
+    (re.compile(r"^(?:第)?(?P<m>0?[1-9]|1[0-2]|十[一二]|[一二三四五六七八九十])月份?$"), "m"),
+    (re.compile(r"^(?:第)?(?P<q>[一二三四1-4])季度$|^[qQ](?P<q2>[1-4])$"), "q"),
+]
+# a month or quarter inside free text with no year before it: 「三月绩效汇总」, 「3月考核」, 「第二季度」, 「Q2绩效」
+# (not 「2024年3月」, not 「13月」)
+_NO_YEAR_IN_TEXT = re.compile(
+    r"(?<![\d年一二三四五六七八九十])(?:1[0-2]|0?[1-9]|十[一二]|[一二三四五六七八九十])月(?!份?\d)"
+    r"|(?<![\d年])第?[一二三四1-4]季度|(?<![A-Za-z\d])[qQ][1-4](?!\d)"
+)
+_DATE_TEXT = re.compile(r"^(?:19|20|21)\d{2}[-/.年]\d{1,2}[-/.月]\d{1,2}|^\d{5}(?:\.0+)?$")
+
+
+def _month_number(text: str) -> int:
+    return int(text) if text.isdigit() else _CN_MONTH[text]
+
+
+def period_without_year(text: object) -> tuple[str, int] | None:
+    """A month or quarter written without its year ('3月', '三月', '第二季度', 'Q2') → ('m', 3) or
+    ('q', 2); else None."""
+    if text is None:
+        return None
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    s = s.removesuffix("考核").removesuffix("绩效")
+    for pattern, kind in _NO_YEAR:
+        m = pattern.match(s)
+        if m:
+            if kind == "m":
+                return "m", _month_number(m.group("m"))
+            return "q", _CN_NUM[m.group("q") or m.group("q2")]
+    return None
+
+
+def find_period_without_year(text: str | None) -> str | None:
+    """The words of a month or quarter named inside free text without a year (a file name
+    「三月绩效汇总.xlsx」 → 「三月」, a sheet 「Q2」); None when the text names a year, or no month or quarter.
+    :func:`period_without_year` reads the words."""
+    if not text:
+        return None
+    s = unicodedata.normalize("NFKC", str(text))
+    if find_period_in_text(s) is not None or re.search(r"(19|20|21)\d{2}", s):
+        return None
+    m = _NO_YEAR_IN_TEXT.search(s)
+    return m.group(0) if m else None
+
+
+def with_year(kind: str, number: int, year: int) -> Period:
+    """The month or quarter ``number`` of ``year``."""
+    return month(year, number) if kind == "m" else quarter(year, number)
+
+
+def is_date_text(text: object) -> bool:
+    """A date (2024-03-15, 2024/3/15 10:00, Excel serial 45382) rather than a period written as one."""
+    return text is not None and bool(_DATE_TEXT.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))))
+
+
+def as_kind(period: Period, kind: str) -> Period:
+    """The period of ``kind`` (quarterly, half_year, annual) a month falls in; unchanged otherwise."""
+    y, m = period.start.year, period.start.month
+    if kind == "quarterly":
+        return quarter(y, (m - 1) // 3 + 1)
+    if kind == "half_year":
+        return half_year(y, 1 if m <= 6 else 2)
+    if kind == "annual":
+        return annual(y)
+    return period
+
+
+# ---- names --------------------------------------------------------------------------------------
+
+
+def joined_name(first: pl.Expr, last: pl.Expr) -> pl.Expr:
+    """A name written in two columns: Chinese 姓 + 名 without a space (张 + 三 → 张三), Latin "First Last"."""
+    first, last = clean_text(first), clean_text(last)
+    cjk = pl.concat_str([last, first], ignore_nulls=True).str.contains(r"[\u4e00-\u9fff]").fill_null(False)
+    joined = pl.when(cjk).then(pl.concat_str([last, first], ignore_nulls=True))
+    joined = joined.otherwise(pl.concat_str([first, last], separator=" ", ignore_nulls=True))
+    return pl.when(first.is_null() & last.is_null()).then(None).otherwise(joined)
+
+
+def display_name(expr: pl.Expr) -> pl.Expr:
+    """A person's name to store, as written but tidy: half-width, trimmed, spaces run together; a name
+    without Latin letters (张 三) loses its spaces (张三), a Latin one keeps one between its parts."""
+    t = clean_text(expr).str.replace_all(r"\s+", " ")
+    return pl.when(t.str.contains(r"[A-Za-z]")).then(t).otherwise(t.str.replace_all(" ", "", literal=True))
+
+
 # ---- dates --------------------------------------------------------------------------------------
 
 

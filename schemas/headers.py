@@ -77,6 +77,11 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "Year",
         "Review Period",
         "Cycle",
+        # a review date stands for the period it falls in (pipelines/legacy/records.py _periods)
+        "最近考核日期",
+        "考核日期",
+        "评价时间",
+        "评价日期",
         "Review Date",
         "Last Review Date",
         "Appraisal Date",

@@ -699,6 +699,25 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "分布指引已保存：最高等级不超过 {a}%，最低等级不少于 {c}%。",
             "Guideline saved: at most {a}% top grade, at least {c}% bottom grade.",
         ),
+        "grade_words.title": ("等级写法", "Grade words"),
+        "grade_words.help": (
+            "历史考核表的「等级」一栏写成文字（如 优秀、甲、Fully Meets、PIP）时，导入按下表换成公司等级标准中的等级；"
+            "表里没有的写法会被拒绝并说明原因。大小写、空格和全角半角不影响匹配。每次修改都记入审计日志，对下一次导入生效。",
+            "When the grade column of a legacy workbook holds a word (Excellent, Fully Meets, PIP …), the import "
+            "turns it into a grade of the company's scale through this table; a word not in it is rejected with "
+            "the reason. Case, spaces and full-width letters do not matter. Every change is audited and applies "
+            "to the next import.",
+        ),
+        "grade_words.col.word": ("写法", "Word"),
+        "grade_words.col.grade": ("对应等级", "Grade"),
+        "grade_words.word": ("新增或修改的写法", "Word to add or change"),
+        "grade_words.grade": ("对应等级", "Grade it stands for"),
+        "grade_words.save": ("保存写法", "Save word"),
+        "grade_words.saved": ("已保存：「{word}」导入为 {grade}。", "Saved: “{word}” is imported as {grade}."),
+        "grade_words.remove_pick": ("要删除的写法", "Words to remove"),
+        "grade_words.remove": ("删除所选写法", "Remove the chosen words"),
+        "grade_words.removed": ("已删除 {count} 个写法。", "{count} words removed."),
+        "grade_words.hr_only": ("只有人力资源部可以修改等级写法。", "Only HR can change the grade words."),
         "cal.scale_title": ("等级标准", "Grade scale"),
         "cal.scale_help": (
             "从高到低填写等级和分数线（总分达到分数线即得该等级，最后一级兜底）。保存后，进行中周期里尚未完成校准的"

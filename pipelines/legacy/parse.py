@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.layout import find_form, find_table
-from pipelines.legacy.records import validate
+from pipelines.legacy.records import file_question, validate
 from pipelines.legacy.sheets import SheetPlan, plan_sheets, read_records
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.sniff import FileRefused
@@ -53,10 +53,12 @@ def parse_legacy(grids: list[Grid], file_name: str, notes: list[str], options: I
     plans = plan_sheets(grids, options.mapping)
     if not any(p.layout in ("table", "form") for p in plans):
         raise NoHeaderFound()
-    frame, errors, sheet_notes, headers = read_records(plans, file_name)
+    frame, errors, sheet_notes, headers = read_records(plans, file_name, options)
     notes.extend(sheet_notes)
     if frame.height == 0:
         raise FileRefused("文件里找到了表头，但表头下面没有数据行：请检查是否选错了文件或工作表。")
+    if (question := file_question(errors, frame.height, file_name)) is not None:
+        raise FileRefused(question)  # one question for the whole file, not one reject per row
     bad_rows = errors.get_column("_rid").n_unique()
     if bad_rows > GIVE_UP_ROWS and bad_rows > GIVE_UP_SHARE * frame.height:
         raise TooManyErrors(

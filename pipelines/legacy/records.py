@@ -8,7 +8,21 @@ import polars as pl
 from core.values import ParsedNumber, clean_text, parse_number, trim_text
 from pipelines.context import fold_expr
 from pipelines.legacy.joins import attach, derive
-from pipelines.normalise import GRADE_WORDS, as_percent_points, clean_employee_id, parse_period
+from pipelines.normalise import (
+    GRADE_WORDS,
+    Period,
+    as_kind,
+    as_percent_points,
+    clean_employee_id,
+    display_name,
+    find_period_without_year,
+    is_date_text,
+    joined_name,
+    parse_period,
+    period_without_year,
+    with_year,
+)
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
 from schemas.staged import LegacyRecord, reason_for
 
@@ -16,18 +30,33 @@ from schemas.staged import LegacyRecord, reason_for
 RECORD_COLUMNS = [
     "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
     "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
-    "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points",
+    "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points", "_period_from",
+    "_name_written",
 ]  # fmt: skip
 
+# the period reasons a whole file may share: then it is refused with one question (file_question)
+MISSING_PERIOD = (
+    "缺少考核期间（表内、标题、工作表名和文件名里都没有找到）：请加一列「考核期间」，"
+    "或在上传页填写「考核期间」（命令行 --period 2024-03）"
+)
+NO_YEAR = "考核期间只写了「{}」，没有年份：请在上传页填写「年份」（命令行 --year 2024），或写成 2024年3月"
 
-def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Parse every text column into values. Returns (records, parse errors)."""
-    frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
+
+def normalise(
+    staged: pl.DataFrame, options: ImportOptions = DEFAULT, file_name: str = ""
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Parse every text column into values; ``options`` are HR's answers for the file (a period, a year,
+    grade words). Returns (records, parse errors)."""
+    frame = staged.with_columns(
+        period=pl.coalesce(pl.col("period"), pl.col("_period_hint")),
+        name=pl.coalesce(pl.col("name"), joined_name(pl.col("first_name"), pl.col("last_name"))),
+    ).drop("first_name", "last_name")
+    frame = derive(frame, "name", _name_written=display_name(pl.col("_v")))  # before "name" is folded
     del staged  # each raw column is freed as soon as its parsed form replaces it
     for column, parsed in _cell_parsers():
         frame = derive(frame, column, **parsed)
     frame = _weighted_points(_on_one_scale(frame))
-    frame = _periods(_grades(frame))
+    frame = _periods(_grades(frame, options.grade_words), options, file_name)
     return frame.select(RECORD_COLUMNS), _parse_errors(frame)
 
 
@@ -41,14 +70,15 @@ def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
     ]
     # names of things and free text are kept as written (trimmed); comparisons fold them separately
     parsers += [(col, {col: trim_text(x)}) for col in ("department", "position", "kpi", "target", "actual", "comment")]
-    parsers += [("grade", {"grade_raw": clean_text(x)}), ("period", {"period_text": clean_text(x)})]
+    # *_raw: the cell as written (trimmed), for the reject table
+    parsers += [("grade", {"grade_raw": trim_text(x)}), ("period", {"period_text": clean_text(x)})]
     for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
         num = parse_number(x)
         parsers.append(
             (
                 col,
                 {
-                    f"{col}_raw": clean_text(x),
+                    f"{col}_raw": trim_text(x),
                     f"{prefix}_n": num.value,
                     f"{prefix}_pct": num.percent,
                     f"{prefix}_err": num.error,
@@ -101,25 +131,103 @@ def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
     return attach(frame, points, "_sheet").with_columns(pl.col("_points").fill_null(False))
 
 
-def _grades(frame: pl.DataFrame) -> pl.DataFrame:
-    """``grade_v``: a grade word (优秀, A, …) on the common scale, else the grade as written."""
-    grade_map = pl.DataFrame({"_g": list(GRADE_WORDS), "_gv": list(GRADE_WORDS.values())})
+def _grades(frame: pl.DataFrame, grade_words: tuple[tuple[str, str], ...] | None = None) -> pl.DataFrame:
+    """``grade_v``: a grade word (优秀, Exceeds, 甲, A, …) on the company's scale through HR's grade words
+    (folded upper-case without spaces → grade; the defaults when none are given), else the grade as written."""
+    pairs = list(grade_words) if grade_words is not None else list(GRADE_WORDS.items())
+    grade_map = pl.DataFrame(
+        {"_g": [w for w, _ in pairs], "_gv": [g for _, g in pairs]}, schema={"_g": pl.String, "_gv": pl.String}
+    ).unique("_g", keep="first")
     frame = attach(
-        frame.with_columns(_g=pl.col("grade_raw").str.to_uppercase().str.replace_all(r"\s", "")), grade_map, "_g"
+        frame.with_columns(_g=clean_text(pl.col("grade_raw")).str.to_uppercase().str.replace_all(r"\s", "")),
+        grade_map,
+        "_g",
     )
     frame = frame.with_columns(grade_v=pl.coalesce(pl.col("_gv"), pl.col("grade_raw"))).drop("_g", "_gv")
     return frame
 
 
-def _periods(frame: pl.DataFrame) -> pl.DataFrame:
-    """``period_key``: each distinct period text parsed once (a text that is no period stays as written
-    and fails the contract)."""
-    periods = {t: parse_period(t) for t in frame.get_column("period_text").drop_nulls().unique().to_list()}
+def _periods(frame: pl.DataFrame, options: ImportOptions = DEFAULT, file_name: str = "") -> pl.DataFrame:
+    """``period_key``, and ``_period_from`` saying where it came from: 'file' (the row, its title, sheet
+    or file name), 'year' (a month or quarter written without a year, dated by HR's year) or 'option'
+    (HR's period, for a row that names none). A review date becomes its month, or its quarter, half
+    year or year when the file's other periods are of that kind. ``_no_year``: the month written
+    without a year when HR gave none. Each distinct text is parsed once; a text that is no period
+    stays as written and fails the contract."""
+    year = options.year_for_months
+    texts = frame.get_column("period_text").drop_nulls().unique().to_list()
+    parsed: dict[str, Period | None] = {t: parse_period(t) for t in texts}
+    others = {p.kind for t, p in parsed.items() if p is not None and not is_date_text(t)}
+    date_kind = next(iter(others)) if len(others) == 1 else "monthly"
+    keys: dict[str, tuple[str, str | None, str | None]] = {}  # text -> (key, from, words without a year)
+    for t, p in parsed.items():
+        if p is not None:
+            keys[t] = ((as_kind(p, date_kind) if is_date_text(t) else p).key, "file", None)
+        elif (no_year := period_without_year(t)) is not None:
+            keys[t] = (with_year(*no_year, year).key, "year", None) if year else (None, None, t)  # type: ignore[assignment]
+        else:
+            keys[t] = (t, "file", None)
     keymap = pl.DataFrame(
-        {"period_text": list(periods), "period_key": [p.key if p else t for t, p in periods.items()]},
-        schema={"period_text": pl.String, "period_key": pl.String},
+        {"period_text": list(keys), "period_key": [k[0] for k in keys.values()],
+         "_period_from": [k[1] for k in keys.values()], "_no_year": [k[2] for k in keys.values()]},
+        schema={"period_text": pl.String, "period_key": pl.String, "_period_from": pl.String, "_no_year": pl.String},
+    )  # fmt: skip
+    frame = attach(frame, keymap, "period_text")
+    # a row naming no period: a month in its sheet's or the file's name (dated by HR's year), else HR's period
+    sheets = frame.get_column("_sheet").unique().to_list()
+    fallback = []
+    for sheet in sheets:
+        no_year_words = find_period_without_year(sheet) or find_period_without_year(file_name)
+        no_year = period_without_year(no_year_words) if no_year_words else None
+        if no_year and year:
+            fallback.append((sheet, with_year(*no_year, year).key, "year", None))
+        elif options.period_key:
+            fallback.append((sheet, options.period_key, "option", None))
+        elif no_year_words:
+            fallback.append((sheet, None, None, no_year_words))
+    if not fallback:
+        return frame
+    fill = pl.DataFrame(
+        fallback, schema={"_sheet": pl.String, "_fk": pl.String, "_ff": pl.String, "_fn": pl.String}, orient="row"
     )
-    return attach(frame, keymap, "period_text")
+    lacking = pl.col("period_text").is_null()
+    return (
+        attach(frame, fill, "_sheet")
+        .with_columns(
+            period_key=pl.when(lacking).then(pl.col("_fk")).otherwise(pl.col("period_key")),
+            _period_from=pl.when(lacking).then(pl.col("_ff")).otherwise(pl.col("_period_from")),
+            _no_year=pl.when(lacking).then(pl.col("_fn")).otherwise(pl.col("_no_year")),
+        )
+        .drop("_fk", "_ff", "_fn")
+    )
+
+
+def file_question(errors: pl.DataFrame, records: int, file_name: str) -> str | None:
+    """When every record lacks its period (or its year), the one question the file is refused with:
+    what is missing and how to give it on the upload screen or the command line; else None."""
+    if records == 0:
+        return None
+    period = errors.filter(pl.col("column") == "period")
+    missing = period.filter(pl.col("reason") == MISSING_PERIOD).get_column("_rid").n_unique()
+    no_year = period.filter(pl.col("reason").str.starts_with(NO_YEAR.split("{")[0]))
+    if missing == records:
+        return (
+            f"文件「{file_name}」的表内、标题、工作表名和文件名里都没有考核期间，{records} 行都无法确定属于哪一期，"
+            "没有写入任何数据：请在上传页的「考核期间」中填写（如 2023-09 或 2024Q1），"
+            "或在命令行加 --period 2023-09，然后重新导入。"
+        )
+    if no_year.height and missing + no_year.get_column("_rid").n_unique() >= records:
+        words = (
+            "、".join(
+                dict.fromkeys(v for v in no_year.get_column("reason").str.extract(r"只写了「(.+?)」").to_list() if v)
+            )
+            or "月份"
+        )
+        return (
+            f"文件「{file_name}」的考核期间只写了「{words}」，没有年份，{records} 行都无法确定是哪一年，"
+            "没有写入任何数据：请在上传页的「年份」中填写（如 2024），或在命令行加 --year 2024，然后重新导入。"
+        )
+    return None
 
 
 def _parse_errors(frame: pl.DataFrame) -> pl.DataFrame:
@@ -132,11 +240,12 @@ def _parse_errors(frame: pl.DataFrame) -> pl.DataFrame:
             row_errors(frame, pl.col("_weight_err"), "weight", pl.col("weight_raw")),
             row_errors(
                 frame,
-                pl.when(pl.col("period_text").is_null()).then(
-                    pl.lit("缺少考核期间（表内、标题、工作表名和文件名里都没有找到）：请加一列「考核期间」，如 2024Q1")
-                ),
+                pl.when(pl.col("_no_year").is_not_null())
+                .then(pl.format(NO_YEAR, pl.col("_no_year")))
+                .when(pl.col("period_key").is_null())
+                .then(pl.lit(MISSING_PERIOD)),
                 "period",
-                pl.lit(None, dtype=pl.String),
+                pl.col("period_text"),
             ),
             row_errors(
                 frame,

@@ -13,13 +13,14 @@ from pipelines.layout import Form, Table, find_form, find_table
 from pipelines.legacy.records import normalise
 from pipelines.mapping import Mapping, mapping_of_plans, planned_sheets
 from pipelines.normalise import Period, as_percent_points, clean_employee_id, find_period_in_text
+from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import no_errors
 from pipelines.staging import Staged, stage_form, stage_table
 from pipelines.workbook import Grid
 
 FIELDS = (
     "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
-    "score", "total", "grade", "comment", "manager",
+    "score", "total", "grade", "comment", "manager", "first_name", "last_name",
 )  # fmt: skip
 
 
@@ -120,7 +121,7 @@ def stage_sheet(
 
 
 def read_records(
-    plans: list[SheetPlan], file_name: str
+    plans: list[SheetPlan], file_name: str, options: ImportOptions = DEFAULT
 ) -> tuple[pl.DataFrame, pl.DataFrame, list[str], dict[tuple[str, str], str]]:
     """Stage the file sheet by sheet, letting each sheet's cells go once staged, then normalise all
     records at once. Returns (records, parse errors, notes, headers); ``_rid`` numbers the records."""
@@ -144,7 +145,7 @@ def read_records(
     # one contiguous frame: later steps add columns, and adding a column to a frame of several
     # chunks would copy all of it
     # (passed on without keeping a name for it here, so normalise can let the raw text go column by column)
-    records, errors = normalise(_take_all(frames))
+    records, errors = normalise(_take_all(frames), options, file_name)
     return records, errors, notes, headers
 
 
