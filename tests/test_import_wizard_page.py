@@ -22,7 +22,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 W = "data_import.wizard.0"
 
 
-def upload(at: AppTest, path: Path, *, manual: bool = False, period: str = "", unknown: str | None = None) -> AppTest:
+def upload(
+    at: AppTest, path: Path, *, manual: bool = False, period: str = "", dept: str = "", unknown: str | None = None
+) -> AppTest:
     if not at.title or at.title[0].value != "数据导入":
         open_page(at, "pages/data_import.py")
     at.file_uploader(key="data_import.files").set_value([(path.name, path.read_bytes(), XLSX)])
@@ -30,6 +32,8 @@ def upload(at: AppTest, path: Path, *, manual: bool = False, period: str = "", u
         at.checkbox(key="data_import.manual").check()
     if period:
         at.text_input(key="data_import.period").input(period)
+    if dept:
+        at.text_input(key="data_import.dept").input(dept)
     if unknown:
         at.radio(key="data_import.unknown_people").set_value(unknown)
     at.button(key="data_import.start").click().run(timeout=120)
@@ -225,7 +229,8 @@ def test_a_roster_of_unknown_headers_is_mapped_with_the_roster_fields(
 def test_per_person_forms_are_mapped_once_for_every_sheet(start_app: StartApp, db_path: Path, tmp_path: Path) -> None:
     from tests.test_mapping import odd_forms
 
-    at = upload(start_app(db_path), odd_forms(tmp_path / "三月.xlsx", sample_people(2)), manual=True)
+    # the forms name no department and nobody is on the roster: HR gives the department once
+    at = upload(start_app(db_path), odd_forms(tmp_path / "三月.xlsx", sample_people(2)), manual=True, dept="装配部")
     at.selectbox(key="data_import.wizard.sheet").set_value("测试甲").run()
     key = "data_import.wizard.1"  # the second sheet (汇总 is the first)
     at.radio(key=f"{key}.layout").set_value("form").run()

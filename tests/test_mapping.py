@@ -301,7 +301,8 @@ def test_one_form_mapping_reads_every_person_sheet_and_the_next_file_of_that_sha
     mapping = manual_mapping(sheet, source="legacy", layout="form", header_row=6, columns=columns, labels=labels,
                              every_sheet=True)  # fmt: skip
     save_for_file(fresh_db, hr, "个人表", mapping, first)
-    report = import_file(fresh_db, first, uploaded_by="hr")
+    # the forms name no department and nobody is on the roster: HR gives the department once
+    report = import_file(fresh_db, first, uploaded_by="hr", options=ImportOptions(dept="装配部"))
     assert (report.status, report.rows_loaded) == ("loaded", 8), (report.message, report.rejects)
     assert "工作表「汇总」不在列对应关系里，已跳过。" in report.notes
     weights = [r["weight"] for r in fresh_db.rows(
@@ -312,7 +313,12 @@ def test_one_form_mapping_reads_every_person_sheet_and_the_next_file_of_that_sha
     assert fresh_db.scalar("SELECT count(DISTINCT employee_id) FROM appraisals") == 2
     # other people, other sheet names, same shape: read with the saved mapping without asking
     people = sample_people(5)[2:]
-    again = import_file(fresh_db, odd_forms(tmp_path / "四月.xlsx", people, "2024-04"), uploaded_by="hr")
+    again = import_file(
+        fresh_db,
+        odd_forms(tmp_path / "四月.xlsx", people, "2024-04"),
+        uploaded_by="hr",
+        options=ImportOptions(dept="装配部"),
+    )
     assert (again.status, again.rows_loaded) == ("loaded", 12), again.message
     assert "按已保存的对应关系「个人表」读取。" in again.notes
 
