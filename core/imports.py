@@ -18,14 +18,16 @@ def list_batches(db: Database, user: User | None, limit: int = 500) -> pl.DataFr
     """Import batches, newest first (at most ``limit``).
 
     Columns: batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by,
-    message, undone_at, undone_by (when and by whom an undone batch was taken back).
+    message, undone_at, undone_by (when and by whom an undone batch was taken back), rows_warned (rows taken
+    on a guess HR should check).
     """
     permissions.require(db, user, "import")
     return db.frame(
         """
         SELECT batch_id, imported_at, file_name, source, status, rows_read, rows_loaded, rows_rejected, uploaded_by, message,
-               undone_at, undone_by
-        FROM import_batches
+               undone_at, undone_by,
+               (SELECT count(*) FROM import_warnings w WHERE w.batch_id = b.batch_id)::INTEGER AS rows_warned
+        FROM import_batches b
         ORDER BY imported_at DESC, batch_id DESC
         LIMIT ?
         """,

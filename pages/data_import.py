@@ -113,8 +113,8 @@ data_table(
     scope="batch",
 )
 
-with_rejects = batches.filter(pl.col("rows_rejected") > 0)
-if with_rejects.is_empty():
+with_rows = batches.filter((pl.col("rows_rejected") > 0) | (pl.col("rows_warned") > 0))
+if with_rows.is_empty():
     st.caption(t("import.history_no_rejects"))
 else:
     labels = {
@@ -123,17 +123,24 @@ else:
             at=r["imported_at"].strftime("%Y-%m-%d %H:%M"),
             name=r["file_name"],
             n=r["rows_rejected"],
+            w=r["rows_warned"],
         )
-        for r in with_rejects.iter_rows(named=True)
+        for r in with_rows.iter_rows(named=True)
     }
     start_on_newest("data_import.batch", list(labels))
     chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
-    data_table(
-        imports.batch_rejects(db, user, chosen),
-        key="data_import.batch_rejects",
-        file_stem=t("import.rejects_file", batch=chosen),
-        scope="reject",
-    )
+    rejects = imports.batch_rejects(db, user, chosen)
+    if not rejects.is_empty():
+        st.markdown(t("import.rejects_heading", n=rejects.height))
+        data_table(
+            rejects, key="data_import.batch_rejects", file_stem=t("import.rejects_file", batch=chosen), scope="reject"
+        )
+    warned = imports.batch_warnings(db, user, chosen)
+    if not warned.is_empty():
+        st.markdown(t("import.warnings_heading", n=warned.height))
+        data_table(
+            warned, key="data_import.batch_warnings", file_stem=t("import.warnings_file", batch=chosen), scope="reject"
+        )
 
 st.subheader(t("import.undo_heading"), anchor=False)
 st.caption(t("import.undo_intro"))

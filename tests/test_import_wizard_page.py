@@ -249,3 +249,31 @@ def test_per_person_forms_are_mapped_once_for_every_sheet(start_app: StartApp, d
     with open_database(db_path) as db:
         assert db.scalar("SELECT count(*) FROM appraisal_items") == 8
         assert db.scalar("SELECT count(DISTINCT employee_id) FROM appraisals") == 2
+
+
+def test_the_history_shows_a_batch_s_rows_to_check_apart_from_its_rejects(
+    start_app: StartApp, db_path: Path, tmp_path: Path
+) -> None:
+    from tests.builders import write_roster
+
+    people = sample_people(3)
+    with open_database(db_path) as db:
+        assert import_file(db, write_roster(tmp_path / "花名册.xlsx", people), uploaded_by="hr").status == "loaded"
+        rows = [[None, people[1].name, "2024Q1", 88], [people[2].employee_id, people[2].name, "2024Q1", 500]]
+        report = import_file(
+            db,
+            write_xlsx(tmp_path / "考核.xlsx", {"考核": [["工号", "姓名", "考核期间", "得分"], *rows]}),
+            uploaded_by="hr",
+        )
+    assert (report.status, len(report.warnings), report.rows_rejected) == ("partial", 1, 1), report.to_dict()
+    at = start_app(db_path)
+    open_page(at, "pages/data_import.py")
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="data_import.batch")
+    assert picker.value == report.batch_id  # the newest batch with rows to look at
+    assert "1 行被拒绝，1 行请核对" in picker.format_func(picker.value)
+    [rejects] = [d for d in at.dataframe if d.value.shape[0] and "500" in d.value.to_string()]
+    assert rejects.value.shape[0] == 1
+    assert "**请核对的行（1）**" in all_text(at)
+    [warned] = [d for d in at.dataframe if people[1].name in d.value.to_string() and "工号" in d.value.to_string()]
+    assert warned.value.shape[0] == 1

@@ -928,10 +928,20 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
             "Nothing imported yet — upload a legacy appraisal workbook or a roster above.",
         ),
         "import.history_file": ("导入记录", "import-history"),
-        "import.history_no_rejects": ("所有导入记录都没有被拒绝的行。", "No import so far has rejected rows."),
-        "import.choose_batch": ("查看某次导入被拒绝的行", "Show the rejected rows of an import"),
-        "import.batch_label": ("{at} · {name}（{n} 行被拒绝）", "{at} · {name} ({n} rows rejected)"),
+        "import.history_no_rejects": (
+            "所有导入记录都没有被拒绝或需要核对的行。",
+            "No import so far has rejected rows or rows to check.",
+        ),
+        "import.choose_batch": (
+            "查看某次导入被拒绝和需要核对的行",
+            "Show the rejected rows and rows to check of an import",
+        ),
+        "import.batch_label": (
+            "{at} · {name}（{n} 行被拒绝，{w} 行请核对）",
+            "{at} · {name} ({n} rows rejected, {w} to check)",
+        ),
         "import.rejects_file": ("被拒绝的行-{batch}", "rejected-rows-{batch}"),
+        "import.warnings_file": ("请核对的行-{batch}", "rows-to-check-{batch}"),
         "import.undo_heading": ("撤销导入", "Undo an import"),
         "import.undo_intro": (
             "撤销会在一次操作中删除某个批次导入的全部数据（花名册改过的人员和部门恢复为导入前的样子），"
