@@ -212,7 +212,11 @@ def test_upload_with_bad_rows_shows_the_report_and_history(start_app: StartApp, 
     history = table_with(at, "文件")
     assert list(history["文件"]) == ["2022年一季度考核.xlsx"]
     assert list(history["结果"]) == ["部分导入（有被拒绝的行）"]
-    assert sorted(at.dataframe[2].value["行号"]) == [b.excel_row for b in bad]
+    # below the history: the batch's rejects first, then its rows to check (people filed as 历史人员)
+    frames = [d.value for d in at.dataframe]
+    after = frames[next(i for i, f in enumerate(frames) if "文件" in f.columns) + 1 :]
+    assert sorted(after[0]["行号"]) == [b.excel_row for b in bad]
+    assert all("历史人员" in reason for reason in after[1]["原因"]), after[1]
     # the same file again changes nothing
     at = upload(at, [workbook])
     assert "**重复文件，未做任何更改**" in all_text(at)
