@@ -103,13 +103,14 @@ def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.Dat
     )
     weights = (
         ok.join(broken.lazy(), on=KEY, how="anti")
-        .filter(pl.col("_is_item"))
+        .filter(pl.col("_is_item") & (pl.col("item_kind") == "item"))
         .group_by(KEY)
         .agg(
             _wsum=pl.col("weight_v").sum(),
             _all=pl.col("weight_v").is_not_null().all(),
             _written=pl.col("total_v").drop_nulls().first(),
             _points=pl.col("_points").first(),
+            _problem=pl.col("_weights_problem").drop_nulls().first(),
         )
         .filter(
             pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
@@ -118,9 +119,14 @@ def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.Dat
     )
     return row_errors(
         ok.join(weights.lazy(), on=KEY, how="inner"),
-        pl.format(
-            "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
-            pl.col("_wsum").round(1),
+        pl.coalesce(
+            pl.format(
+                "这份考核的权重有误（{}），表中也没有总分，无法算出总分：请核对权重或补上总分", pl.col("_problem")
+            ),
+            pl.format(
+                "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
+                pl.col("_wsum").round(1),
+            ),
         ),
         "weight",
         pl.col("weight_raw"),
@@ -151,7 +157,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
     # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
     # are materialised once, in their final shape
     items = ok.filter(pl.col("_is_item")).with_columns(
-        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
+        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0) & (pl.col("item_kind") == "item"))
         .then(pl.col("score_v") / pl.col("weight_v") * 100)
         .otherwise(pl.col("score_v"))
     )
@@ -175,9 +181,12 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         target_value=parse_number(pl.col("target")).value,
         actual_as_written="actual",
         actual_value=parse_number(pl.col("actual")).value,
+        self_score="self_v",
         manager_score="item_score",
         item_score="item_score",
         manager_comment="comment",
+        category="category",
+        item_kind="item_kind",
         _rid="_rid",
     ).collect()
     return apps, items, more_errors
@@ -185,17 +194,21 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
 
 def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
     """Per appraisal: the weights and scores of its items, summed the ways a total can be made."""
+    weighted = pl.col("item_kind") == "item"
     return (
         items.group_by(KEY)
         .agg(
-            _wsum=pl.col("weight_v").sum(),
-            _wn=pl.col("weight_v").is_not_null().sum(),
-            _n=pl.len(),
-            _scored=pl.col("item_score").is_not_null().sum(),
-            _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
-            _mean=pl.col("item_score").mean(),
-            _points_sum=pl.col("score_v").sum(),
+            _wsum=pl.col("weight_v").filter(weighted).sum(),
+            _wn=pl.col("weight_v").filter(weighted).is_not_null().sum(),
+            _n=weighted.sum(),
+            _scored=pl.col("item_score").filter(weighted).is_not_null().sum(),
+            _weighted=(pl.col("item_score") * pl.col("weight_v")).filter(weighted).sum() / 100,
+            _mean=pl.col("item_score").filter(weighted).mean(),
+            _points_sum=pl.col("score_v").filter(weighted).sum(),
             _points=pl.col("_points").first(),
+            # bonus and deduction rows add their points to the total or take them from it
+            _extra=pl.col("score_v").filter(pl.col("item_kind") == "bonus").sum()
+            - pl.col("score_v").filter(pl.col("item_kind") == "deduction").abs().sum(),
         )
         .collect()
     )
@@ -225,30 +238,30 @@ def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
 
 
 def _scored(apps: pl.DataFrame) -> pl.DataFrame:
-    """The final score (as written, else points summed, else weighted, else the mean), the grade (as
-    written, else from the score on its scale), the score as written on its scale, the id."""
+    """The final score (as written, else points summed, else weighted, else the mean; bonus and
+    deduction points added), the grade the file states (None when it states none), the grade the score
+    gives on the company scale (``grade_computed``), the score as written on its scale, the id."""
+    extra = pl.col("_extra").fill_null(0.0)
     apps = apps.with_columns(
         final_score=pl.coalesce(
             "_written",
-            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum")),
+            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum") + extra),
             pl.when(
                 (pl.col("_wn") == pl.col("_n"))
                 & ((pl.col("_wsum") - 100).abs() <= 1)
                 & (pl.col("_scored") == pl.col("_n"))
-            ).then(pl.col("_weighted")),
-            pl.col("_mean"),
+            ).then(pl.col("_weighted") + extra),
+            pl.col("_mean") + extra,
         ).round(2)
     )
+    per_point = pl.when(pl.col("_scale") == 5).then(20).when(pl.col("_scale") == 10).then(10).otherwise(1)
     return apps.with_columns(
-        grade=pl.coalesce(
-            "_grade",
-            grade_from_score(
-                pl.col("final_score") / pl.when(pl.col("_scale") == 5).then(20).otherwise(1), pl.col("_scale")
-            ),
+        grade=pl.col("_grade"),
+        grade_computed=grade_from_score(
+            pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score")),
+            pl.when(pl.col("_scale") == 5).then(5).otherwise(100),
         ),
-        source_score=pl.coalesce(
-            "_src", pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score"))
-        ),
+        source_score=pl.coalesce("_src", pl.col("final_score") / per_point),
         source_scale=pl.col("_scale").cast(pl.Int32),
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
         weights_off=((pl.col("_wn") == pl.col("_n")) & ((pl.col("_wsum") - 100).abs() > 0.5)).fill_null(False),

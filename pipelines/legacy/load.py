@@ -73,7 +73,7 @@ def _compare_existing(cur: Cursor, frame: pl.DataFrame, apps: pl.DataFrame, item
         _same=((pl.col("final_score") - pl.col("_old_score")).abs() <= 0.05).fill_null(
             pl.col("final_score").is_null() & pl.col("_old_score").is_null()
         )
-        & (pl.col("grade") == pl.col("_old_grade")).fill_null(False)
+        & pl.col("grade").eq_missing(pl.col("_old_grade"))
     )
     same = cmp.filter(pl.col("_same")).get_column("appraisal_id")
     differ = cmp.filter(~pl.col("_same"))
@@ -189,6 +189,7 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
             pl.col("final_score").alias("manager_score"),
             "final_score",
             "grade",
+            "grade_computed",
             "source_score",
             "source_scale",
             pl.lit(batch_id).alias("batch_id"),

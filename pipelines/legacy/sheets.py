@@ -3,6 +3,7 @@ of forms, a roster to skip), its staged records with the period it names, and th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -18,8 +19,11 @@ from pipelines.workbook import Grid
 
 FIELDS = (
     "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
-    "score", "total", "grade", "comment", "manager",
+    "score", "total", "grade", "comment", "manager", "self_score", "category", "category_weight",
 )  # fmt: skip
+# an analysis of appraisals (distribution, ranking, team averages) repeats people; it holds none of its own
+ANALYSIS_WORDS = re.compile(r"分析|统计|分布")
+SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 
 
 @dataclass
@@ -60,6 +64,16 @@ def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
                 )
             )
             continue
+        if table.kind == "legacy" and is_analysis(g, table):
+            plans.append(
+                SheetPlan(
+                    g,
+                    "skip",
+                    table,
+                    note=f"工作表「{g.name}」是对考核结果的统计分析（分布、排名），不是考核记录，已跳过。",
+                )
+            )
+            continue
         plans.append(SheetPlan(g, "table" if table.kind == "legacy" else "roster", table))
     if any(p.layout == "form" for p in plans):
         for p in plans:
@@ -72,6 +86,15 @@ def plan_sheets(grids: list[Grid]) -> list[SheetPlan]:
         if p.table is not None:
             p.headers = {c.field: c.header for c in p.table.columns}
     return plans
+
+
+def is_analysis(grid: Grid, table: Table) -> bool:
+    """A sheet analysing appraisals rather than holding them: named or titled as an analysis
+    (分析/统计/分布) and laid out as numbered sections (一、绩效等级分布 … 四、绩效排名明细) above the table."""
+    above = grid.frame.head(table.header_row).rows()
+    headings = sum(1 for row in above for v in row if v is not None and SECTION_HEADING.match(str(v).strip()))
+    named = bool(ANALYSIS_WORDS.search(grid.name) or ANALYSIS_WORDS.search(table.title))
+    return named and headings >= 1
 
 
 def stage_sheet(
@@ -89,7 +112,7 @@ def stage_sheet(
             headers[(g.name, f)] = label
     else:
         assert plan.table is not None
-        staged = stage_table(g, plan.table, FIELDS)
+        staged = stage_table(g, plan.table, FIELDS, people=True)
         skipped = []
         if staged.skipped_totals:
             skipped.append(f"{staged.skipped_totals} 行合计/平均")
@@ -101,7 +124,7 @@ def stage_sheet(
             notes.append(f"工作表「{g.name}」跳过了" + "、".join(skipped) + "（不是数据行）。")
     for f, h in plan.headers.items():
         headers[(g.name, f)] = h
-    title = plan.table.title if plan.table is not None and plan.layout == "table" else ""
+    title = plan.table.title if plan.table is not None and plan.layout in ("table", "form") else ""
     hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
     frame = staged.frame.with_columns(
         _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
@@ -155,7 +178,7 @@ def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.Dat
     for p in plans:
         if p.layout != "summary" or p.table is None:
             continue
-        staged = stage_table(p.grid.full(), p.table, FIELDS).frame
+        staged = stage_table(p.grid.full(), p.table, FIELDS, people=True).frame
         total = parse_number(pl.coalesce(pl.col("total"), pl.col("score")))
         summary = staged.select(
             pl.col("_row"),
