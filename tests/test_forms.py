@@ -394,3 +394,15 @@ def test_corpus_kpi_summary_report_has_no_rejects(tmp_path: Path) -> None:
         got = {r["employee_id"]: (r["final_score"], r["grade"]) for r in db.rows("SELECT * FROM appraisals")}
         assert len(got) == 13 and db.scalar("SELECT DISTINCT cycle_id FROM appraisals") == "H-2026-M01"
         assert got["100072"] == (91, "A") and got["100051"] == (76, "B") and got["100074"] == (49, "C")
+
+
+def test_the_record_shows_a_computed_grade_as_computed(db: Database, tmp_path: Path) -> None:
+    from core import appraisal
+    from core.auth import User
+    from ui.appraisal import grade_text
+
+    labels = [["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]]
+    assert import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": _sheet_with(labels)})).status == "loaded"
+    history = appraisal.history_of(db, User("hr1", frozenset({"hr"})), JIA.employee_id)
+    assert history.select("grade", "grade_computed").rows() == [(None, "A")]
+    assert grade_text(None, "A") == "A（按分数计算，原表未写等级）" and grade_text("B", "A") == "B"
