@@ -166,6 +166,8 @@ def stage_form(grid: Grid, form: Form, fields: tuple[str, ...]) -> Staged:
         label_values["total"] = form.total[0]
     if form.grade is not None and "grade" in fields:
         label_values["grade"] = form.grade[0]
+    if form.self_total is not None and "self_total" in fields:
+        label_values["self_total"] = form.self_total[0]
     out = out.with_columns(pl.lit(v, dtype=pl.String).alias(f) for f, v in label_values.items() if f not in out.columns)
     staged = Staged(_with_all_fields(out, fields).with_columns(_sheet=pl.lit(grid.name)))
     return staged

@@ -166,6 +166,7 @@ def test_self_and_supervisor_scores_comments_and_no_invented_grade(db: Database,
     app = _apps(db)[JIA.employee_id]
     assert app["final_score"] == pytest.approx(MANAGER_TOTAL)  # supervisor's scores count, the self scores do not
     assert app["grade"] is None and app["grade_computed"] == "A"  # the file states no grade
+    assert app["self_score"] == pytest.approx(SELF_TOTAL)  # the self scores weighted, kept apart
     items = _items(db, app["appraisal_id"])
     assert {k: (v["weight"], v["self_score"], v["manager_score"]) for k, v in items.items()} == {
         "产量达成率": (40, 90, 95), "质量合格率": (30, 100, 100), "安全事故": (20, 100, 100), "5S执行": (10, 90, 80),
@@ -344,6 +345,7 @@ def test_corpus_team_goal_form_self_and_leader_scores(tmp_path: Path) -> None:
     )
     apps, items, _ = build_appraisals(answered, parsed.errors.clear())
     assert apps.get_column("final_score").to_list() == [81.05]
+    assert apps.get_column("self_score").to_list() == [81.85]  # 评分总和 under 员工自评得分
     assert apps.get_column("grade").to_list() == [None] and apps.get_column("grade_computed").to_list() == ["B"]
     assert items.height == 4
 

@@ -207,6 +207,8 @@ def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
             _points_sum=pl.col("score_v").filter(weighted).sum(),
             _points=pl.col("_points").first(),
             # bonus and deduction rows add their points to the total or take them from it
+            _self_weighted=(pl.col("self_v") * pl.col("weight_v")).filter(weighted).sum() / 100,
+            _self_n=pl.col("self_v").filter(weighted).is_not_null().sum(),
             _extra=pl.col("score_v").filter(pl.col("item_kind") == "bonus").sum()
             - pl.col("score_v").filter(pl.col("item_kind") == "deduction").abs().sum(),
         )
@@ -222,6 +224,7 @@ def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
         .agg(
             _written=pl.col("_wt").drop_nulls().first(),
             _grade=pl.col("grade_v").drop_nulls().first(),
+            _self_written=pl.col("self_total_v").drop_nulls().first(),
             _scale=pl.col("_scale").max(),
             _src=pl.when(pl.col("_is_item"))
             .then(pl.col("total_src"))
@@ -257,6 +260,13 @@ def _scored(apps: pl.DataFrame) -> pl.DataFrame:
     per_point = pl.when(pl.col("_scale") == 5).then(20).when(pl.col("_scale") == 10).then(10).otherwise(1)
     return apps.with_columns(
         grade=pl.col("_grade"),
+        # the self-assessed total as written, else from the self scores when every item has one
+        self_score=pl.coalesce(
+            "_self_written",
+            pl.when(
+                (pl.col("_self_n") == pl.col("_n")) & (pl.col("_n") > 0) & ((pl.col("_wsum") - 100).abs() <= 1)
+            ).then(pl.col("_self_weighted")),
+        ).round(2),
         grade_computed=grade_from_score(
             pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score")),
             pl.when(pl.col("_scale") == 5).then(5).otherwise(100),

@@ -186,6 +186,7 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
             "dept_id",
             "position_id",
             pl.lit("closed").alias("stage"),
+            "self_score",
             pl.col("final_score").alias("manager_score"),
             "final_score",
             "grade",

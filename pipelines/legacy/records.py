@@ -18,7 +18,7 @@ RECORD_COLUMNS = [
     "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
     "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
     "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points", "self_v",
-    "category", "item_kind", "_weights_problem",
+    "self_total_v", "category", "item_kind", "_weights_problem",
 ]  # fmt: skip
 # an item row that adds to or takes from the total instead of being weighted (加分项：…, 扣分：迟到 2 次)
 BONUS = r"^\s*(加分|奖励|奖分|附加分)"
@@ -51,7 +51,9 @@ def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
         for col in ("department", "position", "kpi", "target", "actual", "comment", "category", "category_weight")
     ]
     parsers += [("grade", {"grade_raw": clean_text(x)}), ("period", {"period_text": clean_text(x)})]
-    for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight"), ("self_score", "_self")):
+    numbers = (("score", "_score"), ("total", "_total"), ("weight", "_weight"), ("self_score", "_self"),
+               ("self_total", "_stotal"))  # fmt: skip
+    for col, prefix in numbers:
         num = parse_number(x)
         parsers.append(
             (
@@ -73,9 +75,9 @@ def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
     fractions (0.3), items scored in weighted points (得分 27 of 权重 30), and a 5- or 10-point rating
     are recognised and converted."""
     frame = frame.with_columns(
-        pl.col("_score_pct", "_total_pct", "_weight_pct", "_self_pct", "_score_absent", "_total_absent").fill_null(
-            False
-        )
+        pl.col(
+            "_score_pct", "_total_pct", "_weight_pct", "_self_pct", "_stotal_pct", "_score_absent", "_total_absent"
+        ).fill_null(False)
     ).with_columns(_absent=pl.col("_score_absent") | pl.col("_total_absent"))
     sheet_stats = frame.group_by("_sheet").agg(
         _w_frac=(pl.col("_weight_n").max() <= 1.0) & pl.col("_weight_n").is_not_null().any(),
@@ -100,10 +102,14 @@ def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
         score_src=as_percent_points(_parsed("_score"), pl.col("_s_frac") & fractions),
         total_src=as_percent_points(_parsed("_total"), pl.col("_t_frac") & fractions),
         _self_src=as_percent_points(_parsed("_self"), pl.col("_s_frac") & fractions),
+        _stotal_src=as_percent_points(_parsed("_stotal"), pl.col("_t_frac") & fractions),
     )
     factor = pl.when(pl.col("_scale") == 100).then(pl.lit(1.0)).otherwise(100.0 / pl.col("_scale"))
     return frame.with_columns(
-        score_v=pl.col("score_src") * factor, total_v=pl.col("total_src") * factor, self_v=pl.col("_self_src") * factor
+        score_v=pl.col("score_src") * factor,
+        total_v=pl.col("total_src") * factor,
+        self_v=pl.col("_self_src") * factor,
+        self_total_v=pl.col("_stotal_src") * factor,
     )
 
 
@@ -214,6 +220,7 @@ def _parse_errors(frame: pl.DataFrame) -> pl.DataFrame:
             row_errors(frame, pl.col("_total_err"), "total", pl.col("total_raw")),
             row_errors(frame, pl.col("_weight_err"), "weight", pl.col("weight_raw")),
             row_errors(frame, pl.col("_self_err"), "self_score", pl.col("self_score_raw")),
+            row_errors(frame, pl.col("_stotal_err"), "self_total", pl.col("self_total_raw")),
             row_errors(
                 frame,
                 pl.when(pl.col("period_text").is_null()).then(

@@ -19,7 +19,7 @@ from pipelines.workbook import Grid
 
 FIELDS = (
     "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
-    "score", "total", "grade", "comment", "manager", "self_score", "category", "category_weight",
+    "score", "total", "grade", "comment", "manager", "self_score", "category", "category_weight", "self_total",
 )  # fmt: skip
 # an analysis of appraisals (distribution, ranking, team averages) repeats people; it holds none of its own
 ANALYSIS_WORDS = re.compile(r"分析|统计|分布")
@@ -174,7 +174,9 @@ def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.Dat
     the per-person sheets; each disagreement becomes a note (the forms are what is loaded)."""
     notes: list[str] = []
     people = frame.filter(pl.col("_layout") == "form").select("employee_id", "name").unique()
-    computed = apps.join(people, on="employee_id", how="inner").select("employee_id", "name", "final_score")
+    computed = apps.join(people, on="employee_id", how="inner").select(
+        "employee_id", "name", "final_score", "source_score"
+    )
     for p in plans:
         if p.layout != "summary" or p.table is None:
             continue
@@ -188,11 +190,14 @@ def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.Dat
         ).filter(pl.col("_total").is_not_null())
         by_id = summary.join(computed, left_on="_id", right_on="employee_id", how="inner")
         by_name = summary.filter(pl.col("_id").is_null()).join(computed, left_on="_name", right_on="name", how="inner")
-        both = pl.concat([by_id.select("_row", "_total", "final_score", "name"),
-                          by_name.select("_row", "_total", "final_score", pl.col("_name").alias("name"))])  # fmt: skip
-        for row, written, score, name in both.filter(
-            (pl.col("_total") - pl.col("final_score")).abs() > 0.05
-        ).iter_rows():
+        both = pl.concat([by_id.select("_row", "_total", "final_score", "name", "source_score"),
+                          by_name.select("_row", "_total", "final_score", pl.col("_name").alias("name"),
+                                         "source_score")])  # fmt: skip
+        # a summary on the forms' own scale (7.6 of 10 points) agrees with a form's 76
+        differs = ((pl.col("_total") - pl.col("final_score")).abs() > 0.05) & (
+            (pl.col("_total") - pl.col("source_score")).abs() > 0.05
+        ).fill_null(True)
+        for row, written, score, name, _ in both.filter(differs).iter_rows():
             notes.append(
                 f"汇总页「{p.grid.name}」第 {row} 行 {name} 的总分 {written:g} 与其个人考核表算出的 {score:g} 不一致，"
                 "已按个人考核表导入：请核对汇总页。"
