@@ -119,19 +119,25 @@ def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
     items = frame.lazy().filter(
         pl.col("kpi").is_not_null() & pl.col("_score_n").is_not_null() & pl.col("weight_v").is_not_null()
     )
-    sums = (
-        items.group_by("_sheet", "employee_id", "name", "period_text")
-        .agg(_sum=pl.col("_score_n").sum(), _tot=pl.col("_total_n").drop_nulls().first())
-        .group_by("_sheet")
-        .agg(_adds_up=((pl.col("_sum") - pl.col("_tot")).abs() <= 0.5).fill_null(True).all())
-    )
     points = (
         items.group_by("_sheet")
         .agg(_points=(pl.col("_score_n") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
-        .join(sums, on="_sheet", how="left")
-        .select("_sheet", _points=pl.col("_points") & pl.col("_adds_up").fill_null(True))
+        .filter(pl.col("_points"))
         .collect()
     )
+    if points.height:
+        # only for the (few) sheets that look so: do each person's points add up to their written total?
+        adds_up = (
+            items.join(points.lazy(), on="_sheet", how="semi")
+            .group_by("_sheet", "employee_id", "name", "period_text")
+            .agg(_sum=pl.col("_score_n").sum(), _tot=pl.col("_total_n").drop_nulls().first())
+            .group_by("_sheet")
+            .agg(_adds_up=((pl.col("_sum") - pl.col("_tot")).abs() <= 0.5).fill_null(True).all())
+            .collect()
+        )
+        points = points.join(adds_up, on="_sheet", how="left").select(
+            "_sheet", _points=pl.col("_adds_up").fill_null(True)
+        )
     return attach(frame, points, "_sheet").with_columns(pl.col("_points").fill_null(False))
 
 
