@@ -155,12 +155,17 @@ def stage_form(grid: Grid, form: Form, fields: tuple[str, ...]) -> Staged:
     assert table is not None
     first = table.header_row + 1
     merged_down = {c.letter for c in table.columns if c.field in ("category", "category_weight")}
+    if "category" not in table.fields and (unheaded := _unheaded_category(grid, table, form.items_end)):
+        merged_down.add(unheaded)
     frame = fill_merged(grid, first, merged_down).with_row_index("_i").slice(first, max(form.items_end - first, 0))
     frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64))
     kpi = table.letter("kpi")
     frame = frame.filter(clean_text(pl.col(kpi)).is_not_null()) if kpi else frame.clear()
     cols = [pl.col(c.letter).alias(c.field) for c in table.columns if c.period is None and c.field in fields]
-    out = frame.select(pl.col("_row"), *cols)
+    unheaded = None if "category" in table.fields else _unheaded_category(grid, table, form.items_end)
+    if unheaded is not None and "category" in fields:
+        cols.append(pl.col(unheaded).alias("category"))
+    out = _sections(frame.select(pl.col("_row"), *cols))
     label_values = {f: v for f, (v, _, _) in form.labels.items() if f in fields}
     if form.total is not None and "total" in fields:
         label_values["total"] = form.total[0]
@@ -171,6 +176,43 @@ def stage_form(grid: Grid, form: Form, fields: tuple[str, ...]) -> Staged:
     out = out.with_columns(pl.lit(v, dtype=pl.String).alias(f) for f, v in label_values.items() if f not in out.columns)
     staged = Staged(_with_all_fields(out, fields).with_columns(_sheet=pl.lit(grid.name)))
     return staged
+
+
+# a row that only names a section of bonus or deduction items below it (加分项, 扣分项（最多 10 分）)
+SECTION = r"^\s*(加分|奖励|奖分|扣分|减分|扣罚)(项目?|部分|类)?\s*([（(].*[)）])?\s*[:：]?\s*$"
+
+
+def _unheaded_category(grid: Grid, table: Table, end: int) -> str | None:
+    """A column left of the items with no header whose cells are merged down over the items: the
+    category each item belongs to (业绩 merged over three rows, 行为 over two)."""
+    kpi = table.letter("kpi")
+    if kpi is None or not grid.merged:
+        return None
+    first_col = column_index(grid.letters[0])
+    header = grid.frame.row(table.header_row) if table.header_row < grid.frame.height else ()
+    named = {c.letter for c in table.columns}
+    for r0, c0, r1, _ in grid.merged:
+        ci = c0 - first_col
+        if r1 > r0 and r0 > table.header_row and r0 < end and 0 <= ci < column_index(kpi) - first_col:
+            letter = grid.letters[ci]
+            if letter not in named and (ci >= len(header) or header[ci] is None):
+                return letter
+    return None
+
+
+def _sections(items: pl.DataFrame) -> pl.DataFrame:
+    """Rows that only head a section (加分项 / 扣分项) give the rows under them their category and are
+    dropped themselves: they are no item."""
+    values = [c for c in items.columns if c not in ("_row", "kpi", "category")]
+    is_section = clean_text(pl.col("kpi")).str.contains(SECTION).fill_null(False) & pl.all_horizontal(
+        [clean_text(pl.col(c)).is_null() for c in values] or [pl.lit(True)]
+    )
+    marked = items.with_columns(_section=pl.when(is_section).then(pl.col("kpi")).forward_fill(), _is_section=is_section)
+    if "category" in marked.columns:
+        marked = marked.with_columns(category=pl.coalesce("category", "_section"))
+    else:
+        marked = marked.with_columns(category=pl.col("_section"))
+    return marked.filter(~pl.col("_is_section")).drop("_section", "_is_section")
 
 
 def _with_all_fields(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:

@@ -198,6 +198,39 @@ def test_a_category_merged_down_over_its_items(db: Database, tmp_path: Path) -> 
     }  # fmt: skip
 
 
+def test_a_category_merged_down_in_a_column_without_header(db: Database, tmp_path: Path) -> None:
+    items = [[None, *it] for it in ITEMS]
+    rows = _sheet_with(
+        [["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items, [None, *ITEMS_HEADER]
+    )
+    first = len(rows) - len(items)
+    merges = [(first, 0, first + 2, 0, "业绩")]  # the fourth item sits under no category
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}, merges={"考核": merges}))
+    assert report.status == "loaded", report.rejects
+    got = {k: v["category"] for k, v in _items(db, _apps(db)[JIA.employee_id]["appraisal_id"]).items()}
+    assert got == {"产量达成率": "业绩", "质量合格率": "业绩", "安全事故": "业绩", "5S执行": None}
+
+
+def test_bonus_and_deduction_sections_under_their_heading_rows(db: Database, tmp_path: Path) -> None:
+    items = [
+        *ITEMS,
+        ["加分项（最高 5 分）", None, None, None, None, None, None],
+        ["技术革新", None, None, None, None, 3, None],
+        ["扣分项", None, None, None, None, None, None],
+        ["迟到两次", None, None, None, None, 2, None],
+        ["工伤事故", None, None, None, None, 1, None],
+    ]
+    rows = _sheet_with([["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items)
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}))
+    assert (report.status, report.rows_read) == ("loaded", 7), report.rejects  # the two heading rows are no items
+    app = _apps(db)[JIA.employee_id]
+    assert app["final_score"] == pytest.approx(MANAGER_TOTAL + 3 - 2 - 1)
+    kinds = {k: v["item_kind"] for k, v in _items(db, app["appraisal_id"]).items()}
+    assert (kinds["技术革新"], kinds["迟到两次"], kinds["工伤事故"], kinds["安全事故"]) == (
+        "bonus", "deduction", "deduction", "item",
+    )  # fmt: skip
+
+
 def test_nested_category_weights_resolve_to_one_scale(db: Database, tmp_path: Path) -> None:
     header = ["类别", "类别权重", "指标", "权重", "上级评分"]
     items = [
