@@ -441,3 +441,14 @@ def test_the_record_shows_a_computed_grade_as_computed(db: Database, tmp_path: P
     history = appraisal.history_of(db, User("hr1", frozenset({"hr"})), JIA.employee_id)
     assert history.select("grade", "grade_computed").rows() == [(None, "A")]
     assert grade_text(None, "A") == "A（按分数计算，原表未写等级）" and grade_text("B", "A") == "B"
+
+
+def test_the_computed_grade_is_read_on_the_company_scale(db: Database, tmp_path: Path) -> None:
+    from core import settings
+
+    with db.transaction() as cur:
+        settings.put_setting(cur, settings.SCALE_KEY, [["优", 95], ["良", 80], ["差", 0]], "test")
+    labels = [["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]]
+    assert import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": _sheet_with(labels)})).status == "loaded"
+    app = _apps(db)[JIA.employee_id]
+    assert (app["final_score"], app["grade"], app["grade_computed"]) == (96, None, "优")

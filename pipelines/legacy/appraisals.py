@@ -4,9 +4,12 @@ nothing rule for an appraisal's rows, and the totals, grades and item scores of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from core.values import parse_number
+from core.vocabulary import DEFAULT_SCALE
 from pipelines.normalise import grade_from_score
 from pipelines.row_errors import bad_rids, row_errors
 
@@ -150,8 +153,11 @@ def _disagreeing_grades(ok: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One appraisal per (period, person) from the records without errors, with its items.
+def build_appraisals(
+    frame: pl.DataFrame, errors: pl.DataFrame, scale: Sequence[tuple[str, float]] = DEFAULT_SCALE
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One appraisal per (period, person) from the records without errors, with its items; ``scale``
+    is the company's grade scale (best first) that ``grade_computed`` is read on.
     Returns (appraisals, items, errors of appraisals whose computed total is impossible)."""
     ok = usable(frame, errors)
     # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
@@ -161,7 +167,7 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         .then(pl.col("score_v") / pl.col("weight_v") * 100)
         .otherwise(pl.col("score_v"))
     )
-    apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"))
+    apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"), scale)
     over = apps.filter(pl.col("final_score") > 120)
     over_keys = over.select(pl.col("cycle_id").alias("_cycle"), "employee_id").lazy()
     more_errors = row_errors(
@@ -240,7 +246,17 @@ def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _scored(apps: pl.DataFrame) -> pl.DataFrame:
+def _on_scale(score: pl.Expr, scale: Sequence[tuple[str, float]]) -> pl.Expr:
+    """The grade of a 100-point score on the company scale: the first band whose minimum it reaches,
+    the last band below all of them (as core.scoring.grade)."""
+    bands = list(scale)
+    expr = pl.when(score.is_null()).then(pl.lit(None, dtype=pl.String))
+    for name, minimum in bands[:-1]:
+        expr = expr.when(score >= minimum).then(pl.lit(name))
+    return expr.otherwise(pl.lit(bands[-1][0]))
+
+
+def _scored(apps: pl.DataFrame, scale: Sequence[tuple[str, float]]) -> pl.DataFrame:
     """The final score (as written, else points summed, else weighted, else the mean; bonus and
     deduction points added), the grade the file states (None when it states none), the grade the score
     gives on the company scale (``grade_computed``), the score as written on its scale, the id."""
@@ -267,10 +283,10 @@ def _scored(apps: pl.DataFrame) -> pl.DataFrame:
                 (pl.col("_self_n") == pl.col("_n")) & (pl.col("_n") > 0) & ((pl.col("_wsum") - 100).abs() <= 1)
             ).then(pl.col("_self_weighted")),
         ).round(2),
-        grade_computed=grade_from_score(
-            pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score")),
-            pl.when(pl.col("_scale") == 5).then(5).otherwise(100),
-        ),
+        # a 5-point rating keeps its own reading (5 → A, 3–4 → B, 1–2 → C); 100 and 10 points use the company scale
+        grade_computed=pl.when(pl.col("_scale") == 5)
+        .then(grade_from_score(pl.col("final_score") / 20, pl.lit(5)))
+        .otherwise(_on_scale(pl.col("final_score"), scale)),
         source_score=pl.coalesce("_src", pl.col("final_score") / per_point),
         source_scale=pl.col("_scale").cast(pl.Int32),
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),

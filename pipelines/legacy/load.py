@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from core import settings
 from core.db import Cursor, query_frame, register_frame, unregister_frame
 from pipelines.context import OrgContext
 from pipelines.legacy.appraisals import build_appraisals, check_appraisals, propagate
@@ -26,7 +27,7 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
     errors = pl.concat([errors, resolve_errors])
     errors = pl.concat([errors, check_appraisals(frame, errors)])
     errors = propagate(frame, errors)
-    apps, items, over = build_appraisals(frame, errors)
+    apps, items, over = build_appraisals(frame, errors, settings.grade_scale(batch.cur))
     errors = pl.concat([errors, over])
     notes.extend(summary_mismatches(parsed.plans, frame, apps))
     off = apps.filter(pl.col("weights_off")).height
