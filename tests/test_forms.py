@@ -156,6 +156,13 @@ def test_the_period_from_the_title_row(db: Database, tmp_path: Path) -> None:
     assert db.scalar("SELECT cycle_id FROM appraisals") == "H-2019-Q2"
 
 
+def test_a_month_without_year_takes_the_year_of_the_file_name(db: Database, tmp_path: Path) -> None:
+    labels = [["姓名：", JIA.name, "工号：", JIA.employee_id], ["评估周期： 3月   "]]
+    report = import_file(db, b.write_xlsx(tmp_path / "2023年绩效考核.xlsx", {"考核": _sheet_with(labels)}))
+    assert report.status == "loaded", report.rejects
+    assert db.scalar("SELECT cycle_id FROM appraisals") == "H-2023-M03"
+
+
 # ---- the items -----------------------------------------------------------------------------------
 
 

@@ -126,6 +126,8 @@ def stage_sheet(
         headers[(g.name, f)] = h
     title = plan.table.title if plan.table is not None and plan.layout in ("table", "form") else ""
     hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
+    if plan.layout == "form" and hint is not None:
+        staged.frame = staged.frame.with_columns(period=_with_year(pl.col("period"), hint.key[:4]))
     frame = staged.frame.with_columns(
         _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
         _sheet_name=pl.lit(g.name),
@@ -167,6 +169,18 @@ def _take_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
     staged = pl.concat(frames, how="vertical_relaxed", rechunk=True).with_row_index("_rid")
     frames.clear()
     return staged
+
+
+_MONTH_OR_QUARTER = r"^\s*(第?\s*[一二三四1-4]\s*季度|[qQ][1-4]|\d{1,2}\s*月份?|(上|下)半年)\s*$"
+
+
+def _with_year(period: pl.Expr, year: str) -> pl.Expr:
+    """A form's 「评估周期：1月」 given the year its title, sheet or file name names (2024 → 2024年1月)."""
+    return (
+        pl.when(period.str.contains(_MONTH_OR_QUARTER))
+        .then(pl.lit(f"{year}年") + period.str.strip_chars())
+        .otherwise(period)
+    )
 
 
 def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.DataFrame) -> list[str]:
