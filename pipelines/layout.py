@@ -261,6 +261,10 @@ def _form_columns(row: list[str | None], letters: list[str]) -> list[Column]:
     if "kpi" not in fields and fields.count("target") >= 2:
         first = next(c for c in found if c.field == "target")
         first.field = "kpi"
+    if fields.count("kpi") >= 2 and "category" not in fields:
+        # 考核项目 (工作业绩, merged over its rows) then 考核内容 (the item): the first groups the second
+        first = next(c for c in found if c.field == "kpi")
+        first.field = "category"
     cols: list[Column] = []
     seen: set[str] = set()
     for c in found:

@@ -83,7 +83,20 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
     # a form's item table: the category an item belongs to, and the category's share of the whole
     "category": ("考核维度", "维度", "类别", "指标类别", "考核类别", "指标类型", "指标维度", "Category"),
     "category_weight": ("类别权重", "维度权重", "类别占比", "维度占比", "Category Weight"),
-    "weight": ("权重", "权重(%)", "比重", "占比", "目标权重", "指标权重", "Weight", "Weighting"),
+    # 分值 / 标准分: the points an item is worth, its weight when the items add up to 100
+    "weight": (
+        "权重",
+        "权重(%)",
+        "比重",
+        "占比",
+        "目标权重",
+        "指标权重",
+        "分值",
+        "标准分",
+        "配分",
+        "Weight",
+        "Weighting",
+    ),
     # 关键结果 is what an objective (目标) is judged by in an OKR-style form: there 目标 names the item
     "target": ("目标", "目标值", "考核目标", "计划值", "目标/标准", "考核标准", "关键结果", "Target", "Goal"),
     "actual": (
@@ -104,6 +117,9 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "自评",
         "自评得分",
         "自评分",
+        "自评分数",
+        "本人自评",
+        "员工自评分",
         "员工自评",
         "员工自评得分",
         "自我评分",
@@ -121,6 +137,10 @@ LEGACY_HEADERS: dict[str, tuple[str, ...]] = {
         "指标得分",
         "上级评分",
         "领导评分",
+        "考评得分",
+        "上级考评",
+        "直接上级评分",
+        "部门负责人评分",
         "主管评分",
         "经理评分",
         "考核人评分",

@@ -238,6 +238,31 @@ def test_bonus_and_deduction_sections_under_their_heading_rows(db: Database, tmp
     )  # fmt: skip
 
 
+def test_a_merged_assessment_area_over_its_items_scored_in_points(db: Database, tmp_path: Path) -> None:
+    """考核项目 (merged over its rows) then 考核内容, 分值 the points each item is worth, 自评 and 上级评分
+    in points out of 分值, and the 合计 row."""
+    header = ["考核项目", "考核内容", "分值", "自评", "上级评分"]
+    items = [
+        [None, "产量完成", 40, 38, 36], [None, "质量达标", 30, 30, 27], [None, "服从安排", 30, 25, 24],
+        ["合计", None, 100, 93, 87],
+    ]  # fmt: skip
+    rows = _sheet_with([["被考核人：", JIA.name, "工号：", JIA.employee_id], ["考核月份：2024-03"]], items, header)
+    first = len(rows) - len(items)
+    merges = [(first, 0, first + 1, 0, "工作业绩"), (first + 2, 0, first + 2, 0, None)]
+    rows[first + 2][0] = "工作态度"
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}, merges={"考核": merges[:1]}))
+    assert report.status == "loaded", report.rejects
+    app = _apps(db)[JIA.employee_id]
+    assert (app["final_score"], app["self_score"]) == (87, 93)
+    got = {
+        k: (v["category"], v["weight"], v["item_score"], round(v["self_score"], 2))
+        for k, v in _items(db, app["appraisal_id"]).items()
+    }
+    assert got == {
+        "产量完成": ("工作业绩", 40, 90, 95), "质量达标": ("工作业绩", 30, 90, 100), "服从安排": ("工作态度", 30, 80, 83.33),
+    }  # fmt: skip
+
+
 def test_nested_category_weights_resolve_to_one_scale(db: Database, tmp_path: Path) -> None:
     header = ["类别", "类别权重", "指标", "权重", "上级评分"]
     items = [

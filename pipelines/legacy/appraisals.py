@@ -162,10 +162,11 @@ def build_appraisals(
     ok = usable(frame, errors)
     # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
     # are materialised once, in their final shape
+    # items scored in weighted points (得分 27 of 权重 30) are stored as 0–100 item scores, self scores alike
+    in_points = pl.col("_points") & (pl.col("weight_v") > 0) & (pl.col("item_kind") == "item")
     items = ok.filter(pl.col("_is_item")).with_columns(
-        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0) & (pl.col("item_kind") == "item"))
-        .then(pl.col("score_v") / pl.col("weight_v") * 100)
-        .otherwise(pl.col("score_v"))
+        item_score=pl.when(in_points).then(pl.col("score_v") / pl.col("weight_v") * 100).otherwise(pl.col("score_v")),
+        self_item=pl.when(in_points).then(pl.col("self_v") / pl.col("weight_v") * 100).otherwise(pl.col("self_v")),
     )
     apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"), scale)
     over = apps.filter(pl.col("final_score") > 120)
@@ -187,7 +188,7 @@ def build_appraisals(
         target_value=parse_number(pl.col("target")).value,
         actual_as_written="actual",
         actual_value=parse_number(pl.col("actual")).value,
-        self_score="self_v",
+        self_score="self_item",
         manager_score="item_score",
         item_score="item_score",
         manager_comment="comment",
@@ -213,8 +214,8 @@ def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
             _points_sum=pl.col("score_v").filter(weighted).sum(),
             _points=pl.col("_points").first(),
             # bonus and deduction rows add their points to the total or take them from it
-            _self_weighted=(pl.col("self_v") * pl.col("weight_v")).filter(weighted).sum() / 100,
-            _self_n=pl.col("self_v").filter(weighted).is_not_null().sum(),
+            _self_weighted=(pl.col("self_item") * pl.col("weight_v")).filter(weighted).sum() / 100,
+            _self_n=pl.col("self_item").filter(weighted).is_not_null().sum(),
             _extra=pl.col("score_v").filter(pl.col("item_kind") == "bonus").sum()
             - pl.col("score_v").filter(pl.col("item_kind") == "deduction").abs().sum(),
         )
