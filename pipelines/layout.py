@@ -215,7 +215,15 @@ _FORM_TOTAL = re.compile(
     r"(合计|总计|小计|之和|总和|总分|汇总)$|^(合计|总计)|综合.{0,6}(得分|评分)$|^最终(得分|评分|成绩)$"
 )
 # text that cannot be a person's name in a sheet name
-_NOT_A_NAME = re.compile(r"(表|汇总|考核|绩效|统计|分析|模板|说明|sheet|目标|明细|结果|评分|评估|数据)", re.I)
+_NOT_A_NAME = re.compile(
+    r"(表|汇总|考核|绩效|统计|分析|模板|说明|sheet|目标|明细|结果|评分|评估|数据|指标|车间|中心|公司)|[部科组室处队班线]$",
+    re.I,
+)
+# what a sheet named after a person adds to the name: the period, 绩效考核表 …
+_SHEET_NAME_EXTRA = re.compile(
+    r"((19|20|21)\d{2}\s*年?\s*(第?[一二三四1-4]\s*季度|[qQ][1-4]|\d{1,2}\s*月份?)?|[qQ][1-4]|\d{1,2}\s*月份?)"
+    r"|的?(个人)?(月度|季度|年度|年终)?(绩效|考核|评估|评价)+(表|单)?$"
+)
 _PERSON_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")
 _NUMBERISH = re.compile(r"^[\d.,\s%+-]+$")
 
@@ -412,11 +420,12 @@ def _name_from_sheet(form: Form, sheet: str) -> None:
     """The person named only by the sheet (「装配-张三」, 「张三」) when no label names them."""
     if {"name", "employee_id"} & form.labels.keys():
         return
-    parts = [p for p in re.split(r"[-－—_ ·、]+", sheet.strip()) if p]
-    if not parts or _NOT_A_NAME.search(sheet):
+    bare = _SHEET_NAME_EXTRA.sub(" ", sheet.strip())
+    parts = [p for p in re.split(r"[-－—_ ·、()（）]+", bare) if p]
+    if not parts:
         return
     name = parts[-1]
-    if not _PERSON_NAME.match(name):
+    if not _PERSON_NAME.match(name) or _NOT_A_NAME.search(name):
         return
     form.labels["name"] = (name, -1, "工作表名")
     if len(parts) >= 2 and "department" not in form.labels:

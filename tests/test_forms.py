@@ -129,15 +129,25 @@ def test_several_labels_in_one_cell(tmp_path: Path) -> None:
     assert got == {"name": JIA.name, "employee_id": JIA.employee_id, "period": "2026年01月"}
 
 
-@pytest.mark.parametrize(("sheet", "name", "dept"), [("装配-测试乙", "测试乙", "装配"), ("测试乙", "测试乙", None)])
+@pytest.mark.parametrize(
+    ("sheet", "name", "dept"),
+    [
+        ("装配-测试乙", "测试乙", "装配"),
+        ("测试乙", "测试乙", None),
+        ("一车间-测试乙", "测试乙", "一车间"),
+        ("测试乙绩效考核表", "测试乙", None),
+        ("2024年3月-测试乙", "测试乙", None),
+    ],
+)
 def test_the_person_only_in_the_sheet_name(tmp_path: Path, sheet: str, name: str, dept: str | None) -> None:
     path = b.write_xlsx(tmp_path / "f.xlsx", {sheet: _sheet_with([["考核月份：2024-03"]])})
     got = {f: v for f, (v, _, _) in _form(path).labels.items()}
     assert got["name"] == name and got.get("department") == dept
 
 
-def test_a_sheet_named_like_a_table_names_nobody(tmp_path: Path) -> None:
-    path = b.write_xlsx(tmp_path / "f.xlsx", {"绩效考核表": _sheet_with([["考核月份：2024-03"]])})
+@pytest.mark.parametrize("sheet", ["绩效考核表", "生产部", "质检科", "一车间", "Sheet1", "汇总"])
+def test_a_sheet_named_like_a_table_or_a_department_names_nobody(tmp_path: Path, sheet: str) -> None:
+    path = b.write_xlsx(tmp_path / "f.xlsx", {sheet: _sheet_with([["考核月份：2024-03"]])})
     assert find_form(_grids(path)[0]) is None
 
 
