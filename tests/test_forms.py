@@ -310,6 +310,26 @@ def test_bonus_and_deduction_rows_add_to_and_take_from_the_total(db: Database, t
     assert kinds["产量达成率"][0] == "item"
 
 
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ((0.9, 0.8, 1.0), 89.0),  # fractions of 100: 90×.5 + 80×.3 + 100×.2
+        ((4, 5, 3), 82.0),  # a 5-point rating: 80×.5 + 100×.3 + 60×.2
+    ],
+)
+def test_small_scores_without_a_total_are_not_taken_for_weighted_points(
+    db: Database, tmp_path: Path, scores: tuple, expected: float
+) -> None:
+    items = [
+        [k, w, None, None, None, s, None]
+        for k, w, s in zip(("产量", "质量", "安全"), (50, 30, 20), scores, strict=True)
+    ]
+    rows = _sheet_with([["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items)
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}))
+    assert report.status == "loaded", report.rejects
+    assert _apps(db)[JIA.employee_id]["final_score"] == pytest.approx(expected)
+
+
 def test_inconsistent_weights_are_reported_not_rescaled(db: Database, tmp_path: Path) -> None:
     items = [["产量", "50%", None, None, None, 90, None], ["质量", "30%", None, None, None, 80, None]]
     rows = _sheet_with([["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items)

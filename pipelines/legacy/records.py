@@ -87,12 +87,17 @@ def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
         _any_pct=(pl.col("_score_pct") | pl.col("_total_pct")).any(),
     )
     frame = attach(frame, sheet_stats, "_sheet")
-    frame = frame.with_columns(weight_v=as_percent_points(_parsed("_weight"), pl.col("_w_frac")))
+    frame = frame.with_columns(
+        weight_v=as_percent_points(_parsed("_weight"), pl.col("_w_frac")),
+        # the score as a 0–100 number before its scale is known (0.95 and 95% are 95), to compare with weights
+        _score_pp=as_percent_points(_parsed("_score"), pl.col("_s_frac")),
+    )
     frame = _weighted_points(frame)
     scale = (
-        pl.when((pl.col("_top") <= 5.0) & ~pl.col("_any_pct"))
+        # scores all at most 1 are fractions of 100 (0.95), not a 5-point rating
+        pl.when((pl.col("_top") <= 5.0) & (pl.col("_top") > 1.0) & ~pl.col("_any_pct"))
         .then(pl.lit(5))
-        .when((pl.col("_top") <= 10.0) & ~pl.col("_any_pct") & ~pl.col("_points"))
+        .when((pl.col("_top") <= 10.0) & (pl.col("_top") > 5.0) & ~pl.col("_any_pct") & ~pl.col("_points"))
         .then(pl.lit(10))
         .otherwise(pl.lit(100))
     )
@@ -116,12 +121,16 @@ def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
 def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
     """``_points``: per sheet, whether items are scored in weighted points (得分 27 of 权重 30): every
     item's score at most its weight, and where a total is written, the scores add up to it."""
+    # a sheet of 5-point ratings is a rating scale, however small its weights
     items = frame.lazy().filter(
-        pl.col("kpi").is_not_null() & pl.col("_score_n").is_not_null() & pl.col("weight_v").is_not_null()
+        pl.col("kpi").is_not_null()
+        & pl.col("_score_pp").is_not_null()
+        & pl.col("weight_v").is_not_null()
+        & ~((pl.col("_top") <= 5.0) & (pl.col("_top") > 1.0) & ~pl.col("_any_pct")).fill_null(False)
     )
     points = (
         items.group_by("_sheet")
-        .agg(_points=(pl.col("_score_n") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
+        .agg(_points=(pl.col("_score_pp") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
         .filter(pl.col("_points"))
         .collect()
     )
@@ -130,7 +139,7 @@ def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
         adds_up = (
             items.join(points.lazy(), on="_sheet", how="semi")
             .group_by("_sheet", "employee_id", "name", "period_text")
-            .agg(_sum=pl.col("_score_n").sum(), _tot=pl.col("_total_n").drop_nulls().first())
+            .agg(_sum=pl.col("_score_pp").sum(), _tot=pl.col("_total_n").drop_nulls().first())
             .group_by("_sheet")
             .agg(_adds_up=((pl.col("_sum") - pl.col("_tot")).abs() <= 0.5).fill_null(True).all())
             .collect()
