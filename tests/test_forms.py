@@ -192,6 +192,18 @@ def test_self_and_supervisor_scores_comments_and_no_invented_grade(db: Database,
     assert sum(v["self_score"] * v["weight"] for v in items.values()) / 100 == pytest.approx(SELF_TOTAL)
 
 
+def test_headers_with_remarks_in_brackets(db: Database, tmp_path: Path) -> None:
+    header = ["考核要素", "权重分", "实际完成情况", "自评（20%）", "上级评分（80%）"]
+    items = [["产量", 60, "超额完成", 90, 85], ["质量", 40, "达标", 80, 75]]
+    rows = _sheet_with([["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items, header)
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}))
+    assert report.status == "loaded", report.rejects
+    app = _apps(db)[JIA.employee_id]
+    assert (app["final_score"], app["self_score"]) == (81, 86)  # 85×.6 + 75×.4; 90×.6 + 80×.4
+    items_got = _items(db, app["appraisal_id"])
+    assert items_got["产量"]["actual_as_written"] == "超额完成" and items_got["质量"]["self_score"] == 80
+
+
 def test_a_grade_the_form_states_is_kept(db: Database, tmp_path: Path) -> None:
     labels = [["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]]
     rows = [*_sheet_with(labels), ["合计", "100%", None, None, None, 96], ["等级：", "B"]]
