@@ -238,9 +238,9 @@ ROSTER_HEADERS: dict[str, tuple[str, ...]] = {
 
 # Label cells of the per-person form layout ("姓名：张三" or "姓名：" beside/above "张三").
 FORM_LABELS: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "员工姓名", "被考核人", "被考核人姓名", "被评估人", "员工"),
+    "name": ("姓名", "员工姓名", "被考核人", "被考核人姓名", "被评估人", "考核对象", "员工"),
     "employee_id": ("工号", "员工编号", "员工号", "职工号", "员工工号"),
-    "department": ("部门", "所属部门", "部门名称", "车间", "小组", "班组"),
+    "department": ("部门", "所属部门", "所在部门", "部门名称", "车间", "小组", "班组"),
     "position": ("岗位", "职位", "岗位名称", "职务"),
     "period": (
         "月份",
@@ -255,12 +255,14 @@ FORM_LABELS: dict[str, tuple[str, ...]] = {
         "期间",
         "评价时间",
         "考核时间",
+        "考核时段",
+        "考核区间",
     ),
     # a year label beside a month label (年度：2026 月份：1) names the month of that year
     "year": ("年度", "年份", "考核年度"),
-    "manager": ("直接上级", "考核人", "评分人", "上级"),
-    "total": ("总分", "合计得分", "综合得分", "最终得分"),
-    "grade": ("等级", "绩效等级", "考核等级"),
+    "manager": ("直接上级", "考核人", "评分人", "评估人", "考评人", "直接主管", "上级"),
+    "total": ("总分", "合计得分", "综合得分", "最终得分", "考核总分", "绩效总分"),
+    "grade": ("等级", "绩效等级", "考核等级", "评定等级", "考核结果"),
 }
 
 # First-column words that mark a totals / summary row, not a person.
