@@ -204,6 +204,15 @@ def test_headers_with_remarks_in_brackets(db: Database, tmp_path: Path) -> None:
     assert items_got["产量"]["actual_as_written"] == "超额完成" and items_got["质量"]["self_score"] == 80
 
 
+def test_a_self_score_out_of_range_is_rejected_in_chinese(db: Database, tmp_path: Path) -> None:
+    items = [["产量", 60, None, None, 150, 85, None], ["质量", 40, None, None, 80, 75, None]]
+    rows = _sheet_with([["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]], items)
+    report = import_file(db, b.write_xlsx(tmp_path / "f.xlsx", {"考核": rows}))
+    assert report.rows_loaded == 0
+    bad = [r for r in report.rejects if "自评得分超过" in r.reason]
+    assert len(bad) == 1 and bad[0].column == "自评得分" and bad[0].row == 6, report.rejects
+
+
 def test_a_grade_the_form_states_is_kept(db: Database, tmp_path: Path) -> None:
     labels = [["姓名：", JIA.name, "工号：", JIA.employee_id], ["月份：2024-03"]]
     rows = [*_sheet_with(labels), ["合计", "100%", None, None, None, 96], ["等级：", "B"]]

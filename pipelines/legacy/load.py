@@ -126,7 +126,8 @@ FIELD_LABELS = {
     "employee_id": "工号", "name": "姓名", "department": "部门", "position": "岗位", "period": "考核期间",
     "kpi": "指标", "weight": "权重", "target": "目标", "actual": "实际", "score": "得分", "total": "总分",
     "grade": "等级", "comment": "评语", "manager": "考核人", "period_key": "考核期间", "weight_v": "权重",
-    "score_v": "得分", "total_v": "总分", "grade_v": "等级",
+    "score_v": "得分", "total_v": "总分", "grade_v": "等级", "self_score": "自评得分", "self_v": "自评得分",
+    "self_total": "自评总分", "category": "类别",
 }  # fmt: skip
 
 

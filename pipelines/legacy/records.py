@@ -293,5 +293,8 @@ def _parsed(prefix: str) -> ParsedNumber:
 def validate(frame: pl.DataFrame) -> pl.DataFrame:
     """pandera checks on the normalised records; failures become errors keyed by record."""
     return pandera_errors(
-        LegacyRecord, frame, ["employee_id", "period_key", "weight_v", "score_v", "total_v", "grade_v"], reason_for
+        LegacyRecord,
+        frame,
+        ["employee_id", "period_key", "weight_v", "score_v", "total_v", "self_v", "grade_v"],
+        reason_for,
     )
