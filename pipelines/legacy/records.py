@@ -30,6 +30,11 @@ def normalise(staged: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     frame = staged.with_columns(period=pl.coalesce(pl.col("period"), pl.col("_period_hint")))
     del staged  # each raw column is freed as soon as its parsed form replaces it
     for column, parsed in _cell_parsers():
+        if frame.get_column(column).null_count() == frame.height:
+            # a column no sheet of the file has (self scores in a plain table): its values are all null
+            types = pl.DataFrame(schema={"_v": pl.String}).select(**parsed).schema
+            frame = frame.with_columns(pl.lit(None, dtype=t).alias(name) for name, t in types.items())
+            continue
         frame = derive(frame, column, **parsed)
     frame = _on_one_scale(frame)
     frame = _nested_weights(_item_kinds(frame))
