@@ -136,7 +136,8 @@ def _header_candidate(upper: list[str | None] | None, lower: list[str | None], l
             continue
         f = match_header(text, ALL_INDEX)
         if f is not None and low is not None and upper is not None and group is not None:
-            gp = parse_period(group) or find_period_in_text(group)
+            # a bare number over the group (45383, a date serial in a General cell) names no period
+            gp = None if _BARE_NUMBER.match(group) else parse_period(group) or find_period_in_text(group)
             if gp is not None and f in RESULT_FIELDS:
                 cols.append(Column(letter, f, f"{group} {low}", group))
                 continue

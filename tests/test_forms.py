@@ -363,10 +363,11 @@ def test_inconsistent_weights_are_reported_not_rescaled(db: Database, tmp_path: 
 
 
 def test_a_row_of_labels_is_never_the_table_header(tmp_path: Path) -> None:
+    # the label row names as many fields as the header below it (姓名, 工号, 得分) and comes first
     rows = [
-        ["小组：一组", None, "员工姓名：", None, "评价时间：2024-03", "考核得分："],
-        ["工号", "姓名", "部门", "考核期间", "得分"],
-        [JIA.employee_id, JIA.name, "生产部", "2024Q1", 90],
+        ["小组：", "一组", "员工姓名：", None, "员工编号：", None, "考核得分："],
+        ["工号", "姓名", "得分"],
+        [JIA.employee_id, JIA.name, 90],
     ]
     table = find_table(_grids(b.write_xlsx(tmp_path / "t.xlsx", {"考核": rows}))[0])
     assert table is not None and table.header_row == 1
