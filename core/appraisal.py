@@ -25,7 +25,7 @@ HEADER_SQL = """
            a.manager_id, m.name AS manager,
            a.rater_id, a.dept_id, d.name AS department, a.position_id, p.name AS position, a.stage, a.stage_since,
            a.template_version, a.self_score, a.manager_score, a.final_score, a.review_score, a.score_basis,
-           a.grade, a.calibrated_grade, {grade} AS effective_grade, a.calibration_note, a.row_version,
+           a.grade, a.calibrated_grade, {grade} AS effective_grade, a.grade_computed, a.calibration_note, a.row_version,
            a.updated_by, a.updated_at,
            c.goals_due, c.midterm_due, c.self_due, c.manager_due, c.calibration_due, c.signoff_due
     FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
@@ -169,9 +169,10 @@ def team(db: Database, user: User | None, *, cycle_id: str | None = None, stage:
 def history_of(db: Database, user: User | None, employee_id: str) -> pl.DataFrame:
     """Every appraisal of ``employee_id``, newest period first; Forbidden outside the user's scope.
 
-    Columns: appraisal_id, cycle, kind, period, period_start, department, position, score, grade, stage.
-    ``department`` and ``position`` are as they were in that cycle; ``grade`` is the calibrated grade
-    where calibration changed it.
+    Columns: appraisal_id, cycle, kind, period, period_start, department, position, score, grade,
+    grade_computed, stage. ``department`` and ``position`` are as they were in that cycle; ``grade`` is
+    the calibrated grade where calibration changed it, and NULL for imported history whose file states
+    no grade: ``grade_computed`` is then the grade its score gives on the company scale (shown as computed).
     """
     rated = rated_by(db, user, employee_id)
     if rated and not can(db, user, "read_employee", employee_id):
@@ -183,7 +184,7 @@ def history_of(db: Database, user: User | None, employee_id: str) -> pl.DataFram
         f"""
         SELECT a.appraisal_id, c.name AS cycle, c.kind, c.period, c.period_start,
                d.name AS department, p.name AS position, a.final_score AS score,
-               {effective_grade_sql("a")} AS grade, a.stage
+               {effective_grade_sql("a")} AS grade, a.grade_computed, a.stage
         FROM appraisals a
         JOIN cycles c ON c.cycle_id = a.cycle_id
         LEFT JOIN departments d ON d.dept_id = a.dept_id

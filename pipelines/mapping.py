@@ -17,7 +17,8 @@ import polars as pl
 
 from core import import_mappings
 from core.db import Database
-from pipelines.layout import FORM_SCAN_ROWS, Column, Form, Table, find_table, is_total_row
+from pipelines.form_labels import is_label_text
+from pipelines.layout import FORM_SCAN_ROWS, Column, Form, Table, find_table, read_form
 from pipelines.options import ImportOptions
 from pipelines.sniff import FileRefused
 from pipelines.workbook import Grid, column_index, column_letter
@@ -63,6 +64,9 @@ class SheetMapping:
     label_text: dict[str, str] = field(default_factory=dict)  # field -> the label's text (姓名 …)
     skip_rows: list[int] = field(default_factory=list)
     note: str = ""
+    # the label values detection read (also those no single cell holds: a combined 部门-姓名, a sheet
+    # name); never saved — a saved mapping names cells
+    found: dict[str, tuple[str, int, str]] | None = field(default=None, compare=False, repr=False)
 
     def letter(self, name: str) -> str | None:
         """The column holding ``name`` (not a period-wide one)."""
@@ -91,7 +95,10 @@ class Mapping:
 
     def to_json(self) -> str:
         """The mapping as JSON (what core/import_mappings.py stores)."""
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+        raw = asdict(self)
+        for sheet in raw["sheets"]:
+            sheet.pop("found", None)
+        return json.dumps(raw, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Mapping:
@@ -200,6 +207,7 @@ def _form_into(sm: SheetMapping, grid: Grid, form: Form) -> None:
     sm.header_row = table.header_row + 1
     sm.columns = list(table.columns)
     rows = _rows(grid, FORM_SCAN_ROWS + 200)
+    sm.found = dict(form.labels)
     for f, (value, r, label) in form.labels.items():
         cell = _value_cell(rows, r, f, value)
         if cell is not None:
@@ -247,7 +255,9 @@ def planned_sheet(grid: Grid, sm: SheetMapping) -> PlannedSheet:
         return PlannedSheet(grid, "skip", note=sm.note)
     grid = _without_rows(grid, sm.skip_rows)
     if sm.layout == "form":
-        table = Table(sm.header_row - 1, 1, [replace(c) for c in sm.columns])
+        above = _rows(grid, sm.header_row - 1)
+        title = " ".join(v for row in above for v in row if v and not is_label_text(v))  # as layout.py titles forms
+        table = Table(sm.header_row - 1, 1, [replace(c) for c in sm.columns], title)
         return PlannedSheet(grid, "form", table, sm.note, form=_form_of(grid, sm, table))
     top = _rows(grid, sm.header_row)
     first_header = sm.header_row - sm.header_rows
@@ -280,31 +290,17 @@ def _header_text(top: list[list[str | None]], sm: SheetMapping, letter: str) -> 
 
 
 def _form_of(grid: Grid, sm: SheetMapping, table: Table) -> Form:
-    """The form as the mapping's label cells and item table say; its items run from under the header to
-    the 合计 row, a blank row or the next label row (as pipelines/layout.py finds them)."""
-    rows = _rows(grid, FORM_SCAN_ROWS + 200)
-    form = Form(table=table)
-    for f, cell in sm.labels.items():
-        r, value = label_value(rows, cell, f)
-        if value:
-            form.labels[f] = (value, r, sm.label_text.get(f) or FIELD_LABELS.get(f, f))
-    letters = grid.letters
-    kpi, score = table.letter("kpi"), table.letter("score")
-    end = table.header_row + 1
-    for r in range(table.header_row + 1, len(rows)):
-        row = rows[r]
-        if is_total_row(row):
-            if score is not None and score in letters and row[letters.index(score)] is not None:
-                form.total = (row[letters.index(score)], r)  # type: ignore[assignment]
-            break
-        if (row[letters.index(kpi)] if kpi in letters else None) is None:
-            filled = [v for v in row if v is not None]
-            if not filled or _LABEL.match(filled[0]):
-                break
-            continue
-        end = r + 1
-    form.items_end = end
-    return form
+    """The form as the mapping says: its label values (those detection read, else the mapping's label
+    cells), read through pipelines.layout.read_form as detection reads forms."""
+    labels = sm.found
+    if labels is None:
+        rows = _rows(grid, FORM_SCAN_ROWS + 200)
+        labels = {}
+        for f, cell in sm.labels.items():
+            r, value = label_value(rows, cell, f)
+            if value:
+                labels[f] = (value, r, sm.label_text.get(f) or FIELD_LABELS.get(f, f))
+    return read_form(grid, table, labels)
 
 
 def label_value(rows: list[list[str | None]], cell: str, f: str) -> tuple[int, str | None]:

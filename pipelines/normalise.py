@@ -350,6 +350,7 @@ GRADE_WORDS = {
     # 甲乙丙丁 (a four-level scale in many factories) and the usual English review words; keys are
     # upper-cased with spaces removed, as the cell is before it is looked up
     "甲": "A", "乙": "B", "丙": "C", "丁": "D", "甲级": "A", "乙级": "B", "丙级": "C", "丁级": "D",
+    "甲等": "A", "乙等": "B", "丙等": "C", "丁等": "D",
     "EXCEEDS": "A", "EXCEEDSEXPECTATIONS": "A", "OUTSTANDING": "S", "FULLYMEETS": "B",
     "MEETS": "B", "MEETSEXPECTATIONS": "B", "FULLYMEETSEXPECTATIONS": "B", "NEEDSIMPROVEMENT": "C",
     "BELOWEXPECTATIONS": "C", "UNSATISFACTORY": "C", "PIP": "C",

@@ -14,6 +14,10 @@ from pipelines.layout import IDENTITY, TOTAL_WORDS, Form, Table
 from pipelines.workbook import Grid, column_index
 
 NOTE_STARTS = ("注", "说明", "备注", "制表", "审核", "签字", "签名", "填表", "打印", "note", "*")
+# a heading over the rubric (each level described in words): every row from it on is wording, not people
+RUBRIC_STARTS = ("评分标准", "评分说明", "评分细则", "考核标准", "评价标准", "等级说明", "等级标准", "计分规则")
+# a 姓名 cell holding a sentence (rubric wording, a remark) is not a person
+SENTENCE = r"[，。；：;:、%！？]|[\u4e00-\u9fff]{9,}"
 
 
 @dataclass
@@ -27,9 +31,10 @@ class Staged:
     notes: list[str] = field(default_factory=list)
 
 
-def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
+def fill_merged(grid: Grid, first_row: int, only: set[str] | None = None) -> pl.DataFrame:
     """The grid with every merged range below ``first_row`` filled with its top-left value
-    (a 工号 merged over one person's five KPI rows belongs to all five)."""
+    (a 工号 merged over one person's five KPI rows belongs to all five); ``only`` limits it to
+    those columns."""
     frame = grid.frame
     if not grid.merged or frame.height == 0:
         return frame
@@ -41,7 +46,7 @@ def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
             continue
         for c in range(c0, c1 + 1):
             ci = c - first_col
-            if not 0 <= ci < len(letters):
+            if not 0 <= ci < len(letters) or (only is not None and letters[ci] not in only):
                 continue
             idx = by_col.get(ci)
             if idx is None:
@@ -54,7 +59,10 @@ def fill_merged(grid: Grid, first_row: int) -> pl.DataFrame:
     )
 
 
-def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str]) -> pl.DataFrame:
+def _row_kinds(
+    frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str], name_col: str | None = None,
+    id_col: str | None = None, rubric_block: bool = False,
+) -> pl.DataFrame:  # fmt: skip
     """Mark blank, totals, repeated-header and note rows. Cheap on purpose: it runs over every row of
     every sheet, so cells are only tested for content (a whitespace-only cell counts as content; the
     row then fails validation visibly instead of vanishing) and only the first cell is trimmed."""
@@ -67,13 +75,25 @@ def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str
     )
     ids_empty = pl.all_horizontal([~filled[c] for c in id_cols]) if id_cols else pl.lit(True)
     # materialise the first cell once: expressions reused below would otherwise be recomputed per use
-    base = frame.select(_n=n_filled, _first=first, _hits=header_hits, _ids_empty=ids_empty)
+    sentence = (
+        pl.col(name_col).str.contains(SENTENCE).fill_null(False) & (~filled[id_col] if id_col else pl.lit(True))
+        if name_col
+        else pl.lit(False)
+    )
+    base = frame.select(_n=n_filled, _first=first, _hits=header_hits, _ids_empty=ids_empty, _sentence=sentence)
     first_l = pl.col("_first").str.to_lowercase()
+    rubric = (
+        pl.any_horizontal([first_l.str.starts_with(w) for w in RUBRIC_STARTS]).fill_null(False)
+        if rubric_block
+        else pl.lit(False)
+    )
     return base.select(
         _blank=pl.col("_n") == 0,
         _total=first_l.str.replace_all(r"[\s:：()（）]", "").is_in(list(TOTAL_WORDS)).fill_null(False),
         _header=pl.col("_hits") >= 2,
         _note=first_l.str.starts_with(NOTE_STARTS[0]).fill_null(False)
+        | pl.col("_sentence")
+        | rubric.cast(pl.Int8).cum_max().cast(pl.Boolean)
         | pl.any_horizontal([first_l.str.starts_with(w) for w in NOTE_STARTS[1:]]).fill_null(False)
         | (
             (pl.col("_n") == 1)
@@ -83,16 +103,19 @@ def _row_kinds(frame: pl.DataFrame, id_cols: list[str], header_of: dict[str, str
     )
 
 
-def stage_table(grid: Grid, table: Table, fields: tuple[str, ...]) -> Staged:
+def stage_table(grid: Grid, table: Table, fields: tuple[str, ...], *, people: bool = False) -> Staged:
     """The data rows under ``table``'s header as canonical text columns, ``_sheet`` and ``_row``.
-    A period-wide layout (one column group per period) becomes one record per person and period."""
+    A period-wide layout (one column group per period) becomes one record per person and period.
+    ``people``: the rows are people's results, so a 姓名 cell holding a sentence, and every row from a
+    rubric heading (评分标准 …) on, is wording, not a person."""
     first = table.header_row + 1
     frame = fill_merged(grid, first).with_row_index("_i").slice(first)
     frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64)).drop("_i")
     id_cols = [c for c in (table.letter(f) for f in IDENTITY) if c]
     header_of = {c.letter: c.header.split(" ")[-1] for c in table.columns}
     data_cols = [c for c in frame.columns if c != "_row"]
-    kinds = _row_kinds(frame.select(data_cols), id_cols, header_of)
+    name_col, id_col = (table.letter("name"), table.letter("employee_id")) if people else (None, None)
+    kinds = _row_kinds(frame.select(data_cols), id_cols, header_of, name_col, id_col, people)
     frame = pl.concat([frame, kinds], how="horizontal")
     staged = Staged(pl.DataFrame())
     staged.skipped_totals = int(frame.get_column("_total").sum())
@@ -126,23 +149,70 @@ def stage_table(grid: Grid, table: Table, fields: tuple[str, ...]) -> Staged:
 
 
 def stage_form(grid: Grid, form: Form, fields: tuple[str, ...]) -> Staged:
-    """A per-person form as item records carrying the person's labels (姓名, 工号, 月份 …) and the
-    form's total."""
+    """A per-person form as item records carrying the person's labels (姓名, 工号, 月份 …), the
+    category merged down over its items, and what the form's 合计 row states (total, grade)."""
     table = form.table
     assert table is not None
     first = table.header_row + 1
-    frame = grid.frame.with_row_index("_i").slice(first, max(form.items_end - first, 0))
+    merged_down = {c.letter for c in table.columns if c.field in ("category", "category_weight")}
+    if "category" not in table.fields and (unheaded := _unheaded_category(grid, table, form.items_end)):
+        merged_down.add(unheaded)
+    frame = fill_merged(grid, first, merged_down).with_row_index("_i").slice(first, max(form.items_end - first, 0))
     frame = frame.with_columns(_row=(pl.col("_i") + 1).cast(pl.Int64))
     kpi = table.letter("kpi")
     frame = frame.filter(clean_text(pl.col(kpi)).is_not_null()) if kpi else frame.clear()
     cols = [pl.col(c.letter).alias(c.field) for c in table.columns if c.period is None and c.field in fields]
-    out = frame.select(pl.col("_row"), *cols)
+    unheaded = None if "category" in table.fields else _unheaded_category(grid, table, form.items_end)
+    if unheaded is not None and "category" in fields:
+        cols.append(pl.col(unheaded).alias("category"))
+    out = _sections(frame.select(pl.col("_row"), *cols))
     label_values = {f: v for f, (v, _, _) in form.labels.items() if f in fields}
     if form.total is not None and "total" in fields:
         label_values["total"] = form.total[0]
+    if form.grade is not None and "grade" in fields:
+        label_values["grade"] = form.grade[0]
+    if form.self_total is not None and "self_total" in fields:
+        label_values["self_total"] = form.self_total[0]
     out = out.with_columns(pl.lit(v, dtype=pl.String).alias(f) for f, v in label_values.items() if f not in out.columns)
     staged = Staged(_with_all_fields(out, fields).with_columns(_sheet=pl.lit(grid.name)))
     return staged
+
+
+# a row that only names a section of bonus or deduction items below it (加分项, 扣分项（最多 10 分）)
+SECTION = r"^\s*(加分|奖励|奖分|扣分|减分|扣罚)(项目?|部分|类)?\s*([（(].*[)）])?\s*[:：]?\s*$"
+
+
+def _unheaded_category(grid: Grid, table: Table, end: int) -> str | None:
+    """A column left of the items with no header whose cells are merged down over the items: the
+    category each item belongs to (业绩 merged over three rows, 行为 over two)."""
+    kpi = table.letter("kpi")
+    if kpi is None or not grid.merged:
+        return None
+    first_col = column_index(grid.letters[0])
+    header = grid.frame.row(table.header_row) if table.header_row < grid.frame.height else ()
+    named = {c.letter for c in table.columns}
+    for r0, c0, r1, _ in grid.merged:
+        ci = c0 - first_col
+        if r1 > r0 and r0 > table.header_row and r0 < end and 0 <= ci < column_index(kpi) - first_col:
+            letter = grid.letters[ci]
+            if letter not in named and (ci >= len(header) or header[ci] is None):
+                return letter
+    return None
+
+
+def _sections(items: pl.DataFrame) -> pl.DataFrame:
+    """Rows that only head a section (加分项 / 扣分项) give the rows under them their category and are
+    dropped themselves: they are no item."""
+    values = [c for c in items.columns if c not in ("_row", "kpi", "category")]
+    is_section = clean_text(pl.col("kpi")).str.contains(SECTION).fill_null(False) & pl.all_horizontal(
+        [clean_text(pl.col(c)).is_null() for c in values] or [pl.lit(True)]
+    )
+    marked = items.with_columns(_section=pl.when(is_section).then(pl.col("kpi")).forward_fill(), _is_section=is_section)
+    if "category" in marked.columns:
+        marked = marked.with_columns(category=pl.coalesce("category", "_section"))
+    else:
+        marked = marked.with_columns(category=pl.col("_section"))
+    return marked.filter(~pl.col("_is_section")).drop("_section", "_is_section")
 
 
 def _with_all_fields(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:

@@ -19,6 +19,7 @@ class LegacyRecord(pa.DataFrameModel):
     weight_v: float = pa.Field(nullable=True, ge=0, le=100)
     score_v: float = pa.Field(nullable=True, ge=0, le=120)
     total_v: float = pa.Field(nullable=True, ge=0, le=120)
+    self_v: float = pa.Field(nullable=True, ge=0, le=120)
     grade_v: str = pa.Field(nullable=True, isin=GRADES)
 
     class Config:
@@ -45,6 +46,8 @@ REASONS: dict[tuple[str, str], str] = {
     ("weight_v", "less_than_or_equal_to"): "权重超过 100%：请核对权重",
     ("score_v", "greater_than_or_equal_to"): "得分不能为负数",
     ("score_v", "less_than_or_equal_to"): "得分超过 120 分上限（或超过 5 分制的 6 分）：请核对分数",
+    ("self_v", "greater_than_or_equal_to"): "自评得分不能为负数",
+    ("self_v", "less_than_or_equal_to"): "自评得分超过 120 分上限（或超过 5 分制的 6 分）：请核对分数",
     ("total_v", "greater_than_or_equal_to"): "总分不能为负数",
     ("total_v", "less_than_or_equal_to"): "总分超过 120 分上限：请核对分数",
     (

@@ -84,7 +84,9 @@ def test_tabular_with_title_two_row_header_totals_blank_and_notes(db, tmp_path: 
     got = {r["employee_id"]: r for r in db.rows("SELECT * FROM appraisals ORDER BY employee_id")}
     assert set(got) == {"000002", "000003", "000004"}
     assert got["000002"]["final_score"] == 92 and got["000002"]["grade"] == "A"
-    assert got["000003"]["final_score"] == 85 and got["000003"]["grade"] == "B"  # grade derived from the scale
+    # the file states no grade for 000003: none is stored, the scale's grade is kept as computed
+    assert got["000003"]["final_score"] == 85 and got["000003"]["grade"] is None
+    assert got["000003"]["grade_computed"] == "B"
     assert got["000003"]["manager_id"] == "000002"  # 考核人 given as a name
     assert got["000004"]["manager_id"] == "000002"  # no rater: the roster's manager
     cycle = db.one("SELECT * FROM cycles")
@@ -293,10 +295,12 @@ def test_xls_with_xlsx_name_five_point_scale_and_hidden_sheet(db, tmp_path: Path
     assert report.status == "loaded", report.rejects
     assert any("隐藏" in n for n in report.notes)
     got = {
-        r["employee_id"]: (r["final_score"], r["grade"], r["source_score"], r["source_scale"])
+        r["employee_id"]: (r["final_score"], r["grade_computed"], r["source_score"], r["source_scale"])
         for r in db.rows("SELECT * FROM appraisals")
     }
+    # no grade column: the grades are the scale's, stored as computed, none as stated
     assert got == {"000003": (100.0, "A", 5.0, 5), "000004": (60.0, "B", 3.0, 5), "000005": (20.0, "C", 1.0, 5)}
+    assert db.scalar("SELECT count(*) FROM appraisals WHERE grade IS NOT NULL") == 0
     assert db.one("SELECT kind FROM cycles")["kind"] == "annual"
 
 

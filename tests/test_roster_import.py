@@ -98,3 +98,16 @@ def test_english_roster_headers(db, tmp_path: Path) -> None:
         {"employee_id": "7", "name": "Ada Lee", "manager_id": None},
         {"employee_id": "8", "name": "Bo Kim", "manager_id": "7"},
     ]
+
+
+def test_a_roster_without_a_position_column_loads(fresh_db, tmp_path) -> None:
+    """工号/姓名/部门 only: nobody has a position, and the import neither fails nor invents one."""
+    from pipelines import import_file
+    from tests import builders as b
+
+    path = b.write_xlsx(tmp_path / "花名册.xlsx", {"花名册": [["工号", "姓名", "部门"], ["T0001", "测试甲", "装配部"]]})
+    report = import_file(fresh_db, path, uploaded_by="hr")
+    assert (report.status, report.rows_loaded) == ("loaded", 1), report.to_dict()
+    assert fresh_db.rows("SELECT employee_id, position_id FROM employees") == [
+        {"employee_id": "T0001", "position_id": None}
+    ]

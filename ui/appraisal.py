@@ -143,4 +143,12 @@ def appraisal_card(detail: dict[str, Any]) -> None:
         g.caption(t("appraisal.score"))
         g.text(one_decimal(detail.get("final_score")))
         h.caption(t("appraisal.grade"))
-        h.text(detail.get("effective_grade") or "—")
+        h.text(grade_text(detail.get("effective_grade"), detail.get("grade_computed")))
+
+
+def grade_text(grade: str | None, computed: str | None) -> str:
+    """The grade as the record states it; else, for imported history whose file states none, the grade
+    its score gives, labelled as computed; else a dash."""
+    if grade:
+        return grade
+    return t("appraisal.grade_computed", grade=computed) if computed else "—"

@@ -91,6 +91,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "appraisal.manager": ("直属上级", "Manager"),
         "appraisal.score": ("当前总分", "Score so far"),
         "appraisal.grade": ("等级", "Grade"),
+        # an imported appraisal whose file states no grade: the grade its score gives, marked as computed
+        "appraisal.grade_computed": (
+            "{grade}（按分数计算，原表未写等级）",
+            "{grade} (computed from the score; the file states none)",
+        ),
         # ---- my tasks page (pages/my_tasks.py) ----
         "tasks.intro": (
             "你在各个考核周期里需要完成的事项，已逾期的排在最前。点「去处理」直接打开对应页面。",

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 import streamlit as st
 
 from core import appraisal
 from core.auth import User
 from core.db import Database
+from ui.appraisal import grade_text
 from ui.i18n import t
 from ui.widgets import data_table, empty_state, translate_values
 
@@ -42,8 +44,13 @@ def appraisal_record(db: Database, user: User, employee_id: str, *, key: str, em
     if history.is_empty():
         empty_state(empty_text)
         return
+    shown = history.with_columns(
+        grade=pl.Series(
+            [grade_text(g, c) for g, c in history.select("grade", "grade_computed").iter_rows()], dtype=pl.String
+        )
+    )
     data_table(
-        translate_values(history, "kind", "kind").select(
+        translate_values(shown, "kind", "kind").select(
             "period", "cycle", "kind", "department", "position", "score", "grade"
         ),
         key=f"{key}.history",

@@ -12,7 +12,7 @@ import polars as pl
 from core.values import clean_text, parse_number, trim_text
 from pipelines.context import fold_expr
 from pipelines.kpi_library.columns import HELP_SHEET, REASONS, SYNONYMS, VOCAB, VOCAB_NAMES, LibraryRecord
-from pipelines.layout import HEADER_SCAN_ROWS, Column, Table
+from pipelines.layout import HEADER_SCAN_ROWS, Column, Table, find_form
 from pipelines.normalise import parse_date, parse_period
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
@@ -116,7 +116,19 @@ def _library_tables(grid: Grid) -> tuple[Table | None, Table | None]:
         if any(match_header(cell, LEGACY_INDEX) in ("employee_id", "name") for cell in header if cell is not None):
             return None, None
         return tpl, None
-    return None, _find_header(grid, LIBRARY_INDEX, ({"name"}, {"category", "method"}))
+    lib = _find_header(grid, LIBRARY_INDEX, ({"name"}, {"category", "method"}))
+    if lib is not None:
+        # a 姓名 or 工号 column (not the one the library reads as the KPI's name) names people
+        own = {c.letter for c in lib.columns if c.field in ("name", "kpi_id")}
+        people = any(
+            match_header(cell, LEGACY_INDEX) in ("employee_id", "name")
+            for letter, cell in zip(grid.letters, grid.frame.row(lib.header_row), strict=False)
+            if cell is not None and letter not in own
+        )
+        # items under a category with a person's labels above them are an appraisal form (类别/指标/权重/得分)
+        if people or find_form(grid) is not None:
+            return None, None
+    return None, lib
 
 
 def stage(grids: list[Grid], notes: list[str]) -> tuple[pl.DataFrame, pl.DataFrame, dict[tuple[str, str], str]]:

@@ -4,9 +4,12 @@ nothing rule for an appraisal's rows, and the totals, grades and item scores of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from core.values import parse_number
+from core.vocabulary import DEFAULT_SCALE
 from pipelines.normalise import grade_from_score
 from pipelines.row_errors import bad_rids, row_errors
 
@@ -103,13 +106,14 @@ def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.Dat
     )
     weights = (
         ok.join(broken.lazy(), on=KEY, how="anti")
-        .filter(pl.col("_is_item"))
+        .filter(pl.col("_is_item") & (pl.col("item_kind") == "item"))
         .group_by(KEY)
         .agg(
             _wsum=pl.col("weight_v").sum(),
             _all=pl.col("weight_v").is_not_null().all(),
             _written=pl.col("total_v").drop_nulls().first(),
             _points=pl.col("_points").first(),
+            _problem=pl.col("_weights_problem").drop_nulls().first(),
         )
         .filter(
             pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
@@ -118,9 +122,14 @@ def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.Dat
     )
     return row_errors(
         ok.join(weights.lazy(), on=KEY, how="inner"),
-        pl.format(
-            "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
-            pl.col("_wsum").round(1),
+        pl.coalesce(
+            pl.format(
+                "这份考核的权重有误（{}），表中也没有总分，无法算出总分：请核对权重或补上总分", pl.col("_problem")
+            ),
+            pl.format(
+                "这份考核各项权重合计为 {}%，不是 100%，表中也没有总分，无法算出总分：请核对权重或补上总分",
+                pl.col("_wsum").round(1),
+            ),
         ),
         "weight",
         pl.col("weight_raw"),
@@ -144,18 +153,22 @@ def _disagreeing_grades(ok: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """One appraisal per (period, person) from the records without errors, with its items.
+def build_appraisals(
+    frame: pl.DataFrame, errors: pl.DataFrame, scale: Sequence[tuple[str, float]] = DEFAULT_SCALE
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """One appraisal per (period, person) from the records without errors, with its items; ``scale``
+    is the company's grade scale (best first) that ``grade_computed`` is read on.
     Returns (appraisals, items, errors of appraisals whose computed total is impossible)."""
     ok = usable(frame, errors)
     # lazy until the end: the per-appraisal sums read only the columns they need, and the item rows
     # are materialised once, in their final shape
+    # items scored in weighted points (得分 27 of 权重 30) are stored as 0–100 item scores, self scores alike
+    in_points = pl.col("_points") & (pl.col("weight_v") > 0) & (pl.col("item_kind") == "item")
     items = ok.filter(pl.col("_is_item")).with_columns(
-        item_score=pl.when(pl.col("_points") & (pl.col("weight_v") > 0))
-        .then(pl.col("score_v") / pl.col("weight_v") * 100)
-        .otherwise(pl.col("score_v"))
+        item_score=pl.when(in_points).then(pl.col("score_v") / pl.col("weight_v") * 100).otherwise(pl.col("score_v")),
+        self_item=pl.when(in_points).then(pl.col("self_v") / pl.col("weight_v") * 100).otherwise(pl.col("self_v")),
     )
-    apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"))
+    apps = _scored(_written_results(ok).join(_item_sums(items), on=KEY, how="left"), scale)
     over = apps.filter(pl.col("final_score") > 120)
     over_keys = over.select(pl.col("cycle_id").alias("_cycle"), "employee_id").lazy()
     more_errors = row_errors(
@@ -175,9 +188,12 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
         target_value=parse_number(pl.col("target")).value,
         actual_as_written="actual",
         actual_value=parse_number(pl.col("actual")).value,
+        self_score="self_item",
         manager_score="item_score",
         item_score="item_score",
         manager_comment="comment",
+        category="category",
+        item_kind="item_kind",
         _rid="_rid",
     ).collect()
     return apps, items, more_errors
@@ -185,17 +201,23 @@ def build_appraisals(frame: pl.DataFrame, errors: pl.DataFrame) -> tuple[pl.Data
 
 def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
     """Per appraisal: the weights and scores of its items, summed the ways a total can be made."""
+    weighted = pl.col("item_kind") == "item"
     return (
         items.group_by(KEY)
         .agg(
-            _wsum=pl.col("weight_v").sum(),
-            _wn=pl.col("weight_v").is_not_null().sum(),
-            _n=pl.len(),
-            _scored=pl.col("item_score").is_not_null().sum(),
-            _weighted=(pl.col("item_score") * pl.col("weight_v")).sum() / 100,
-            _mean=pl.col("item_score").mean(),
-            _points_sum=pl.col("score_v").sum(),
+            _wsum=pl.col("weight_v").filter(weighted).sum(),
+            _wn=pl.col("weight_v").filter(weighted).is_not_null().sum(),
+            _n=weighted.sum(),
+            _scored=pl.col("item_score").filter(weighted).is_not_null().sum(),
+            _weighted=(pl.col("item_score") * pl.col("weight_v")).filter(weighted).sum() / 100,
+            _mean=pl.col("item_score").filter(weighted).mean(),
+            _points_sum=pl.col("score_v").filter(weighted).sum(),
             _points=pl.col("_points").first(),
+            # bonus and deduction rows add their points to the total or take them from it
+            _self_weighted=(pl.col("self_item") * pl.col("weight_v")).filter(weighted).sum() / 100,
+            _self_n=pl.col("self_item").filter(weighted).is_not_null().sum(),
+            _extra=pl.col("score_v").filter(pl.col("item_kind") == "bonus").sum()
+            - pl.col("score_v").filter(pl.col("item_kind") == "deduction").abs().sum(),
         )
         .collect()
     )
@@ -209,6 +231,7 @@ def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
         .agg(
             _written=pl.col("_wt").drop_nulls().first(),
             _grade=pl.col("grade_v").drop_nulls().first(),
+            _self_written=pl.col("self_total_v").drop_nulls().first(),
             _scale=pl.col("_scale").max(),
             _src=pl.when(pl.col("_is_item"))
             .then(pl.col("total_src"))
@@ -224,31 +247,48 @@ def _written_results(ok: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _scored(apps: pl.DataFrame) -> pl.DataFrame:
-    """The final score (as written, else points summed, else weighted, else the mean), the grade (as
-    written, else from the score on its scale), the score as written on its scale, the id."""
+def _on_scale(score: pl.Expr, scale: Sequence[tuple[str, float]]) -> pl.Expr:
+    """The grade of a 100-point score on the company scale: the first band whose minimum it reaches,
+    the last band below all of them (as core.scoring.grade)."""
+    bands = list(scale)
+    expr = pl.when(score.is_null()).then(pl.lit(None, dtype=pl.String))
+    for name, minimum in bands[:-1]:
+        expr = expr.when(score >= minimum).then(pl.lit(name))
+    return expr.otherwise(pl.lit(bands[-1][0]))
+
+
+def _scored(apps: pl.DataFrame, scale: Sequence[tuple[str, float]]) -> pl.DataFrame:
+    """The final score (as written, else points summed, else weighted, else the mean; bonus and
+    deduction points added), the grade the file states (None when it states none), the grade the score
+    gives on the company scale (``grade_computed``), the score as written on its scale, the id."""
+    extra = pl.col("_extra").fill_null(0.0)
     apps = apps.with_columns(
         final_score=pl.coalesce(
             "_written",
-            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum")),
+            pl.when(pl.col("_points") & (pl.col("_scored") == pl.col("_n"))).then(pl.col("_points_sum") + extra),
             pl.when(
                 (pl.col("_wn") == pl.col("_n"))
                 & ((pl.col("_wsum") - 100).abs() <= 1)
                 & (pl.col("_scored") == pl.col("_n"))
-            ).then(pl.col("_weighted")),
-            pl.col("_mean"),
+            ).then(pl.col("_weighted") + extra),
+            pl.col("_mean") + extra,
         ).round(2)
     )
+    per_point = pl.when(pl.col("_scale") == 5).then(20).when(pl.col("_scale") == 10).then(10).otherwise(1)
     return apps.with_columns(
-        grade=pl.coalesce(
-            "_grade",
-            grade_from_score(
-                pl.col("final_score") / pl.when(pl.col("_scale") == 5).then(20).otherwise(1), pl.col("_scale")
-            ),
-        ),
-        source_score=pl.coalesce(
-            "_src", pl.when(pl.col("_scale") == 5).then(pl.col("final_score") / 20).otherwise(pl.col("final_score"))
-        ),
+        grade=pl.col("_grade"),
+        # the self-assessed total as written, else from the self scores when every item has one
+        self_score=pl.coalesce(
+            "_self_written",
+            pl.when(
+                (pl.col("_self_n") == pl.col("_n")) & (pl.col("_n") > 0) & ((pl.col("_wsum") - 100).abs() <= 1)
+            ).then(pl.col("_self_weighted")),
+        ).round(2),
+        # a 5-point rating keeps its own reading (5 → A, 3–4 → B, 1–2 → C); 100 and 10 points use the company scale
+        grade_computed=pl.when(pl.col("_scale") == 5)
+        .then(grade_from_score(pl.col("final_score") / 20, pl.lit(5)))
+        .otherwise(_on_scale(pl.col("final_score"), scale)),
+        source_score=pl.coalesce("_src", pl.col("final_score") / per_point),
         source_scale=pl.col("_scale").cast(pl.Int32),
         appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
         weights_off=((pl.col("_wn") == pl.col("_n")) & ((pl.col("_wsum") - 100).abs() > 0.5)).fill_null(False),

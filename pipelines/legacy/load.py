@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from core import settings
 from core.db import Cursor, query_frame, register_frame, unregister_frame
 from pipelines.context import OrgContext
 from pipelines.legacy.appraisals import build_appraisals, check_appraisals, propagate
@@ -32,7 +33,7 @@ def load_legacy(batch: BatchWriter, parsed: LegacyParsed, step: Progress) -> Loa
     errors = pl.concat([errors, resolve_errors])
     errors = pl.concat([errors, check_appraisals(frame, errors)])
     errors = propagate(frame, errors)
-    apps, items, over = build_appraisals(frame, errors)
+    apps, items, over = build_appraisals(frame, errors, settings.grade_scale(batch.cur))
     errors = pl.concat([errors, over])
     notes.extend(summary_mismatches(parsed.plans, frame, apps))
     apps, items, conflicts, unchanged_keys = _compare_existing(batch.cur, frame, apps, items)
@@ -205,7 +206,7 @@ def _compare_existing(cur: Cursor, frame: pl.DataFrame, apps: pl.DataFrame, item
         _same=((pl.col("final_score") - pl.col("_old_score")).abs() <= 0.05).fill_null(
             pl.col("final_score").is_null() & pl.col("_old_score").is_null()
         )
-        & (pl.col("grade") == pl.col("_old_grade")).fill_null(False)
+        & pl.col("grade").eq_missing(pl.col("_old_grade"))
     )
     same = cmp.filter(pl.col("_same")).get_column("appraisal_id")
     differ = cmp.filter(~pl.col("_same"))
@@ -299,7 +300,8 @@ FIELD_LABELS = {
     "employee_id": "工号", "name": "姓名", "department": "部门", "position": "岗位", "period": "考核期间",
     "kpi": "指标", "weight": "权重", "target": "目标", "actual": "实际", "score": "得分", "total": "总分",
     "grade": "等级", "comment": "评语", "manager": "考核人", "period_key": "考核期间", "weight_v": "权重",
-    "score_v": "得分", "total_v": "总分", "grade_v": "等级",
+    "score_v": "得分", "total_v": "总分", "grade_v": "等级", "self_score": "自评得分", "self_v": "自评得分",
+    "self_total": "自评总分", "category": "类别",
 }  # fmt: skip
 
 
@@ -361,9 +363,11 @@ def _write(batch: BatchWriter, apps: pl.DataFrame, items: pl.DataFrame, new: dic
             "dept_id",
             "position_id",
             pl.lit("closed").alias("stage"),
+            "self_score",
             pl.col("final_score").alias("manager_score"),
             "final_score",
             "grade",
+            "grade_computed",
             "source_score",
             "source_scale",
             pl.lit(batch_id).alias("batch_id"),

@@ -24,6 +24,7 @@ from pipelines.normalise import (
 )
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
+from pipelines.weights import WeightIn, resolve_weights
 from schemas.staged import LegacyRecord, reason_for
 
 # What later steps read of a normalised record; everything else is dropped to keep a 1M-row import small.
@@ -31,8 +32,11 @@ RECORD_COLUMNS = [
     "_rid", "_row", "_sheet", "_layout", "employee_id", "name", "department", "position", "kpi", "target",
     "actual", "comment", "manager", "period_key", "weight_v", "score_v", "total_v", "grade_v", "score_raw",
     "total_raw", "weight_raw", "grade_raw", "_scale", "score_src", "total_src", "_points", "_period_from",
-    "_name_written",
+    "_name_written", "self_v", "self_total_v", "category", "item_kind", "_weights_problem",
 ]  # fmt: skip
+# an item row that adds to or takes from the total instead of being weighted (加分项：…, 扣分：迟到 2 次)
+BONUS = r"^\s*(加分|奖励|奖分|附加分)"
+DEDUCTION = r"^\s*(扣分|减分|扣罚|处罚|否决)"
 
 # the period reasons a whole file may share: then it is refused with one question (file_question)
 MISSING_PERIOD = (
@@ -54,8 +58,14 @@ def normalise(
     frame = derive(frame, "name", _name_written=display_name(pl.col("_v")))  # before "name" is folded
     del staged  # each raw column is freed as soon as its parsed form replaces it
     for column, parsed in _cell_parsers():
+        if frame.get_column(column).null_count() == frame.height:
+            # a column no sheet of the file has (self scores in a plain table): its values are all null
+            types = pl.DataFrame(schema={"_v": pl.String}).select(**parsed).schema
+            frame = frame.with_columns(pl.lit(None, dtype=t).alias(name) for name, t in types.items())
+            continue
         frame = derive(frame, column, **parsed)
-    frame = _weighted_points(_on_one_scale(frame))
+    frame = _on_one_scale(frame)
+    frame = _nested_weights(_item_kinds(frame))
     frame = _periods(_grades(frame, options.grade_words), options, file_name)
     return frame.select(RECORD_COLUMNS), _parse_errors(frame)
 
@@ -69,10 +79,15 @@ def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
         ("name", {"name": fold_expr(x)}),
     ]
     # names of things and free text are kept as written (trimmed); comparisons fold them separately
-    parsers += [(col, {col: trim_text(x)}) for col in ("department", "position", "kpi", "target", "actual", "comment")]
+    parsers += [
+        (col, {col: trim_text(x)})
+        for col in ("department", "position", "kpi", "target", "actual", "comment", "category", "category_weight")
+    ]
     # *_raw: the cell as written (trimmed), for the reject table
     parsers += [("grade", {"grade_raw": trim_text(x)}), ("period", {"period_text": clean_text(x)})]
-    for col, prefix in (("score", "_score"), ("total", "_total"), ("weight", "_weight")):
+    numbers = (("score", "_score"), ("total", "_total"), ("weight", "_weight"), ("self_score", "_self"),
+               ("self_total", "_stotal"))  # fmt: skip
+    for col, prefix in numbers:
         num = parse_number(x)
         parsers.append(
             (
@@ -91,44 +106,137 @@ def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:
 
 def _on_one_scale(frame: pl.DataFrame) -> pl.DataFrame:
     """Weights in percent points and scores on 100 points: per sheet, a weight column written as
-    fractions (0.3) and a 5-point rating are recognised and converted."""
+    fractions (0.3), items scored in weighted points (得分 27 of 权重 30), and a 5- or 10-point rating
+    are recognised and converted."""
     frame = frame.with_columns(
-        pl.col("_score_pct", "_total_pct", "_weight_pct", "_score_absent", "_total_absent").fill_null(False)
+        pl.col(
+            "_score_pct", "_total_pct", "_weight_pct", "_self_pct", "_stotal_pct", "_score_absent", "_total_absent"
+        ).fill_null(False)
     ).with_columns(_absent=pl.col("_score_absent") | pl.col("_total_absent"))
     sheet_stats = frame.group_by("_sheet").agg(
         _w_frac=(pl.col("_weight_n").max() <= 1.0) & pl.col("_weight_n").is_not_null().any(),
         _s_frac=(pl.col("_score_n").max() <= 1.0) & pl.col("_score_n").is_not_null().any(),
         _t_frac=(pl.col("_total_n").max() <= 1.0) & pl.col("_total_n").is_not_null().any(),
-        _scale5=(pl.max_horizontal(pl.col("_score_n").max(), pl.col("_total_n").max()) <= 5.0)
-        & ~(pl.col("_score_pct") | pl.col("_total_pct")).any(),
+        _top=pl.max_horizontal(pl.col("_score_n").max(), pl.col("_total_n").max(), pl.col("_self_n").max()),
+        _any_pct=(pl.col("_score_pct") | pl.col("_total_pct")).any(),
     )
     frame = attach(frame, sheet_stats, "_sheet")
-    weight_pp = as_percent_points(_parsed("_weight"), pl.col("_w_frac"))
-    score_pp = as_percent_points(_parsed("_score"), pl.col("_s_frac") & ~pl.col("_scale5"))
-    total_pp = as_percent_points(_parsed("_total"), pl.col("_t_frac") & ~pl.col("_scale5"))
     frame = frame.with_columns(
-        weight_v=weight_pp,
-        _scale=pl.when(pl.col("_scale5")).then(pl.lit(5)).otherwise(pl.lit(100)),
-        score_src=score_pp,
-        total_src=total_pp,
-    ).with_columns(
-        score_v=pl.when(pl.col("_scale") == 5).then(pl.col("score_src") * 20).otherwise(pl.col("score_src")),
-        total_v=pl.when(pl.col("_scale") == 5).then(pl.col("total_src") * 20).otherwise(pl.col("total_src")),
+        weight_v=as_percent_points(_parsed("_weight"), pl.col("_w_frac")),
+        # the score as a 0–100 number before its scale is known (0.95 and 95% are 95), to compare with weights
+        _score_pp=as_percent_points(_parsed("_score"), pl.col("_s_frac")),
     )
-    return frame
+    frame = _weighted_points(frame)
+    scale = (
+        # scores all at most 1 are fractions of 100 (0.95), not a 5-point rating
+        pl.when((pl.col("_top") <= 5.0) & (pl.col("_top") > 1.0) & ~pl.col("_any_pct"))
+        .then(pl.lit(5))
+        .when((pl.col("_top") <= 10.0) & (pl.col("_top") > 5.0) & ~pl.col("_any_pct") & ~pl.col("_points"))
+        .then(pl.lit(10))
+        .otherwise(pl.lit(100))
+    )
+    frame = frame.with_columns(_scale=scale)
+    fractions = ~pl.col("_scale").is_in([5, 10])
+    frame = frame.with_columns(
+        score_src=as_percent_points(_parsed("_score"), pl.col("_s_frac") & fractions),
+        total_src=as_percent_points(_parsed("_total"), pl.col("_t_frac") & fractions),
+        _self_src=as_percent_points(_parsed("_self"), pl.col("_s_frac") & fractions),
+        _stotal_src=as_percent_points(_parsed("_stotal"), pl.col("_t_frac") & fractions),
+    )
+    factor = pl.when(pl.col("_scale") == 100).then(pl.lit(1.0)).otherwise(100.0 / pl.col("_scale"))
+    return frame.with_columns(
+        score_v=pl.col("score_src") * factor,
+        total_v=pl.col("total_src") * factor,
+        self_v=pl.col("_self_src") * factor,
+        self_total_v=pl.col("_stotal_src") * factor,
+    )
 
 
 def _weighted_points(frame: pl.DataFrame) -> pl.DataFrame:
-    """``_points``: per sheet, whether items are scored in weighted points (得分 27 of 权重 30, summing to
-    the total)."""
+    """``_points``: per sheet, whether items are scored in weighted points (得分 27 of 权重 30): every
+    item's score at most its weight, and where a total is written, the scores add up to it."""
+    # a sheet of 5-point ratings is a rating scale, however small its weights
+    items = frame.lazy().filter(
+        pl.col("kpi").is_not_null()
+        & pl.col("_score_pp").is_not_null()
+        & pl.col("weight_v").is_not_null()
+        & ~((pl.col("_top") <= 5.0) & (pl.col("_top") > 1.0) & ~pl.col("_any_pct")).fill_null(False)
+    )
     points = (
-        frame.lazy()
-        .filter(pl.col("kpi").is_not_null() & pl.col("score_v").is_not_null() & pl.col("weight_v").is_not_null())
-        .group_by("_sheet")
-        .agg(_points=(pl.col("score_v") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
+        items.group_by("_sheet")
+        .agg(_points=(pl.col("_score_pp") <= pl.col("weight_v") + 1e-9).all() & (pl.len() >= 2))
+        .filter(pl.col("_points"))
         .collect()
     )
+    if points.height:
+        # only for the (few) sheets that look so: do each person's points add up to their written total?
+        adds_up = (
+            items.join(points.lazy(), on="_sheet", how="semi")
+            .group_by("_sheet", "employee_id", "name", "period_text")
+            .agg(_sum=pl.col("_score_pp").sum(), _tot=pl.col("_total_n").drop_nulls().first())
+            .group_by("_sheet")
+            .agg(_adds_up=((pl.col("_sum") - pl.col("_tot")).abs() <= 0.5).fill_null(True).all())
+            .collect()
+        )
+        points = points.join(adds_up, on="_sheet", how="left").select(
+            "_sheet", _points=pl.col("_adds_up").fill_null(True)
+        )
     return attach(frame, points, "_sheet").with_columns(pl.col("_points").fill_null(False))
+
+
+def _item_kinds(frame: pl.DataFrame) -> pl.DataFrame:
+    """``item_kind``: 'bonus' or 'deduction' for a row its category or its name marks so (加分项,
+    扣分项, 奖励 …), else 'item'; a bonus or deduction carries no weight."""
+    kind = (
+        pl.when(pl.col("kpi").is_null())
+        .then(None)
+        .when(pl.col("category").str.contains(BONUS) | pl.col("kpi").str.contains(BONUS))
+        .then(pl.lit("bonus"))
+        .when(pl.col("category").str.contains(DEDUCTION) | pl.col("kpi").str.contains(DEDUCTION))
+        .then(pl.lit("deduction"))
+        .otherwise(pl.lit("item"))
+    )
+    frame = frame.with_columns(item_kind=kind)
+    return frame.with_columns(
+        weight_v=pl.when(pl.col("item_kind").is_in(["bonus", "deduction"])).then(None).otherwise(pl.col("weight_v"))
+    )
+
+
+def _nested_weights(frame: pl.DataFrame) -> pl.DataFrame:
+    """Weights of a form, or of items under category weights, resolved by pipelines.weights per appraisal
+    (one sheet, person and period): nested shares multiplied out, rounding within the tolerance fixed;
+    what does not add up keeps the weights as written and says why in ``_weights_problem``."""
+    frame = frame.with_columns(_weights_problem=pl.lit(None, dtype=pl.String))
+    which = (pl.col("_layout") == "form") | pl.col("category_weight").is_not_null()
+    which = which & (pl.col("item_kind") == "item")
+    rows = frame.filter(which).select("_rid", "_sheet", "employee_id", "name", "period_text", "weight_raw",
+                                      "category", "category_weight")  # fmt: skip
+    if rows.height == 0:
+        return frame
+    out_rid: list[int] = []
+    out_w: list[float | None] = []
+    out_problem: list[str | None] = []
+    for _, group in rows.group_by("_sheet", "employee_id", "name", "period_text", maintain_order=True):
+        items = [
+            WeightIn(w, c, cw) for w, c, cw in group.select("weight_raw", "category", "category_weight").iter_rows()
+        ]
+        if all(i.weight is None for i in items):
+            continue
+        got = resolve_weights(items)
+        out_rid += group.get_column("_rid").to_list()
+        out_w += list(got.weights)
+        out_problem += [None if got.consistent else got.problem] * group.height
+    resolved = pl.DataFrame(
+        {"_rid": out_rid, "_w": out_w, "_p": out_problem},
+        schema={"_rid": frame.schema["_rid"], "_w": pl.Float64, "_p": pl.String},
+    )
+    frame = attach(frame, resolved, "_rid")
+    return frame.with_columns(
+        weight_v=pl.when(pl.col("_rid").is_in(resolved.get_column("_rid").implode()))
+        .then(pl.col("_w"))
+        .otherwise(pl.col("weight_v")),
+        _weights_problem=pl.col("_p"),
+    ).drop("_w", "_p")
 
 
 def _grades(frame: pl.DataFrame, grade_words: tuple[tuple[str, str], ...] | None = None) -> pl.DataFrame:
@@ -238,6 +346,8 @@ def _parse_errors(frame: pl.DataFrame) -> pl.DataFrame:
             row_errors(frame, pl.col("_score_err"), "score", pl.col("score_raw")),
             row_errors(frame, pl.col("_total_err"), "total", pl.col("total_raw")),
             row_errors(frame, pl.col("_weight_err"), "weight", pl.col("weight_raw")),
+            row_errors(frame, pl.col("_self_err"), "self_score", pl.col("self_score_raw")),
+            row_errors(frame, pl.col("_stotal_err"), "self_total", pl.col("self_total_raw")),
             row_errors(
                 frame,
                 pl.when(pl.col("_no_year").is_not_null())
@@ -296,5 +406,8 @@ def _parsed(prefix: str) -> ParsedNumber:
 def validate(frame: pl.DataFrame) -> pl.DataFrame:
     """pandera checks on the normalised records; failures become errors keyed by record."""
     return pandera_errors(
-        LegacyRecord, frame, ["employee_id", "period_key", "weight_v", "score_v", "total_v", "grade_v"], reason_for
+        LegacyRecord,
+        frame,
+        ["employee_id", "period_key", "weight_v", "score_v", "total_v", "self_v", "grade_v"],
+        reason_for,
     )

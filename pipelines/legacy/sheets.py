@@ -3,6 +3,7 @@ of forms, a roster to skip), its staged records with the period it names, and th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -20,8 +21,12 @@ from pipelines.workbook import Grid
 
 FIELDS = (
     "employee_id", "name", "department", "position", "period", "kpi", "weight", "target", "actual",
-    "score", "total", "grade", "comment", "manager", "first_name", "last_name",
+    "score", "total", "grade", "comment", "manager", "first_name", "last_name", "self_score", "category",
+    "category_weight", "self_total",
 )  # fmt: skip
+# an analysis of appraisals (distribution, ranking, team averages) repeats people; it holds none of its own
+ANALYSIS_WORDS = re.compile(r"分析|统计|分布")
+SECTION_HEADING = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 
 
 @dataclass
@@ -69,6 +74,13 @@ def detect_sheets(grids: list[Grid]) -> list[SheetPlan]:
                 )
             )
             continue
+        if table.kind == "legacy" and is_analysis(g, table):
+            plans.append(
+                SheetPlan(
+                    g, "skip", note=f"工作表「{g.name}」是对考核结果的统计分析（分布、排名），不是考核记录，已跳过。"
+                )
+            )
+            continue
         plans.append(SheetPlan(g, "table" if table.kind == "legacy" else "roster", table))
     if any(p.layout == "form" for p in plans):
         for p in plans:
@@ -81,6 +93,15 @@ def detect_sheets(grids: list[Grid]) -> list[SheetPlan]:
         if p.table is not None:
             p.headers = {c.field: c.header for c in p.table.columns}
     return plans
+
+
+def is_analysis(grid: Grid, table: Table) -> bool:
+    """A sheet analysing appraisals rather than holding them: named or titled as an analysis
+    (分析/统计/分布) and laid out as numbered sections (一、绩效等级分布 … 四、绩效排名明细) above the table."""
+    above = grid.frame.head(table.header_row).rows()
+    headings = sum(1 for row in above for v in row if v is not None and SECTION_HEADING.match(str(v).strip()))
+    named = bool(ANALYSIS_WORDS.search(grid.name) or ANALYSIS_WORDS.search(table.title))
+    return named and headings >= 1
 
 
 def stage_sheet(
@@ -98,7 +119,7 @@ def stage_sheet(
             headers[(g.name, f)] = label
     else:
         assert plan.table is not None
-        staged = stage_table(g, plan.table, FIELDS)
+        staged = stage_table(g, plan.table, FIELDS, people=True)
         skipped = []
         if staged.skipped_totals:
             skipped.append(f"{staged.skipped_totals} 行合计/平均")
@@ -110,8 +131,10 @@ def stage_sheet(
             notes.append(f"工作表「{g.name}」跳过了" + "、".join(skipped) + "（不是数据行）。")
     for f, h in plan.headers.items():
         headers[(g.name, f)] = h
-    title = plan.table.title if plan.table is not None and plan.layout == "table" else ""
+    title = plan.table.title if plan.table is not None and plan.layout in ("table", "form") else ""
     hint = find_period_in_text(title) or find_period_in_text(g.name) or file_period
+    if plan.layout == "form" and hint is not None:
+        staged.frame = staged.frame.with_columns(period=_with_year(pl.col("period"), hint.key[:4]))
     frame = staged.frame.with_columns(
         _period_hint=pl.lit(hint.key if hint else None, dtype=pl.String),
         _sheet_name=pl.lit(g.name),
@@ -155,16 +178,30 @@ def _take_all(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return staged
 
 
+_MONTH_OR_QUARTER = r"^\s*(第?\s*[一二三四1-4]\s*季度|[qQ][1-4]|\d{1,2}\s*月份?|(上|下)半年)\s*$"
+
+
+def _with_year(period: pl.Expr, year: str) -> pl.Expr:
+    """A form's 「评估周期：1月」 given the year its title, sheet or file name names (2024 → 2024年1月)."""
+    return (
+        pl.when(period.str.contains(_MONTH_OR_QUARTER))
+        .then(pl.lit(f"{year}年") + period.str.strip_chars())
+        .otherwise(period)
+    )
+
+
 def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.DataFrame) -> list[str]:
     """Compare the totals of a forms workbook's summary sheet (汇总) with the totals computed from
     the per-person sheets; each disagreement becomes a note (the forms are what is loaded)."""
     notes: list[str] = []
     people = frame.filter(pl.col("_layout") == "form").select("employee_id", "name").unique()
-    computed = apps.join(people, on="employee_id", how="inner").select("employee_id", "name", "final_score")
+    computed = apps.join(people, on="employee_id", how="inner").select(
+        "employee_id", "name", "final_score", "source_score"
+    )
     for p in plans:
         if p.layout != "summary" or p.table is None:
             continue
-        staged = stage_table(p.grid.full(), p.table, FIELDS).frame
+        staged = stage_table(p.grid.full(), p.table, FIELDS, people=True).frame
         total = parse_number(pl.coalesce(pl.col("total"), pl.col("score")))
         summary = staged.select(
             pl.col("_row"),
@@ -174,11 +211,14 @@ def summary_mismatches(plans: list[SheetPlan], frame: pl.DataFrame, apps: pl.Dat
         ).filter(pl.col("_total").is_not_null())
         by_id = summary.join(computed, left_on="_id", right_on="employee_id", how="inner")
         by_name = summary.filter(pl.col("_id").is_null()).join(computed, left_on="_name", right_on="name", how="inner")
-        both = pl.concat([by_id.select("_row", "_total", "final_score", "name"),
-                          by_name.select("_row", "_total", "final_score", pl.col("_name").alias("name"))])  # fmt: skip
-        for row, written, score, name in both.filter(
-            (pl.col("_total") - pl.col("final_score")).abs() > 0.05
-        ).iter_rows():
+        both = pl.concat([by_id.select("_row", "_total", "final_score", "name", "source_score"),
+                          by_name.select("_row", "_total", "final_score", pl.col("_name").alias("name"),
+                                         "source_score")])  # fmt: skip
+        # a summary on the forms' own scale (7.6 of 10 points) agrees with a form's 76
+        differs = ((pl.col("_total") - pl.col("final_score")).abs() > 0.05) & (
+            (pl.col("_total") - pl.col("source_score")).abs() > 0.05
+        ).fill_null(True)
+        for row, written, score, name, _ in both.filter(differs).iter_rows():
             notes.append(
                 f"汇总页「{p.grid.name}」第 {row} 行 {name} 的总分 {written:g} 与其个人考核表算出的 {score:g} 不一致，"
                 "已按个人考核表导入：请核对汇总页。"

@@ -153,7 +153,9 @@ def _positions(ok: pl.DataFrame, ctx: OrgContext) -> tuple[pl.DataFrame, pl.Data
             pl.coalesce(
                 "_pknown",
                 pl.struct("dept_id", "_pfold").map_elements(
-                    lambda s: stable_id("P", s["dept_id"], s["_pfold"]), return_dtype=pl.String
+                    # polars evaluates this for every row, also those the when() above leaves out
+                    lambda s: stable_id("P", s["dept_id"], s["_pfold"]) if s["dept_id"] and s["_pfold"] else None,
+                    return_dtype=pl.String,
                 ),
             )
         )
