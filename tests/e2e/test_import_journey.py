@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from core.db import open_database
 from tests.conftest import PASSWORD, ensure_login
@@ -58,7 +58,9 @@ def test_upload_with_bad_rows_report_and_download(
     assert values == {"读取行数": "6", "导入行数": str(good), "拒绝行数": "2"}
 
     # The report's rejected rows: sheet, row, column, value, reason
-    page.get_by_text("被拒绝的行（2）").wait_for()
+    # the new report first, then the same rows again under the history's picker (the newest batch)
+    expect(page.get_by_text("被拒绝的行（2）")).to_have_count(2)
+    page.get_by_text("被拒绝的行（2）").first.wait_for()
     rejects = page.get_by_test_id("stDataFrame").first  # the report comes before the history
     rejects.locator('[role="gridcell"]').first.wait_for(state="attached")  # the grid's accessible table is not visible
     assert rejects.locator('[role="columnheader"]').all_inner_texts() == ["工作表", "行号", "列", "值", "原因"]
