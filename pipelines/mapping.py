@@ -249,6 +249,14 @@ def planned_sheets(grids: list[Grid], mapping: Mapping) -> list[PlannedSheet]:
     return out
 
 
+def read_columns(sm: SheetMapping) -> list[Column]:
+    """The columns as the sources read them: a legacy record's item score is the supervisor's, so 上级评分
+    is read as 得分 when no 得分 column is mapped beside it."""
+    if sm.letter("score") is not None:
+        return [replace(c) for c in sm.columns]
+    return [replace(c, field="score") if c.field == "manager_score" else replace(c) for c in sm.columns]
+
+
 def planned_sheet(grid: Grid, sm: SheetMapping) -> PlannedSheet:
     """One sheet read as ``sm`` says."""
     if sm.layout == "skip":
@@ -257,14 +265,14 @@ def planned_sheet(grid: Grid, sm: SheetMapping) -> PlannedSheet:
     if sm.layout == "form":
         above = _rows(grid, sm.header_row - 1)
         title = " ".join(v for row in above for v in row if v and not is_label_text(v))  # as layout.py titles forms
-        table = Table(sm.header_row - 1, 1, [replace(c) for c in sm.columns], title)
+        table = Table(sm.header_row - 1, 1, read_columns(sm), title)
         return PlannedSheet(grid, "form", table, sm.note, form=_form_of(grid, sm, table))
     top = _rows(grid, sm.header_row)
     first_header = sm.header_row - sm.header_rows
     title = " ".join(v for row in top[:first_header] for v in row if v)
     columns = [
         replace(c, header=c.header or _header_text(top, sm, c.letter) or FIELD_LABELS.get(c.field, c.field))
-        for c in sm.columns
+        for c in read_columns(sm)
     ]
     return PlannedSheet(grid, sm.layout, Table(sm.header_row - 1, sm.header_rows, columns, title), sm.note)
 

@@ -27,6 +27,7 @@ from pipelines.mapping import (
     SheetMapping,
     check,
     mapping_of_plans,
+    read_columns,
     shape_key,
 )
 from pipelines.mapping import ROSTER_FIELDS as ROSTER_WIZARD_FIELDS
@@ -165,7 +166,7 @@ def unread_fields(mapping: Mapping) -> list[str]:
     """The fields ``mapping`` points at that its source does not import yet (shown to HR, never dropped
     in silence)."""
     reads = set(LEGACY_FIELDS if mapping.source == "legacy" else ROSTER_FIELDS)
-    named = {c.field for s in mapping.sheets for c in s.columns} | {f for s in mapping.sheets for f in s.labels}
+    named = {c.field for s in mapping.sheets for c in read_columns(s)} | {f for s in mapping.sheets for f in s.labels}
     return [f for f in dict.fromkeys([*FIELDS, *ROSTER_WIZARD_FIELDS]) if f in named and f not in reads]
 
 

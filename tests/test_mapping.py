@@ -16,7 +16,7 @@ from pipelines import import_file
 from pipelines.layout import Column
 from pipelines.legacy.sheets import detect_sheets, plan_sheets
 from pipelines.mapping import Mapping, MappingInvalid, SheetMapping, mapping_of_plans, shape_key
-from pipelines.mapping_preview import manual_mapping, parse_skip_rows, preview_file, save_for_file
+from pipelines.mapping_preview import manual_mapping, parse_skip_rows, preview_file, save_for_file, unread_fields
 from pipelines.options import ImportOptions
 from pipelines.roster.parse import stage
 from pipelines.sniff import FileRefused, inspect_file
@@ -339,3 +339,28 @@ def test_mapped_columns_the_source_does_not_import_yet_are_named(tmp_path: Path)
                              columns={"name": "B", "self_score": "D", "score": "E"})  # fmt: skip
     assert unread_fields(mapping) == [f for f in ("self_score",) if f not in LEGACY_FIELDS]
     assert unread_fields(hr_mapping(tmp_path / "a.xlsx")) == []
+
+
+def test_mapped_self_and_supervisor_scores_land_on_the_items(fresh_db: Database, tmp_path: Path) -> None:
+    """A table of items whose headers detection cannot read (子项/甲分/乙分): HR maps 自评 and 上级评分; the
+    item's score is the supervisor's, the self score is kept beside it, and nothing is reported unread."""
+    people = PEOPLE[:2]
+    rows = [["编码", "人员", "部", "期", "子项", "比重", "甲分", "乙分"]]
+    for p in people:
+        rows += [[p.employee_id, p.name, p.department, "2024Q1", "产量", 60, 90, 80],
+                 [p.employee_id, p.name, p.department, "2024Q1", "质量", 40, 70, 100]]  # fmt: skip
+    path = write_xlsx(tmp_path / "子项.xlsx", {"结果": rows})
+    (sheet,) = preview_file(path).sheets
+    columns = {"employee_id": "A", "name": "B", "department": "C", "period": "D", "kpi": "E", "weight": "F",
+               "self_score": "G", "manager_score": "H"}  # fmt: skip
+    mapping = manual_mapping(sheet, source="legacy", layout="table", header_row=1, columns=columns)
+    assert unread_fields(mapping) == []
+    report = import_file(fresh_db, path, uploaded_by="hr", options=ImportOptions(mapping=mapping))
+    assert (report.status, report.rows_loaded) == ("loaded", 4), report.to_dict()
+    items = fresh_db.rows(
+        "SELECT k.name, i.self_score, i.manager_score FROM appraisal_items i JOIN kpis k USING (kpi_id)"
+        f" WHERE i.appraisal_id LIKE '%{people[0].employee_id}' ORDER BY k.name"
+    )
+    assert [(i["name"], i["self_score"], i["manager_score"]) for i in items] == [("产量", 90, 80), ("质量", 70, 100)]
+    final = fresh_db.scalar(f"SELECT final_score FROM appraisals WHERE employee_id = '{people[0].employee_id}'")
+    assert final == pytest.approx(80 * 0.6 + 100 * 0.4)
