@@ -37,29 +37,19 @@ def list_batches(db: Database, user: User | None, limit: int = 500) -> pl.DataFr
 
 def batch_rejects(db: Database, user: User | None, batch_id: str) -> pl.DataFrame:
     """The rejected rows of one batch in file order. Columns: sheet, row, column, value, reason."""
-    permissions.require(db, user, "import")
-    return db.frame(
-        """
-        SELECT sheet, "row", "column", value, reason
-        FROM import_rejects
-        WHERE batch_id = ?
-        ORDER BY seq
-        """,
-        [batch_id],
-    )
+    return _batch_rows(db, user, "import_rejects", batch_id)
 
 
 def batch_warnings(db: Database, user: User | None, batch_id: str) -> pl.DataFrame:
     """The rows one batch took on a guess HR should check (a person found by name, a department the
     roster gives otherwise, a person filed as 历史人员), in file order. Columns: sheet, row, column,
     value, reason. Scoped like the rejects: for those allowed to import."""
+    return _batch_rows(db, user, "import_warnings", batch_id)
+
+
+def _batch_rows(db: Database, user: User | None, table: str, batch_id: str) -> pl.DataFrame:
     permissions.require(db, user, "import")
+    assert table in ("import_rejects", "import_warnings")
     return db.frame(
-        """
-        SELECT sheet, "row", "column", value, reason
-        FROM import_warnings
-        WHERE batch_id = ?
-        ORDER BY seq
-        """,
-        [batch_id],
+        f'SELECT sheet, "row", "column", value, reason FROM {table} WHERE batch_id = ? ORDER BY seq', [batch_id]
     )
