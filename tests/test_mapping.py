@@ -364,3 +364,25 @@ def test_mapped_self_and_supervisor_scores_land_on_the_items(fresh_db: Database,
     assert [(i["name"], i["self_score"], i["manager_score"]) for i in items] == [("产量", 90, 80), ("质量", 70, 100)]
     final = fresh_db.scalar(f"SELECT final_score FROM appraisals WHERE employee_id = '{people[0].employee_id}'")
     assert final == pytest.approx(80 * 0.6 + 100 * 0.4)
+
+
+def test_the_command_line_reads_a_file_with_a_mapping_saved_by_name(db_path: Path, tmp_path: Path, capsys) -> None:
+    """`python -m pipelines import FILE --mapping NAME`: a shape detection cannot read, saved once under a
+    name on the screen, imported from the command line by that name."""
+    import json
+
+    from core.db import open_database
+    from pipelines.__main__ import main
+
+    first = unknown_shape(tmp_path / "一季度.xlsx", [91, 82, 73, 64], "2024Q1")
+    with open_database(db_path) as db:
+        save_for_file(db, ensure_login(db, "hr"), "甲乙表", hr_mapping(first), first)
+    assert main(["import", str(first), "--db", str(db_path), "--mapping", "甲乙表", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["status"], printed["rows_loaded"]) == ("loaded", 4), printed
+    assert "按已保存的对应关系「甲乙表」读取。" in printed["notes"]
+    second = unknown_shape(tmp_path / "二季度.xlsx", [60, 70, 80, 90], "2024Q2")
+    assert main(["import", str(second), "--db", str(db_path), "--mapping", "没有这个"]) == 2  # no such name: refused
+    assert "没有名为「没有这个」的列对应关系" in capsys.readouterr().out
+    with open_database(db_path) as db:
+        assert db.scalar("SELECT count(*) FROM appraisals") == 4
