@@ -113,7 +113,7 @@ def _weights_without_total(frame: pl.DataFrame, ok: pl.LazyFrame, so_far: pl.Dat
             _all=pl.col("weight_v").is_not_null().all(),
             _written=pl.col("total_v").drop_nulls().first(),
             _points=pl.col("_points").first(),
-            _problem=pl.col("_weights_problem").drop_nulls().first(),
+            _problem=pl.col("_weights_problem").cast(pl.String).drop_nulls().first(),
         )
         .filter(
             pl.col("_all") & ((pl.col("_wsum") - 100).abs() > 0.5) & pl.col("_written").is_null() & ~pl.col("_points")
@@ -192,7 +192,7 @@ def build_appraisals(
         manager_score="item_score",
         item_score="item_score",
         manager_comment="comment",
-        category="category",
+        category="category",  # dictionaries (records.SMALL): DuckDB takes them as text
         item_kind="item_kind",
         _rid="_rid",
     ).collect()

@@ -67,7 +67,16 @@ def normalise(
     frame = _on_one_scale(frame)
     frame = _nested_weights(_item_kinds(frame))
     frame = _periods(_grades(frame, options.grade_words), options, file_name)
-    return frame.select(RECORD_COLUMNS), _parse_errors(frame)
+    return frame.select(RECORD_COLUMNS).with_columns(SMALL), _parse_errors(frame)
+
+
+# columns of few distinct values held as dictionaries: a text column costs 16 bytes a row even when
+# null, and a 1M-row import carries these to the end (the load casts them back where it writes them)
+SMALL = [
+    pl.col("item_kind").cast(pl.Enum(["item", "bonus", "deduction"])),
+    pl.col("_period_from").cast(pl.Enum(["file", "year", "option"])),
+    pl.col("category", "_weights_problem", "_name_written").cast(pl.Categorical),
+]
 
 
 def _cell_parsers() -> list[tuple[str, dict[str, pl.Expr]]]:

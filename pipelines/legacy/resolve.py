@@ -202,7 +202,7 @@ def _name_match_warnings(frame: pl.DataFrame, ctx: OrgContext) -> pl.DataFrame:
             pl.col("_w_dept_name").fill_null("未分部门"),
         ),
         "name",
-        pl.col("_name_written"),
+        pl.col("_name_written").cast(pl.String),
     )
 
 
@@ -312,7 +312,7 @@ def _historical_people(frame: pl.DataFrame, name_clash: pl.DataFrame, notes: lis
         newcomers.join(name_clash, on="employee_id", how="anti")
         .group_by("employee_id")
         .agg(
-            pl.col("_name_written").first().alias("name"),
+            pl.col("_name_written").cast(pl.String).first().alias("name"),
             pl.col("dept_id").drop_nulls().last(),
             pl.col("position_id").drop_nulls().last(),
             pl.col("_rid").first(),
