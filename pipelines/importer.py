@@ -22,6 +22,7 @@ import polars as pl
 from core import audit
 from core.db import Cursor, Database, insert_frame
 from core.grade_words import lookup_pairs
+from core.settings import grade_scale
 from pipelines.kinds import recognise_other
 from pipelines.mapping import mapping_for_file
 from pipelines.options import DEFAULT, ImportOptions, option_problems
@@ -88,6 +89,8 @@ def import_file(
             raise FileRefused("".join(problems) + "文件没有导入，没有写入任何数据。")
         if options.grade_words is None:  # HR's grade words, read once: parse stays free of the database
             options = replace(options, grade_words=lookup_pairs(db))
+        if options.grades is None:  # and the company's grade names, which a stated grade may use
+            options = replace(options, grades=tuple(g for g, _ in grade_scale(db)))
         step(0.02, "检查文件")
         info = inspect_file(path)
         report.sha256 = info.sha256

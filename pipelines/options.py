@@ -27,6 +27,8 @@ class ImportOptions:
     mapping: Any = None
     # (word folded upper-case without spaces, grade) pairs HR keeps; None: the defaults of normalise.GRADE_WORDS
     grade_words: tuple[tuple[str, str], ...] | None = None
+    # the company's grade names (系统设置), best first; None: S–E only
+    grades: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.unknown_people not in UNKNOWN_PEOPLE:

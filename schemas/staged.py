@@ -20,7 +20,9 @@ class LegacyRecord(pa.DataFrameModel):
     score_v: float = pa.Field(nullable=True, ge=0, le=120)
     total_v: float = pa.Field(nullable=True, ge=0, le=120)
     self_v: float = pa.Field(nullable=True, ge=0, le=120)
-    grade_v: str = pa.Field(nullable=True, isin=GRADES)
+    # a grade must be on S–E or on the company's own scale: checked with HR's scale beside this contract
+    # (pipelines/legacy/records.py validate), which a static model cannot know
+    grade_v: str = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -53,7 +55,7 @@ REASONS: dict[tuple[str, str], str] = {
     (
         "grade_v",
         "isin",
-    ): "等级无法识别：请用 A/B/C（或 S/D/E、优秀/良好/合格/待改进/不合格、甲/乙/丙/丁、Exceeds/Fully Meets/Needs Improvement/PIP）",
+    ): "等级无法识别：请用公司等级（默认 A/B/C，可在系统设置中修改）、S/D/E，或 优秀/良好/合格/待改进/不合格、甲/乙/丙/丁、Exceeds/Fully Meets/Needs Improvement/PIP 等写法（系统设置「等级写法」可增加）",
     ("name", "not_nullable"): "缺少姓名：请补上姓名",
     ("name", "str_length"): "姓名过长（超过 40 个字）：请核对",
     ("department", "not_nullable"): "缺少部门：请补上部门",

@@ -117,3 +117,19 @@ def test_the_grade_words_section_in_english(start_app: StartApp, company_db: Pat
     at.selectbox(key="grade_words.grade").set_value("B").run()
     at.button(key="grade_words.save").click().run()
     assert "Saved: “xxxxxxxxxx” is imported as B." in all_text(at)
+
+
+def test_a_grade_on_the_company_s_own_scale_is_taken_and_one_off_it_rejected_as_written(fresh_db, tmp_path) -> None:
+    """HR's scale names its grades 优/良/中 (系统设置): a file stating 良 lands as 良, a word HR maps onto 优
+    lands as 优, and a grade on neither the scale nor S–E is rejected with its cell as written."""
+    from core.settings import set_grade_scale
+
+    set_grade_scale(fresh_db, HR, [("优", 90), ("良", 70), ("中", 0)])
+    grade_words.set_grade_word(fresh_db, HR, "拔尖", "优")
+    report = import_file(fresh_db, graded(tmp_path, ["良", "拔尖", " 差等 "], "scale.xlsx"), uploaded_by="hr")
+    assert report.status == "partial", report.to_dict()
+    got = {r["employee_id"]: r["grade"] for r in fresh_db.rows("SELECT employee_id, grade FROM appraisals")}
+    assert got == {"00700": "良", "00701": "优"}
+    [reject] = report.rejects
+    assert (reject.row, reject.column, reject.value) == (4, "等级", "差等")
+    assert "等级无法识别" in reject.reason

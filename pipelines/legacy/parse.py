@@ -64,4 +64,4 @@ def parse_legacy(grids: list[Grid], file_name: str, notes: list[str], options: I
         raise TooManyErrors(
             f"文件中 {bad_rows} / {frame.height} 行的数值无法识别，看起来不是考核表，或列的对应关系有误：请检查文件后再上传。"
         )
-    return LegacyParsed(plans, frame, pl.concat([errors, validate(frame)]), headers)
+    return LegacyParsed(plans, frame, pl.concat([errors, validate(frame, options.grades)]), headers)

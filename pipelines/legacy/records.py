@@ -25,7 +25,7 @@ from pipelines.normalise import (
 from pipelines.options import DEFAULT, ImportOptions
 from pipelines.row_errors import pandera_errors, row_errors
 from pipelines.weights import WeightIn, resolve_weights
-from schemas.staged import LegacyRecord, reason_for
+from schemas.staged import GRADES, LegacyRecord, reason_for
 
 # What later steps read of a normalised record; everything else is dropped to keep a 1M-row import small.
 RECORD_COLUMNS = [
@@ -412,11 +412,22 @@ def _parsed(prefix: str) -> ParsedNumber:
     )
 
 
-def validate(frame: pl.DataFrame) -> pl.DataFrame:
-    """pandera checks on the normalised records; failures become errors keyed by record."""
-    return pandera_errors(
+def validate(frame: pl.DataFrame, grades: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """pandera checks on the normalised records, and each grade on S–E or on the company's scale
+    (``grades``, HR's grade names); failures become errors keyed by record."""
+    allowed = pl.Series([*GRADES, *(grades or ())], dtype=pl.String).unique().implode()
+    off_scale = row_errors(
+        frame,
+        pl.when(pl.col("grade_v").is_not_null() & ~pl.col("grade_v").is_in(allowed)).then(
+            pl.lit(reason_for("grade_v", "isin"))
+        ),
+        "grade_v",
+        pl.col("grade_raw"),
+    )
+    checked = pandera_errors(
         LegacyRecord,
         frame,
         ["employee_id", "period_key", "weight_v", "score_v", "total_v", "self_v", "grade_v"],
         reason_for,
     )
+    return pl.concat([checked, off_scale])
