@@ -173,10 +173,21 @@ def unread_fields(mapping: Mapping) -> list[str]:
 def save_for_file(db: Database, user: User | None, name: object, mapping: Mapping, path: str | os.PathLike[str]) -> str:
     """Save ``mapping`` under ``name`` for files shaped like the one at ``path``; returns the saved name.
     FileRefused when the file does not hold the sheets the mapping reads."""
-    grids = read_grids(Path(path), inspect_file(Path(path)))
+    info = inspect_file(Path(path))
+    grids = read_grids(Path(path), info)
+    if info.kind == "csv":
+        _for_any_name(mapping)
     shape = shape_key(grids, mapping)
     if shape is None:
         raise FileRefused("这个文件里没有对应关系要读取的工作表：请重新选择工作表。")
     clean = import_mappings.clean_name(name)
     mapping.name = clean
     return import_mappings.save_mapping(db, user, clean, shape, mapping.source, mapping.to_json())
+
+
+def _for_any_name(mapping: Mapping) -> None:
+    """A CSV's one sheet is named after its file: its mapping reads the sheet holding its header, so the
+    next export (another file name) is found by the header, not by the name — when every mapped column
+    has header text to find it by."""
+    if len(mapping.sheets) == 1 and all(c.header for c in mapping.sheets[0].columns):
+        mapping.sheets[0].sheet = EVERY_SHEET

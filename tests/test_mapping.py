@@ -386,3 +386,24 @@ def test_the_command_line_reads_a_file_with_a_mapping_saved_by_name(db_path: Pat
     assert "没有名为「没有这个」的列对应关系" in capsys.readouterr().out
     with open_database(db_path) as db:
         assert db.scalar("SELECT count(*) FROM appraisals") == 4
+
+
+def test_a_csv_mapping_finds_the_next_export_under_another_file_name(fresh_db: Database, tmp_path: Path) -> None:
+    """A CSV's one sheet is named after the file: the saved mapping reads the next export, which has
+    another name, by its header."""
+    from tests.builders import write_csv
+
+    def export(name: str, period: str, scores: list[int]) -> Path:
+        rows = [UNKNOWN_HEADER, *[[p.employee_id, p.name, p.department, period, s]
+                                   for p, s in zip(PEOPLE, scores, strict=True)]]  # fmt: skip
+        return write_csv(tmp_path / name, rows)
+
+    hr = ensure_login(fresh_db, "hr")
+    first = export("导出_0331.csv", "2024Q1", [91, 82, 73, 64])
+    (sheet,) = preview_file(first).sheets
+    mapping = manual_mapping(sheet, source="legacy", layout="table", header_row=1, columns=UNKNOWN_COLUMNS)
+    save_for_file(fresh_db, hr, "导出表", mapping, first)
+    assert import_file(fresh_db, first, uploaded_by="hr", options=ImportOptions(mapping="导出表")).status == "loaded"
+    again = import_file(fresh_db, export("导出_0630.csv", "2024Q2", [60, 70, 80, 90]), uploaded_by="hr")
+    assert (again.status, again.rows_loaded) == ("loaded", 4), again.to_dict()
+    assert "按已保存的对应关系「导出表」读取。" in again.notes
