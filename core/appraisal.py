@@ -203,15 +203,17 @@ def items_of(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame
     """The KPI items of one appraisal with their scores and comments; Forbidden when the appraisal's
     employee is outside the user's scope (an unknown appraisal is refused the same way).
 
-    Columns: kpi, category, weight, target, actual, self_score, manager_score, item_score,
-    self_comment, manager_comment.
+    Columns: kpi, item_kind (item, or a bonus / deduction row of a legacy form, which adds to or takes
+    from the total instead of being weighted), category, weight, target, actual, self_score,
+    manager_score, item_score, self_comment, manager_comment.
     """
     found = db.one("SELECT employee_id, rater_id FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
     owner = found["employee_id"] if found else None
     reader = guard_appraisal_read(db, user, found, "read_appraisal", f"appraisal:{appraisal_id}")
     frame = db.frame(
         """
-        SELECT coalesce(i.kpi_name, k.name, i.kpi_id) AS kpi, coalesce(i.category, k.category) AS category, i.weight,
+        SELECT coalesce(i.kpi_name, k.name, i.kpi_id) AS kpi, coalesce(i.item_kind, 'item') AS item_kind,
+               coalesce(i.category, k.category) AS category, i.weight,
                coalesce(i.target_as_written, CAST(round(i.target_value, 4) AS VARCHAR)) AS target,
                coalesce(CAST(round(i.actual_value, 4) AS VARCHAR), i.actual_as_written) AS actual,
                i.self_score, i.manager_score, i.item_score, i.self_comment, i.manager_comment

@@ -330,6 +330,17 @@ def test_bonus_and_deduction_rows_add_to_and_take_from_the_total(db: Database, t
     kinds = {k: (v["item_kind"], v["weight"], v["item_score"]) for k, v in _items(db, app["appraisal_id"]).items()}
     assert kinds["加分项：技术革新"] == ("bonus", None, 3) and kinds["扣分项：迟到两次"] == ("deduction", None, 2)
     assert kinds["产量达成率"][0] == "item"
+    # the record shows each row's kind (core.appraisal.items_of, read as HR)
+    from core import appraisal
+    from core.auth import User
+
+    shown = appraisal.items_of(db, User("hr", frozenset({"hr"})), app["appraisal_id"])
+    by_kpi = dict(zip(shown["kpi"], shown["item_kind"], strict=True))
+    assert (by_kpi["加分项：技术革新"], by_kpi["扣分项：迟到两次"], by_kpi["产量达成率"]) == (
+        "bonus",
+        "deduction",
+        "item",
+    )
 
 
 @pytest.mark.parametrize(

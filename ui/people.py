@@ -67,7 +67,7 @@ def appraisal_record(db: Database, user: User, employee_id: str, *, key: str, em
         st.caption(t("record.no_items"))
         return
     data_table(
-        items,
+        translate_values(items, "item_kind", "item_kind"),
         key=f"{key}.items",
         file_stem=t(
             "record.items_file",
