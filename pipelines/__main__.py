@@ -74,10 +74,21 @@ class ChineseParser(argparse.ArgumentParser):
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", help="显示这段帮助并退出")
 
+    def format_usage(self) -> str:
+        return _chinese_usage(super().format_usage())
+
+    def format_help(self) -> str:
+        return _chinese_usage(super().format_help())
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"参数有误：{_chinese_usage_error(message)}", file=sys.stderr)
         sys.exit(EXIT_REFUSED)
+
+
+def _chinese_usage(text: str) -> str:
+    """argparse's 'usage: ' heading in Chinese (the rest of the usage line is the command as typed)."""
+    return "用法：" + text[len("usage: ") :] if text.startswith("usage: ") else text
 
 
 def _chinese_usage_error(message: str) -> str:

@@ -254,6 +254,7 @@ def test_cli_bad_values_are_refused_in_chinese(tmp_path, args, said) -> None:
     assert done.returncode == 2
     assert said in done.stderr and "参数有误" in done.stderr
     assert "invalid" not in done.stderr and "error:" not in done.stderr
+    assert "usage:" not in done.stderr  # argparse's own heading too: 用法：
     assert not (tmp_path / "c.duckdb").exists()  # refused before the database is opened
 
 
@@ -264,6 +265,7 @@ def test_cli_help_is_chinese_and_names_every_answer() -> None:
     for flag in ("--period", "--year", "--dept", "--unknown-people", "--mapping"):
         assert flag in done.stdout
     assert "2023-09" in done.stdout and "显示这段帮助" in done.stdout and "show this help" not in done.stdout
+    assert done.stdout.startswith("用法：") and "usage:" not in done.stdout
 
 
 def test_a_name_is_stored_as_written_but_tidy(fresh_db, tmp_path) -> None:
