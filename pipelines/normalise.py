@@ -105,14 +105,23 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
+def _compact(text: object) -> str:
+    """The text in NFKC (full-width digits as ASCII) without any whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def _period_words(text: object) -> str:
+    """A period cell as the period patterns read it: compact, without a trailing 考核 or 绩效."""
+    return _compact(text).removesuffix("考核").removesuffix("绩效")
+
+
 def parse_period(text: object) -> Period | None:
     """'2024年Q1', '2024Q1', '2024年第二季度', 'Q3 2024', '2024-03', '2024年3月', '202403', '2024上半年',
     '2024', '2024年度', a date ('2024-03-31', Excel serial 45382) → a Period; else None.
     A date names the month it falls in."""
     if text is None:
         return None
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-    s = s.removesuffix("考核").removesuffix("绩效")
+    s = _period_words(text)
     for pattern, kind in _PERIOD_PATTERNS:
         m = pattern.match(s)
         if not m:
@@ -195,8 +204,7 @@ def period_without_year(text: object) -> tuple[str, int] | None:
     ('q', 2); else None."""
     if text is None:
         return None
-    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
-    s = s.removesuffix("考核").removesuffix("绩效")
+    s = _period_words(text)
     for pattern, kind in _NO_YEAR:
         m = pattern.match(s)
         if m:
@@ -226,7 +234,7 @@ def with_year(kind: str, number: int, year: int) -> Period:
 
 def is_date_text(text: object) -> bool:
     """A date (2024-03-15, 2024/3/15 10:00, Excel serial 45382) rather than a period written as one."""
-    return text is not None and bool(_DATE_TEXT.match(re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))))
+    return text is not None and bool(_DATE_TEXT.match(_compact(text)))
 
 
 def as_kind(period: Period, kind: str) -> Period:
