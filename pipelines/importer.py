@@ -87,10 +87,6 @@ def import_file(
     try:
         if problems := option_problems(options):
             raise FileRefused("".join(problems) + "文件没有导入，没有写入任何数据。")
-        if options.grade_words is None:  # HR's grade words, read once: parse stays free of the database
-            options = replace(options, grade_words=lookup_pairs(db))
-        if options.grades is None:  # and the company's grade names, which a stated grade may use
-            options = replace(options, grades=tuple(g for g, _ in grade_scale(db)))
         step(0.02, "检查文件")
         info = inspect_file(path)
         report.sha256 = info.sha256
@@ -108,7 +104,7 @@ def import_file(
             raise FileRefused(no_header_message(grids))
         report.source = kind.name
         step(0.3, f"识别为{kind.label}，正在整理和校验")
-        run_source(db, kind, grids, report, uploaded_by, step, new_batch_id(info.sha256), options)
+        run_source(db, kind, grids, report, uploaded_by, step, new_batch_id(info.sha256), with_hr_grades(db, options))
         step(1.0, "完成")
     except FileRefused as refused:
         report.sha256 = report.sha256 or refused.sha256
@@ -148,6 +144,16 @@ def run_source(
         report.notes.extend(loaded.notes)
         finish_report(report, loaded)
         write_batch(cur, report, uploaded_by, loaded.audits)
+
+
+def with_hr_grades(db: Database, options: ImportOptions) -> ImportOptions:
+    """``options`` with HR's grade words and the company's grade names, read once per file from the
+    database (where not given), so parse stays free of it."""
+    if options.grade_words is None:
+        options = replace(options, grade_words=lookup_pairs(db))
+    if options.grades is None:  # a stated grade may use the company's own grade names
+        options = replace(options, grades=tuple(g for g, _ in grade_scale(db)))
+    return options
 
 
 def _nothing_written(reason: str) -> str:
@@ -193,15 +199,12 @@ def _record_refusal(db: Database, report: LoadReport, uploaded_by: str) -> None:
 def finish_report(report: LoadReport, loaded: Loaded) -> None:
     """Fill counts, rejects and the status from the outcome. Counts are of records: one per row,
     except in a period-wide sheet, where a row holds one record per period."""
-    for sheet, row, column, value, reason in loaded.rejects.select(
-        "sheet", "row", "column", "value", "reason"
-    ).iter_rows():
-        report.reject(sheet, row, column, value, reason)
-    if loaded.warnings is not None:
-        for sheet, row, column, value, reason in loaded.warnings.select(
-            "sheet", "row", "column", "value", "reason"
-        ).iter_rows():
-            report.warn(sheet, row, column, value, reason)
+    for rows, add in ((loaded.rejects, report.reject), (loaded.warnings, report.warn)):
+        if rows is not None:
+            for sheet, row, column, value, reason in rows.select(
+                "sheet", "row", "column", "value", "reason"
+            ).iter_rows():
+                add(sheet, row, column, value, reason)
     rows_read, unchanged_rows = loaded.rows_read, loaded.unchanged
     report.rows_read = rows_read
     report.rows_unchanged = unchanged_rows
