@@ -27,6 +27,7 @@ from pipelines.sniff import FileRefused, inspect_file
 from pipelines.workbook import read_grids
 from tests import builders as b
 from tests.builders import CORPUS_DIR
+from tests.test_zh_corpus import import_after_department_question
 
 PEOPLE = b.sample_people(6)
 JIA, YI, BING = PEOPLE[0], PEOPLE[1], PEOPLE[2]  # 测试甲 00101 (heads 生产部), 测试乙 00102, 测试丙 00103
@@ -497,11 +498,7 @@ def test_corpus_monthly_kpi_report(tmp_path: Path) -> None:
     grades 丁丙甲丙甲, total 7.60分 and grade 乙等; the other three sheets are calculation detail."""
     path = _corpus("Darrowyu_kpi_demo_KPI报告_丁新松_100051_202601_20260224_135538.xlsx")
     with open_database(tmp_path / "x.duckdb") as db:
-        # no department anywhere and nobody on the roster: one question, nothing written
-        asked = import_file(db, path)
-        assert asked.status == "refused" and "没有写部门" in asked.message and "--dept" in asked.message
-        assert db.scalar("SELECT count(*) FROM appraisals") == 0
-        report = import_file(db, path, options=ImportOptions(dept="生产部"))
+        report = import_after_department_question(db, path)
         assert (report.status, report.rows_read, report.rows_loaded, report.rows_rejected) == ("loaded", 5, 5, 0)
         apps = db.rows("SELECT * FROM appraisals")
         assert len(apps) == 1
@@ -525,11 +522,7 @@ def test_corpus_kpi_summary_report_has_no_rejects(tmp_path: Path) -> None:
     its 绩效排名分析 sheet analyses the same people and is skipped."""
     path = _corpus("Darrowyu_kpi_demo_KPI汇总报告_20260224_135540.xlsx")
     with open_database(tmp_path / "x.duckdb") as db:
-        # no department anywhere and nobody on the roster: one question, nothing written
-        asked = import_file(db, path)
-        assert asked.status == "refused" and "没有写部门" in asked.message and "--dept" in asked.message
-        assert db.scalar("SELECT count(*) FROM appraisals") == 0
-        report = import_file(db, path, options=ImportOptions(dept="生产部"))
+        report = import_after_department_question(db, path)
         assert (report.status, report.rows_read, report.rows_loaded, report.rows_rejected) == ("loaded", 13, 13, 0)
         assert any("绩效排名分析" in n and "统计分析" in n for n in report.notes)
         got = {r["employee_id"]: (r["final_score"], r["grade"]) for r in db.rows("SELECT * FROM appraisals")}

@@ -277,7 +277,7 @@ def test_team_goal_form_lands_with_its_weights_self_and_leader_scores(fresh_db: 
     assert [i["manager_score"] for i in items if i["weight"] == pytest.approx(5)] == [None]
 
 
-def _after_the_department_question(db: Database, path: Path):
+def import_after_department_question(db: Database, path: Path):
     """The file names no department and nobody in it is on the roster: refused with the one question
     (nothing written), then imported with HR's answer."""
     asked = import_file(db, path, uploaded_by="hr")
@@ -294,7 +294,7 @@ def test_monthly_kpi_report_lands_its_five_items_and_stated_grade(fresh_db: Data
     production rows, an aggregation and the calculation steps: no further appraisal."""
     path = CORPUS_DIR / LOADED[2]
     _need(path)
-    report = _after_the_department_question(fresh_db, path)
+    report = import_after_department_question(fresh_db, path)
     assert report.status == "loaded" and report.rows_rejected == 0, report.to_dict()
     [appraisal] = fresh_db.rows("SELECT employee_id, cycle_id, final_score, grade FROM appraisals")
     assert (appraisal["employee_id"], appraisal["cycle_id"], appraisal["grade"]) == ("100051", "H-2026-M01", "B")
@@ -324,7 +324,7 @@ def test_kpi_summary_lands_thirteen_appraisals_once_on_a_ten_point_scale(fresh_d
     grade distribution 甲 3 / 乙 4 / 丙 6 / 丁 0: a summary to cross-check against, not 13 more rows to reject."""
     path = CORPUS_DIR / LOADED[3]
     _need(path)
-    report = _after_the_department_question(fresh_db, path)
+    report = import_after_department_question(fresh_db, path)
     assert report.status == "loaded" and report.rows_rejected == 0, report.to_dict()
     got = fresh_db.rows("SELECT employee_id, cycle_id, final_score, grade FROM appraisals ORDER BY employee_id")
     assert [g["employee_id"] for g in got] == sorted(e for e, _, _ in SUMMARY)
