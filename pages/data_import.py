@@ -13,7 +13,7 @@ from ui import session
 from ui.i18n import option_labels, t
 from ui.import_wizard import PENDING_KEY, Pending, pending_for, show_wizard, start_wizard, upload_options
 from ui.navigation import require_app_navigation
-from ui.reports import import_uploads, show_load_report, show_undo_plan, undo_summary
+from ui.reports import import_uploads, rows_table, show_load_report, show_undo_plan, undo_summary
 from ui.widgets import (
     ask_first,
     confirm_first,
@@ -130,17 +130,11 @@ else:
     start_on_newest("data_import.batch", list(labels))
     chosen = st.selectbox(t("import.choose_batch"), list(labels), format_func=labels.get, key="data_import.batch")
     rejects = imports.batch_rejects(db, user, chosen)
-    if not rejects.is_empty():
-        st.markdown(t("import.rejects_heading", n=rejects.height))
-        data_table(
-            rejects, key="data_import.batch_rejects", file_stem=t("import.rejects_file", batch=chosen), scope="reject"
-        )
+    rows_table(rejects, t("import.rejects_heading", n=rejects.height), key="data_import.batch_rejects",
+               file_stem=t("import.rejects_file", batch=chosen))  # fmt: skip
     warned = imports.batch_warnings(db, user, chosen)
-    if not warned.is_empty():
-        st.markdown(t("import.warnings_heading", n=warned.height))
-        data_table(
-            warned, key="data_import.batch_warnings", file_stem=t("import.warnings_file", batch=chosen), scope="reject"
-        )
+    rows_table(warned, t("import.warnings_heading", n=warned.height), key="data_import.batch_warnings",
+               file_stem=t("import.warnings_file", batch=chosen))  # fmt: skip
 
 st.subheader(t("import.undo_heading"), anchor=False)
 st.caption(t("import.undo_intro"))

@@ -110,18 +110,10 @@ def show_load_report(report: LoadReport, key: str) -> None:
         for note in report.notes:
             st.caption(plain(note))
         stem = Path(report.file_name).stem
-        if report.rejects:
-            st.markdown(t("import.rejects_heading", n=report.rows_rejected))
-            data_table(
-                rejects_frame(report), key=f"{key}.rejects", file_stem=t("import.rejects_download", stem=stem),
-                scope="reject",
-            )  # fmt: skip
-        if report.warnings:
-            st.markdown(t("import.warnings_heading", n=len(report.warnings)))
-            data_table(
-                warnings_frame(report), key=f"{key}.warnings", file_stem=t("import.warnings_download", stem=stem),
-                scope="reject",
-            )  # fmt: skip
+        rows_table(rejects_frame(report), t("import.rejects_heading", n=report.rows_rejected),
+                   key=f"{key}.rejects", file_stem=t("import.rejects_download", stem=stem))  # fmt: skip
+        rows_table(warnings_frame(report), t("import.warnings_heading", n=len(report.warnings)),
+                   key=f"{key}.warnings", file_stem=t("import.warnings_download", stem=stem))  # fmt: skip
         download_excel(
             t("import.download_report"),
             report.to_excel_bytes,
@@ -163,3 +155,11 @@ def show_undo_plan(plan: UndoPlan, key: str) -> None:
         st.caption(t("import.undo_nothing"))
     if not plan.possible:
         st.error(plain(plan.reason), icon=":material/block:")
+
+
+def rows_table(frame: pl.DataFrame, heading: str, *, key: str, file_stem: str) -> None:
+    """Rejected rows or rows to check under their heading, downloadable; nothing when there are none."""
+    if frame.is_empty():
+        return
+    st.markdown(heading)
+    data_table(frame, key=key, file_stem=file_stem, scope="reject")
