@@ -199,12 +199,6 @@ def _find_table(grid: Grid, scan_rows: int, start: int) -> Table | None:
     return Table(start + r, rows, cols, title)
 
 
-def is_total_row(values: list[str | None]) -> bool:
-    """A totals/average row: its first non-empty cell is 合计, 总计, 平均 …"""
-    first = next((v for v in values if v is not None and str(v).strip()), None)
-    return first is not None and fold_header(first) in TOTAL_WORDS
-
-
 # ---- per-person forms ---------------------------------------------------------------------------
 
 _BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
