@@ -27,12 +27,13 @@ run: $(VENV)/.requirements
 	$(PY) -m demo --if-missing
 	$(PY) -m streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
 
-## browser: Debian's Chromium and a CJK font for the Playwright journeys (never `playwright install`)
+## browser: Debian's Chromium and a CJK font for the Playwright journeys (never `playwright install`), and
+## poppler-utils (pdffonts, pdftoppm, pdfsig: the sign-off PDF's independent checks)
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || ! command -v pdfsig >/dev/null; then \
 		if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-wqy-microhei; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-wqy-microhei poppler-utils; \
 	fi
 
 ## test: install test needs (Python packages, Chromium, the CJK font) and run the whole suite: the unit and
