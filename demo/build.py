@@ -22,6 +22,7 @@ from demo.cycle import DemoCycle, open_demo_cycle
 from demo.files import write_demo_files
 from demo.generator import generate_company
 from demo.logins import create_demo_users
+from demo.signoff import ClosedQuarter, close_previous_quarter
 from demo.workbooks import WrittenFile
 from pipelines import LoadReport, import_file
 
@@ -53,6 +54,7 @@ class DemoSummary:
     logins: list[str] = field(default_factory=list)
     cycle: DemoCycle | None = None  # this quarter's open cycle (None when not opened)
     seconds_cycle: float = 0.0
+    closed: ClosedQuarter | None = None  # last quarter, run in the app and closed (None when not built)
 
     @property
     def loaded_share(self) -> float:
@@ -107,14 +109,21 @@ def _build(db: Database, employees: int, years: int, seed: int, workdir: Path, d
            progress: Progress | None, current_cycle: bool) -> DemoSummary:  # fmt: skip
     t0 = time.perf_counter()
     company = generate_company(employees, years, seed, today=day)
-    files = write_demo_files(company, workdir, _part(progress, 0.0, 0.3))
+    # with the current cycle, last quarter is run in the app and closed (signed PDFs); the files hold the rest
+    history = company.quarters[:-1] if current_cycle and len(company.quarters) > 1 else company.quarters
+    files = write_demo_files(company, workdir, _part(progress, 0.0, 0.3), quarters=history)
     t1 = time.perf_counter()
     reports = import_demo_files(db, files, _part(progress, 0.3, 0.7))
     reports.append(import_standard_pack(db, company, workdir, day))
     t2 = time.perf_counter()
     summary = _summary(company, files, reports, workdir=str(workdir), writing=t1 - t0, importing=t2 - t1)
+    summary.quarters = len(history)
     summary.logins = [login.username for login in create_demo_users(db)]  # one login per role, listed in README
     if current_cycle:  # this quarter's cycle, open and under way, so every login finds work on 我的待办
+        if history != company.quarters:
+            if progress:
+                progress(1.0, "正在完成上季度考核并签发电子档案")
+            summary.closed = close_previous_quarter(db, today=day, seed=seed)
         if progress:
             progress(1.0, "正在开启本季度考核周期")
         summary.cycle = open_demo_cycle(db, today=day, seed=seed)

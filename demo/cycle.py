@@ -196,9 +196,9 @@ class _Mover:
         return self.db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
 
 
-def move_along(db: Database, cycle_id: str, rng: random.Random) -> None:
-    """Move each appraisal of the cycle to its planned stage (:func:`planned_stages`) through
-    ``core.appraisal_edits``, acting as its employee and manager."""
+def move_along(db: Database, cycle_id: str, rng: random.Random, *, to: str | None = None) -> None:
+    """Move each appraisal of the cycle to its planned stage (:func:`planned_stages`), or every one of them
+    to ``to``, through ``core.appraisal_edits``, acting as its employee and manager."""
     users = {
         r["employee_id"]: auth.get_user(db, r["username"])
         for r in db.rows("SELECT username, employee_id FROM users WHERE employee_id IS NOT NULL AND NOT disabled")
@@ -213,7 +213,7 @@ def move_along(db: Database, cycle_id: str, rng: random.Random) -> None:
         "SELECT appraisal_id, employee_id, manager_id FROM appraisals WHERE cycle_id = ? ORDER BY appraisal_id",
         [cycle_id],
     )
-    plan = planned_stages(rows, logins, rng)
+    plan = planned_stages(rows, logins, rng) if to is None else {r["appraisal_id"]: to for r in rows}
     items_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for it in db.frame(
         "SELECT appraisal_id, kpi_id, method, target_value, item_score FROM appraisal_items"
@@ -221,7 +221,8 @@ def move_along(db: Database, cycle_id: str, rng: random.Random) -> None:
         [cycle_id + ":%"],
     ).iter_rows(named=True):
         items_of[it["appraisal_id"]].append(it)
-    mover = _Mover(db, users, set(logins.values()), items_of, rng)
+    # a past cycle (``to`` given) is everyone's finished work: the demo logins' own appraisals included
+    mover = _Mover(db, users, set(logins.values()) if to is None else set(), items_of, rng)
     for r in rows:
         reach = vocabulary.STAGE_ORDER.index(plan[r["appraisal_id"]])
         if _set_goals_and_talk(mover, r, reach):

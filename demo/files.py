@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from demo.company import COMPANY_NAME, Company
+from demo.company import COMPANY_NAME, Company, Quarter
 from demo.forms import write_form_workbook
 from demo.workbooks import (
     CN_QUARTER,
@@ -74,8 +74,11 @@ def _file_style(rng: random.Random, year_index: int, department: str) -> tuple[T
     return style, ext
 
 
-def write_demo_files(company: Company, workdir: Path, progress: Progress | None = None) -> list[WrittenFile]:
-    """Write the company's roster and legacy appraisal files into ``workdir`` (emptied first if it is ours)."""
+def write_demo_files(company: Company, workdir: Path, progress: Progress | None = None, *,
+                     quarters: Sequence[Quarter] | None = None) -> list[WrittenFile]:  # fmt: skip
+    """Write the company's roster and legacy appraisal files into ``workdir`` (emptied first if it is ours):
+    the appraisals of ``quarters`` (all the company's quarters by default)."""
+    history = tuple(company.quarters if quarters is None else quarters)
     workdir = Path(workdir)
     if (workdir / MARKER).exists():
         shutil.rmtree(workdir)
@@ -85,17 +88,15 @@ def write_demo_files(company: Company, workdir: Path, progress: Progress | None 
     files = [write_roster(workdir / "花名册.xlsx", company, rng.randrange(1 << 30))]
     sizes = {d: company.size_of(d) for d in company.departments}
     form_departments = sorted(company.departments, key=lambda d: (sizes[d], d))[:2]
-    form_quarters = company.quarters[-2:]
-    years = sorted({q.year for q in company.quarters})
+    form_quarters = history[-2:]
+    years = sorted({q.year for q in history})
     steps = len(years) * len(company.departments)
     done = 0
     for yi, year in enumerate(years):
         for department in company.departments:
             done += 1
             quarters = [
-                q
-                for q in company.quarters
-                if q.year == year and not (department in form_departments and q in form_quarters)
+                q for q in history if q.year == year and not (department in form_departments and q in form_quarters)
             ]
             if not quarters:
                 continue
