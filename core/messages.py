@@ -62,6 +62,8 @@ LABELS: Mapping[str, Mapping[object, tuple[str, str]]] = MappingProxyType(
                 "finalise_calibration": ("完成校准", "Finalise calibration"),
                 "sign": ("签字", "Sign"),
                 "object": ("提出异议", "Object"),
+                "uphold_objection": ("维持原结果", "Uphold the result"),
+                "return_objection": ("退回上级评定", "Return to manager rating"),
                 "complete_signoff": ("完成签字确认", "Complete sign-off"),
             }
         ),
