@@ -49,6 +49,7 @@ CA_CERT, CA_KEY, SIGNING_P12, SIGNING_CERT, PASSPHRASE = (
 FIELD_NAME = "JiXiao"
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 CA_YEARS, SIGNING_YEARS = 20, 5
+SIGNATURE_MARGIN = 3072  # bytes of the CMS besides its certificates: attributes, a signature of up to RSA-8192
 
 
 def ca_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
@@ -206,6 +207,15 @@ def _signer(p12: bytes, passphrase: bytes | None):  # pyHanko's SimpleSigner
     return signers.SimpleSigner.load_pkcs12_data(p12, other_certs=(), passphrase=passphrase)
 
 
+@functools.lru_cache(maxsize=4)
+def _room(signer) -> int:  # pyHanko's SimpleSigner, itself cached by _signer
+    """The bytes to reserve for the signature: its certificates and a margin. Reserving them saves pyHanko
+    a dummy signing to measure, and a placeholder kept small keeps validation quick (pyHanko reads the
+    hex string byte by byte)."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    return -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
+
+
 def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     """The PDF ``data`` signed by the organisation's signing certificate: PAdES baseline B-B, an
     incremental update, no timestamp server (``folder``: the local CA's, see :func:`credentials`)."""
@@ -217,7 +227,7 @@ def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="绩效结果确认")  # fmt: skip
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
     return out.getvalue()
 
 
