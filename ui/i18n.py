@@ -1809,6 +1809,11 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.steps.decision": ("结论", "Decision"),
         "col.steps.comment": ("意见", "Comment"),
         "col.steps.decided_at": ("时间", "Time"),
+        # -- sign-off archive and evidence (issue 12: core.archive) ----------------------------------
+        "audit.action.signoff_pdf_issued": ("出具签字确认 PDF", "Sign-off PDF issued"),
+        "audit.action.download_signoff_pdf": ("下载签字确认 PDF", "Sign-off PDF downloaded"),
+        "audit.action.read_signoff_archive": ("查看电子档案", "Electronic archive viewed"),
+        "audit.action.export_signoff_evidence": ("导出审计证据包", "Evidence package exported"),
     }
 )
 
