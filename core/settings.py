@@ -1,5 +1,5 @@
 """HR's numbers, changed in the screens without code (DESIGN.md §4): the grade scale, the distribution
-guideline per department and the weight band of each KPI category. Stored as JSON in ``settings``;
+guideline per department, the weight band of each KPI category and the company's name. Stored as JSON in ``settings``;
 every change is audited in its transaction.
 """
 
@@ -20,6 +20,9 @@ from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_
 SCALE_KEY = "grade_scale"
 GUIDELINE_KEY = "grade_guideline"
 BANDS_KEY = "category_bands"
+COMPANY_KEY = "company_name"
+#: the company's name until HR sets it (printed at the head of every sign-off PDF)
+DEFAULT_COMPANY_NAME = "本公司"
 DEFAULT_BANDS: Mapping[str, tuple[float, float]] = {
     "业绩类": (50.0, 70.0),
     "职能类": (10.0, 40.0),
@@ -168,3 +171,13 @@ def set_category_bands(db: Database, user: User | None, bands: Mapping[str, Any]
         audit.record(cur, user.username, "kpi_bands_update", "settings", BANDS_KEY,
                      {"before": {c: list(v) for c, v in before.items()}, "after": clean})  # fmt: skip
     return {c: (v[0], v[1]) for c, v in clean.items()}
+
+
+# -- the company's name (sign-off PDF) ----------------------------------------------------------------
+
+
+def company_name(db: Database | Cursor) -> str:
+    """The company's name (setting ``company_name``, a JSON string; the heading of every sign-off PDF), or
+    :data:`DEFAULT_COMPANY_NAME` while none is set."""
+    stored = setting(db, COMPANY_KEY)
+    return str(stored).strip() if isinstance(stored, str) and stored.strip() else DEFAULT_COMPANY_NAME
