@@ -55,8 +55,8 @@ def close_previous_quarter(db: Database, *, today: dt.date, seed: int = 0) -> Cl
         return None
     hr = _hr(db)
     with db.transaction() as cur:
-        if settings.setting(cur, settings.COMPANY_NAME_KEY) is None:
-            settings.put_setting(cur, settings.COMPANY_NAME_KEY, COMPANY_NAME, ACTOR)
+        if settings.setting(cur, settings.COMPANY_KEY) is None:
+            settings.put_setting(cur, settings.COMPANY_KEY, COMPANY_NAME, ACTOR)
     try:
         report = cycles.open_cycle(
             db, hr, kind="quarterly", year=q.year, part=q.q, due=periods.default_due_dates(start, end), today=today
