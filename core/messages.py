@@ -1275,6 +1275,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "signoff.missing_stage": (
             "尚在「{stage:stage}」阶段",
             "still in “{stage:stage}”",
+        ),
         # -- sign-off evidence: signature, ledger, verification, archive (issue 12, core.signing,
         # core.signoff_ledger, core.signoff_verify, core.archive) ---------------------------------------
         "signing.ca_exists": (

@@ -512,6 +512,8 @@ def require_signoff_hr(user: User | None, code: str = "perm.signoff_hr") -> User
         raise Forbidden(code)
     assert user is not None
     return user
+
+
 # -- sign-off archive and evidence (issue 12: core.archive) ----------------------------------------------
 #: who exports a cycle's evidence package for auditors
 EVIDENCE_EXPORTERS = frozenset({"hr"})

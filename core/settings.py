@@ -207,6 +207,8 @@ def set_signoff_deadline(db: Database, user: User | None, days: object, rule: st
         audit.record(cur, user.username, "signoff_deadline_update", "settings", SIGNOFF_DAYS_KEY,
                      {"before": {"days": before[0], "rule": before[1]}, "after": {"days": int(number), "rule": rule}})  # fmt: skip
     return int(number), rule
+
+
 # -- the company's name (sign-off PDF) ----------------------------------------------------------------
 
 

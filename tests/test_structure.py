@@ -149,3 +149,15 @@ def test_modules_and_functions_stay_readable(package: str) -> None:
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}(): {length} lines")
     assert too_long == []
+
+
+def test_no_screen_confirms_a_result_without_the_password() -> None:
+    """core.signoff.confirm_reauthenticated skips the password: only the demo build may call it."""
+    callers = [
+        str(path.relative_to(ROOT))
+        for folder in ("pages", "ui")
+        for path in (ROOT / folder).rglob("*.py")
+        if "confirm_reauthenticated" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == []
+    assert "confirm_reauthenticated" in (ROOT / "demo" / "signoff.py").read_text(encoding="utf-8")
