@@ -175,7 +175,7 @@ def covers(text_points: Iterable[int]) -> bool:
 def add_to(pdf: FPDF, text_points: Iterable[int]) -> None:
     """Make the font :data:`FAMILY` available in ``pdf``: the working font when it covers every code point
     the document prints, else the full font. Equivalent to ``pdf.add_font`` on the file, without parsing it."""
-    points = set(text_points)
+    points = {c for c in text_points if c >= 0x20}  # line breaks and tabs are layout, never drawn as glyphs
     proto = _prototype("working") if covers(points) else _prototype("full")
     font = TTFFont.__new__(TTFFont)
     for slot in TTFFont.__slots__:
