@@ -30,7 +30,7 @@ def demo(demo_company: BuiltDemo) -> Iterator[tuple[Database, DemoSummary]]:
 def test_the_current_quarter_is_open_company_wide_with_the_default_due_dates(demo) -> None:
     db, summary = demo
     assert summary.cycle is not None and summary.cycle.cycle_id == "C-2026-Q4"
-    rows = db.rows("SELECT * FROM cycles WHERE origin = 'app'")
+    rows = db.rows("SELECT * FROM cycles WHERE origin = 'app' AND status = 'open'")
     assert len(rows) == 1
     c = rows[0]
     assert (c["period"], c["kind"], c["status"], c["scope"], c["opened_by"]) == (
@@ -56,7 +56,7 @@ def test_every_objective_item_has_a_demo_actual_inside_the_quarter(demo) -> None
     db, summary = demo
     actuals = db.one(
         "SELECT count(*) AS n, min(as_of) AS first, max(as_of) AS last, count(DISTINCT source) AS sources"
-        " FROM kpi_actuals WHERE source = 'demo'"
+        " FROM kpi_actuals WHERE source = 'demo' AND as_of >= DATE '2026-10-01'"
     )
     assert actuals["n"] == summary.cycle.actuals > 0
     assert dt.date(2026, 10, 1) <= actuals["first"] <= actuals["last"] <= TODAY
@@ -219,7 +219,7 @@ def test_the_demo_cycle_has_a_history_across_the_quarter(demo) -> None:
     assert goals["stage"] == "goals" and goals["on_time"] > 0 and goals["late"] > 0
     bad = db.scalar(
         "SELECT count(*) FROM (SELECT ts, lag(ts) OVER (PARTITION BY appraisal_id ORDER BY seq) AS before"
-        " FROM stage_events) WHERE ts < before OR ts < ?",
-        [info["opened_at"]],
+        " FROM stage_events WHERE appraisal_id LIKE ?) WHERE ts < before OR ts < ?",
+        [summary.cycle.cycle_id + ":%", info["opened_at"]],
     )
     assert bad == 0  # in order, and none before the opening
