@@ -173,8 +173,10 @@ def _read(path: Path) -> bytes:
 
 def credentials(folder: Path | None = None, *, create: bool = False) -> Credentials:
     """The signing credentials: the configured PKCS#12 file, else the local CA in ``folder`` (the default
-    database's :func:`ca_dir` when None), made first when there is none and ``create``."""
+    database's :func:`ca_dir` when None), made first when there is none and ``create``. With a configured
+    file the trust roots are the self-signed certificates it carries and the local CA's root, if any."""
     configured = os.environ.get("JIXIAO_SIGNING_P12")
+    folder = folder if folder is not None else ca_dir()
     if configured:
         p12 = Path(configured)
         password_file = os.environ.get("JIXIAO_SIGNING_P12_PASSWORD_FILE")
@@ -186,8 +188,9 @@ def credentials(folder: Path | None = None, *, create: bool = False) -> Credenti
             raise CoreError("signing.p12_unreadable", path=p12) from err
         roots = tuple(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *others]
                       if c is not None and c.issuer == c.subject)  # fmt: skip
+        if (folder / CA_CERT).exists():  # what the local CA signed before the corporate certificate still verifies
+            roots += (_read(folder / CA_CERT),)
         return Credentials(data, passphrase, roots, p12)
-    folder = folder if folder is not None else ca_dir()
     if not (folder / SIGNING_P12).exists():
         if not create:
             raise CoreError("signing.no_ca", path=folder)

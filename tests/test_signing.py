@@ -131,6 +131,10 @@ def test_a_configured_pkcs12_file_signs_instead(tmp_path: Path, ca: Path, monkey
     signed = signing.sign_pdf(plain_pdf(), folder=ca)
     check = signing.validate_pdf(signed, folder=ca)  # the P12's own root is the trust root
     assert check.ok and check.signer == "集团公司 绩效结果签章"
+    monkeypatch.delenv("JIXIAO_SIGNING_P12")
+    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
+    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
+    assert signing.validate_pdf(earlier, folder=ca).ok  # still verifies after it
     password.write_text("wrong")
     with pytest.raises(CoreError) as refused:
         signing.sign_pdf(plain_pdf(), folder=ca)
