@@ -108,6 +108,16 @@ def test_downloads_are_for_the_employee_their_managers_and_hr_and_are_audited(db
         archive.document(db, get_user(db, "worker"), "C-NONE:00102")
 
 
+def test_a_manager_further_up_the_line_downloads_too(db: Database) -> None:
+    appraisal_id = f"{cycle_of(db)}:{PEOPLE[0]}"
+    with pytest.raises(Forbidden):
+        archive.document(db, get_user(db, "exec"), appraisal_id)
+    with db.transaction() as cur:  # 生产部's head now reports to the executive 00301: two levels above 00102
+        cur.execute("UPDATE employees SET manager_id = '00301' WHERE employee_id = '00101'")
+    assert archive.document(db, get_user(db, "exec"), appraisal_id)[1].startswith(b"%PDF")
+    assert PEOPLE[0] in archive.listing(db, get_user(db, "exec"))["employee_id"].to_list()
+
+
 def test_a_download_of_a_missing_file_says_so(db: Database) -> None:
     appraisal_id = appraisal_ids(db)[0]
     (archive.archive_root(db) / db.scalar("SELECT path FROM signoff_documents WHERE appraisal_id = ?",
