@@ -259,12 +259,26 @@ def _roots(found: Credentials):  # asn1crypto certificates
     return [c for pem in found.roots for c in load_certs_from_pemder_data(pem)]
 
 
+def _status(signature, roots, moment: dt.datetime | None):  # pyHanko's EmbeddedPdfSignature → its status
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
+    return validate_pdf_signature(signature, context)
+
+
+def _expired(status) -> bool:  # pyHanko's PdfSignatureStatus
+    cert = status.signing_cert
+    return cert is not None and cert["tbs_certificate"]["validity"]["not_after"].native < dt.datetime.now(dt.UTC)
+
+
 def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
     """Validate the signature of a signed PDF offline, with our CA (or the configured certificate's
-    roots) as the only trust root; the whole file must be covered (nothing added after signing)."""
+    roots) as the only trust root; the whole file must be covered (nothing added after signing). A
+    signing certificate expired since is checked as of the signing time the signature records (a B-B
+    signature carries no timestamp; our certificates are never revoked, there is no list to revoke them)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation import SignatureCoverageLevel
 
     try:
         found = credentials(folder)
@@ -276,9 +290,11 @@ def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
         return Validation(False, False, False, problem=Text("signing.not_a_pdf"))
     if not signatures:
         return Validation(False, False, False, problem=Text("signing.unsigned"))
-    context = ValidationContext(trust_roots=_roots(found), allow_fetching=False, revocation_mode="soft-fail")
+    roots = _roots(found)
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _status(signatures[-1], roots, None)
+        if status.intact and status.valid and not status.trusted and _expired(status):
+            status = _status(signatures[-1], roots, signatures[-1].self_reported_timestamp)
     except Exception:  # a signature too damaged to evaluate
         return Validation(False, False, False, problem=Text("signing.damaged"))
     signer = status.signing_cert.subject.native.get("common_name") if status.signing_cert else None
