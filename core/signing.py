@@ -212,11 +212,11 @@ def _signer(p12: bytes, passphrase: bytes | None):  # pyHanko's SimpleSigner
 
 @functools.lru_cache(maxsize=4)
 def _room(signer) -> int:  # pyHanko's SimpleSigner, itself cached by _signer
-    """The bytes to reserve for the signature: its certificates and a margin. Reserving them saves pyHanko
-    a dummy signing to measure, and a placeholder kept small keeps validation quick (pyHanko reads the
-    hex string byte by byte)."""
+    """The room to reserve for the signature, in hex digits (two a byte of its CMS): its certificates and
+    a margin. Reserving it saves pyHanko a dummy signing to measure, and a placeholder kept small keeps
+    validation quick (pyHanko reads the hex string a byte at a time)."""
     certificates = [signer.signing_cert, *signer.cert_registry]
-    return -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
+    return 2 * -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
 
 
 def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:

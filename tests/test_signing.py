@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from fpdf import FPDF
 
@@ -137,20 +138,49 @@ def test_the_first_signing_makes_a_ca_when_there_is_none(tmp_path: Path, caplog)
         signing.credentials(tmp_path / "none")  # validation never makes one
 
 
+def corporate_p12(folder: Path, passphrase: bytes) -> Path:
+    """A corporate chain as a PKCS#12: an RSA-3072 root and an RSA-3072 signing certificate under it."""
+    folder.mkdir()
+
+    def name(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "集团公司"),
+                          x509.NameAttribute(x509.NameOID.COMMON_NAME, common)])  # fmt: skip
+
+    def usage(ca: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                             encipher_only=False, decipher_only=False)  # fmt: skip
+
+    root_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=3072) for _ in range(2))
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    certificates = []
+    for subject, public, ca in (("集团根证书", root_key, True), ("集团电子签章", key, False)):
+        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name("集团根证书"))
+                   .public_key(public.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(start).not_valid_after(start + dt.timedelta(days=800))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                   .add_extension(usage(ca), critical=True))  # fmt: skip
+        certificates.append(builder.sign(root_key, hashes.SHA256()))
+    path = folder / "corporate.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"corporate", key, certificates[1], [certificates[0]], serialization.BestAvailableEncryption(passphrase)))  # fmt: skip
+    return path
+
+
 def test_a_configured_pkcs12_file_signs_instead(tmp_path: Path, ca: Path, monkeypatch) -> None:
-    corporate = tmp_path / "corporate"
-    signing.init_ca(corporate, organisation="集团公司")
+    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
+    p12 = corporate_p12(tmp_path / "corporate", b"s3cret")
     password = tmp_path / "p12.pass"
-    password.write_bytes((corporate / "passphrase").read_bytes())
-    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
+    password.write_text("s3cret\n")
+    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(p12))
     monkeypatch.setenv("JIXIAO_SIGNING_P12_PASSWORD_FILE", str(password))
     signed = signing.sign_pdf(plain_pdf(), folder=ca)
     check = signing.validate_pdf(signed, folder=ca)  # the P12's own root is the trust root
-    assert check.ok and check.signer == "集团公司 绩效结果签章"
-    monkeypatch.delenv("JIXIAO_SIGNING_P12")
-    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
-    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
-    assert signing.validate_pdf(earlier, folder=ca).ok  # still verifies after it
+    assert check.ok and check.signer == "集团电子签章"
+    assert signing.validate_pdf(earlier, folder=ca).ok  # what the local CA signed still verifies
+    if PDFSIG:
+        (tmp_path / "corporate.pdf").write_bytes(signed)
+        assert "Signature is Valid." in pdfsig(tmp_path / "corporate.pdf")
     password.write_text("wrong")
     with pytest.raises(CoreError) as refused:
         signing.sign_pdf(plain_pdf(), folder=ca)
