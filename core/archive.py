@@ -94,7 +94,11 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
         raise CoreError("archive.unknown_appraisal", appraisal=appraisal_id)
     employee_id, cycle_id, rnd = rec["employee_id"], rec["cycle_id"], rec["signoff_round"] or 0
     tx = transaction_of(cur)
-    pdf = sign_pdf(render_appraisal(cur, appraisal_id, lang=lang), folder=signing.ca_dir(tx.database.path))
+    ca = signing.ca_dir(tx.database.path)
+    had_ca = (ca / signing.SIGNING_P12).exists()
+    pdf = sign_pdf(render_appraisal(cur, appraisal_id, lang=lang), folder=ca)
+    if not had_ca and (ca / signing.SIGNING_P12).exists():  # this first signing made the local CA
+        audit.record(cur, actor, "signing_ca_created", "signing_ca", str(ca), {"automatic": True})
     digest = hashlib.sha256(pdf).hexdigest()
     rel = relative_path(employee_id, cycle_id)
     record_hash = signoff_record.sha256(rec)
@@ -113,6 +117,12 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
     root = archive_dir(cur)
     tx.after_commit(f"archive:{rel}", lambda: write_private(root / rel, pdf, root=root))
     return Issued(appraisal_id, rel, record_hash, digest)
+
+
+def record_ca_created(db: Database, actor: str, made: signing.CaFiles) -> None:
+    """Record in the audit log that ``actor`` made the local signing CA (``signing_ca_created``)."""
+    audit.log(db, actor, "signing_ca_created", "signing_ca", str(made.folder),
+              {"ca": made.ca_subject, "signing": made.signing_subject})  # fmt: skip
 
 
 # -- reading ---------------------------------------------------------------------------------------------

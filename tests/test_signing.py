@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from fpdf import FPDF
 
 from core import admin, signing
+from core.db import open_database
 from core.errors import CoreError
 
 PDFSIG = shutil.which("pdfsig")
@@ -74,6 +75,9 @@ def test_the_init_ca_command_makes_the_ca_beside_the_database(tmp_path: Path, ca
     db = tmp_path / "data" / "jixiao.duckdb"
     assert admin.main(["init-ca", "--db", str(db), "--organisation", "示例制造"]) == admin.EXIT_OK
     assert "已在" in capsys.readouterr().out
+    with open_database(db) as database:  # recorded, with the operating-system account as the actor
+        row = database.one("SELECT actor, entity_id FROM audit_log WHERE action = 'signing_ca_created'")
+    assert row["actor"].startswith("os:") and row["entity_id"] == str(tmp_path / "data" / "ca")
     cert = x509.load_pem_x509_certificate((tmp_path / "data" / "ca" / "signing-cert.pem").read_bytes())
     assert cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value == "示例制造"
 
