@@ -143,8 +143,11 @@ def document(db: Database, user: User | None, appraisal_id: str) -> tuple[str, b
     doc = db.one("SELECT path, pdf_sha256 FROM signoff_documents WHERE appraisal_id = ?", [appraisal_id])
     if doc is None:
         raise CoreError("archive.no_document", appraisal=appraisal_id)
+    root = archive_root(db)
     try:
-        data = (archive_root(db) / doc["path"]).read_bytes()
+        if not signoff_verify.inside(root, doc["path"]):
+            raise FileNotFoundError(doc["path"])
+        data = (root / doc["path"]).read_bytes()
     except OSError as err:
         raise CoreError("archive.file_missing", appraisal=appraisal_id, path=doc["path"]) from err
     audit.log(db, reader.username, "download_signoff_pdf", "appraisal", appraisal_id,
@@ -225,7 +228,8 @@ def evidence_zip(db: Database, user: User | None, cycle_id: str) -> bytes:
     files: dict[str, bytes] = {}
     for status in report.documents:
         try:
-            files[f"pdf/{status.path}"] = (archive / status.path).read_bytes()
+            if signoff_verify.inside(archive, status.path):
+                files[f"pdf/{status.path}"] = (archive / status.path).read_bytes()
         except OSError:
             pass  # named in the verification report as missing
     as_text = [{k: None if v is None else str(v) for k, v in r.items()} for r in ledger]

@@ -1273,6 +1273,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "Appraisal {appraisal}: the PDF file {path} does not match the SHA-256 it was issued with: the file was "
             "changed or replaced.",
         ),
+        "verify.path_outside": (
+            "考核 {appraisal} 的存档记录把 PDF 指向电子档案之外的 {path}：存档记录被改写过，该文件不会被读取。",
+            "Appraisal {appraisal}: its archive row points the PDF outside the archive, at {path}: the row was "
+            "rewritten, and that file is not read.",
+        ),
         "verify.signature": (
             "考核 {appraisal} 的 PDF 文件 {path} 的数字签名未通过核验：{problem}。",
             "Appraisal {appraisal}: the digital signature of the PDF file {path} does not verify: {problem}.",
