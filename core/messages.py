@@ -1158,6 +1158,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "{path} holds a signing CA already: it is never overwritten (the documents it signed are checked "
             "against it). To change certificates, configure JIXIAO_SIGNING_P12 or name another folder with --ca-dir.",
         ),
+        "signing.cannot_write": (
+            "无法在 {path} 写入签章 CA：请检查这个文件夹及其上级的权限（服务账户要能写入），或用 --ca-dir 指定另一个文件夹。",
+            "The signing CA cannot be written in {path}: check the permissions of that folder and its parents (the "
+            "service user must be able to write there), or name another folder with --ca-dir.",
+        ),
         "signing.no_ca": (
             "{path} 里没有签章证书：请运行 python -m core.admin init-ca 生成本地 CA，或配置 JIXIAO_SIGNING_P12。",
             "There is no signing certificate in {path}: run python -m core.admin init-ca to make a local CA, or "

@@ -129,11 +129,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
     ca_cert = _certificate(ca_name, ca_key, ca_name, ca_key, CA_YEARS, ca=True)
     cert = _certificate(signing_name, key, ca_name, ca_key, SIGNING_YEARS, ca=False)
     encryption = serialization.BestAvailableEncryption(passphrase)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(mode=PRIVATE_DIR)
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(mode=PRIVATE_DIR)
         pem = serialization.Encoding.PEM
         _write_private(temporary / PASSPHRASE, passphrase + b"\n")
         _write_private(temporary / CA_KEY, ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption))
@@ -144,11 +144,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
         if folder.exists():
             folder.rmdir()  # an empty folder holds no CA; a non-empty one was refused above
         os.rename(temporary, folder)  # fails when another process put its CA there meanwhile
-    except OSError:
+    except OSError as err:
         shutil.rmtree(temporary, ignore_errors=True)
         if (folder / CA_CERT).exists():
             raise CoreError("signing.ca_exists", path=folder) from None
-        raise
+        raise CoreError("signing.cannot_write", path=folder) from err
     os.chmod(folder, PRIVATE_DIR)
     return CaFiles(folder, ca_name.rfc4514_string(), signing_name.rfc4514_string())
 

@@ -71,6 +71,14 @@ def test_init_ca_makes_a_private_ca_and_never_overwrites_it(tmp_path: Path, ca: 
     assert {p.name: p.read_bytes() for p in ca.iterdir()} == before
 
 
+def test_a_ca_that_cannot_be_written_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder would go")
+    with pytest.raises(CoreError) as refused:
+        signing.init_ca(blocked / "ca")
+    assert refused.value.code == "signing.cannot_write" and "权限" in str(refused.value)
+
+
 def test_the_init_ca_command_makes_the_ca_beside_the_database(tmp_path: Path, capsys) -> None:
     db = tmp_path / "data" / "jixiao.duckdb"
     assert admin.main(["init-ca", "--db", str(db), "--organisation", "示例制造"]) == admin.EXIT_OK
