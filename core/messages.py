@@ -1163,6 +1163,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "The signing CA cannot be written in {path}: check the permissions of that folder and its parents (the "
             "service user must be able to write there), or name another folder with --ca-dir.",
         ),
+        "signing.failed": (
+            "这份 PDF 无法签名（文件不是有效的 PDF）：没有出具任何文件。请把这条提示和服务器日志交给 IT。",
+            "This PDF cannot be signed (it is not a valid PDF): nothing was issued. Pass this message and the "
+            "server log to IT.",
+        ),
         "signing.no_ca": (
             "{path} 里没有签章证书：请运行 python -m core.admin init-ca 生成本地 CA，或配置 JIXIAO_SIGNING_P12。",
             "There is no signing certificate in {path}: run python -m core.admin init-ca to make a local CA, or "

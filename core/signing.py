@@ -226,11 +226,18 @@ def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     from pyhanko.sign import fields, signers
 
     found = credentials(folder, create=True)
-    signer = _signer(found.p12, found.passphrase)
+    try:
+        signer = _signer(found.p12, found.passphrase)
+    except ValueError as err:
+        raise CoreError("signing.p12_unreadable", path=found.source) from err
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="绩效结果确认")  # fmt: skip
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    except Exception as err:  # a PDF pyHanko cannot read or sign: said in a sentence, the cause in the log
+        logger.exception("signing failed")
+        raise CoreError("signing.failed") from err
     return out.getvalue()
 
 

@@ -119,6 +119,12 @@ def test_changing_one_byte_or_appending_after_signing_is_detected(ca: Path) -> N
     assert signing.validate_pdf(plain_pdf(), folder=ca).problem.code == "signing.unsigned"
 
 
+def test_what_cannot_be_signed_is_refused_with_a_sentence(ca: Path) -> None:
+    with pytest.raises(CoreError) as refused:
+        signing.sign_pdf(b"not a pdf at all", folder=ca)
+    assert refused.value.code == "signing.failed" and "无法签名" in str(refused.value)
+
+
 def test_a_signature_by_another_ca_is_not_trusted(tmp_path: Path, ca: Path) -> None:
     other = tmp_path / "other"
     signing.init_ca(other, organisation="冒充公司")
