@@ -137,6 +137,8 @@ def test_the_listing_is_scoped_and_shows_each_documents_verification(db: Databas
     assert sorted(everyone["employee_id"]) == list(PEOPLE) and everyone["verified"].all()
     assert everyone["problem"].is_null().all() and set(everyone["signer"]) == {"JiXiao 绩效结果签章"}
     assert archive.listing(db, get_user(db, "bp")).height == 0
+    quick = archive.listing(db, get_user(db, "hr"), verify=False)
+    assert quick.height == 3 and quick["verified"].is_null().all()
     target = archive.archive_root(db) / f"{PEOPLE[1]}/{cycle_of(db)}.pdf"
     target.write_bytes(target.read_bytes() + b"%")
     shown = archive.listing(db, get_user(db, "hr")).filter(employee_id=PEOPLE[1]).row(0, named=True)
