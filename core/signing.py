@@ -49,7 +49,7 @@ CA_CERT, CA_KEY, SIGNING_P12, SIGNING_CERT, PASSPHRASE = (
 FIELD_NAME = "JiXiao"
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 CA_YEARS, SIGNING_YEARS = 20, 5
-SIGNATURE_MARGIN = 3072  # bytes of the CMS besides its certificates: attributes, a signature of up to RSA-8192
+SIGNATURE_MARGIN = 2048  # bytes of the CMS besides its certificates (about 450 with EC P-256, 1,000 with RSA-4096)
 
 
 def ca_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
@@ -129,11 +129,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
     ca_cert = _certificate(ca_name, ca_key, ca_name, ca_key, CA_YEARS, ca=True)
     cert = _certificate(signing_name, key, ca_name, ca_key, SIGNING_YEARS, ca=False)
     encryption = serialization.BestAvailableEncryption(passphrase)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(mode=PRIVATE_DIR)
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(mode=PRIVATE_DIR)
         pem = serialization.Encoding.PEM
         _write_private(temporary / PASSPHRASE, passphrase + b"\n")
         _write_private(temporary / CA_KEY, ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption))
@@ -144,11 +144,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
         if folder.exists():
             folder.rmdir()  # an empty folder holds no CA; a non-empty one was refused above
         os.rename(temporary, folder)  # fails when another process put its CA there meanwhile
-    except OSError:
+    except OSError as err:
         shutil.rmtree(temporary, ignore_errors=True)
         if (folder / CA_CERT).exists():
             raise CoreError("signing.ca_exists", path=folder) from None
-        raise
+        raise CoreError("signing.cannot_write", path=folder) from err
     os.chmod(folder, PRIVATE_DIR)
     return CaFiles(folder, ca_name.rfc4514_string(), signing_name.rfc4514_string())
 
@@ -173,8 +173,10 @@ def _read(path: Path) -> bytes:
 
 def credentials(folder: Path | None = None, *, create: bool = False) -> Credentials:
     """The signing credentials: the configured PKCS#12 file, else the local CA in ``folder`` (the default
-    database's :func:`ca_dir` when None), made first when there is none and ``create``."""
+    database's :func:`ca_dir` when None), made first when there is none and ``create``. With a configured
+    file the trust roots are the self-signed certificates it carries and the local CA's root, if any."""
     configured = os.environ.get("JIXIAO_SIGNING_P12")
+    folder = folder if folder is not None else ca_dir()
     if configured:
         p12 = Path(configured)
         password_file = os.environ.get("JIXIAO_SIGNING_P12_PASSWORD_FILE")
@@ -186,8 +188,9 @@ def credentials(folder: Path | None = None, *, create: bool = False) -> Credenti
             raise CoreError("signing.p12_unreadable", path=p12) from err
         roots = tuple(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *others]
                       if c is not None and c.issuer == c.subject)  # fmt: skip
+        if (folder / CA_CERT).exists():  # what the local CA signed before the corporate certificate still verifies
+            roots += (_read(folder / CA_CERT),)
         return Credentials(data, passphrase, roots, p12)
-    folder = folder if folder is not None else ca_dir()
     if not (folder / SIGNING_P12).exists():
         if not create:
             raise CoreError("signing.no_ca", path=folder)
@@ -209,11 +212,11 @@ def _signer(p12: bytes, passphrase: bytes | None):  # pyHanko's SimpleSigner
 
 @functools.lru_cache(maxsize=4)
 def _room(signer) -> int:  # pyHanko's SimpleSigner, itself cached by _signer
-    """The bytes to reserve for the signature: its certificates and a margin. Reserving them saves pyHanko
-    a dummy signing to measure, and a placeholder kept small keeps validation quick (pyHanko reads the
-    hex string byte by byte)."""
+    """The room to reserve for the signature, in hex digits (two a byte of its CMS): its certificates and
+    a margin. Reserving it saves pyHanko a dummy signing to measure, and a placeholder kept small keeps
+    validation quick (pyHanko reads the hex string a byte at a time)."""
     certificates = [signer.signing_cert, *signer.cert_registry]
-    return -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
+    return 2 * -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
 
 
 def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
@@ -223,11 +226,18 @@ def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     from pyhanko.sign import fields, signers
 
     found = credentials(folder, create=True)
-    signer = _signer(found.p12, found.passphrase)
+    try:
+        signer = _signer(found.p12, found.passphrase)
+    except ValueError as err:
+        raise CoreError("signing.p12_unreadable", path=found.source) from err
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="绩效结果确认")  # fmt: skip
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    except Exception as err:  # a PDF pyHanko cannot read or sign: said in a sentence, the cause in the log
+        logger.exception("signing failed")
+        raise CoreError("signing.failed") from err
     return out.getvalue()
 
 
@@ -256,12 +266,26 @@ def _roots(found: Credentials):  # asn1crypto certificates
     return [c for pem in found.roots for c in load_certs_from_pemder_data(pem)]
 
 
+def _status(signature, roots, moment: dt.datetime | None):  # pyHanko's EmbeddedPdfSignature → its status
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
+    return validate_pdf_signature(signature, context)
+
+
+def _expired(status) -> bool:  # pyHanko's PdfSignatureStatus
+    cert = status.signing_cert
+    return cert is not None and cert["tbs_certificate"]["validity"]["not_after"].native < dt.datetime.now(dt.UTC)
+
+
 def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
     """Validate the signature of a signed PDF offline, with our CA (or the configured certificate's
-    roots) as the only trust root; the whole file must be covered (nothing added after signing)."""
+    roots) as the only trust root; the whole file must be covered (nothing added after signing). A
+    signing certificate expired since is checked as of the signing time the signature records (a B-B
+    signature carries no timestamp; our certificates are never revoked, there is no list to revoke them)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation import SignatureCoverageLevel
 
     try:
         found = credentials(folder)
@@ -273,9 +297,11 @@ def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
         return Validation(False, False, False, problem=Text("signing.not_a_pdf"))
     if not signatures:
         return Validation(False, False, False, problem=Text("signing.unsigned"))
-    context = ValidationContext(trust_roots=_roots(found), allow_fetching=False, revocation_mode="soft-fail")
+    roots = _roots(found)
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _status(signatures[-1], roots, None)
+        if status.intact and status.valid and not status.trusted and _expired(status):
+            status = _status(signatures[-1], roots, signatures[-1].self_reported_timestamp)
     except Exception:  # a signature too damaged to evaluate
         return Validation(False, False, False, problem=Text("signing.damaged"))
     signer = status.signing_cert.subject.native.get("common_name") if status.signing_cert else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from core.db import Cursor, Database
 from core.errors import Text
 
 DOCUMENT_COLUMNS = "appraisal_id, round, path, record_sha256, record_json, pdf_sha256, issued_at, issued_by"
-_VALIDATED: dict[tuple[str, str], signing.Validation] = {}  # (pdf sha256, trust folder) → result; files never change
+_VALIDATED: dict[
+    tuple[str, str], signing.Validation
+] = {}  # (pdf sha256, trust roots) → result: a file's bytes decide it
 _VALIDATED_CAP = 20_000
 
 
@@ -146,7 +149,7 @@ def _ledger_findings(doc: dict[str, Any], issued: dict[str, Any] | None) -> list
 
 def validated(data: bytes, trust: Path) -> signing.Validation:
     """:func:`core.signing.validate_pdf` of ``data``, remembered by the file's SHA-256."""
-    cache_key = (hashlib.sha256(data).hexdigest(), str(trust))
+    cache_key = (hashlib.sha256(data).hexdigest(), f"{trust}|{os.environ.get('JIXIAO_SIGNING_P12', '')}")
     found = _VALIDATED.get(cache_key)
     if found is None:
         found = signing.validate_pdf(data, folder=trust)
@@ -157,6 +160,13 @@ def validated(data: bytes, trust: Path) -> signing.Validation:
     return found
 
 
+def inside(archive: Path, rel: str) -> bool:
+    """Whether the archive-relative path ``rel`` stays inside the archive folder (a row rewritten to
+    ``../../…`` never makes a file elsewhere readable)."""
+    root = archive.resolve()
+    return root in (root / rel).resolve().parents
+
+
 def check_document(cur: Cursor, doc: dict[str, Any], archive: Path, issued: dict[str, Any] | None,
                    trust: Path) -> DocumentStatus:  # fmt: skip
     """Verify one archived document (a ``signoff_documents`` row as a dict) against the database, its
@@ -165,6 +175,10 @@ def check_document(cur: Cursor, doc: dict[str, Any], archive: Path, issued: dict
     appraisal_id, rel = doc["appraisal_id"], doc["path"]
     findings = _record_findings(cur, doc) + _ledger_findings(doc, issued)
     signer = signed_at = None
+    if not inside(archive, rel):
+        findings.append(Finding(appraisal_id, f"file:{rel}", Text("verify.path_outside", appraisal=appraisal_id,
+                                                                  path=rel)))  # fmt: skip
+        return DocumentStatus(appraisal_id, rel, doc.get("issued_at"), tuple(findings))
     try:
         data = (archive / rel).read_bytes()
     except OSError:
