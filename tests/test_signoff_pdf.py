@@ -7,6 +7,7 @@ against the embedded font's own glyphs."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import re
 import shutil
@@ -358,3 +359,29 @@ def test_page_one_renders_and_matches_the_same_text_set_by_pillow(
     assert columns[-1] - columns[0] == pytest.approx(ref_columns[-1] - ref_columns[0], rel=0.03)
     assert title.sum() == pytest.approx(reference.sum(), rel=0.1)
     assert abs((columns[0] + columns[-1]) / 2 - page.shape[1] / 2) < 10  # centred
+
+
+def test_the_working_font_is_built_once_kept_by_the_fonts_hash_and_survives_an_unwritable_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    real_build = pdf_font.build_working_font
+
+    def counted(source: Path, points: object) -> bytes:
+        builds.append(1)
+        return real_build(source, points)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pdf_font, "build_working_font", counted)
+    monkeypatch.setattr(pdf_font, "repertoire", lambda: frozenset(range(0x20, 0x7F)) | {ord("绩")})  # quick to build
+    monkeypatch.setenv("JIXIAO_FONT_CACHE", str(tmp_path / "fonts"))
+    first = pdf_font.working_font()
+    (cached,) = (tmp_path / "fonts").iterdir()
+    digest = hashlib.sha256(pdf_font.font_path().read_bytes()).hexdigest()
+    assert digest[:20] in cached.name and cached.read_bytes() == first
+    assert pdf_font.working_font() == first and len(builds) == 1  # read back, not rebuilt
+    cmap = TTFont(io.BytesIO(first)).getBestCmap()
+    assert set(cmap) == set(range(0x20, 0x7F)) | {ord("绩")}
+    assert cmap[ord("绩")] == TTFont(pdf_font.font_path(), lazy=True).getBestCmap()[ord("绩")]  # the same glyph
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    monkeypatch.setenv("JIXIAO_FONT_CACHE", str(tmp_path / "blocked" / "fonts"))
+    assert pdf_font.working_font() == first and len(builds) == 2  # built in memory, nothing written
