@@ -172,11 +172,12 @@ def covers(text_points: Iterable[int]) -> bool:
     return all(c in cmap for c in text_points)
 
 
-def add_to(pdf: FPDF, text_points: Iterable[int]) -> None:
+def add_to(pdf: FPDF, text_points: Iterable[int]) -> str:
     """Make the font :data:`FAMILY` available in ``pdf``: the working font when it covers every code point
-    the document prints, else the full font. Equivalent to ``pdf.add_font`` on the file, without parsing it."""
-    points = set(text_points)
-    proto = _prototype("working") if covers(points) else _prototype("full")
+    the document prints, else the full font. Equivalent to ``pdf.add_font`` on the file, without parsing it.
+    Returns which: ``working`` or ``full``."""
+    kind = "working" if covers(set(text_points)) else "full"
+    proto = _prototype(kind)
     font = TTFFont.__new__(TTFFont)
     for slot in TTFFont.__slots__:
         if hasattr(proto.font, slot):
@@ -190,3 +191,4 @@ def add_to(pdf: FPDF, text_points: Iterable[int]) -> None:
     font.subset = SubsetMap(font)
     pdf.fonts[FAMILY] = font
     pdf._set_min_pdf_version("1.6")  # a CID-keyed CFF font, as add_font sets it
+    return kind

@@ -299,8 +299,25 @@ def test_pdffonts_shows_only_the_embedded_cjk_font(db: Database, signed_off: str
         assert "CID" in row and "0C" in row
 
 
-def test_every_character_printed_is_drawn_by_its_own_glyph_of_noto_sans_cjk(db: Database, signed_off: str) -> None:
+def font_used(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Which font each document rendered from now on took: ``working`` or ``full``."""
+    chosen: list[str] = []
+    add_to = pdf_font.add_to
+
+    def spy(pdf: object, points: object) -> str:
+        chosen.append(add_to(pdf, points))  # type: ignore[arg-type]
+        return chosen[-1]
+
+    monkeypatch.setattr(pdf_font, "add_to", spy)
+    return chosen
+
+
+def test_every_character_printed_is_drawn_by_its_own_glyph_of_noto_sans_cjk(
+    db: Database, signed_off: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = font_used(monkeypatch)
     data = pdf_of(db, signed_off)
+    assert chosen == ["working"]  # the cached working font, not the 16 MB one (multi-line cells included)
     text = "".join(text_of(data))
     drawn = embedded_glyphs(data)
     full = TTFont(pdf_font.font_path(), lazy=True).getBestCmap()
@@ -311,7 +328,9 @@ def test_every_character_printed_is_drawn_by_its_own_glyph_of_noto_sans_cjk(db: 
     assert wrong == {}
 
 
-def test_a_rare_character_uses_the_full_font_and_a_glyphless_one_shows_as_a_box(db: Database, signed_off: str) -> None:
+def test_a_rare_character_uses_the_full_font_and_a_glyphless_one_shows_as_a_box(
+    db: Database, signed_off: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rare, emoji = "喆", "🙂"
     assert ord(rare) not in pdf_font.repertoire() and ord(rare) in pdf_font.printable_points()
     with db.transaction() as cur:
@@ -320,7 +339,9 @@ def test_a_rare_character_uses_the_full_font_and_a_glyphless_one_shows_as_a_box(
             "UPDATE appraisal_items SET manager_comment = ? WHERE appraisal_id = ? AND kpi_id = 'T-OUT'",
             [f"继续保持{emoji}", signed_off],
         )
+    chosen = font_used(monkeypatch)
     data = pdf_of(db, signed_off)
+    assert chosen == ["full"]
     text = flat("".join(text_of(data)))
     assert f"李{rare}（工号00102）" in text and "继续保持□" in text and emoji not in text
     drawn = embedded_glyphs(data)
