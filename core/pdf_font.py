@@ -15,8 +15,10 @@ and subsets it again in ``output`` (0.21 s) for every document, 0.45 s a PDF. Tw
   sharing what is read-only and a fresh fontTools handle for the subset it embeds.
 
 A document whose text holds a character outside the working font (a rare character of a name) uses the
-full font instead, the same way: slower, never wrong. Measured on this machine: ~0.07 s a document with
-the working font, against 0.45 s for a plain ``add_font``.
+full font instead, the same way: slower, never wrong. Measured on the 2-core build machine (CPU time,
+the machine shared): the font's part of a document (fresh handle, subset, embed) fell from ~0.45 s to
+~0.07 s; a whole 7-item result with comments renders in ~0.10–0.17 s, of which fpdf2's table layout is
+~0.065 s and the per-document subset ~0.07 s (fontTools decompiles and recompiles each glyph used).
 """
 
 from __future__ import annotations
