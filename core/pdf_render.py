@@ -371,12 +371,23 @@ def parts(doc: dict[str, Any], lang: str = "zh-CN") -> dict[str, Any]:
     }
 
 
+def printed_points(printable_parts: dict[str, Any]) -> set[int]:
+    """The code points the font must draw for :func:`parts` made printable (line breaks are not drawn;
+    the page count's digits are filled in at the end)."""
+    return {ord(c) for text in _strings(printable_parts) for c in text if c != "\n"} | set(map(ord, "0123456789"))
+
+
+def printable_parts(doc: dict[str, Any], lang: str = "zh-CN") -> dict[str, Any]:
+    """:func:`parts` as the font can print them."""
+    return _clean(parts(doc, lang), pdf_font.printable_points())
+
+
 def render(doc: dict[str, Any], *, lang: str = "zh-CN") -> bytes:
     """The PDF of ``doc`` (:func:`core.signoff_document.document`) with ``lang``'s labels."""
     t = _Texts(lang)
-    p = _clean(parts(doc, lang), pdf_font.printable_points())
+    p = printable_parts(doc, lang)
     pdf = _Document(p["running"], p["footer"], t)
-    pdf_font.add_to(pdf, {ord(c) for text in _strings(p) for c in text} | set(map(ord, "0123456789")))
+    pdf_font.add_to(pdf, printed_points(p))
     pdf.set_lang(t.lang)
     pdf.set_title(p["meta_title"])
     pdf.set_author(p["company"])

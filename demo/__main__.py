@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from core import chain
+from core import archive, chain, signing
 from core.db import (
     PRIVATE_FILE,
     DatabaseBusy,
@@ -131,7 +131,9 @@ def _build_staged(stage: _Stage, path: Path, workdir: Path, args: argparse.Names
     holder = open_database(path, read_only=True) if path.exists() else None  # DatabaseBusy when in use
     try:
         if holder is not None:
-            copy_database(path, stage.database, key=False)  # the database and its head, never the key
+            copy_database(path, stage.database, key=False)  # the database and its heads, never the key
+        if signing.ca_dir(path).exists():  # the build signs with the install's own CA, never a new one
+            shutil.copytree(signing.ca_dir(path), signing.ca_dir(stage.database))
         key_file = target.key if target.key.exists() else audit_files(stage.database).key
         with open_database(stage.database, key_file=key_file) as db:
             summary = build_demo(
@@ -151,15 +153,22 @@ def _build_staged(stage: _Stage, path: Path, workdir: Path, args: argparse.Names
 
 
 def _install(stage: _Stage, path: Path, workdir: Path, key_file: Path) -> None:
-    """Move the finished build into place: a new key first (a database never stands without its key),
-    then the database, its head (a head one step behind the database still verifies), the workbooks."""
-    target = audit_files(path)
+    """Move the finished build into place: a new key first (a database never stands without its key) and
+    a new signing CA (the archive's PDFs are signed by it), the archived PDFs, then the database, its heads
+    (a head one step behind the database still verifies), the workbooks."""
+    target, staged = audit_files(path), audit_files(stage.database)
     if key_file != target.key:
         chain.install_key(key_file, target.key)
+    ca = signing.ca_dir(stage.database)
+    if ca.exists() and not signing.ca_dir(path).exists():
+        _replace_folder(ca, signing.ca_dir(path))
+    staged_archive, target_archive = stage.database.parent / "archive", path.parent / "archive"
+    for pdf in sorted(staged_archive.rglob("*.pdf")) if staged_archive.exists() else ():
+        archive.write_private(target_archive / pdf.relative_to(staged_archive), pdf.read_bytes(), root=target_archive)
     _replace_file(stage.database, path)
-    staged_head = audit_files(stage.database).head
-    if staged_head.exists():
-        _replace_file(staged_head, target.head)
+    for staged_head, target_head in ((staged.head, target.head), (staged.signoff_head, target.signoff_head)):
+        if staged_head.exists():
+            _replace_file(staged_head, target_head)
     _replace_folder(stage.workdir, workdir)
 
 
@@ -277,6 +286,11 @@ def _report(summary: DemoSummary, path: Path) -> int:
     )
     for r in failed:
         _say(f"未能导入：{r['file']}（{r['status']}）")
+    if summary.closed:
+        _say(
+            f"上季度「{summary.closed.name}」已走完并关闭：{summary.closed.appraisals} 份考核经员工和主管确认，"
+            f"{summary.closed.documents} 份签章 PDF 已存入电子档案（用时 {summary.closed.seconds:.1f} 秒）。"
+        )
     if summary.cycle:
         spread = "、".join(f"{STAGE_LABELS[s]} {n}" for s, n in summary.cycle.stages.items() if n)
         _say(

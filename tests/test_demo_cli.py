@@ -48,6 +48,21 @@ def test_demo_builds_a_database_and_if_missing_leaves_it_alone(tmp_path: Path) -
     assert built.returncode == 0, built.stdout + built.stderr
     assert "正在生成演示公司" in built.stdout and "完成" in built.stdout and "正在导入 花名册.xlsx" in built.stdout
     assert re.search(r"当前考核周期「\d{4}年第.季度考核」已开启：\d+ 份考核", built.stdout), built.stdout
+    closed = re.search(
+        r"上季度「\d{4}年第.季度考核」已走完并关闭：(\d+) 份考核经员工和主管确认，(\d+) 份签章 PDF", built.stdout
+    )
+    assert closed and closed.group(1) == closed.group(2) and int(closed.group(1)) > 30, built.stdout
+    # the CA, the archive and the ledger's head moved into place with the database: the evidence verifies there
+    assert len(list((tmp_path / "archive").rglob("*.pdf"))) == int(closed.group(1))
+    assert (tmp_path / "ca").is_dir()
+    verified = subprocess.run(
+        [sys.executable, "-m", "core.admin", "verify-signoffs", "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "演示账户：hr、" in built.stdout and "JiXiao-demo-2024" in built.stdout
     assert "Traceback" not in built.stderr
     assert db.exists()
