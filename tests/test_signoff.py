@@ -1,6 +1,6 @@
 """core.signoff: what waits for whom, the result as the parties confirm it, confirming with the password,
 objecting, HR upholding or returning, rounds, the ledger and audit rows of every step, and who may do
-what. Driven through the fixture company's 生产部 (tests/signoffs.py)."""
+what. Driven through the fixture company's 生产部 (tests/signoff_drivers.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from core.errors import CoreError
 from core.permissions import Forbidden, signoff_party
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.signoffs import SignoffCycle, login_for, to_signoff
+from tests.signoff_drivers import SignoffCycle, login_for, to_signoff
 from tests.test_cycle import RATINGS, WORKER, dept, stage, version
 
 
