@@ -46,6 +46,11 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "users": frozenset({"hr", "admin"}),
     "settings": frozenset({"hr", "admin"}),
     "audit": frozenset({"hr", "admin"}),
+    # sign-off (issue 12): one's own and one's reports' results to confirm, HR's objections, the archive
+    # (its rows are scoped by the read: oneself, one's reports, an HRBP's departments, HR everyone)
+    "signoff": _ALL_PEOPLE_ROLES,
+    "objections": frozenset({"hr"}),
+    "archive": _ALL_PEOPLE_ROLES,
 }
 
 # action -> roles allowed regardless of object (the object-level rules are the functions below)
@@ -479,3 +484,12 @@ def account_request_refusal(
     if username == actor.username:
         return "access.confirm_own_account"
     return admin_grant_refusal(actor, held, roles)
+
+
+# -- sign-off screens (issue 12, 结果确认 / 异议处理 / 电子档案) ------------------------------------------------
+
+
+def offers_cycle_closing(user: User | None) -> bool:
+    """Whether 电子档案 offers ``user`` the closing of cycles and their evidence packages (HR; core's
+    closing and packaging check it again)."""
+    return allowed(user, "open_cycle")

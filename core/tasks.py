@@ -25,8 +25,8 @@ TASKS: dict[tuple[str, str], tuple[str, str]] = {
     (MIDTERM, MANAGER): ("中期进度沟通并结束中期回顾", "midterm"),
     (SELF_ASSESSMENT, EMPLOYEE): ("期末自评", "self_review"),
     (MANAGER_RATING, MANAGER): ("上级评分", "team_rating"),
-    (SIGNOFF, EMPLOYEE): ("签字确认", "my_record"),
-    (SIGNOFF, MANAGER): ("签字确认", "team_rating"),
+    (SIGNOFF, EMPLOYEE): ("签字确认", "signoff"),
+    (SIGNOFF, MANAGER): ("签字确认", "signoff"),
 }
 
 
