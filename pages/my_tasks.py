@@ -55,7 +55,8 @@ else:
         label = t("tasks.go", task=labels[index], employee=row["employee"] or "—")
         due = row["due"].isoformat() if row["due"] else "—"
         text = f"{label} · {due}" + (f" · {t('tasks.overdue_mark')}" if row["overdue"] else "")
-        if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:"):
+        # full width: on a phone the whole line is the target, and a long label wraps instead of overflowing
+        if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:", width="stretch"):
             params = {"appraisal": row["appraisal_id"]} if row["appraisal_id"] else None
             st.switch_page(f"pages/{row['screen']}.py", query_params=params)
 
