@@ -122,6 +122,11 @@ ACTIONS = {
     "guideline_update": "修改等级分布指引",
     "audit_keyed": "审计日志启用密钥",
     "audit_rekeyed": "审计日志开始新的密钥链段",
+    # sign-off archive and evidence (issue 12: core.archive)
+    "signoff_pdf_issued": "出具签字确认 PDF",
+    "download_signoff_pdf": "下载签字确认 PDF",
+    "read_signoff_archive": "查看电子档案",
+    "export_signoff_evidence": "导出审计证据包",
 }
 
 
@@ -239,6 +244,12 @@ def _key_for(tx: Transaction, cur: Cursor) -> bytes:
     return key
 
 
+def chain_key(cur: Cursor) -> bytes:
+    """The key the rows of this transaction are linked under: the audit key (created at a first start, as
+    for the first audited write). The sign-off ledger links under it too."""
+    return _key_for(transaction_of(cur), cur)
+
+
 def _unkeyed(cur: Cursor, db: Database) -> bool:
     """A trail written before the key: its first row carries a plain SHA-256, it never started a keyed
     segment, and no head was ever checkpointed for it (with a head, a plain first row is a forgery)."""
@@ -292,23 +303,15 @@ def _head_agrees(db: Database, cur: Cursor, key: bytes, last: tuple[int, str] | 
     return False
 
 
-_HEAD_PROBLEMS = {"unreadable": "audit.head_unreadable", "forged": "audit.head_forged"}
+_HEAD_PROBLEMS = {"unreadable": "audit.head_unreadable", "forged": "audit.head_forged", "missing": "audit.head_missing",
+                  "emptied": "audit.trail_emptied", "truncated": "audit.trail_truncated",
+                  "mismatch": "audit.head_mismatch"}  # fmt: skip
 
 
 def _head_problem(db: Database, cur: Cursor, key: bytes, last: tuple[int, str] | None) -> Text | None:
     """What is wrong between the head file and the trail whose last row is ``last``; None when they agree."""
-    try:
-        head = chain.read_head(db.head_file, key)
-    except chain.HeadUnreadable as err:
-        return Text(_HEAD_PROBLEMS[err.kind], path=db.head_file)
-    if head is None:
-        return None if last is None else Text("audit.head_missing", path=db.head_file, rows=last[0])
-    if last is None:
-        return Text("audit.trail_emptied", head=head.seq)
-    if head.seq > last[0]:
-        return Text("audit.trail_truncated", last=last[0], head=head.seq, missing=head.seq - last[0])
-    found = last[1] if head.seq == last[0] else _hash_at(cur, head.seq)
-    return None if found == head.hash else Text("audit.head_mismatch", seq=head.seq, path=db.head_file)
+    found = chain.head_problem(db.head_file, key, last, partial(_hash_at, cur))
+    return None if found is None else Text(_HEAD_PROBLEMS[found.kind], **found.params)
 
 
 def _hash_at(cur: Cursor, seq: int) -> str | None:

@@ -19,7 +19,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -211,6 +211,50 @@ def read_head(path: Path, key: bytes | None) -> Head | None:
     if not heads:
         raise HeadUnreadable(path, "unreadable")
     return max(heads, key=lambda h: h.seq)
+
+
+@dataclass(frozen=True)
+class HeadProblem:
+    """What is wrong between a head checkpoint and its chain: ``kind`` is ``unreadable`` or ``forged``
+    (the file), ``missing`` (no head for a chain that has entries), ``emptied`` (a head for an empty
+    chain), ``truncated`` (the chain ends before the head) or ``mismatch`` (another hash at the head's
+    entry). :attr:`params` are the fields the messages of each kind name."""
+
+    kind: str
+    path: Path
+    head: Head | None = None
+    last: int | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        head = self.head.seq if self.head else None
+        return {
+            "unreadable": {"path": self.path},
+            "forged": {"path": self.path},
+            "missing": {"path": self.path, "rows": self.last},
+            "emptied": {"head": head},
+            "truncated": {"last": self.last, "head": head, "missing": (head or 0) - (self.last or 0)},
+            "mismatch": {"seq": head, "path": self.path},
+        }[self.kind]
+
+
+def head_problem(path: Path, key: bytes, last: tuple[int, str] | None,
+                 hash_at: Callable[[int], str | None]) -> HeadProblem | None:  # fmt: skip
+    """Hold the head checkpointed in ``path`` against a chain whose last entry is ``last`` (seq, hash;
+    None when empty); ``hash_at`` gives the hash stored at a sequence number. None when they agree (a
+    head behind the chain agrees when the chain holds its hash at the head's entry)."""
+    try:
+        head = read_head(path, key)
+    except HeadUnreadable as err:
+        return HeadProblem(err.kind, path)
+    if head is None:
+        return None if last is None else HeadProblem("missing", path, last=last[0])
+    if last is None:
+        return HeadProblem("emptied", path, head)
+    if head.seq > last[0]:
+        return HeadProblem("truncated", path, head, last[0])
+    found = last[1] if head.seq == last[0] else hash_at(head.seq)
+    return None if found == head.hash else HeadProblem("mismatch", path, head, last[0])
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,11 @@ class AuditFiles:
     key: Path
     head: Path
 
+    @property
+    def signoff_head(self) -> Path:
+        """The head checkpoint of the sign-off ledger, beside the audit head (``jixiao.signoff-head``)."""
+        return self.head.with_suffix(".signoff-head")
+
 
 def audit_files(db_path: str | os.PathLike[str]) -> AuditFiles:
     """The audit key and head checkpoint of the database at ``db_path``: for the database named by
@@ -122,7 +127,7 @@ def copy_database(src: str | os.PathLike[str], dst: str | os.PathLike[str], *, k
     _data_directory(dst.parent)
     pairs = [(src, dst), (wal_path(src), wal_path(dst))]
     theirs, ours = audit_files(src), audit_files(dst)
-    pairs.append((theirs.head, ours.head))
+    pairs += [(theirs.head, ours.head), (theirs.signoff_head, ours.signoff_head)]
     if key:
         pairs.append((theirs.key, ours.key))
     for origin, target in pairs:
@@ -180,6 +185,7 @@ class Database:
         files = audit_files(self.path)
         self.key_file = Path(key_file) if key_file is not None else files.key
         self.head_file = Path(head_file) if head_file is not None else files.head
+        self.signoff_head_file = self.head_file.with_suffix(".signoff-head")  # the sign-off ledger's
         if not read_only:
             _data_directory(self.path.parent)
         try:

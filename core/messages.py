@@ -1150,5 +1150,203 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "A grade scale runs from the highest minimum to the lowest; the minimum {minimum:g} of “{grade}” is "
             "not below the grade before it.",
         ),
+        # -- sign-off evidence: signature, ledger, verification, archive (issue 12, core.signing,
+        # core.signoff_ledger, core.signoff_verify, core.archive) ---------------------------------------
+        "signing.ca_exists": (
+            "{path} 里已经有签章 CA：不会覆盖它（它签过的文件要用它核对）。要换证书，请配置 JIXIAO_SIGNING_P12，"
+            "或用 --ca-dir 指定另一个文件夹。",
+            "{path} holds a signing CA already: it is never overwritten (the documents it signed are checked "
+            "against it). To change certificates, configure JIXIAO_SIGNING_P12 or name another folder with --ca-dir.",
+        ),
+        "signing.no_ca": (
+            "{path} 里没有签章证书：请运行 python -m core.admin init-ca 生成本地 CA，或配置 JIXIAO_SIGNING_P12。",
+            "There is no signing certificate in {path}: run python -m core.admin init-ca to make a local CA, or "
+            "configure JIXIAO_SIGNING_P12.",
+        ),
+        "signing.unreadable": (
+            "读不出签章文件 {path}：请检查它是否存在、服务账户能否读取。",
+            "The signing file {path} cannot be read: check that it exists and that the service user may read it.",
+        ),
+        "signing.p12_unreadable": (
+            "PKCS#12 文件 {path} 打不开：文件损坏，或 JIXIAO_SIGNING_P12_PASSWORD_FILE 里的口令不对。",
+            "The PKCS#12 file {path} cannot be opened: it is damaged, or the passphrase in "
+            "JIXIAO_SIGNING_P12_PASSWORD_FILE is wrong.",
+        ),
+        "signing.not_a_pdf": (
+            "文件不是可读的 PDF（已损坏或被截断）",
+            "the file is not a readable PDF (damaged or cut short)",
+        ),
+        "signing.unsigned": ("文件没有数字签名", "the file carries no digital signature"),
+        "signing.damaged": ("数字签名已损坏，无法核验", "the digital signature is damaged and cannot be checked"),
+        "signing.not_intact": (
+            "签名后文件内容被改动过（签名覆盖的字节与签名不符）",
+            "the file was changed after it was signed (the signed bytes do not match the signature)",
+        ),
+        "signing.invalid": (
+            "数字签名无效（不是该证书签的）",
+            "the digital signature is not valid (not made by its certificate)",
+        ),
+        "signing.not_covered": (
+            "签名后文件又追加了内容（签名没有覆盖整个文件）",
+            "content was added to the file after it was signed (the signature does not cover the whole file)",
+        ),
+        "signing.untrusted": (
+            "签名证书「{signer}」不是本机构签章 CA 签发的",
+            "the signing certificate “{signer}” was not issued by this organisation's signing CA",
+        ),
+        "signing.ca_created": (
+            "已在 {path} 生成本地签章 CA（根证书：{ca}；签章证书：{signing}）。口令在 {path}/passphrase（权限 0600）："
+            "请把整个文件夹单独备份。",
+            "Made a local signing CA in {path} (root: {ca}; signing certificate: {signing}). Its passphrase is in "
+            "{path}/passphrase (mode 0600): back the whole folder up on its own.",
+        ),
+        "signoff_ledger.intact": (
+            "签字台账完整：共 {rows} 行，哈希链在密钥下逐行核对无误，并与检查点（第 {head} 行）一致。",
+            "The sign-off ledger is intact: {rows} rows, every link of the keyed hash chain checked, and it "
+            "matches its checkpoint (row {head}).",
+        ),
+        "signoff_ledger.broken": (
+            "签字台账被改动过：第 {seq} 行（{what}）{problem}。",
+            "The sign-off ledger has been tampered with: row {seq} ({what}) {problem}.",
+        ),
+        "signoff_ledger.head_missing": (
+            "签字台账有 {rows} 行，但检查点文件 {path} 不存在：检查点被删除了，或数据库是在没有它的情况下复制过来的。",
+            "The sign-off ledger has {rows} rows but its checkpoint file {path} is missing: it was deleted, or the "
+            "database was copied without it.",
+        ),
+        "signoff_ledger.head_unreadable": (
+            "签字台账的检查点文件 {path} 已损坏，读不出记录的行号和哈希：请从备份恢复它。",
+            "The sign-off ledger's checkpoint file {path} is damaged: its row number and hash cannot be read. "
+            "Restore it from a backup.",
+        ),
+        "signoff_ledger.head_forged": (
+            "签字台账的检查点文件 {path} 的签名与密钥不符：它被改写过，或是用另一个密钥写的。",
+            "The seal of the sign-off ledger's checkpoint file {path} does not match the key: it was rewritten, "
+            "or written under another key.",
+        ),
+        "signoff_ledger.truncated": (
+            "签字台账只到第 {last} 行，但检查点记录到第 {head} 行：末尾的 {missing} 行被删除了。",
+            "The sign-off ledger ends at row {last} but its checkpoint records row {head}: the last {missing} rows "
+            "were deleted.",
+        ),
+        "signoff_ledger.emptied": (
+            "签字台账是空的，但检查点记录到第 {head} 行：整个台账被删除了。",
+            "The sign-off ledger is empty but its checkpoint records row {head}: the whole ledger was deleted.",
+        ),
+        "signoff_ledger.head_mismatch": (
+            "签字台账第 {seq} 行的哈希与检查点 {path} 记录的不符：台账被重写过，或者这个检查点属于另一个数据库。",
+            "The hash of row {seq} of the sign-off ledger differs from the one its checkpoint {path} records: the "
+            "ledger was rewritten, or the checkpoint belongs to another database.",
+        ),
+        "verify.copy_altered": (
+            "考核 {appraisal}：随 PDF 存档的记录副本（signoff_documents.record_json）与其哈希不符，副本被改动过。",
+            "Appraisal {appraisal}: the copy of the record kept with its PDF (signoff_documents.record_json) does "
+            "not match its hash: the copy was changed.",
+        ),
+        "verify.appraisal_missing": (
+            "考核 {appraisal} 已出具签字 PDF，但数据库里已没有这条考核：它被删除了。",
+            "Appraisal {appraisal} has a signed PDF but is no longer in the database: it was deleted.",
+        ),
+        "verify.field_changed": (
+            "考核 {appraisal}：出具 PDF 后记录被改动，字段 {field} 由 {before} 变为 {after}。",
+            "Appraisal {appraisal}: the record changed after its PDF was issued: {field} went from {before} to "
+            "{after}.",
+        ),
+        "verify.ledger_missing": (
+            "考核 {appraisal} 的 PDF 在签字台账里没有「PDF 出具」记录。",
+            "Appraisal {appraisal}: its PDF has no “PDF issued” row in the sign-off ledger.",
+        ),
+        "verify.ledger_record": (
+            "考核 {appraisal}：签字台账第 {seq} 行记录的记录哈希与存档的不符。",
+            "Appraisal {appraisal}: the record hash in row {seq} of the sign-off ledger differs from the archived one.",
+        ),
+        "verify.ledger_pdf": (
+            "考核 {appraisal}：签字台账第 {seq} 行记录的 PDF 哈希与存档的不符。",
+            "Appraisal {appraisal}: the PDF hash in row {seq} of the sign-off ledger differs from the archived one.",
+        ),
+        "verify.file_missing": (
+            "考核 {appraisal} 的 PDF 文件 {path} 不在电子档案里：文件被删除或移走了。",
+            "Appraisal {appraisal}: its PDF file {path} is not in the archive: it was deleted or moved.",
+        ),
+        "verify.file_changed": (
+            "考核 {appraisal} 的 PDF 文件 {path} 与出具时的 SHA-256 不符：文件被改动或替换过。",
+            "Appraisal {appraisal}: the PDF file {path} does not match the SHA-256 it was issued with: the file was "
+            "changed or replaced.",
+        ),
+        "verify.signature": (
+            "考核 {appraisal} 的 PDF 文件 {path} 的数字签名未通过核验：{problem}。",
+            "Appraisal {appraisal}: the digital signature of the PDF file {path} does not verify: {problem}.",
+        ),
+        "verify.document_missing": (
+            "签字台账第 {seq} 行记录了考核 {appraisal} 的 PDF，但存档记录（signoff_documents）里没有它：存档记录被删除了。",
+            "Row {seq} of the sign-off ledger records a PDF of appraisal {appraisal}, but the archive "
+            "(signoff_documents) has none: its row was deleted.",
+        ),
+        "verify.all_good": (
+            "签字存档核对无误：台账 {rows} 行，{documents} 份 PDF 的记录、文件和签名均一致。",
+            "The sign-off evidence verifies: {rows} ledger rows; the records, files and signatures of {documents} "
+            "PDFs all match.",
+        ),
+        "verify.problems": (
+            "签字存档核对发现 {count} 处不符（见上）：请把这份报告交给人力资源部和 IT 核查。",
+            "The sign-off evidence check found {count} mismatches (above): pass this report to HR and IT to look into.",
+        ),
+        "archive.unknown_appraisal": (
+            "没有考核 {appraisal}：请检查编号。",
+            "There is no appraisal {appraisal}: check the id.",
+        ),
+        "archive.unknown_cycle": ("没有考核周期 {cycle}：请检查编号。", "There is no cycle {cycle}: check the id."),
+        "archive.no_document": (
+            "考核 {appraisal} 还没有签字确认 PDF：双方都确认后才会出具。",
+            "Appraisal {appraisal} has no sign-off PDF yet: it is issued once both parties have confirmed.",
+        ),
+        "archive.file_missing": (
+            "考核 {appraisal} 的 PDF 文件 {path} 不在电子档案里：请联系人力资源部（运行 verify-signoffs 核查）。",
+            "Appraisal {appraisal}: its PDF file {path} is not in the archive: contact HR (run verify-signoffs).",
+        ),
+        "archive.report_title": (
+            "签字存档核对报告 · 考核周期 {cycle}（{cycle_id}）· 生成于 {at}",
+            "Sign-off evidence verification · cycle {cycle} ({cycle_id}) · made {at}",
+        ),
+        "archive.report_ok": ("核对无误", "verified"),
+        "archive.report_bad": ("{count} 处不符", "{count} mismatches"),
+        "archive.readme": (
+            "JiXiao 绩效签字确认 · 审计证据包\n"
+            "考核周期：{cycle}（{cycle_id}），共 {documents} 份签字 PDF。\n\n"
+            "各文件：\n"
+            "pdf/<工号>/<周期>.pdf  每位员工的绩效结果确认书，已由本机构的签章证书做数字签名（PAdES）。\n"
+            "ledger.csv / ledger.json  签字台账中本周期的各行：确认、申诉、处理、PDF 出具、周期关闭；"
+            "record_sha256 是考核记录规范 JSON 的 SHA-256，pdf_sha256 是 PDF 文件的 SHA-256，"
+            "prev_hash / entry_hash 是带密钥的哈希链（HMAC-SHA-256，密钥保存在系统中，不随证据包提供）。\n"
+            "verification.txt  导出时运行的核对报告：台账哈希链与检查点、每份 PDF 的记录、文件哈希和数字签名。\n"
+            "signing-cert.pem  签章证书；ca-cert.pem  签发它的根证书（信任锚）。\n"
+            "SHA256SUMS.txt  以上各文件的 SHA-256。\n\n"
+            "如何核对：\n"
+            "1. 文件完整：sha256sum -c SHA256SUMS.txt（README.txt 本身不在其中）。\n"
+            "2. PDF 与台账一致：每个 PDF 的 SHA-256 应等于 ledger.csv 中该考核最后一行 pdf_issued 的 pdf_sha256。\n"
+            "3. 数字签名：用任一 PAdES 验证工具（如 Adobe Acrobat、poppler 的 pdfsig、pyHanko）验证每个 PDF，"
+            "并把 ca-cert.pem 设为信任的根证书；签名应覆盖整个文件。\n"
+            "4. 记录未被改动、哈希链完整：在系统所在服务器上运行 python -m core.admin verify-signoffs。\n",
+            "JiXiao performance sign-off · evidence package\n"
+            "Cycle: {cycle} ({cycle_id}), {documents} signed PDFs.\n\n"
+            "The files:\n"
+            "pdf/<employee>/<cycle>.pdf  each employee's result confirmation, digitally signed (PAdES) with the "
+            "organisation's signing certificate.\n"
+            "ledger.csv / ledger.json  this cycle's rows of the sign-off ledger: confirmations, objections, "
+            "resolutions, PDFs issued, the cycle closed; record_sha256 is the SHA-256 of the appraisal's canonical "
+            "JSON record, pdf_sha256 that of the PDF file, prev_hash / entry_hash the keyed hash chain "
+            "(HMAC-SHA-256; the key stays in the system and is not in this package).\n"
+            "verification.txt  the verification run at export: the ledger's chain and checkpoint, and each PDF's "
+            "record, file hash and signature.\n"
+            "signing-cert.pem  the signing certificate; ca-cert.pem  the root that issued it (the trust anchor).\n"
+            "SHA256SUMS.txt  the SHA-256 of each file above.\n\n"
+            "How to check:\n"
+            "1. The files are whole: sha256sum -c SHA256SUMS.txt (README.txt itself is not listed).\n"
+            "2. PDFs match the ledger: each PDF's SHA-256 equals the pdf_sha256 of the appraisal's last pdf_issued "
+            "row in ledger.csv.\n"
+            "3. Signatures: validate each PDF with any PAdES validator (Adobe Acrobat, poppler's pdfsig, pyHanko) "
+            "with ca-cert.pem as the trusted root; each signature covers the whole file.\n"
+            "4. Records unchanged and the chain whole: run python -m core.admin verify-signoffs on the server.\n",
+        ),
     }
 )

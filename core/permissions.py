@@ -486,10 +486,69 @@ def account_request_refusal(
     return admin_grant_refusal(actor, held, roles)
 
 
+# -- sign-off archive and evidence (issue 12: core.archive) ----------------------------------------------
+#: who exports a cycle's evidence package for auditors
+EVIDENCE_EXPORTERS = frozenset({"hr"})
+
+
+def _signoff_readers(db: Database, user: User) -> frozenset[str] | None:
+    """The people whose archived sign-off documents ``user`` reads: None for everyone (HR); else
+    themself and, for a people manager, everyone below them in the line (as :func:`scope_of` reads)."""
+    if user.roles & EDIT_ALL:
+        return None
+    if not user.employee_id:
+        return frozenset()
+    below = db.rows(_BELOW, [user.employee_id]) if user.roles & PEOPLE_MANAGERS else []
+    return frozenset({user.employee_id, *(r["employee_id"] for r in below)})
+
+
+def may_read_signoff_document(db: Database, user: User | None, appraisal: Mapping[str, Any]) -> bool:
+    """May ``user`` download this appraisal's signed PDF? The employee, their managers up the line,
+    whoever rated it, and HR; nobody else (an HRBP or a read-only executive neither)."""
+    if user is None:
+        return False
+    readers = _signoff_readers(db, user)
+    if readers is None or appraisal.get("employee_id") in readers:
+        return True
+    return bool(user.employee_id) and appraisal.get("rater_id") == user.employee_id
+
+
+def guard_signoff_document(db: Database, user: User | None, appraisal: Mapping[str, Any] | None,
+                           missing: str) -> User:  # fmt: skip
+    """The user, when :func:`may_read_signoff_document`; otherwise Forbidden, audited as
+    ``access_denied`` (an unknown appraisal, named ``missing``, is refused the same way)."""
+    if appraisal is not None and may_read_signoff_document(db, user, appraisal):
+        assert user is not None
+        return user
+    wanted = appraisal["employee_id"] if appraisal else missing
+    audit.log(db, user.username if user else "?", "access_denied", "employee", wanted,
+              {"wanted": "download_signoff_pdf"})  # fmt: skip
+    raise Forbidden(DENIED)
+
+
+def signoff_archive_filter(db: Database, user: User | None, alias: str) -> tuple[str, list[Any]]:
+    """The predicate limiting appraisals ``alias`` to the archived documents ``user`` reads."""
+    if user is None:
+        return "false", []
+    readers = _signoff_readers(db, user)
+    if readers is None:
+        return "true", []
+    return (f"(list_contains(?::VARCHAR[], {alias}.employee_id) OR {alias}.rater_id = ?)",
+            [sorted(readers), user.employee_id or ""])  # fmt: skip
+
+
+def may_export_evidence(db: Database, user: User | None) -> User:
+    """The user, when they may export a cycle's evidence package (HR); otherwise Forbidden, audited."""
+    if user is not None and user.roles & EVIDENCE_EXPORTERS:
+        return user
+    audit.log(db, user.username if user else "?", "access_denied", "cycle", None, {"wanted": "export_signoff_evidence"})
+    raise Forbidden(DENIED)
+
+
 # -- sign-off screens (issue 12, 结果确认 / 异议处理 / 电子档案) ------------------------------------------------
 
 
 def offers_cycle_closing(user: User | None) -> bool:
-    """Whether 电子档案 offers ``user`` the closing of cycles and their evidence packages (HR; core's
-    closing and packaging check it again)."""
-    return allowed(user, "open_cycle")
+    """Whether 电子档案 offers ``user`` the closing of cycles and their evidence packages (HR: the
+    evidence exporters; core's closing and packaging check it again)."""
+    return user is not None and bool(user.roles & EVIDENCE_EXPORTERS)

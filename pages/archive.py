@@ -10,7 +10,7 @@ from core import archive, cycles, permissions, signoff
 from core.vocabulary import MAX_TEXT
 from ui import session
 from ui.appraisal import run_cycle, stage_label
-from ui.i18n import has_text, t
+from ui.i18n import t
 from ui.navigation import require_app_navigation
 from ui.signoff import pdf_download, safe_file_name, when
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain, show_flash
@@ -19,27 +19,28 @@ ZIP_MIME = "application/zip"
 LIST_COLUMNS = ("employee", "department", "cycle", "issued_at", "status")
 
 
-def status_text(code: str | None) -> str:
-    """A document's verification status in the UI language."""
-    return t(f"arc.status.{code}") if code and has_text(f"arc.status.{code}") else code or "—"
+def status_text(verified: bool, problem: str | None) -> str:
+    """A document's verification status: intact, or core's finding (which file or field differs)."""
+    return t("arc.status.ok") if verified else t("arc.status.bad", problem=problem or t("arc.status.unknown"))
 
 
 def documents_section() -> None:
-    listing = run_cycle(archive.documents, db, user)
+    listing = run_cycle(archive.listing, db, user)
     st.subheader(t("arc.list_title"), anchor=False)
     if listing is None or listing.is_empty():
         empty_state(t("arc.empty"))
         return
-    bad = listing.filter(pl.col("status") != "ok").height
+    bad = listing.filter(~pl.col("verified")).height
     if bad:
         st.error(t("arc.not_ok", n=bad), icon=":material/gpp_bad:")
-    shown = listing.with_columns(pl.col("status").map_elements(status_text, return_dtype=pl.String))
+    status = [status_text(v, p) for v, p in listing.select("verified", "problem").iter_rows()]
+    shown = listing.with_columns(status=pl.Series(status, dtype=pl.String))
     data_table(shown.select(LIST_COLUMNS), key="arc.list", file_stem=t("arc.file"), scope="arc")
     rows = {r["appraisal_id"]: r for r in listing.iter_rows(named=True)}
     labels = {a: t("arc.option", employee=r["employee"] or "", cycle=r["cycle"] or "") for a, r in rows.items()}
     chosen = st.selectbox(t("arc.pick"), list(rows), format_func=labels.get, key="arc.pick")
     row = rows[chosen]
-    st.caption(t("arc.chosen_status", status=status_text(row["status"]), at=when(row["issued_at"])))
+    st.caption(t("arc.chosen_status", status=status_text(row["verified"], row["problem"]), at=when(row["issued_at"])))
     pdf_download(db, user, chosen, label=t("arc.download"), key=f"arc.pdf.{chosen}",
                  file_name=t("so.pdf_file", employee=row["employee"] or "", cycle=row["cycle"] or ""))  # fmt: skip
 

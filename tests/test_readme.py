@@ -34,6 +34,8 @@ def test_two_setup_commands_exist() -> None:
         (["-m", "core.admin", "verify-audit", "--help"], "python -m core.admin verify-audit"),
         (["-m", "core.admin", "rekey-audit", "--help"], "python -m core.admin rekey-audit"),
         (["-m", "core.admin", "backup", "--help"], "python -m core.admin backup DEST"),
+        (["-m", "core.admin", "init-ca", "--help"], "python -m core.admin init-ca"),
+        (["-m", "core.admin", "verify-signoffs", "--help"], "python -m core.admin verify-signoffs"),
     ],
 )
 def test_every_cli_option_is_documented(command: list[str], usage: str) -> None:
@@ -52,7 +54,9 @@ def test_every_setting_is_documented() -> None:
     for path in [*ROOT.glob("*.py"), *ROOT.glob("[!.]*/**/*.py")]:
         if ".venv" in path.parts or "tests" in path.parts:
             continue
-        read |= set(re.findall(r"""environ(?:\.get\(|\[)\s*["'](JIXIAO_[A-Z_]+)""", path.read_text(encoding="utf-8")))
+        read |= set(
+            re.findall(r"""environ(?:\.get\(|\[)\s*["'](JIXIAO_[A-Z0-9_]+)""", path.read_text(encoding="utf-8"))
+        )
     assert "JIXIAO_DB" in read
     missing = sorted(name for name in read if f"`{name}`" not in README)
     assert not missing, missing

@@ -1,0 +1,165 @@
+"""core.signing: the local CA (init-ca, never overwritten), PAdES signing as an incremental update, and
+offline validation with pyHanko and with poppler's pdfsig, an independent validator."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from fpdf import FPDF
+
+from core import admin, signing
+from core.errors import CoreError
+
+PDFSIG = shutil.which("pdfsig")
+needs_pdfsig = pytest.mark.skipif(
+    PDFSIG is None, reason="poppler-utils (pdfsig) is not installed: make test installs it"
+)
+
+
+def plain_pdf(text: str = "JiXiao sign-off test") -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_compression(False)  # the text stays findable, so a test changes one byte of it
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+@pytest.fixture
+def ca(tmp_path: Path) -> Path:
+    folder = tmp_path / "ca"
+    signing.init_ca(folder, organisation="测试公司")
+    return folder
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_init_ca_makes_a_private_ca_and_never_overwrites_it(tmp_path: Path, ca: Path) -> None:
+    assert mode(ca) == 0o700
+    names = {p.name for p in ca.iterdir()}
+    assert names == {"ca-cert.pem", "ca-key.pem", "signing.p12", "signing-cert.pem", "passphrase"}
+    assert all(mode(p) == 0o600 for p in ca.iterdir())
+    root = x509.load_pem_x509_certificate((ca / "ca-cert.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((ca / "signing-cert.pem").read_bytes())
+    assert cert.issuer == root.subject and root.issuer == root.subject
+    assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert cert.extensions.get_extension_for_class(x509.KeyUsage).value.content_commitment  # non-repudiation
+    passphrase = (ca / "passphrase").read_bytes().strip()
+    key, loaded, _ = pkcs12.load_key_and_certificates((ca / "signing.p12").read_bytes(), passphrase)
+    assert key is not None and loaded == cert
+    with pytest.raises(TypeError):  # the CA key is encrypted: no key without the passphrase
+        serialization.load_pem_private_key((ca / "ca-key.pem").read_bytes(), password=None)
+    before = {p.name: p.read_bytes() for p in ca.iterdir()}
+    with pytest.raises(CoreError) as refused:
+        signing.init_ca(ca)
+    assert refused.value.code == "signing.ca_exists" and "不会覆盖" in str(refused.value)
+    assert admin.main(["init-ca", "--ca-dir", str(ca)]) == admin.EXIT_FAILED
+    assert {p.name: p.read_bytes() for p in ca.iterdir()} == before
+
+
+def test_the_init_ca_command_makes_the_ca_beside_the_database(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "data" / "jixiao.duckdb"
+    assert admin.main(["init-ca", "--db", str(db), "--organisation", "示例制造"]) == admin.EXIT_OK
+    assert "已在" in capsys.readouterr().out
+    cert = x509.load_pem_x509_certificate((tmp_path / "data" / "ca" / "signing-cert.pem").read_bytes())
+    assert cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value == "示例制造"
+
+
+def test_a_signed_pdf_is_an_incremental_pades_update_that_validates_offline(ca: Path) -> None:
+    raw = plain_pdf()
+    signed = signing.sign_pdf(raw, folder=ca)
+    assert signed.startswith(raw)  # an incremental update: the original bytes stay as they were
+    assert b"/ETSI.CAdES.detached" in signed  # PAdES
+    check = signing.validate_pdf(signed, folder=ca)
+    assert (check.intact, check.valid, check.trusted, check.problem) == (True, True, True, None)
+    assert check.signer == "测试公司 绩效结果签章" and check.signed_at is not None
+
+
+def test_changing_one_byte_or_appending_after_signing_is_detected(ca: Path) -> None:
+    signed = signing.sign_pdf(plain_pdf(), folder=ca)
+    at = signed.index(b"JiXiao sign-off test")
+    changed = signed[:at] + b"X" + signed[at + 1 :]
+    check = signing.validate_pdf(changed, folder=ca)
+    assert not check.intact and check.problem is not None and check.problem.code == "signing.not_intact"
+    appended = signed + b"\n% a comment added later\n"
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(io.BytesIO(signed), incremental=True)  # a later revision, as an editor would save
+    writer.add_metadata({"/Title": "changed later"})
+    out = io.BytesIO()
+    writer.write(out)
+    assert out.getvalue().startswith(signed)
+    assert signing.validate_pdf(out.getvalue(), folder=ca).problem.code == "signing.not_covered"
+    assert signing.validate_pdf(appended[:200], folder=ca).ok is False
+    assert signing.validate_pdf(plain_pdf(), folder=ca).problem.code == "signing.unsigned"
+
+
+def test_a_signature_by_another_ca_is_not_trusted(tmp_path: Path, ca: Path) -> None:
+    other = tmp_path / "other"
+    signing.init_ca(other, organisation="冒充公司")
+    check = signing.validate_pdf(signing.sign_pdf(plain_pdf(), folder=other), folder=ca)
+    assert check.intact and check.valid and not check.trusted
+    assert check.problem.code == "signing.untrusted" and "冒充公司" in str(check.problem)
+
+
+def test_the_first_signing_makes_a_ca_when_there_is_none(tmp_path: Path, caplog) -> None:
+    folder = tmp_path / "fresh" / "ca"
+    signed = signing.sign_pdf(plain_pdf(), folder=folder)
+    assert (folder / "signing.p12").exists() and "made a local CA" in caplog.text
+    assert signing.validate_pdf(signed, folder=folder).ok
+    with pytest.raises(CoreError):
+        signing.credentials(tmp_path / "none")  # validation never makes one
+
+
+def test_a_configured_pkcs12_file_signs_instead(tmp_path: Path, ca: Path, monkeypatch) -> None:
+    corporate = tmp_path / "corporate"
+    signing.init_ca(corporate, organisation="集团公司")
+    password = tmp_path / "p12.pass"
+    password.write_bytes((corporate / "passphrase").read_bytes())
+    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
+    monkeypatch.setenv("JIXIAO_SIGNING_P12_PASSWORD_FILE", str(password))
+    signed = signing.sign_pdf(plain_pdf(), folder=ca)
+    check = signing.validate_pdf(signed, folder=ca)  # the P12's own root is the trust root
+    assert check.ok and check.signer == "集团公司 绩效结果签章"
+    password.write_text("wrong")
+    with pytest.raises(CoreError) as refused:
+        signing.sign_pdf(plain_pdf(), folder=ca)
+    assert refused.value.code == "signing.p12_unreadable"
+
+
+def pdfsig(path: Path, *extra: str) -> str:
+    assert PDFSIG is not None
+    return subprocess.run([PDFSIG, *extra, str(path)], capture_output=True, text=True, timeout=60).stdout
+
+
+@needs_pdfsig
+def test_poppler_pdfsig_validates_the_signature_independently(tmp_path: Path, ca: Path) -> None:
+    signed = tmp_path / "signed.pdf"
+    signed.write_bytes(signing.sign_pdf(plain_pdf(), folder=ca))
+    out = pdfsig(signed)
+    assert "Signature is Valid." in out, out
+    assert "Signer Certificate Common Name: 测试公司 绩效结果签章" in out
+    assert "Signature Type: ETSI.CAdES.detached" in out and "Total document signed" in out
+    certutil = shutil.which("certutil")
+    if certutil:  # trust too, with our root imported into a private NSS database
+        nss = tmp_path / "nss"
+        nss.mkdir()
+        subprocess.run([certutil, "-N", "-d", f"sql:{nss}", "--empty-password"], check=True, timeout=60)
+        subprocess.run([certutil, "-A", "-d", f"sql:{nss}", "-n", "jixiao", "-t", "C,,", "-i", str(ca / "ca-cert.pem")],
+                       check=True, timeout=60)  # fmt: skip
+        assert "Certificate is Trusted." in pdfsig(signed, "-nssdir", f"sql:{nss}")
+    tampered = tmp_path / "tampered.pdf"
+    data = signed.read_bytes()
+    at = data.index(b"JiXiao sign-off test")
+    tampered.write_bytes(data[:at] + b"X" + data[at + 1 :])
+    assert "Signature is Valid." not in pdfsig(tampered)
