@@ -210,13 +210,13 @@ def _audit_refusal(cur: Cursor, row: dict | None, attempt: login_guard.Attempt) 
 
 
 def _audit_outcome(cur: Cursor, row: dict | None, attempt: login_guard.Attempt, ok: bool, recent: int,
-                   locks: list[login_guard.Lock]) -> None:  # fmt: skip
+                   locks: list[login_guard.Lock], during: str | None = None) -> None:  # fmt: skip
     if ok:
         assert row is not None
         audit.record(cur, row["username"], "login", "user", row["username"], _address(attempt) or None)
         return
     actor, entity_id = (row["username"], row["username"]) if row else ("?", None)
-    detail = {"why": _why(row), **_address(attempt)}
+    detail = {"why": _why(row), **({"during": during} if during else {}), **_address(attempt)}
     if row is not None and detail["why"] == "password":
         detail["recent_failures"] = recent
     audit.record(cur, actor, "login_failed", "user", entity_id, detail)
@@ -226,6 +226,38 @@ def _audit_outcome(cur: Cursor, row: dict | None, attempt: login_guard.Attempt, 
         scope = {"scope": "strangers"} if lock.source == login_guard.EVERY_STRANGER else {}
         audit.record(cur, "system", "lockout", "user", row["username"],
                      {"until": lock.until, "failures": lock.failures, **scope, **_address(attempt)})  # fmt: skip
+
+
+class PasswordRefused(CoreError):
+    """A password re-entered before a weighty step was wrong, or the account is locked or throttled."""
+
+
+def confirm_password(db: Database, user: User, password: str, *, during: str, source: str | None = None) -> None:
+    """Re-check the signed-in ``user``'s password before a weighty step (``during`` names it in the audit
+    trail: ``signoff_confirm``). Counted and limited exactly like a login (:mod:`core.login_guard`): a wrong
+    password is a failed login, five of them lock the account from that address, and a locked or throttled
+    attempt is refused without a hash. Raises PasswordRefused; a success writes nothing but the attempt."""
+    address = login_guard.source_key(source)
+    now = _now()
+    with db.transaction() as cur:
+        row = _login_row(cur, user.username)
+        account = row["username"] if row else login_guard.unknown_account_key(user.username)
+        attempt = login_guard.reserve(cur, account, address, now)
+        if attempt.refused:
+            _audit_refusal(cur, row, attempt)
+    minutes = int(LOCK_DURATION.total_seconds() // 60)
+    if attempt.refused == "locked":
+        raise PasswordRefused("auth.reentry_locked", minutes=minutes)
+    if attempt.refused:
+        raise PasswordRefused("auth.reentry_busy")
+    ok = _check(row, password)
+    if not ok:
+        with db.transaction() as cur:
+            recent, locks = login_guard.settle(cur, attempt, ok, now)
+            _audit_outcome(cur, row, attempt, ok, recent, locks, during)
+        raise PasswordRefused("auth.reentry_failed", failures=LOCK_AFTER_FAILURES, minutes=minutes)
+    with db.transaction() as cur:
+        login_guard.settle(cur, attempt, ok, now)
 
 
 # ---- sessions -----------------------------------------------------------------------------------

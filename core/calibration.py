@@ -19,6 +19,7 @@ from core.auth import User
 from core.db import Database
 from core.errors import CycleError, Text
 from core.permissions import refuse_own, require_action
+from core.signoff_rounds import start_round
 from core.stages import StageError
 from core.values import text_input
 from core.vocabulary import CALIBRATION, DEFAULT_GUIDELINE, OPEN_STAGES, effective_grade_sql
@@ -147,6 +148,9 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
     reason = text_input(override_reason, Text("field.override_reason"))
     now = clock.now()
     with db.transaction() as cur:
+        status = cur.execute("SELECT name, status FROM cycles WHERE cycle_id = ?", [cycle_id]).fetchall()
+        if status and status[0][1] != "open":
+            raise CycleError("appraisal.cycle_closed", cycle=status[0][0])
         scale = settings.grade_scale(cur)
         rows = cur.execute(
             f"SELECT a.appraisal_id, a.stage, {effective_grade_sql('a')}, a.employee_id FROM appraisals a"
@@ -169,6 +173,7 @@ def finalise_department(db: Database, user: User | None, cycle_id: str, dept_id:
             found = header(cur, appraisal_id)
             assert found is not None
             step(cur, user, found, "finalise_calibration", reason, now)
+            start_round(cur, appraisal_id, now)
             cur.execute(
                 "UPDATE appraisals SET calibrated_grade = coalesce(calibrated_grade, grade) WHERE appraisal_id = ?",
                 [appraisal_id],

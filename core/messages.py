@@ -62,6 +62,8 @@ LABELS: Mapping[str, Mapping[object, tuple[str, str]]] = MappingProxyType(
                 "finalise_calibration": ("完成校准", "Finalise calibration"),
                 "sign": ("签字", "Sign"),
                 "object": ("提出异议", "Object"),
+                "uphold_objection": ("维持原结果", "Uphold the result"),
+                "return_objection": ("退回上级评定", "Return to manager rating"),
                 "complete_signoff": ("完成签字确认", "Complete sign-off"),
             }
         ),
@@ -1347,6 +1349,130 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "3. Signatures: validate each PDF with any PAdES validator (Adobe Acrobat, poppler's pdfsig, pyHanko) "
             "with ca-cert.pem as the trusted root; each signature covers the whole file.\n"
             "4. Records unchanged and the chain whole: run python -m core.admin verify-signoffs on the server.\n",
+        ),
+        # -- sign-off workflow (issue 12: core/signoff.py, core/closing.py; core/auth.confirm_password) ----------
+        "field.objection_reason": ("异议理由", "the reason for the objection"),
+        "field.objection_reply": ("处理意见", "the reply"),
+        "field.close_reason": ("关闭原因", "the reason for closing"),
+        "field.deadline_days": ("确认期限（天）", "the confirmation deadline (days)"),
+        "own.resolve_objection": ("处理对自己考核的异议", "resolve an objection to your own appraisal"),
+        "perm.signoff_hr": (
+            "只有人力资源管理员可以处理异议和关闭考核周期。",
+            "Only an HR admin can resolve objections and close cycles.",
+        ),
+        "perm.signoff_settings": (
+            "只有人力资源管理员可以设置结果确认期限。",
+            "Only an HR admin can set the confirmation deadline.",
+        ),
+        "perm.signoff_party": (
+            "只有员工本人和其直属主管可以确认这份考核结果。",
+            "Only the employee and their direct manager can confirm this result.",
+        ),
+        "perm.signoff_object": (
+            "只有员工本人可以对考核结果提出异议。",
+            "Only the employee can object to their result.",
+        ),
+        "auth.reentry_failed": (
+            "密码不正确，结果未确认。请重新输入你的登录密码；连续输错 {failures} 次，账户将被锁定 {minutes} 分钟。",
+            "The password is wrong, so nothing was confirmed. Enter your login password again; {failures} wrong "
+            "tries in a row lock the account for {minutes} minutes.",
+        ),
+        "auth.reentry_locked": (
+            "因多次输错密码，账户已暂时锁定，结果未确认：请 {minutes} 分钟后再试，或联系人力资源部。",
+            "After too many wrong passwords the account is locked for now and nothing was confirmed: try again "
+            "in {minutes} minutes, or ask HR.",
+        ),
+        "auth.reentry_busy": (
+            "尝试次数过多，结果未确认：请一分钟后再试。",
+            "Too many attempts, so nothing was confirmed: try again in a minute.",
+        ),
+        "settings.deadline_days": (
+            "确认期限应为 1–{limit} 之间的整数天（收到「{days}」）。",
+            "The confirmation deadline must be a whole number of days from 1 to {limit} (not “{days}”).",
+        ),
+        "settings.deadline_rule": (
+            "期限过后的处理方式应为「保持待确认并列为逾期」（overdue）或「视为已确认」（deemed），收到「{rule}」。",
+            "What happens after the deadline must be “overdue” (stays open, listed as overdue) or “deemed” "
+            "(deemed confirmed), not “{rule}”.",
+        ),
+        "signoff.not_in_signoff": (
+            "这份考核目前处于「{stage:stage}」阶段，不在签字确认中：现在不能确认或提出异议。",
+            "This appraisal is in “{stage:stage}”, not in sign-off: it cannot be confirmed or objected to now.",
+        ),
+        "signoff.already_confirmed": (
+            "你已于 {at} 确认过这份结果，无需再次确认。",
+            "You confirmed this result at {at}: there is nothing more to confirm.",
+        ),
+        "signoff.objection_pending": (
+            "员工对这份结果的异议正在等待人力资源部处理：处理完成后才能确认。",
+            "The employee's objection to this result is waiting for HR: it can be confirmed once HR has resolved it.",
+        ),
+        "signoff.objection_twice": (
+            "你已提出异议，正在等待人力资源部处理，请勿重复提交。",
+            "You have objected already and HR has not answered yet: there is no need to object again.",
+        ),
+        "signoff.object_after_confirm": (
+            "你已确认这份结果，不能再提出异议；如有疑问请联系人力资源部。",
+            "You have confirmed this result, so you can no longer object to it; ask HR if in doubt.",
+        ),
+        "signoff.unknown_objection": (
+            "异议「{objection_id}」不存在，请刷新页面。",
+            "There is no objection “{objection_id}”: refresh the page.",
+        ),
+        "signoff.objection_closed": (
+            "这条异议已于 {at} 由 {by} 处理过，不能再次处理。",
+            "This objection was resolved by {by} at {at}: it cannot be resolved again.",
+        ),
+        "signoff.bad_decision": (
+            "处理方式应为「维持原结果」（uphold）或「退回上级评定」（return），收到「{decision}」。",
+            "The decision must be “uphold” (the result stands) or “return” (back to manager rating), not “{decision}”.",
+        ),
+        "signoff.cycle_not_open": (
+            "考核周期「{cycle}」已于 {at} 关闭，无需再次关闭。",
+            "The cycle “{cycle}” was closed at {at}: there is nothing left to close.",
+        ),
+        "signoff.unknown_cycle": (
+            "考核周期「{cycle_id}」不存在，请刷新页面。",
+            "There is no cycle “{cycle_id}”: refresh the page.",
+        ),
+        "signoff.outstanding": (
+            "还有 {count} 份考核尚未完成确认（{ids}）：请等待其完成，或填写关闭原因后关闭周期，"
+            "未完成的考核将逐一列入关闭记录。",
+            "{count} appraisals are not confirmed yet ({ids}): wait for them, or give a reason for closing; the "
+            "unfinished appraisals are then listed one by one in the closing record.",
+        ),
+        "signoff.formula": (
+            "总分 = Σ（各项得分 × 权重）÷ 100 = {terms} = {total:.1f} 分，对应等级「{grade}」（等级标准：{scale}）",
+            "Total = Σ(item score × weight) ÷ 100 = {terms} = {total:.1f}, which is grade “{grade}” (scale: {scale})",
+        ),
+        "signoff.formula_annual": (
+            "年度结果 = 各季度结果与年度评议按权重加权：{parts} = {total:.1f} 分，对应等级「{grade}」",
+            "Annual result = the quarters' results and the annual review by their weights: {parts} = {total:.1f}, "
+            "which is grade “{grade}”",
+        ),
+        "signoff.formula_unscored": (
+            "尚有指标未得分，总分无法计算。",
+            "Some items have no score yet, so there is no total.",
+        ),
+        "signoff.formula_calibrated": (
+            "校准后等级为「{grade}」（校准前「{before}」）：{note}",
+            "After calibration the grade is “{grade}” (before: “{before}”): {note}",
+        ),
+        "signoff.formula_with_calibration": ("{total}；{calibration}", "{total}; {calibration}"),
+        "signoff.objection_once": (
+            "人力资源部已处理你的异议并维持原结果：同一轮确认只能提出一次异议。你可以确认结果，或联系人力资源部。",
+            "HR has answered your objection and upheld the result: one objection per round. You can confirm the "
+            "result, or ask HR.",
+        ),
+        "signoff.closed_as_resolved": (
+            "异议已维持原结果，员工未确认：周期关闭时归档",
+            "Objection upheld, not confirmed by the employee: archived as the cycle closed",
+        ),
+        "signoff.missing_confirmations": ("{parties:party}未确认", "not confirmed by {parties:party or}"),
+        "signoff.missing_objection": ("异议待 HR 处理", "an objection waits for HR"),
+        "signoff.missing_stage": (
+            "尚在「{stage:stage}」阶段",
+            "still in “{stage:stage}”",
         ),
     }
 )

@@ -545,6 +545,33 @@ def may_export_evidence(db: Database, user: User | None) -> User:
     raise Forbidden(DENIED)
 
 
+# -- sign-off (issue 12, the workflow: core/signoff.py, core/closing.py) --------------------------------
+
+#: who handles objections, closes cycles and sets the confirmation deadline
+SIGNOFF_HR = frozenset({"hr"})
+
+
+def signoff_party(user: User | None, appraisal: Mapping[str, Any]) -> str | None:
+    """The party in which ``user`` confirms an appraisal's result: ``employee`` (it is theirs), ``manager``
+    (its direct manager, or the manager who rated it, holding a people-manager role), or None. Nobody
+    confirms their own appraisal as its manager."""
+    if user is None or not user.employee_id:
+        return None
+    if is_own(user, appraisal.get("employee_id")):
+        return EMPLOYEE
+    managers = {appraisal.get("manager_id"), appraisal.get("rater_id")} - {None}
+    if user.employee_id in managers and user.roles & PEOPLE_MANAGERS:
+        return MANAGER
+    return None
+
+
+def require_signoff_hr(user: User | None, code: str = "perm.signoff_hr") -> User:
+    """The user when they hold HR's part of sign-off (objections, closing, the deadline), else Forbidden."""
+    if user is None or not user.roles & SIGNOFF_HR:
+        raise Forbidden(code)
+    return user
+
+
 # -- sign-off screens (issue 12, 结果确认 / 异议处理 / 电子档案) ------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from core import audit, clock, scoring
 from core.auth import User
 from core.db import Cursor, Database
 from core.errors import CycleError, KpiError, Text
-from core.permissions import require_action
+from core.permissions import require_action, require_signoff_hr
 from core.values import number_input, text_input
 from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_SCALE, OPEN_STAGES
 
@@ -168,3 +168,39 @@ def set_category_bands(db: Database, user: User | None, bands: Mapping[str, Any]
         audit.record(cur, user.username, "kpi_bands_update", "settings", BANDS_KEY,
                      {"before": {c: list(v) for c, v in before.items()}, "after": clean})  # fmt: skip
     return {c: (v[0], v[1]) for c, v in clean.items()}
+
+
+# -- the sign-off deadline (issue 12) ---------------------------------------------------------------
+
+SIGNOFF_DAYS_KEY = "signoff_deadline_days"
+SIGNOFF_RULE_KEY = "signoff_deadline_rule"
+DEFAULT_SIGNOFF_DAYS = 7
+MAX_SIGNOFF_DAYS = 90
+OVERDUE, DEEMED = "overdue", "deemed"
+#: what happens once the deadline passes: the result stays open and is listed as overdue, or the
+#: missing confirmations are deemed given (printed as such on the PDF)
+SIGNOFF_RULES = (OVERDUE, DEEMED)
+
+
+def signoff_deadline(db: Database | Cursor) -> tuple[int, str]:
+    """(days after calibration is finalised within which both parties confirm, the rule once they pass)."""
+    days = setting(db, SIGNOFF_DAYS_KEY)
+    rule = setting(db, SIGNOFF_RULE_KEY)
+    return (int(days) if days is not None else DEFAULT_SIGNOFF_DAYS, rule if rule in SIGNOFF_RULES else OVERDUE)
+
+
+def set_signoff_deadline(db: Database, user: User | None, days: object, rule: str) -> tuple[int, str]:
+    """HR sets the confirmation deadline (1–90 days after calibration) and what happens after it. Audited."""
+    user = require_signoff_hr(user, "perm.signoff_settings")
+    number = number_input(days, Text("field.deadline_days"))
+    if number is None or number != int(number) or not 1 <= number <= MAX_SIGNOFF_DAYS:
+        raise CycleError("settings.deadline_days", days=days, limit=MAX_SIGNOFF_DAYS)
+    if rule not in SIGNOFF_RULES:
+        raise CycleError("settings.deadline_rule", rule=rule)
+    before = signoff_deadline(db)
+    with db.transaction() as cur:
+        put_setting(cur, SIGNOFF_DAYS_KEY, int(number), user.username)
+        put_setting(cur, SIGNOFF_RULE_KEY, rule, user.username)
+        audit.record(cur, user.username, "signoff_deadline_update", "settings", SIGNOFF_DAYS_KEY,
+                     {"before": {"days": before[0], "rule": before[1]}, "after": {"days": int(number), "rule": rule}})  # fmt: skip
+    return int(number), rule

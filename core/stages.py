@@ -15,10 +15,14 @@ Actions (see ``TRANSITIONS`` for who may do what where):
 - ``submit_rating`` (manager): 上级评定 → 校准.
 - ``return`` (manager, comment required): back one stage, from 中期回顾, 期末自评 or 上级评定 only.
 - ``finalise_calibration`` (hr): 校准 → 签字确认.
-- ``sign`` (employee or manager): records one signature, stays in 签字确认.
-- ``object`` (employee): objects instead of signing, stays in 签字确认; the caller flags it for HR.
-- ``complete_signoff`` (hr or system): 签字确认 → 已关闭, performed by the caller once both have signed
-  (signatures and objections are data the caller keeps; this module only knows stages).
+- ``sign`` (employee or manager; system when the deadline rule deems a party confirmed): records one
+  confirmation, stays in 签字确认.
+- ``object`` (employee): objects instead of signing, stays in 签字确认; the objection goes to HR.
+- ``uphold_objection`` (hr): the result stands (a reply the employee sees), stays in 签字确认.
+- ``return_objection`` (hr, note required): 签字确认 → 上级评定, the manager rates again; the sign-off
+  round ends and the next finalised calibration starts a new one.
+- ``complete_signoff`` (system): 签字确认 → 已关闭, performed by :mod:`core.signoff` once both parties
+  have confirmed (confirmations and objections are data the caller keeps; this module only knows stages).
 
 已关闭 (closed) is terminal: every action on it is refused.
 """
@@ -47,6 +51,9 @@ SYSTEM = "system"
 ROLES: tuple[str, ...] = (EMPLOYEE, MANAGER, HR, SYSTEM)
 
 RETURN = "return"
+RETURN_OBJECTION = "return_objection"
+#: actions that need a comment: a return says why
+NEEDS_COMMENT = frozenset({RETURN, RETURN_OBJECTION})
 
 
 class Transition(NamedTuple):
@@ -72,8 +79,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(CALIBRATION, HR, "finalise_calibration", SIGNOFF),
     Transition(SIGNOFF, EMPLOYEE, "sign", SIGNOFF),
     Transition(SIGNOFF, MANAGER, "sign", SIGNOFF),
+    Transition(SIGNOFF, SYSTEM, "sign", SIGNOFF),
     Transition(SIGNOFF, EMPLOYEE, "object", SIGNOFF),
-    Transition(SIGNOFF, HR, "complete_signoff", CLOSED),
+    Transition(SIGNOFF, HR, "uphold_objection", SIGNOFF),
+    Transition(SIGNOFF, HR, RETURN_OBJECTION, MANAGER_RATING),
     Transition(SIGNOFF, SYSTEM, "complete_signoff", CLOSED),
 )
 
@@ -128,6 +137,6 @@ def transition(stage: str, role: str, action: str, *, comment: str | None = None
         if not roles:
             raise StageError("stage.not_in_stage", stage=stage, action=action)
         raise StageError("stage.not_your_action", stage=stage, action=action, roles=roles, role=role)
-    if action == RETURN and not (comment and comment.strip()):
+    if action in NEEDS_COMMENT and not (comment and comment.strip()):
         raise StageError("stage.return_needs_comment")
     return target

@@ -34,8 +34,10 @@ LEGAL = [
     ("calibration", "hr", "finalise_calibration", "signoff"),
     ("signoff", "employee", "sign", "signoff"),
     ("signoff", "manager", "sign", "signoff"),
+    ("signoff", "system", "sign", "signoff"),
     ("signoff", "employee", "object", "signoff"),
-    ("signoff", "hr", "complete_signoff", "closed"),
+    ("signoff", "hr", "uphold_objection", "signoff"),
+    ("signoff", "hr", "return_objection", "manager_rating"),
     ("signoff", "system", "complete_signoff", "closed"),
 ]
 LEGAL_KEYS = {(s, r, a): n for s, r, a, n in LEGAL}
@@ -110,9 +112,12 @@ def test_allowed_actions():
         ("self_assessment", "manager", "submit_self", "只能由员工操作"),
         ("manager_rating", "employee", "submit_rating", "只能由直属主管操作"),
         ("calibration", "manager", "finalise_calibration", "只能由HR操作"),
-        ("signoff", "hr", "sign", "只能由员工、直属主管操作"),
+        ("signoff", "hr", "sign", "只能由员工、直属主管、系统操作"),
         ("signoff", "manager", "object", "只能由员工操作"),
-        ("signoff", "employee", "complete_signoff", "只能由HR、系统操作"),
+        ("signoff", "employee", "complete_signoff", "只能由系统操作"),
+        ("signoff", "hr", "complete_signoff", "只能由系统操作"),
+        ("signoff", "manager", "return_objection", "只能由HR操作"),
+        ("signoff", "employee", "uphold_objection", "只能由HR操作"),
         # skipping: an action that belongs to a later or earlier stage
         ("goals", "manager", "submit_rating", "“目标制定”阶段不允许“提交评定”"),
         ("goals", "manager", "finish_midterm", "不允许"),
@@ -149,6 +154,13 @@ def test_return_needs_a_comment(stage, comment):
     assert transition(stage, "manager", "return", comment="目标不够具体") == previous_stage(stage)
 
 
+@pytest.mark.parametrize("comment", [None, "", "   "])
+def test_returning_an_objection_needs_a_note(comment):
+    with pytest.raises(StageError, match="退回必须填写意见"):
+        transition("signoff", "hr", "return_objection", comment=comment)
+    assert transition("signoff", "hr", "return_objection", comment="请复核第二项") == "manager_rating"
+
+
 def test_stage_error_is_a_value_error():
     assert issubclass(StageError, ValueError)
 
@@ -169,7 +181,7 @@ class AppraisalMachine(RuleBasedStateMachine):
     def act(self, role, action, comment):
         before = self.stage
         expected = LEGAL_KEYS.get((before, role, action))
-        legal = expected is not None and (action != "return" or bool(comment))
+        legal = expected is not None and (action not in ("return", "return_objection") or bool(comment))
         if not legal:
             with pytest.raises(StageError):
                 transition(before, role, action, comment=comment)
@@ -179,17 +191,15 @@ class AppraisalMachine(RuleBasedStateMachine):
         assert action in allowed_actions(before, role)
         i, j = STAGE_ORDER.index(before), STAGE_ORDER.index(after)
         assert j - i <= 1, "skipped a stage"
-        if j < i:
-            assert action == "return" and j == i - 1
-        if action == "return":
-            assert j == i - 1
+        if j < i:  # only a return goes back: one stage, or from sign-off to the manager's rating
+            assert (action, j) in (("return", i - 1), ("return_objection", STAGE_ORDER.index("manager_rating")))
         self.stage = after
         self.reached.add(after)
 
     @rule(role=st.sampled_from(ROLES))
     def advance_by_allowed_action(self, role):
         # drive the machine forward often enough that the later stages are explored
-        actions = [a for a in allowed_actions(self.stage, role) if a != "return"]
+        actions = [a for a in allowed_actions(self.stage, role) if a not in ("return", "return_objection")]
         if not actions:
             return
         self.act(role=role, action=actions[-1], comment=None)

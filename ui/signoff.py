@@ -20,8 +20,9 @@ from core import archive, signoff
 from core.auth import User
 from core.db import Database
 from core.vocabulary import MAX_TEXT
+from ui import session
 from ui.appraisal import run_cycle, stage_label
-from ui.i18n import has_text, t
+from ui.i18n import error_text, has_text, t
 from ui.rating import one_decimal
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain
 
@@ -147,7 +148,7 @@ def result_items(result: dict[str, Any], *, key: str) -> None:
                     st.text(r[field])
     if result.get("formula"):
         st.caption(t("so.formula"))
-        st.text(result["formula"])
+        st.text(error_text(result["formula"]))  # core's sentence (a coded text) in the session's language
 
 
 def confirmations(result: dict[str, Any]) -> None:
@@ -188,7 +189,7 @@ def ledger_trail(db: Database, user: User, appraisal_id: str, *, key: str) -> No
             pl.col("action").map_elements(action_label, return_dtype=pl.String),
             pl.col("role").map_elements(party_label_or_role, return_dtype=pl.String),
         )
-        data_table(shown.select("ts", "actor", "role", "action", "detail"), key=f"{key}.trail", file_stem=None,
+        data_table(shown.select("ts", "who", "role", "action", "note"), key=f"{key}.trail", file_stem=None,
                    scope="so_trail")  # fmt: skip
 
 
@@ -212,7 +213,15 @@ def confirm_form(db: Database, user: User, result: dict[str, Any], appraisal_id:
     if not password:
         st.error(t("so.password_required"), icon=":material/error:")
         return
-    done = run_cycle(signoff.confirm, db, user, appraisal_id, password, version=result["row_version"])
+    done = run_cycle(
+        signoff.confirm,
+        db,
+        user,
+        appraisal_id,
+        password,
+        version=result["row_version"],
+        source=session.client_address(),
+    )  # a wrong password counts like a failed login from there
     if done is None:
         return
     message = t("so.confirmed", party=party_label(done.party), cycle=plain(result.get("cycle")), at=when(done.at))
