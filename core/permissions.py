@@ -71,6 +71,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "route_kpi_change": frozenset({"hr"}),  # send a library change to another department's approval
     "follow_all_kpi_changes": frozenset({"hr", "admin"}),
     "edit_everyone": frozenset({"hr"}),  # record actuals and edit the appraisals of anyone
+    "signoff_hr_tools": frozenset({"hr"}),  # 电子档案 offers closing cycles and evidence packages (SIGNOFF_HR)
 }
 #: roles that may hold the direct-manager relationship: rate, approve goals, record actuals of reports
 PEOPLE_MANAGERS = frozenset({"manager", "executive"})
@@ -570,12 +571,3 @@ def require_signoff_hr(user: User | None, code: str = "perm.signoff_hr") -> User
     if user is None or not user.roles & SIGNOFF_HR:
         raise Forbidden(code)
     return user
-
-
-# -- sign-off screens (issue 12, 结果确认 / 异议处理 / 电子档案) ------------------------------------------------
-
-
-def offers_cycle_closing(user: User | None) -> bool:
-    """Whether 电子档案 offers ``user`` the closing of cycles and their evidence packages (HR: the
-    evidence exporters; core's closing and packaging check it again)."""
-    return user is not None and bool(user.roles & EVIDENCE_EXPORTERS)

@@ -114,5 +114,5 @@ st.caption(t("arc.intro"))
 show_flash()
 
 documents_section()
-if permissions.offers_cycle_closing(user):
+if permissions.allowed(user, "signoff_hr_tools"):  # core checks closing and packaging again
     cycle_section()
