@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,14 @@ def signoff_company(tmp_path: Path, access_company: Path) -> Path:
     in 期末自评 (so 自评 has its editor on the phone)."""
     path = tmp_path / "company.duckdb"
     copy_database(access_company, path)
+    # built on a thread of its own: pyHanko signs through asyncio.run, which refuses to run on a thread
+    # where Playwright's sync API keeps its event loop
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(build_signoff_company, path).result()
+    return path
+
+
+def build_signoff_company(path: Path) -> None:
     with open_database(path) as db:
         install_templates(db)
         hr = get_user(db, "hr")
@@ -69,7 +78,6 @@ def signoff_company(tmp_path: Path, access_company: Path) -> Path:
         h1 = cycles.open_cycle(db, hr, kind="half_year", year=2027, part=1, dept_ids=[production]).cycle_id
         to_self_assessment(db, f"{h1}:{WORKER}")
         appraisal_edits.record_actual(db, hr, WORKER, "T-PAY", 95, as_of=cycles_day(db, h1), source="finance")
-    return path
 
 
 def cycles_day(db, cycle_id: str):
