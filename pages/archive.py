@@ -40,7 +40,8 @@ def documents_section() -> None:
     labels = {a: t("arc.option", employee=r["employee"] or "", cycle=r["cycle"] or "") for a, r in rows.items()}
     chosen = st.selectbox(t("arc.pick"), list(rows), format_func=labels.get, key="arc.pick")
     row = rows[chosen]
-    st.caption(t("arc.chosen_status", status=status_text(row["verified"], row["problem"]), at=when(row["issued_at"])))
+    status = plain(status_text(row["verified"], row["problem"]))  # core's finding names files and fields
+    st.caption(t("arc.chosen_status", status=status, at=when(row["issued_at"])))
     pdf_download(db, user, chosen, label=t("arc.download"), key=f"arc.pdf.{chosen}",
                  file_name=t("so.pdf_file", employee=row["employee"] or "", cycle=row["cycle"] or ""))  # fmt: skip
 

@@ -88,23 +88,17 @@ def remember(appraisal_id: str, result: dict[str, Any]) -> None:
 
 
 def result_header(result: dict[str, Any]) -> None:
-    """Who, which cycle, stage, due date, total and grade before and after calibration (plain text; the
-    two-column rows stack on a phone)."""
+    """Who, which cycle, department, position and manager in two lines, the total and the grade (before
+    and after calibration) as two figures, stage and due date, and the calibration note: short enough that
+    a phone shows it without scrolling past a column of labels. User text as plain text."""
     with st.container(border=True):
-        pairs = (
-            (t("so.employee"), result.get("employee")),
-            (t("so.cycle"), result.get("cycle")),
-            (t("so.position"), f"{result.get('department') or ''} · {result.get('position') or ''}"),
-            (t("so.manager"), result.get("manager")),
-            (t("so.stage"), stage_label(result.get("stage"))),
-            (t("so.due"), when(result.get("due"))),
-            (t("so.total"), one_decimal(result.get("final_score"))),
-            (t("so.grade"), grade_line(result)),
-        )
-        for start in range(0, len(pairs), 2):
-            for column, (label, value) in zip(st.columns(2), pairs[start : start + 2], strict=False):
-                column.caption(label)
-                column.text(value if value not in (None, "") else "—")
+        st.text(t("so.header_who", employee=result.get("employee") or "—", cycle=result.get("cycle") or "—"))
+        st.caption(t("so.header_where", department=plain(result.get("department") or "—"),
+                     position=plain(result.get("position") or "—"), manager=plain(result.get("manager") or "—")))  # fmt: skip
+        total, grade = st.columns(2)
+        total.metric(t("so.total"), one_decimal(result.get("final_score")))
+        grade.metric(t("so.grade"), grade_line(result))
+        st.caption(t("so.header_when", stage=stage_label(result.get("stage")), due=when(result.get("due"))))
         note = result.get("calibration_note")
         if note:
             st.caption(t("so.calibration_note"))
@@ -175,7 +169,7 @@ def objection_trail(objections: list[dict[str, Any]]) -> None:
             st.caption(t("so.objection_head", at=when(o.get("raised_at")), status=status_label(o.get("status"))))
             st.text(o.get("reason") or "")
             if o.get("reply"):
-                st.caption(t("so.reply_head", by=o.get("resolved_by") or "—", at=when(o.get("resolved_at"))))
+                st.caption(t("so.reply_head", by=plain(o.get("resolved_by") or "—"), at=when(o.get("resolved_at"))))
                 st.text(o["reply"])
 
 
