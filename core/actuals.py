@@ -45,7 +45,7 @@ def refresh_items(cur: Cursor, *, cycle_id: str | None = None, appraisal_ids: Se
             FROM appraisals a JOIN cycles c ON c.cycle_id = a.cycle_id
             JOIN kpi_actuals ka ON ka.employee_id = a.employee_id
                  AND ka.as_of BETWEEN c.period_start AND c.period_end
-            WHERE c.origin = 'app' AND list_contains(?::VARCHAR[], a.stage) AND {where}
+            WHERE c.origin = 'app' AND c.status = 'open' AND list_contains(?::VARCHAR[], a.stage) AND {where}
         ) x
         WHERE x.rn = 1 AND appraisal_items.appraisal_id = x.appraisal_id AND appraisal_items.kpi_id = x.kpi_id
         """,
@@ -54,15 +54,16 @@ def refresh_items(cur: Cursor, *, cycle_id: str | None = None, appraisal_ids: Se
 
 
 def open_appraisals_on(cur: Cursor, employee_id: str, day: dt.date) -> list[str]:
-    """The person's app appraisals whose period holds ``day``."""
-    return [
-        r[0]
-        for r in cur.execute(
-            "SELECT a.appraisal_id FROM appraisals a JOIN cycles c USING (cycle_id) WHERE a.employee_id = ?"
-            " AND c.origin = 'app' AND ? BETWEEN c.period_start AND c.period_end",
-            [employee_id, day],
-        ).fetchall()
-    ]
+    """The person's app appraisals whose period holds ``day``; CycleError when every one of them is in a
+    closed cycle (a closed cycle is read-only: an actual for it changes nothing)."""
+    rows = cur.execute(
+        "SELECT a.appraisal_id, c.status, c.name FROM appraisals a JOIN cycles c USING (cycle_id) WHERE a.employee_id = ?"
+        " AND c.origin = 'app' AND ? BETWEEN c.period_start AND c.period_end ORDER BY a.appraisal_id",
+        [employee_id, day],
+    ).fetchall()
+    if rows and all(status != "open" for _, status, _ in rows):
+        raise CycleError("appraisal.cycle_closed", cycle=rows[0][2])
+    return [r[0] for r in rows if r[1] == "open"]
 
 
 def feed_supplies(cur: Cursor, employee_id: str, kpi_id: str, day: dt.date) -> str | None:

@@ -31,7 +31,7 @@ def recompute(db: Database, *, cycle_id: str | None = None, appraisal_ids: Seque
 
 def recompute_scores(cur: Cursor, *, cycle_id: str | None = None, appraisal_ids: Sequence[str] | None = None) -> int:
     """Recompute item scores, totals, self totals and grades of open app-cycle appraisals from their
-    current inputs (actuals as they stand). Returns how many appraisals."""
+    current inputs (actuals as they stand); a closed cycle's stay as they were. Returns how many appraisals."""
     where, params = actuals.appraisal_filter(cycle_id, appraisal_ids)
     items = query_frame(
         cur,
@@ -40,7 +40,7 @@ def recompute_scores(cur: Cursor, *, cycle_id: str | None = None, appraisal_ids:
                i.actual_value, i.deduction_step, i.manager_input, i.self_input
         FROM appraisal_items i JOIN appraisals a ON a.appraisal_id = i.appraisal_id
         JOIN cycles c ON c.cycle_id = a.cycle_id
-        WHERE c.origin = 'app' AND list_contains(?::VARCHAR[], a.stage) AND {where}
+        WHERE c.origin = 'app' AND c.status = 'open' AND list_contains(?::VARCHAR[], a.stage) AND {where}
         """,
         [list(OPEN_STAGES), *params],
     )

@@ -1,6 +1,7 @@
 """The in-process job runner: work that runs on a schedule inside the app's server process, which holds the
 only write connection to the database file (DESIGN.md §3). Reminders, analytics snapshots and backups
-register here as they arrive; today it ends idle sessions and forgets their audited reads.
+register here as they arrive; today it ends idle sessions and forgets their audited reads, and applies the
+sign-off deadline rule (:func:`core.closing.apply_deadlines`).
 
 A job is a name, an interval and a function of the database that returns a one-line account of what it
 did. :meth:`JobRunner.run_due` runs every job whose last run started longer ago than its interval (or that
@@ -18,7 +19,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core import auth, clock
+from core import auth, clock, closing
 from core.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,10 @@ class JobRun:
 
 def standard_jobs() -> list[Job]:
     """The jobs every JiXiao server runs."""
-    return [Job("sessions_housekeeping", dt.timedelta(hours=1), auth.end_idle_sessions)]
+    return [
+        Job("sessions_housekeeping", dt.timedelta(hours=1), auth.end_idle_sessions),
+        Job("signoff_deadlines", dt.timedelta(hours=1), closing.deadline_job),
+    ]
 
 
 class JobRunner:

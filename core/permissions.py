@@ -566,8 +566,14 @@ def signoff_party(user: User | None, appraisal: Mapping[str, Any]) -> str | None
     return None
 
 
+def may_handle_objections(user: User | None) -> bool:
+    """Does ``user`` hold HR's part of sign-off (objections, closing cycles, the deadline)?"""
+    return user is not None and bool(user.roles & SIGNOFF_HR)
+
+
 def require_signoff_hr(user: User | None, code: str = "perm.signoff_hr") -> User:
     """The user when they hold HR's part of sign-off (objections, closing, the deadline), else Forbidden."""
-    if user is None or not user.roles & SIGNOFF_HR:
+    if not may_handle_objections(user):
         raise Forbidden(code)
+    assert user is not None
     return user

@@ -288,20 +288,21 @@ def object_to(db: Database, user: User | None, appraisal_id: str, reason: str, *
 
 def objections(db: Database, user: User | None, *, status: str | None = None) -> pl.DataFrame:
     """HR: objections (objection_id, appraisal_id, cycle, employee, department, raised_at, reason, status,
-    reply, resolved_by, resolved_at), open first."""
-    require_signoff_hr(user)
+    reply, resolved_by, resolved_at), open first; ``own`` marks an objection to the user's own appraisal,
+    which another HR user must resolve."""
+    user = require_signoff_hr(user)
     return db.frame(
         """
         SELECT o.objection_id, o.appraisal_id, c.name AS cycle, e.name AS employee, a.employee_id, d.name AS department,
                o.round, o.raised_at, o.reason, o.status, o.reply, coalesce(u.display_name, o.resolved_by) AS resolved_by,
-               o.resolved_at, a.row_version
+               o.resolved_at, a.row_version, coalesce(a.employee_id = ?, false) AS own
         FROM signoff_objections o JOIN appraisals a USING (appraisal_id) JOIN cycles c ON c.cycle_id = a.cycle_id
         LEFT JOIN employees e ON e.employee_id = a.employee_id LEFT JOIN departments d ON d.dept_id = a.dept_id
         LEFT JOIN users u ON u.username = o.resolved_by
         WHERE ?::VARCHAR IS NULL OR o.status = ?
         ORDER BY o.status <> 'open', o.raised_at DESC, o.objection_id
         """,
-        [status, status],
+        [user.employee_id, status, status],
     )
 
 
@@ -352,7 +353,10 @@ def trail(db: Database, user: User | None, appraisal_id: str) -> pl.DataFrame:
     """The sign-off trail of one appraisal (scoped): ts, actor, role, action, detail — from the ledger —
     with ``who`` (the actor's name), ``note`` (the reason or reply the step carried) and the hashes."""
     found = header(db, appraisal_id)
-    guard_appraisal_read(db, user, found, "read_signoff", f"appraisal:{appraisal_id}")
+    reader = guard_appraisal_read(db, user, found, "read_signoff", f"appraisal:{appraisal_id}")
+    assert found is not None
+    audit.log_read(db, reader.username, reader.session, "read_appraisal", "appraisal", appraisal_id,
+                   {"employee_id": found["employee_id"], "screen": "signoff"})  # fmt: skip
     frame = db.frame(
         "SELECT l.seq, l.ts, l.actor, coalesce(u.display_name, l.actor) AS who, l.role, l.action, l.detail,"
         " l.record_sha256, l.pdf_sha256 FROM signoff_ledger l LEFT JOIN users u ON u.username = l.actor"

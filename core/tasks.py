@@ -1,5 +1,6 @@
 """What waits for whom (我的待办): a person's own stage work in every open cycle, their direct reports',
-and for HR each department waiting for calibration — with the due date and how late it is."""
+the results waiting for their confirmation (签字确认, due by the deadline after calibration), and for HR
+each department waiting for calibration and the open objections — with the due date and how late it is."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Any
 
 import polars as pl
 
-from core import clock
+from core import clock, signoff
 from core.appraisal import HEADER_SQL
 from core.auth import User
 from core.db import Database
 from core.periods import days_left, due_of
-from core.permissions import allowed, roles_on
+from core.permissions import allowed, may_handle_objections, roles_on
 from core.stages import EMPLOYEE, MANAGER
 from core.vocabulary import CALIBRATION, GOALS, MANAGER_RATING, MIDTERM, SELF_ASSESSMENT, SIGNOFF
 
@@ -47,12 +48,15 @@ def my_tasks(db: Database, user: User | None, *, today: dt.date | None = None) -
         )
         done = _done_by(db, [r["appraisal_id"] for r in found])
         for r in found:
+            if r["stage"] == SIGNOFF:
+                continue  # what waits in sign-off comes from core.signoff (the manager who rated confirms too)
             for role in roles_on(user, r):
                 task = TASKS.get((r["stage"], role))
                 if task is None or (r["appraisal_id"], r["stage"], role) in done:
                     continue
                 rows.append(_task_row(r["cycle"], task[0], f"{r['stage']}.{role}", r["employee"], r["stage"],
                                       due_of(r), today, task[1], r["appraisal_id"]))  # fmt: skip
+        rows += _signoff_tasks(db, user, today)
     if allowed(user, "calibrate"):
         for r in db.rows(
             "SELECT c.cycle_id, c.name AS cycle, c.calibration_due, d.name AS department, count(*) AS n"
@@ -61,9 +65,38 @@ def my_tasks(db: Database, user: User | None, *, today: dt.date | None = None) -
         ):
             rows.append(_task_row(r["cycle"], f"校准（{r['n']} 人）", "calibration", r["department"], CALIBRATION,
                                   r["calibration_due"], today, "calibration", None, people=r["n"]))  # fmt: skip
+    rows += _objection_tasks(db, user, today)
     if not rows:
         return pl.DataFrame()
     return pl.DataFrame(rows).sort("due", "cycle", nulls_last=True)
+
+
+def _signoff_tasks(db: Database, user: User, today: dt.date) -> list[dict[str, Any]]:
+    """签字确认 for each result waiting for ``user``'s confirmation (:func:`core.signoff.waiting`), due by the
+    deadline after calibration; none while an objection waits for HR (HR's task then)."""
+    out = []
+    for r in signoff.waiting(db, user).iter_rows(named=True):
+        if r["objection"] == "open":
+            continue
+        task, screen = TASKS[(SIGNOFF, r["party"])]
+        if r["confirmed_by_other"]:
+            task += "（对方已确认）"
+        out.append(_task_row(r["cycle"], task, f"{SIGNOFF}.{r['party']}", r["employee"], SIGNOFF, r["due"], today,
+                             screen, r["appraisal_id"]))  # fmt: skip
+    return out
+
+
+def _objection_tasks(db: Database, user: User, today: dt.date) -> list[dict[str, Any]]:
+    """HR: the open objections of each open cycle, one task per cycle (异议处理), due the day they were raised."""
+    if not may_handle_objections(user):
+        return []
+    rows = db.rows(
+        "SELECT c.name AS cycle, count(*) AS n, min(o.raised_at)::DATE AS since FROM signoff_objections o"
+        " JOIN appraisals a USING (appraisal_id) JOIN cycles c ON c.cycle_id = a.cycle_id"
+        " WHERE o.status = 'open' AND c.status = 'open' GROUP BY ALL ORDER BY since"
+    )
+    return [_task_row(r["cycle"], f"异议处理（{r['n']} 条）", "objections", None, SIGNOFF, r["since"], today,
+                      "objections", None, people=r["n"]) for r in rows]  # fmt: skip
 
 
 def _done_by(db: Database, appraisal_ids: list[str]) -> set[tuple[str, str, str]]:

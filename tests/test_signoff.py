@@ -302,6 +302,8 @@ def test_hr_cannot_resolve_an_objection_to_their_own_appraisal(db: Database) -> 
     c = to_signoff(db)
     mine = c.ids["00103"]
     objection_id = signoff.object_to(db, hr_self, mine, "我的产量统计有误", version=version(db, mine))
+    assert signoff.objections(db, hr_self).select("objection_id", "own").rows() == [(objection_id, True)]
+    assert signoff.objections(db, c.u["hr"]).select("objection_id", "own").rows() == [(objection_id, False)]
     with pytest.raises(
         Forbidden, match="这是你本人的考核，你不能处理对自己考核的异议：请由另一位人力资源管理员（hr）处理"
     ):
