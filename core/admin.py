@@ -1,5 +1,5 @@
-"""Administration commands: ``python -m core.admin <command> …`` (accounts and the audit trail; the
-demo company is ``python -m demo``).
+"""Administration commands: ``python -m core.admin <command> …`` (accounts, the audit trail, the signing
+CA and the sign-off evidence; the demo company is ``python -m demo``).
 
 Each command is a function taking the parsed arguments and returning the exit code, registered with
 its own sub-parser in ``build_parser``; a new command is one ``_add_…`` function and one handler.

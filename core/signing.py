@@ -49,6 +49,7 @@ CA_CERT, CA_KEY, SIGNING_P12, SIGNING_CERT, PASSPHRASE = (
 FIELD_NAME = "JiXiao"
 PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700
 CA_YEARS, SIGNING_YEARS = 20, 5
+SIGNATURE_MARGIN = 2048  # bytes of the CMS besides its certificates (about 450 with EC P-256, 1,000 with RSA-4096)
 
 
 def ca_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
@@ -172,8 +173,10 @@ def _read(path: Path) -> bytes:
 
 def credentials(folder: Path | None = None, *, create: bool = False) -> Credentials:
     """The signing credentials: the configured PKCS#12 file, else the local CA in ``folder`` (the default
-    database's :func:`ca_dir` when None), made first when there is none and ``create``."""
+    database's :func:`ca_dir` when None), made first when there is none and ``create``. With a configured
+    file the trust roots are the self-signed certificates it carries and the local CA's root, if any."""
     configured = os.environ.get("JIXIAO_SIGNING_P12")
+    folder = folder if folder is not None else ca_dir()
     if configured:
         p12 = Path(configured)
         password_file = os.environ.get("JIXIAO_SIGNING_P12_PASSWORD_FILE")
@@ -185,8 +188,9 @@ def credentials(folder: Path | None = None, *, create: bool = False) -> Credenti
             raise CoreError("signing.p12_unreadable", path=p12) from err
         roots = tuple(c.public_bytes(serialization.Encoding.PEM) for c in [cert, *others]
                       if c is not None and c.issuer == c.subject)  # fmt: skip
+        if (folder / CA_CERT).exists():  # what the local CA signed before the corporate certificate still verifies
+            roots += (_read(folder / CA_CERT),)
         return Credentials(data, passphrase, roots, p12)
-    folder = folder if folder is not None else ca_dir()
     if not (folder / SIGNING_P12).exists():
         if not create:
             raise CoreError("signing.no_ca", path=folder)
@@ -206,6 +210,15 @@ def _signer(p12: bytes, passphrase: bytes | None):  # pyHanko's SimpleSigner
     return signers.SimpleSigner.load_pkcs12_data(p12, other_certs=(), passphrase=passphrase)
 
 
+@functools.lru_cache(maxsize=4)
+def _room(signer) -> int:  # pyHanko's SimpleSigner, itself cached by _signer
+    """The bytes to reserve for the signature: its certificates and a margin. Reserving them saves pyHanko
+    a dummy signing to measure, and a placeholder kept small keeps validation quick (pyHanko reads the
+    hex string byte by byte)."""
+    certificates = [signer.signing_cert, *signer.cert_registry]
+    return -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
+
+
 def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     """The PDF ``data`` signed by the organisation's signing certificate: PAdES baseline B-B, an
     incremental update, no timestamp server (``folder``: the local CA's, see :func:`credentials`)."""
@@ -217,7 +230,7 @@ def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="绩效结果确认")  # fmt: skip
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
     return out.getvalue()
 
 
@@ -246,12 +259,26 @@ def _roots(found: Credentials):  # asn1crypto certificates
     return [c for pem in found.roots for c in load_certs_from_pemder_data(pem)]
 
 
+def _status(signature, roots, moment: dt.datetime | None):  # pyHanko's EmbeddedPdfSignature → its status
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail", moment=moment)
+    return validate_pdf_signature(signature, context)
+
+
+def _expired(status) -> bool:  # pyHanko's PdfSignatureStatus
+    cert = status.signing_cert
+    return cert is not None and cert["tbs_certificate"]["validity"]["not_after"].native < dt.datetime.now(dt.UTC)
+
+
 def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
     """Validate the signature of a signed PDF offline, with our CA (or the configured certificate's
-    roots) as the only trust root; the whole file must be covered (nothing added after signing)."""
+    roots) as the only trust root; the whole file must be covered (nothing added after signing). A
+    signing certificate expired since is checked as of the signing time the signature records (a B-B
+    signature carries no timestamp; our certificates are never revoked, there is no list to revoke them)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.sign.validation import SignatureCoverageLevel
 
     try:
         found = credentials(folder)
@@ -263,9 +290,11 @@ def validate_pdf(data: bytes, *, folder: Path | None = None) -> Validation:
         return Validation(False, False, False, problem=Text("signing.not_a_pdf"))
     if not signatures:
         return Validation(False, False, False, problem=Text("signing.unsigned"))
-    context = ValidationContext(trust_roots=_roots(found), allow_fetching=False, revocation_mode="soft-fail")
+    roots = _roots(found)
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _status(signatures[-1], roots, None)
+        if status.intact and status.valid and not status.trusted and _expired(status):
+            status = _status(signatures[-1], roots, signatures[-1].self_reported_timestamp)
     except Exception:  # a signature too damaged to evaluate
         return Validation(False, False, False, problem=Text("signing.damaged"))
     signer = status.signing_cert.subject.native.get("common_name") if status.signing_cert else None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from core.db import Cursor, Database
 from core.errors import Text
 
 DOCUMENT_COLUMNS = "appraisal_id, round, path, record_sha256, record_json, pdf_sha256, issued_at, issued_by"
-_VALIDATED: dict[tuple[str, str], signing.Validation] = {}  # (pdf sha256, trust folder) → result; files never change
+_VALIDATED: dict[
+    tuple[str, str], signing.Validation
+] = {}  # (pdf sha256, trust roots) → result: a file's bytes decide it
 _VALIDATED_CAP = 20_000
 
 
@@ -146,7 +149,7 @@ def _ledger_findings(doc: dict[str, Any], issued: dict[str, Any] | None) -> list
 
 def validated(data: bytes, trust: Path) -> signing.Validation:
     """:func:`core.signing.validate_pdf` of ``data``, remembered by the file's SHA-256."""
-    cache_key = (hashlib.sha256(data).hexdigest(), str(trust))
+    cache_key = (hashlib.sha256(data).hexdigest(), f"{trust}|{os.environ.get('JIXIAO_SIGNING_P12', '')}")
     found = _VALIDATED.get(cache_key)
     if found is None:
         found = signing.validate_pdf(data, folder=trust)

@@ -3,10 +3,12 @@ offline validation with pyHanko and with poppler's pdfsig, an independent valida
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -112,6 +114,20 @@ def test_a_signature_by_another_ca_is_not_trusted(tmp_path: Path, ca: Path) -> N
     assert check.problem.code == "signing.untrusted" and "冒充公司" in str(check.problem)
 
 
+def test_a_signature_made_before_its_certificate_expired_still_validates(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(signing, "SIGNING_YEARS", (86_400 + 2) / (365 * 86_400))  # expires 2 s from now
+    folder = tmp_path / "short"
+    signing.init_ca(folder)
+    signed = signing.sign_pdf(plain_pdf(), folder=folder)
+    expiry = x509.load_pem_x509_certificate((folder / "signing-cert.pem").read_bytes()).not_valid_after_utc
+    time.sleep(max(0.0, (expiry - dt.datetime.now(dt.UTC)).total_seconds()) + 1.5)
+    check = signing.validate_pdf(signed, folder=folder)
+    assert check.ok and check.trusted and check.signed_at < expiry
+    other = tmp_path / "other"
+    signing.init_ca(other)
+    assert signing.validate_pdf(signed, folder=other).problem.code == "signing.untrusted"  # still not another CA's
+
+
 def test_the_first_signing_makes_a_ca_when_there_is_none(tmp_path: Path, caplog) -> None:
     folder = tmp_path / "fresh" / "ca"
     signed = signing.sign_pdf(plain_pdf(), folder=folder)
@@ -131,6 +147,10 @@ def test_a_configured_pkcs12_file_signs_instead(tmp_path: Path, ca: Path, monkey
     signed = signing.sign_pdf(plain_pdf(), folder=ca)
     check = signing.validate_pdf(signed, folder=ca)  # the P12's own root is the trust root
     assert check.ok and check.signer == "集团公司 绩效结果签章"
+    monkeypatch.delenv("JIXIAO_SIGNING_P12")
+    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
+    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
+    assert signing.validate_pdf(earlier, folder=ca).ok  # still verifies after it
     password.write_text("wrong")
     with pytest.raises(CoreError) as refused:
         signing.sign_pdf(plain_pdf(), folder=ca)
