@@ -16,8 +16,8 @@ from ui.widgets import data_table, empty_state, plain
 
 def task_label(row: dict) -> str:
     """A task of core.tasks.my_tasks in the UI language, by its code."""
-    if row["task_code"] == "calibration":
-        return t("tasks.task.calibration", n=row["people"])
+    if row["task_code"] in ("calibration", "objections"):  # one task per department or cycle: how many
+        return t(f"tasks.task.{row['task_code']}", n=row["people"])
     key = f"tasks.task.{row['task_code']}"
     return t(key) if has_text(key) else row["task"]
 

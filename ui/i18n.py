@@ -1894,6 +1894,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.so_trail.role": ("身份", "As"),
         "col.so_trail.action": ("操作", "Action"),
         "col.so_trail.note": ("理由或答复", "Reason or reply"),
+        "tasks.task.objections": ("异议处理（{n} 条）", "Objections ({n})"),
         "so.confirm_title": ("以{party}身份确认这份结果", "Confirm this result as {party}"),
         "so.confirm_help": (
             "确认表示你已核对以上结果。为证明是你本人操作，请再次输入你的登录密码；确认后不能撤回。",
