@@ -55,6 +55,7 @@ labels = {
         status=status_label(r["status"]),
         at=when(r["raised_at"]),
     )
+    + (t("obj.own_mark") if r["own"] else "")
     for o, r in rows.items()
 }
 objection_id = st.selectbox(t("obj.pick"), list(rows), format_func=labels.get, key="obj.pick")
@@ -74,7 +75,7 @@ ledger_trail(db, user, row["appraisal_id"], key=f"obj.{objection_id}")
 if row["status"] != "open":
     st.info(t("obj.closed", status=status_label(row["status"]), at=when(row["resolved_at"])), icon=":material/info:")
     st.stop()
-if result.get("party") == signoff.EMPLOYEE:  # core refuses it too; say why before anyone types a reply
+if row["own"]:  # core refuses it too; say why before anyone types a reply
     st.warning(t("obj.own"), icon=":material/block:")
     st.stop()
 

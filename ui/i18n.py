@@ -1960,6 +1960,7 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.obj.status": ("状态", "Status"),
         "col.obj.resolved_at": ("处理时间", "Resolved"),
         "obj.option": ("{employee} · {cycle} · {status} · {at}", "{employee} · {cycle} · {status} · {at}"),
+        "obj.own_mark": (" · 你本人的考核", " · your own appraisal"),
         "obj.pick": ("要处理的申诉", "Objection"),
         "obj.reason_title": ("申诉理由", "The employee's reason"),
         "obj.closed": ("这条申诉已处理：{status}（{at}）。", "This objection is resolved: {status} ({at})."),
