@@ -18,6 +18,7 @@ from core.db import open_database
 from tests.apptest import StartApp, all_text, open_page
 from tests.conftest import PASSWORD
 from tests.test_cycle_hr_pages import dept_id, production_pilot
+from tests.test_pages import CJK, chrome
 
 SIGNOFF = "pages/signoff.py"
 OBJECTIONS = "pages/objections.py"
@@ -281,3 +282,32 @@ def test_hr_closes_a_cycle_with_stragglers_only_with_a_reason_asked_first(
     row = query(company_db, "SELECT close_reason, closed_by FROM cycles WHERE cycle_id = ?", [pilot])[0]
     assert row == {"close_reason": "两人长期病假，经人力资源总监批准按现结果关闭", "closed_by": "hr"}
     assert [d.proto.label for d in at.get("download_button") if "证据包" in d.proto.label] == ["下载证据包"]
+
+
+# -- English and empty databases -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "empty_text"),
+    [
+        (SIGNOFF, "现在没有等你确认的考核结果"),
+        (OBJECTIONS, "还没有申诉"),
+        (ARCHIVE, "还没有归档的文件"),
+    ],
+)
+def test_an_empty_database_says_what_to_do_next(start_app: StartApp, db_path: Path, page: str, empty_text: str) -> None:
+    at = open_page(start_app(db_path), page)
+    assert any(empty_text in i.value for i in at.info), [i.value for i in at.info]
+    assert not at.dataframe
+
+
+def test_hr_reads_the_sign_off_screens_in_english(start_app: StartApp, company_db: Path, pilot: str) -> None:
+    object_through_core(company_db, "worker", appraisal_of(pilot), "产量统计有误")
+    at = start_app(company_db, login="hr", lang="en")
+    for page, title in ((OBJECTIONS, "Objections"), (ARCHIVE, "Archive")):
+        open_page(at, page)
+        assert [t.value for t in at.title] == [title]
+        labels = chrome(at)
+        assert labels and not [s for s in labels if CJK.search(s)], labels
+    at.selectbox(key="arc.cycle").set_value(pilot).run()
+    assert any("not confirmed yet" in w.value for w in at.warning)
