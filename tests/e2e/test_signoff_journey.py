@@ -126,6 +126,7 @@ def fits_the_phone(page: Page, screen: str, tmp_path: Path) -> None:
     page.screenshot(path=str(tmp_path / f"{screen}-390.png"))
     print(f"screenshot: {tmp_path / f'{screen}-390.png'}")
     document, main, visible = page.evaluate(WIDTHS)
+    print(f"{screen} at {PHONE['width']} px: page {document} px, main area {main} of {visible} px")
     assert document <= PHONE["width"], f"{screen}: the page is {document} px wide on a {PHONE['width']} px phone"
     assert main <= visible, f"{screen}: the main area is {main} px wide in {visible} px: it scrolls sideways"
 
