@@ -311,3 +311,20 @@ def test_hr_reads_the_sign_off_screens_in_english(start_app: StartApp, company_d
         assert labels and not [s for s in labels if CJK.search(s)], labels
     at.selectbox(key="arc.cycle").set_value(pilot).run()
     assert any("not confirmed yet" in w.value for w in at.warning)
+
+
+def test_a_changed_pdf_shows_as_failing_verification_in_the_archive(
+    start_app: StartApp, company_db: Path, pilot: str
+) -> None:
+    appraisal_id = appraisal_of(pilot)
+    confirm_through_core(company_db, "worker", appraisal_id)
+    confirm_through_core(company_db, "head", appraisal_id)
+    (row,) = query(company_db, "SELECT path FROM signoff_documents WHERE appraisal_id = ?", [appraisal_id])
+    pdf = company_db.parent / "archive" / row["path"]
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one byte inside the signed range
+    pdf.write_bytes(bytes(data))
+    at = open_page(start_app(company_db, login="worker"), ARCHIVE)
+    assert "有 1 份文件核对未通过" in errors(at)
+    (status,) = at.dataframe[0].value["核对结果"].tolist()
+    assert status.startswith("✗ ") and status != "✗ 核对未通过"  # core's finding, in words
