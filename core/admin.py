@@ -163,13 +163,17 @@ def run_backup(args: argparse.Namespace) -> int:
 
 
 def run_init_ca(args: argparse.Namespace) -> int:
-    """Make the local signing CA and certificate (see :mod:`core.signing`); exit 1 when one is there."""
-    folder = Path(args.ca_dir) if args.ca_dir else signing.ca_dir(_database_path(args))
-    try:
-        made = signing.init_ca(folder, organisation=args.organisation)
-    except CoreError as err:
-        _tell(err)
-        return EXIT_FAILED
+    """Make the local signing CA and certificate (see :mod:`core.signing`) and record it in the audit
+    log (``signing_ca_created``); exit 1 when one is there."""
+    path = _database_path(args)
+    folder = Path(args.ca_dir) if args.ca_dir else signing.ca_dir(path)
+    with open_database(path) as db, audit.annotated(claimed_user=args.user):
+        try:
+            made = signing.init_ca(folder, organisation=args.organisation)
+            archive.record_ca_created(db, cli_actor(), made)
+        except CoreError as err:
+            _tell(err)
+            return EXIT_FAILED
     _tell(Text("signing.ca_created", path=made.folder, ca=made.ca_subject, signing=made.signing_subject))
     return EXIT_OK
 
@@ -192,6 +196,7 @@ def _add_signoffs(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("init-ca", help="生成本地签章 CA 与签章证书（不会覆盖已有的 CA）")
     p.add_argument("--ca-dir", metavar="PATH", help="CA 文件夹（默认数据库旁的 ca/，或环境变量 JIXIAO_CA_DIR）")
     p.add_argument("--organisation", default="JiXiao", metavar="NAME", help="证书上的机构名称")
+    p.add_argument("--user", metavar="NAME", help=USER_HELP)
     p.add_argument("--db", help="数据库文件（默认取环境变量 JIXIAO_DB）")
     p.set_defaults(handler=run_init_ca)
 

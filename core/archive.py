@@ -94,7 +94,11 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
         raise CoreError("archive.unknown_appraisal", appraisal=appraisal_id)
     employee_id, cycle_id, rnd = rec["employee_id"], rec["cycle_id"], rec["signoff_round"] or 0
     tx = transaction_of(cur)
-    pdf = sign_pdf(render_appraisal(cur, appraisal_id, lang=lang), folder=signing.ca_dir(tx.database.path))
+    ca = signing.ca_dir(tx.database.path)
+    had_ca = (ca / signing.SIGNING_P12).exists()
+    pdf = sign_pdf(render_appraisal(cur, appraisal_id, lang=lang), folder=ca)
+    if not had_ca and (ca / signing.SIGNING_P12).exists():  # this first signing made the local CA
+        audit.record(cur, actor, "signing_ca_created", "signing_ca", str(ca), {"automatic": True})
     digest = hashlib.sha256(pdf).hexdigest()
     rel = relative_path(employee_id, cycle_id)
     record_hash = signoff_record.sha256(rec)
@@ -115,6 +119,12 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
     return Issued(appraisal_id, rel, record_hash, digest)
 
 
+def record_ca_created(db: Database, actor: str, made: signing.CaFiles) -> None:
+    """Record in the audit log that ``actor`` made the local signing CA (``signing_ca_created``)."""
+    audit.log(db, actor, "signing_ca_created", "signing_ca", str(made.folder),
+              {"ca": made.ca_subject, "signing": made.signing_subject})  # fmt: skip
+
+
 # -- reading ---------------------------------------------------------------------------------------------
 _HEAD_SQL = """
     SELECT a.appraisal_id, a.employee_id, a.manager_id, a.rater_id, a.cycle_id, c.name AS cycle, e.name AS employee
@@ -133,8 +143,11 @@ def document(db: Database, user: User | None, appraisal_id: str) -> tuple[str, b
     doc = db.one("SELECT path, pdf_sha256 FROM signoff_documents WHERE appraisal_id = ?", [appraisal_id])
     if doc is None:
         raise CoreError("archive.no_document", appraisal=appraisal_id)
+    root = archive_root(db)
     try:
-        data = (archive_root(db) / doc["path"]).read_bytes()
+        if not signoff_verify.inside(root, doc["path"]):
+            raise FileNotFoundError(doc["path"])
+        data = (root / doc["path"]).read_bytes()
     except OSError as err:
         raise CoreError("archive.file_missing", appraisal=appraisal_id, path=doc["path"]) from err
     audit.log(db, reader.username, "download_signoff_pdf", "appraisal", appraisal_id,
@@ -156,9 +169,10 @@ LISTING_SQL = """
 """
 
 
-def listing(db: Database, user: User | None, *, cycle_id: str | None = None) -> pl.DataFrame:
+def listing(db: Database, user: User | None, *, cycle_id: str | None = None, verify: bool = True) -> pl.DataFrame:
     """The archived documents ``user`` may read (of ``cycle_id``, or all), newest first, each with its
-    verification status: ``verified`` (bool) and ``problem`` (the first finding's sentence, or None).
+    verification status: ``verified`` (bool) and ``problem`` (the first finding's sentence, or None);
+    ``verify=False`` leaves them (and signer, signed_at) null, for a quick first look at a large archive.
     Columns: appraisal_id, employee_id, employee, department, cycle_id, cycle, round, issued_at, path,
     verified, problem, signer, signed_at. The listing is audited once per session (``read_signoff_archive``)."""
     where, params = signoff_archive_filter(db, user, "a")
@@ -168,10 +182,13 @@ def listing(db: Database, user: User | None, *, cycle_id: str | None = None) -> 
     if user is not None and rows:
         audit.log_read(db, user.username, user.session, "read_signoff_archive", "cycle", cycle_id or "*",
                        {"documents": len(rows)})  # fmt: skip
-    statuses = _statuses(db, [r["appraisal_id"] for r in rows])
+    statuses = _statuses(db, [r["appraisal_id"] for r in rows]) if verify else {}
     out = []
     for r in rows:
-        status = statuses[r["appraisal_id"]]
+        status = statuses.get(r["appraisal_id"])
+        if status is None:
+            out.append({**r, "verified": None, "problem": None, "signer": None, "signed_at": None})
+            continue
         out.append({**r, "verified": status.ok, "problem": str(status.findings[0].text) if status.findings else None,
                     "signer": status.signer, "signed_at": status.signed_at})  # fmt: skip
     schema = {"appraisal_id": pl.String, "employee_id": pl.String, "employee": pl.String, "department": pl.String,
@@ -215,7 +232,8 @@ def evidence_zip(db: Database, user: User | None, cycle_id: str) -> bytes:
     files: dict[str, bytes] = {}
     for status in report.documents:
         try:
-            files[f"pdf/{status.path}"] = (archive / status.path).read_bytes()
+            if signoff_verify.inside(archive, status.path):
+                files[f"pdf/{status.path}"] = (archive / status.path).read_bytes()
         except OSError:
             pass  # named in the verification report as missing
     as_text = [{k: None if v is None else str(v) for k, v in r.items()} for r in ledger]

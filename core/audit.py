@@ -127,6 +127,7 @@ ACTIONS = {
     "download_signoff_pdf": "下载签字确认 PDF",
     "read_signoff_archive": "查看电子档案",
     "export_signoff_evidence": "导出审计证据包",
+    "signing_ca_created": "生成签章 CA",
 }
 
 

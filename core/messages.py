@@ -1160,6 +1160,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "{path} holds a signing CA already: it is never overwritten (the documents it signed are checked "
             "against it). To change certificates, configure JIXIAO_SIGNING_P12 or name another folder with --ca-dir.",
         ),
+        "signing.cannot_write": (
+            "无法在 {path} 写入签章 CA：请检查这个文件夹及其上级的权限（服务账户要能写入），或用 --ca-dir 指定另一个文件夹。",
+            "The signing CA cannot be written in {path}: check the permissions of that folder and its parents (the "
+            "service user must be able to write there), or name another folder with --ca-dir.",
+        ),
+        "signing.failed": (
+            "这份 PDF 无法签名（文件不是有效的 PDF）：没有出具任何文件。请把这条提示和服务器日志交给 IT。",
+            "This PDF cannot be signed (it is not a valid PDF): nothing was issued. Pass this message and the "
+            "server log to IT.",
+        ),
         "signing.no_ca": (
             "{path} 里没有签章证书：请运行 python -m core.admin init-ca 生成本地 CA，或配置 JIXIAO_SIGNING_P12。",
             "There is no signing certificate in {path}: run python -m core.admin init-ca to make a local CA, or "
@@ -1274,6 +1284,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "考核 {appraisal} 的 PDF 文件 {path} 与出具时的 SHA-256 不符：文件被改动或替换过。",
             "Appraisal {appraisal}: the PDF file {path} does not match the SHA-256 it was issued with: the file was "
             "changed or replaced.",
+        ),
+        "verify.path_outside": (
+            "考核 {appraisal} 的存档记录把 PDF 指向电子档案之外的 {path}：存档记录被改写过，该文件不会被读取。",
+            "Appraisal {appraisal}: its archive row points the PDF outside the archive, at {path}: the row was "
+            "rewritten, and that file is not read.",
         ),
         "verify.signature": (
             "考核 {appraisal} 的 PDF 文件 {path} 的数字签名未通过核验：{problem}。",

@@ -129,11 +129,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
     ca_cert = _certificate(ca_name, ca_key, ca_name, ca_key, CA_YEARS, ca=True)
     cert = _certificate(signing_name, key, ca_name, ca_key, SIGNING_YEARS, ca=False)
     encryption = serialization.BestAvailableEncryption(passphrase)
-    folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    temporary.mkdir(mode=PRIVATE_DIR)
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(mode=PRIVATE_DIR)
         pem = serialization.Encoding.PEM
         _write_private(temporary / PASSPHRASE, passphrase + b"\n")
         _write_private(temporary / CA_KEY, ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption))
@@ -144,11 +144,11 @@ def init_ca(folder: Path, *, organisation: str = "JiXiao") -> CaFiles:
         if folder.exists():
             folder.rmdir()  # an empty folder holds no CA; a non-empty one was refused above
         os.rename(temporary, folder)  # fails when another process put its CA there meanwhile
-    except OSError:
+    except OSError as err:
         shutil.rmtree(temporary, ignore_errors=True)
         if (folder / CA_CERT).exists():
             raise CoreError("signing.ca_exists", path=folder) from None
-        raise
+        raise CoreError("signing.cannot_write", path=folder) from err
     os.chmod(folder, PRIVATE_DIR)
     return CaFiles(folder, ca_name.rfc4514_string(), signing_name.rfc4514_string())
 
@@ -212,11 +212,11 @@ def _signer(p12: bytes, passphrase: bytes | None):  # pyHanko's SimpleSigner
 
 @functools.lru_cache(maxsize=4)
 def _room(signer) -> int:  # pyHanko's SimpleSigner, itself cached by _signer
-    """The bytes to reserve for the signature: its certificates and a margin. Reserving them saves pyHanko
-    a dummy signing to measure, and a placeholder kept small keeps validation quick (pyHanko reads the
-    hex string byte by byte)."""
+    """The room to reserve for the signature, in hex digits (two a byte of its CMS): its certificates and
+    a margin. Reserving it saves pyHanko a dummy signing to measure, and a placeholder kept small keeps
+    validation quick (pyHanko reads the hex string a byte at a time)."""
     certificates = [signer.signing_cert, *signer.cert_registry]
-    return -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
+    return 2 * -(-(sum(len(c.dump()) for c in certificates) + SIGNATURE_MARGIN) // 512) * 512
 
 
 def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
@@ -226,11 +226,18 @@ def sign_pdf(data: bytes, *, folder: Path | None = None) -> bytes:
     from pyhanko.sign import fields, signers
 
     found = credentials(folder, create=True)
-    signer = _signer(found.p12, found.passphrase)
+    try:
+        signer = _signer(found.p12, found.passphrase)
+    except ValueError as err:
+        raise CoreError("signing.p12_unreadable", path=found.source) from err
     meta = signers.PdfSignatureMetadata(field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES,
                                         md_algorithm="sha256", reason="绩效结果确认")  # fmt: skip
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        out = signers.sign_pdf(writer, meta, signer=signer, bytes_reserved=_room(signer))
+    except Exception as err:  # a PDF pyHanko cannot read or sign: said in a sentence, the cause in the log
+        logger.exception("signing failed")
+        raise CoreError("signing.failed") from err
     return out.getvalue()
 
 

@@ -160,6 +160,13 @@ def validated(data: bytes, trust: Path) -> signing.Validation:
     return found
 
 
+def inside(archive: Path, rel: str) -> bool:
+    """Whether the archive-relative path ``rel`` stays inside the archive folder (a row rewritten to
+    ``../../…`` never makes a file elsewhere readable)."""
+    root = archive.resolve()
+    return root in (root / rel).resolve().parents
+
+
 def check_document(cur: Cursor, doc: dict[str, Any], archive: Path, issued: dict[str, Any] | None,
                    trust: Path) -> DocumentStatus:  # fmt: skip
     """Verify one archived document (a ``signoff_documents`` row as a dict) against the database, its
@@ -168,6 +175,10 @@ def check_document(cur: Cursor, doc: dict[str, Any], archive: Path, issued: dict
     appraisal_id, rel = doc["appraisal_id"], doc["path"]
     findings = _record_findings(cur, doc) + _ledger_findings(doc, issued)
     signer = signed_at = None
+    if not inside(archive, rel):
+        findings.append(Finding(appraisal_id, f"file:{rel}", Text("verify.path_outside", appraisal=appraisal_id,
+                                                                  path=rel)))  # fmt: skip
+        return DocumentStatus(appraisal_id, rel, doc.get("issued_at"), tuple(findings))
     try:
         data = (archive / rel).read_bytes()
     except OSError:

@@ -57,6 +57,9 @@ def test_issue_files_the_signed_pdf_once_the_transaction_commits(db: Database) -
         issued = db.one("SELECT * FROM signoff_ledger WHERE action = 'pdf_issued' AND appraisal_id = ?", [appraisal_id])
         assert (issued["record_sha256"], issued["pdf_sha256"]) == (doc["record_sha256"], doc["pdf_sha256"])
     assert not list(root.rglob(".*.tmp"))  # no temporary file left behind
+    made = db.one("SELECT actor, entity_id, detail FROM audit_log WHERE action = 'signing_ca_created'")
+    assert made["actor"] == "hr" and made["entity_id"].endswith("/ca") and '"automatic": true' in made["detail"]
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'signing_ca_created'") == 1  # the first only
 
 
 def test_a_rolled_back_issue_writes_no_file_and_no_row(db: Database) -> None:
@@ -134,6 +137,8 @@ def test_the_listing_is_scoped_and_shows_each_documents_verification(db: Databas
     assert sorted(everyone["employee_id"]) == list(PEOPLE) and everyone["verified"].all()
     assert everyone["problem"].is_null().all() and set(everyone["signer"]) == {"JiXiao 绩效结果签章"}
     assert archive.listing(db, get_user(db, "bp")).height == 0
+    quick = archive.listing(db, get_user(db, "hr"), verify=False)
+    assert quick.height == 3 and quick["verified"].is_null().all()
     target = archive.archive_root(db) / f"{PEOPLE[1]}/{cycle_of(db)}.pdf"
     target.write_bytes(target.read_bytes() + b"%")
     shown = archive.listing(db, get_user(db, "hr")).filter(employee_id=PEOPLE[1]).row(0, named=True)

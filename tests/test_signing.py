@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from fpdf import FPDF
 
 from core import admin, signing
+from core.db import open_database
 from core.errors import CoreError
 
 PDFSIG = shutil.which("pdfsig")
@@ -69,10 +71,21 @@ def test_init_ca_makes_a_private_ca_and_never_overwrites_it(tmp_path: Path, ca: 
     assert {p.name: p.read_bytes() for p in ca.iterdir()} == before
 
 
+def test_a_ca_that_cannot_be_written_is_refused_with_a_sentence(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the folder would go")
+    with pytest.raises(CoreError) as refused:
+        signing.init_ca(blocked / "ca")
+    assert refused.value.code == "signing.cannot_write" and "权限" in str(refused.value)
+
+
 def test_the_init_ca_command_makes_the_ca_beside_the_database(tmp_path: Path, capsys) -> None:
     db = tmp_path / "data" / "jixiao.duckdb"
     assert admin.main(["init-ca", "--db", str(db), "--organisation", "示例制造"]) == admin.EXIT_OK
     assert "已在" in capsys.readouterr().out
+    with open_database(db) as database:  # recorded, with the operating-system account as the actor
+        row = database.one("SELECT actor, entity_id FROM audit_log WHERE action = 'signing_ca_created'")
+    assert row["actor"].startswith("os:") and row["entity_id"] == str(tmp_path / "data" / "ca")
     cert = x509.load_pem_x509_certificate((tmp_path / "data" / "ca" / "signing-cert.pem").read_bytes())
     assert cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value == "示例制造"
 
@@ -106,6 +119,12 @@ def test_changing_one_byte_or_appending_after_signing_is_detected(ca: Path) -> N
     assert signing.validate_pdf(plain_pdf(), folder=ca).problem.code == "signing.unsigned"
 
 
+def test_what_cannot_be_signed_is_refused_with_a_sentence(ca: Path) -> None:
+    with pytest.raises(CoreError) as refused:
+        signing.sign_pdf(b"not a pdf at all", folder=ca)
+    assert refused.value.code == "signing.failed" and "无法签名" in str(refused.value)
+
+
 def test_a_signature_by_another_ca_is_not_trusted(tmp_path: Path, ca: Path) -> None:
     other = tmp_path / "other"
     signing.init_ca(other, organisation="冒充公司")
@@ -137,20 +156,49 @@ def test_the_first_signing_makes_a_ca_when_there_is_none(tmp_path: Path, caplog)
         signing.credentials(tmp_path / "none")  # validation never makes one
 
 
+def corporate_p12(folder: Path, passphrase: bytes) -> Path:
+    """A corporate chain as a PKCS#12: an RSA-3072 root and an RSA-3072 signing certificate under it."""
+    folder.mkdir()
+
+    def name(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, "集团公司"),
+                          x509.NameAttribute(x509.NameOID.COMMON_NAME, common)])  # fmt: skip
+
+    def usage(ca: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                             encipher_only=False, decipher_only=False)  # fmt: skip
+
+    root_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=3072) for _ in range(2))
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    certificates = []
+    for subject, public, ca in (("集团根证书", root_key, True), ("集团电子签章", key, False)):
+        builder = (x509.CertificateBuilder().subject_name(name(subject)).issuer_name(name("集团根证书"))
+                   .public_key(public.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(start).not_valid_after(start + dt.timedelta(days=800))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+                   .add_extension(usage(ca), critical=True))  # fmt: skip
+        certificates.append(builder.sign(root_key, hashes.SHA256()))
+    path = folder / "corporate.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"corporate", key, certificates[1], [certificates[0]], serialization.BestAvailableEncryption(passphrase)))  # fmt: skip
+    return path
+
+
 def test_a_configured_pkcs12_file_signs_instead(tmp_path: Path, ca: Path, monkeypatch) -> None:
-    corporate = tmp_path / "corporate"
-    signing.init_ca(corporate, organisation="集团公司")
+    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
+    p12 = corporate_p12(tmp_path / "corporate", b"s3cret")
     password = tmp_path / "p12.pass"
-    password.write_bytes((corporate / "passphrase").read_bytes())
-    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
+    password.write_text("s3cret\n")
+    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(p12))
     monkeypatch.setenv("JIXIAO_SIGNING_P12_PASSWORD_FILE", str(password))
     signed = signing.sign_pdf(plain_pdf(), folder=ca)
     check = signing.validate_pdf(signed, folder=ca)  # the P12's own root is the trust root
-    assert check.ok and check.signer == "集团公司 绩效结果签章"
-    monkeypatch.delenv("JIXIAO_SIGNING_P12")
-    earlier = signing.sign_pdf(plain_pdf(), folder=ca)  # signed by the local CA before the switch
-    monkeypatch.setenv("JIXIAO_SIGNING_P12", str(corporate / "signing.p12"))
-    assert signing.validate_pdf(earlier, folder=ca).ok  # still verifies after it
+    assert check.ok and check.signer == "集团电子签章"
+    assert signing.validate_pdf(earlier, folder=ca).ok  # what the local CA signed still verifies
+    if PDFSIG:
+        (tmp_path / "corporate.pdf").write_bytes(signed)
+        assert "Signature is Valid." in pdfsig(tmp_path / "corporate.pdf")
     password.write_text("wrong")
     with pytest.raises(CoreError) as refused:
         signing.sign_pdf(plain_pdf(), folder=ca)

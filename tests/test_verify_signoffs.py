@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from core import admin, archive, signing, signoff_verify
+from core.auth import get_user
 from core.db import open_database
+from core.errors import CoreError
 from tests.signoffs import PEOPLE, build_signed_company, copy_company, cycle_of
 
 
@@ -143,3 +145,16 @@ def test_the_report_speaks_english_when_asked(db_path: Path, capsys, monkeypatch
     tamper(db_path, "UPDATE appraisals SET final_score = 1.0 WHERE appraisal_id = ?", [f"C-2026-Q4:{PEOPLE[0]}"])
     code, out = run(db_path, capsys)
     assert code == admin.EXIT_FAILED and "the record changed after its PDF was issued: final_score went from" in out
+
+
+def test_a_document_row_pointed_outside_the_archive_is_named_and_not_read(db_path: Path, capsys) -> None:
+    appraisal_id = f"C-2026-Q4:{PEOPLE[0]}"
+    (db_path.parent / "secret.txt").write_text("not for download")
+    tamper(db_path, "UPDATE signoff_documents SET path = '../secret.txt' WHERE appraisal_id = ?", [appraisal_id])
+    found = findings(db_path)
+    assert [(f.appraisal_id, f.text.code) for f in found if f.subject.startswith("file:")] == [
+        (appraisal_id, "verify.path_outside")
+    ]
+    with open_database(db_path) as db, pytest.raises(CoreError) as refused:
+        archive.document(db, get_user(db, "hr"), appraisal_id)
+    assert refused.value.code == "archive.file_missing"

@@ -1814,6 +1814,8 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.action.download_signoff_pdf": ("下载签字确认 PDF", "Sign-off PDF downloaded"),
         "audit.action.read_signoff_archive": ("查看电子档案", "Electronic archive viewed"),
         "audit.action.export_signoff_evidence": ("导出审计证据包", "Evidence package exported"),
+        "audit.action.signing_ca_created": ("生成签章 CA", "Signing CA created"),
+        "audit.entity.signing_ca": ("签章 CA", "Signing CA"),
         # ---- sign-off screens (issue 12: pages/signoff.py, pages/objections.py, pages/archive.py, ui/signoff.py) ----
         "nav.signoff": ("结果确认", "Confirm results"),
         "nav.objections": ("异议处理", "Objections"),
