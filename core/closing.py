@@ -25,7 +25,7 @@ from core.auth import User
 from core.db import Cursor, Database
 from core.errors import CycleError, Text
 from core.periods import days_overdue
-from core.permissions import require_signoff_hr
+from core.permissions import require_action
 from core.signoff_rounds import (
     PARTIES,
     SINCE_SQL,
@@ -118,7 +118,7 @@ def close_readiness(db: Database, user: User | None, cycle_id: str) -> dict[str,
     """HR: ``total``, ``done`` (closed), ``resolved`` (ids of upheld objections with the manager's
     confirmation: closed with their PDF when the cycle closes), ``outstanding`` (frame: appraisal_id,
     employee, department, stage, missing (what is missing, in words), days_overdue), ``cycle`` (its row)."""
-    require_signoff_hr(user)
+    require_action(user, "signoff_hr", "perm.signoff_hr")
     cur = db.cursor()
     info = _cycle(cur, cycle_id)
     out = _readiness(cur, cycle_id, clock.today(), settings.signoff_deadline(db)[0])
@@ -129,7 +129,7 @@ def close_cycle(db: Database, user: User | None, cycle_id: str, *, reason: str |
     """HR closes a cycle: refused while appraisals are outstanding unless ``reason`` is given (they are
     listed in the ledger's cycle_closed row). Resolved appraisals get their PDF and close with it. A closed
     cycle is read-only."""
-    user = require_signoff_hr(user)
+    user = require_action(user, "signoff_hr", "perm.signoff_hr")
     text = text_input(reason, Text("field.close_reason"), error=CycleError)
     now = clock.now()
     days = settings.signoff_deadline(db)[0]

@@ -1483,6 +1483,11 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
             "异议已维持原结果，员工未确认：周期关闭时归档",
             "Objection upheld, not confirmed by the employee: archived as the cycle closed",
         ),
+        "signoff.pdf_failed": (
+            "确认未保存：生成或签署考核「{appraisal_id}」的 PDF 时出错。请稍后再试；如仍不成功，请联系系统管理员查看日志。",
+            "Nothing was saved: the PDF of appraisal “{appraisal_id}” could not be rendered or signed. Try again "
+            "later; if it still fails, ask the system administrator to look at the log.",
+        ),
         "signoff.missing_confirmations": ("{parties:party}未确认", "not confirmed by {parties:party or}"),
         "signoff.missing_objection": ("异议待 HR 处理", "an objection waits for HR"),
         "signoff.missing_stage": (

@@ -71,7 +71,7 @@ ACTIONS: Mapping[str, frozenset[str]] = {
     "route_kpi_change": frozenset({"hr"}),  # send a library change to another department's approval
     "follow_all_kpi_changes": frozenset({"hr", "admin"}),
     "edit_everyone": frozenset({"hr"}),  # record actuals and edit the appraisals of anyone
-    "signoff_hr_tools": frozenset({"hr"}),  # 电子档案 offers closing cycles and evidence packages (SIGNOFF_HR)
+    "signoff_hr": frozenset({"hr"}),  # resolve objections, close cycles, set the confirmation deadline
 }
 #: roles that may hold the direct-manager relationship: rate, approve goals, record actuals of reports
 PEOPLE_MANAGERS = frozenset({"manager", "executive"})
@@ -546,10 +546,7 @@ def may_export_evidence(db: Database, user: User | None) -> User:
     raise Forbidden(DENIED)
 
 
-# -- sign-off (issue 12, the workflow: core/signoff.py, core/closing.py) --------------------------------
-
-#: who handles objections, closes cycles and sets the confirmation deadline
-SIGNOFF_HR = frozenset({"hr"})
+# -- sign-off (issue 12, the workflow: core/signoff.py, core/closing.py; HR's part is the action signoff_hr) --
 
 
 def signoff_party(user: User | None, appraisal: Mapping[str, Any]) -> str | None:
@@ -560,20 +557,5 @@ def signoff_party(user: User | None, appraisal: Mapping[str, Any]) -> str | None
         return None
     if is_own(user, appraisal.get("employee_id")):
         return EMPLOYEE
-    managers = {appraisal.get("manager_id"), appraisal.get("rater_id")} - {None}
-    if user.employee_id in managers and user.roles & PEOPLE_MANAGERS:
-        return MANAGER
-    return None
-
-
-def may_handle_objections(user: User | None) -> bool:
-    """Does ``user`` hold HR's part of sign-off (objections, closing cycles, the deadline)?"""
-    return user is not None and bool(user.roles & SIGNOFF_HR)
-
-
-def require_signoff_hr(user: User | None, code: str = "perm.signoff_hr") -> User:
-    """The user when they hold HR's part of sign-off (objections, closing, the deadline), else Forbidden."""
-    if not may_handle_objections(user):
-        raise Forbidden(code)
-    assert user is not None
-    return user
+    rated = user.employee_id in (appraisal.get("manager_id"), appraisal.get("rater_id"))
+    return MANAGER if rated and user.roles & PEOPLE_MANAGERS else None

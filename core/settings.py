@@ -13,7 +13,7 @@ from core import audit, clock, scoring
 from core.auth import User
 from core.db import Cursor, Database
 from core.errors import CycleError, KpiError, Text
-from core.permissions import require_action, require_signoff_hr
+from core.permissions import require_action
 from core.values import number_input, text_input
 from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_SCALE, OPEN_STAGES
 
@@ -191,7 +191,7 @@ def signoff_deadline(db: Database | Cursor) -> tuple[int, str]:
 
 def set_signoff_deadline(db: Database, user: User | None, days: object, rule: str) -> tuple[int, str]:
     """HR sets the confirmation deadline (1–90 days after calibration) and what happens after it. Audited."""
-    user = require_signoff_hr(user, "perm.signoff_settings")
+    user = require_action(user, "signoff_hr", "perm.signoff_settings")
     number = number_input(days, Text("field.deadline_days"))
     if number is None or number != int(number) or not 1 <= number <= MAX_SIGNOFF_DAYS:
         raise CycleError("settings.deadline_days", days=days, limit=MAX_SIGNOFF_DAYS)

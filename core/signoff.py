@@ -32,7 +32,7 @@ from core.permissions import (
     can,
     guard_appraisal_read,
     refuse_own,
-    require_signoff_hr,
+    require_action,
     require_user,
     signoff_party,
 )
@@ -290,7 +290,7 @@ def objections(db: Database, user: User | None, *, status: str | None = None) ->
     """HR: objections (objection_id, appraisal_id, cycle, employee, department, raised_at, reason, status,
     reply, resolved_by, resolved_at), open first; ``own`` marks an objection to the user's own appraisal,
     which another HR user must resolve."""
-    user = require_signoff_hr(user)
+    user = require_action(user, "signoff_hr", "perm.signoff_hr")
     return db.frame(
         """
         SELECT o.objection_id, o.appraisal_id, c.name AS cycle, e.name AS employee, a.employee_id, d.name AS department,
@@ -309,7 +309,7 @@ def objections(db: Database, user: User | None, *, status: str | None = None) ->
 def resolve(db: Database, user: User | None, objection_id: str, decision: str, reply: str) -> None:
     """HR upholds (``uphold``: the result stands, ``reply`` is shown to the employee) or returns
     (``return``: back to 上级评定, ``reply`` is the note for the manager). Never on HR's own appraisal."""
-    user = require_signoff_hr(user)
+    user = require_action(user, "signoff_hr", "perm.signoff_hr")
     if decision not in DECISIONS:
         raise CycleError("signoff.bad_decision", decision=decision)
     text = text_input(reply, Text("field.objection_reply"), required=True, error=CycleError)

@@ -13,6 +13,7 @@ SHA-256 of the canonical record as it stands after the step, and an audit row.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +22,10 @@ from core import archive, audit, signoff_ledger, signoff_record
 from core.appraisal_edits import step
 from core.auth import User
 from core.db import Cursor
+from core.errors import CoreError, CycleError
 from core.stages import EMPLOYEE, MANAGER, SYSTEM
 
+log = logging.getLogger(__name__)
 PARTIES = (EMPLOYEE, MANAGER)
 #: the acting user of what nobody did by hand: a deemed confirmation, closing once both confirmed
 SYSTEM_USER = User(SYSTEM, frozenset())
@@ -137,7 +140,15 @@ def complete_if_both(cur: Cursor, found: Mapping[str, Any], rnd: int, actor: str
 
 def close_with_document(cur: Cursor, found: Mapping[str, Any], actor: str, now: dt.datetime,
                         comment: str | None) -> str:  # fmt: skip
-    """Issue the appraisal's signed PDF and move it to 已关闭 (a system step). Returns the archive path."""
-    issued = archive.issue(cur, found["appraisal_id"], actor)
+    """Issue the appraisal's signed PDF and move it to 已关闭 (a system step). Returns the archive path.
+    A failure to render or sign is logged with its cause and refused as CycleError (the caller's whole
+    transaction then rolls back: the confirmation is not half-recorded)."""
+    try:
+        issued = archive.issue(cur, found["appraisal_id"], actor)
+    except CoreError:
+        raise
+    except Exception as err:  # a renderer's or signer's own error: logged, never shown to people
+        log.exception("issuing the sign-off PDF of %s failed", found["appraisal_id"])
+        raise CycleError("signoff.pdf_failed", appraisal_id=found["appraisal_id"]) from err
     step(cur, SYSTEM_USER, found, "complete_signoff", comment, now, SYSTEM)
     return issued.path

@@ -14,7 +14,7 @@ from core.appraisal import HEADER_SQL
 from core.auth import User
 from core.db import Database
 from core.periods import days_left, due_of
-from core.permissions import allowed, may_handle_objections, roles_on
+from core.permissions import allowed, roles_on
 from core.stages import EMPLOYEE, MANAGER
 from core.vocabulary import CALIBRATION, GOALS, MANAGER_RATING, MIDTERM, SELF_ASSESSMENT, SIGNOFF
 
@@ -88,7 +88,7 @@ def _signoff_tasks(db: Database, user: User, today: dt.date) -> list[dict[str, A
 
 def _objection_tasks(db: Database, user: User, today: dt.date) -> list[dict[str, Any]]:
     """HR: the open objections of each open cycle, one task per cycle (异议处理), due the day they were raised."""
-    if not may_handle_objections(user):
+    if not allowed(user, "signoff_hr"):
         return []
     rows = db.rows(
         "SELECT c.name AS cycle, count(*) AS n, min(o.raised_at)::DATE AS since FROM signoff_objections o"

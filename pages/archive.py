@@ -115,5 +115,5 @@ st.caption(t("arc.intro"))
 show_flash()
 
 documents_section()
-if permissions.allowed(user, "signoff_hr_tools"):  # core checks closing and packaging again
+if permissions.allowed(user, "signoff_hr"):  # core checks closing and packaging again
     cycle_section()

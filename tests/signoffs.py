@@ -1,54 +1,19 @@
-"""Drivers for sign-off tests on the fixture company's 生产部 (00102–00104, managed by ``head`` 00101):
-a Q4 cycle taken to 签字确认 (:func:`to_signoff`), logins for the people who have none in
-:data:`tests.conftest.LOGINS` (:func:`login_for`), and a company whose appraisals have signed, archived PDFs
-(issued with core.archive.issue directly), built once per module and copied whole (database, key, heads, CA
-and archive) into each test's folder (:func:`build_signed_company`, :func:`copy_company`)."""
+"""A fixture company whose 生产部 appraisals reached 签字确认 and have signed, archived PDFs (issued with
+core.archive.issue directly, as the confirmation workflow will), for the evidence tests. Built once per
+module and copied whole (database, key, heads, CA and archive) into each test's folder."""
 
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
-from core import archive, auth, calibration, cycles, signoff_ledger
-from core.auth import User
+from core import archive, calibration, cycles, signoff_ledger
 from core.db import Database, copy_database, open_database
-from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.test_cycle import Q4, WORKER, dept, to_calibration, users
+from tests.test_cycle import Q4, dept, to_calibration, users
 
 DB_NAME = "company.duckdb"
 PEOPLE = ("00102", "00103", "00104")  # 生产部, reporting to 00101 (the login "head")
-
-
-@dataclass(frozen=True)
-class SignoffCycle:
-    cycle_id: str
-    ids: dict[str, str]  # 工号 -> appraisal id
-    u: dict[str, User]  # hr, head, worker, bp, exec
-
-    @property
-    def worker(self) -> str:
-        return self.ids[WORKER]
-
-
-def login_for(db: Database, employee_id: str, *roles: str) -> User:
-    """An account ``u<工号>`` for a person of the fixture company (password :data:`PASSWORD`)."""
-    name = f"u{employee_id}"
-    return auth.get_user(db, name) or auth.create_user(db, "fixture", name, PASSWORD, list(roles or ["employee"]),
-                                                       employee_id=employee_id)  # fmt: skip
-
-
-def to_signoff(db: Database, *, finalise: bool = True) -> SignoffCycle:
-    """Open Q4 for 生产部, rate all three to B (inside the guideline) and finalise the department."""
-    u = users(db)
-    report = cycles.open_cycle(db, u["hr"], **Q4, dept_ids=[dept(db, "生产部")])
-    ids = {e: f"{report.cycle_id}:{e}" for e in PEOPLE}
-    for appraisal_id in ids.values():
-        to_calibration(db, u, appraisal_id, manual=10, output=80)
-    if finalise:
-        calibration.finalise_department(db, u["hr"], report.cycle_id, dept(db, "生产部"))
-    return SignoffCycle(report.cycle_id, ids, u)
 
 
 def build_signed_company(folder: Path, access_company: Path) -> Path:

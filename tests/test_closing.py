@@ -17,7 +17,7 @@ from core.errors import CoreError
 from core.permissions import Forbidden
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.signoffs import SignoffCycle, login_for, to_signoff
+from tests.signoff_drivers import SignoffCycle, login_for, to_signoff
 from tests.test_cycle import RATINGS, WORKER, dept, stage, version
 
 

@@ -1,6 +1,6 @@
 """core.signoff: what waits for whom, the result as the parties confirm it, confirming with the password,
 objecting, HR upholding or returning, rounds, the ledger and audit rows of every step, and who may do
-what. Driven through the fixture company's 生产部 (tests/signoffs.py)."""
+what. Driven through the fixture company's 生产部 (tests/signoff_drivers.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from core import appraisal_edits, auth, calibration, clock, signoff, signoff_record
+from core import appraisal_edits, archive, auth, calibration, clock, signoff, signoff_record
 from core.db import Database, open_database
 from core.errors import CoreError
 from core.permissions import Forbidden, signoff_party
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.signoffs import SignoffCycle, login_for, to_signoff
+from tests.signoff_drivers import SignoffCycle, login_for, to_signoff
 from tests.test_cycle import RATINGS, WORKER, dept, stage, version
 
 
@@ -149,6 +149,22 @@ def test_both_confirm_then_the_pdf_is_issued_and_the_appraisal_closes(db: Databa
     closed = signoff.result(db, c.u["worker"], c.worker)
     assert closed["document"] == second.document and not closed["may_confirm"] and not closed["may_object"]
     assert [x["party"] for x in closed["confirmations"]] == ["employee", "manager"]
+
+
+def test_a_pdf_that_cannot_be_issued_leaves_nothing_half_recorded(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = to_signoff(db)
+    confirm(db, c, "worker", c.worker)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("font file missing")
+
+    monkeypatch.setattr(archive, "issue", broken)
+    with pytest.raises(CoreError, match=r"确认未保存：生成或签署考核.*的 PDF 时出错"):
+        confirm(db, c, "head", c.worker)
+    assert db.scalar("SELECT count(*) FROM signoff_confirmations WHERE appraisal_id = ?", [c.worker]) == 1
+    assert [s["action"] for s in ledger(db, c.worker)] == ["confirmation"] and stage(db, c.worker) == "signoff"
 
 
 def test_a_wrong_password_is_refused_recorded_and_counts_like_a_failed_login(db: Database) -> None:
