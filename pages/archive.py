@@ -17,20 +17,49 @@ from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash,
 
 ZIP_MIME = "application/zip"
 LIST_COLUMNS = ("employee", "department", "cycle", "issued_at", "status")
+#: up to this many documents are verified (file, record, signature) as the page opens; more on request
+VERIFY_AT_ONCE = 200
 
 
-def status_text(verified: bool, problem: str | None) -> str:
-    """A document's verification status: intact, or core's finding (which file or field differs)."""
+def status_text(verified: bool | None, problem: str | None) -> str:
+    """A document's verification status: intact, core's finding (which file or field differs), or not
+    checked yet (a large list is checked on request)."""
+    if verified is None:
+        return t("arc.status.unchecked")
     return t("arc.status.ok") if verified else t("arc.status.bad", problem=problem or t("arc.status.unknown"))
 
 
+def pick_cycle(quick: pl.DataFrame) -> str | None:
+    """With documents of several cycles, the one to list (newest first, or all); None for all."""
+    cycles_in = dict(zip(quick["cycle_id"], quick["cycle"], strict=True))  # newest first, as listed
+    if len(cycles_in) < 2:
+        return None
+    options: list[str | None] = [None, *cycles_in]
+    labels = {None: t("arc.all_cycles"), **{c: f"{n}（{c}）" for c, n in cycles_in.items()}}
+    return st.selectbox(t("arc.filter_cycle"), options, index=1, format_func=labels.get, key="arc.filter")
+
+
 def documents_section() -> None:
-    listing = run_cycle(archive.listing, db, user)
     st.subheader(t("arc.list_title"), anchor=False)
-    if listing is None or listing.is_empty():
+    quick = run_cycle(archive.listing, db, user, verify=False)  # names only: the signatures are checked below
+    if quick is None or quick.is_empty():
         empty_state(t("arc.empty"))
         return
-    bad = listing.filter(~pl.col("verified")).height
+    cycle_id = pick_cycle(quick)
+    count = quick.height if cycle_id is None else quick.filter(pl.col("cycle_id") == cycle_id).height
+    verify_key = f"arc.verify.{cycle_id or '*'}"
+    if count > VERIFY_AT_ONCE and not st.session_state.get(verify_key):
+        st.info(t("arc.verify_later", n=count), icon=":material/schedule:")
+        if st.button(t("arc.verify", n=count), key=f"arc.verify_button.{cycle_id or '*'}", icon=":material/verified:"):
+            st.session_state[verify_key] = True
+            st.rerun()
+        listing = quick if cycle_id is None else quick.filter(pl.col("cycle_id") == cycle_id)
+    else:
+        with st.spinner(t("arc.verifying", n=count)):
+            listing = run_cycle(archive.listing, db, user, cycle_id=cycle_id)
+        if listing is None:
+            return
+    bad = listing.filter(pl.col("verified").not_()).height  # unchecked (null) rows are not counted
     if bad:
         st.error(t("arc.not_ok", n=bad), icon=":material/gpp_bad:")
     status = [status_text(v, p) for v, p in listing.select("verified", "problem").iter_rows()]

@@ -2034,6 +2034,16 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "col.arc.status": ("核对结果", "Verification"),
         "arc.status.ok": ("✓ 完好", "✓ Intact"),
         "arc.status.bad": ("✗ {problem}", "✗ {problem}"),
+        "arc.status.unchecked": ("未核对", "not checked"),
+        "arc.all_cycles": ("全部考核周期", "All cycles"),
+        "arc.filter_cycle": ("列出哪个考核周期的文件", "Documents of"),
+        "arc.verify_later": (
+            "这里有 {n} 份文件：为了快速打开，暂未逐份核对。需要时点下面的按钮核对（文件、记录与签名）。",
+            "There are {n} documents: to open quickly they are not checked yet. Press the button below to check"
+            " each one (file, record and signature).",
+        ),
+        "arc.verify": ("核对这 {n} 份文件", "Check these {n} documents"),
+        "arc.verifying": ("正在核对 {n} 份文件…", "Checking {n} documents…"),
         "arc.status.unknown": ("核对未通过", "failed verification"),
         "arc.option": ("{employee} · {cycle}", "{employee} · {cycle}"),
         "arc.pick": ("选择文件", "Document"),
