@@ -1,5 +1,5 @@
 """HR's numbers, changed in the screens without code (DESIGN.md §4): the grade scale, the distribution
-guideline per department and the weight band of each KPI category. Stored as JSON in ``settings``;
+guideline per department, the weight band of each KPI category and the company's name. Stored as JSON in ``settings``;
 every change is audited in its transaction.
 """
 
@@ -20,6 +20,9 @@ from core.vocabulary import CALIBRATION, CATEGORIES, DEFAULT_GUIDELINE, DEFAULT_
 SCALE_KEY = "grade_scale"
 GUIDELINE_KEY = "grade_guideline"
 BANDS_KEY = "category_bands"
+COMPANY_KEY = "company_name"
+#: the company's name until HR sets it (printed at the head of every sign-off PDF)
+DEFAULT_COMPANY_NAME = "本公司"
 DEFAULT_BANDS: Mapping[str, tuple[float, float]] = {
     "业绩类": (50.0, 70.0),
     "职能类": (10.0, 40.0),
@@ -204,3 +207,13 @@ def set_signoff_deadline(db: Database, user: User | None, days: object, rule: st
         audit.record(cur, user.username, "signoff_deadline_update", "settings", SIGNOFF_DAYS_KEY,
                      {"before": {"days": before[0], "rule": before[1]}, "after": {"days": int(number), "rule": rule}})  # fmt: skip
     return int(number), rule
+
+
+# -- the company's name (sign-off PDF) ----------------------------------------------------------------
+
+
+def company_name(db: Database | Cursor) -> str:
+    """The company's name (setting ``company_name``, a JSON string; the heading of every sign-off PDF), or
+    :data:`DEFAULT_COMPANY_NAME` while none is set."""
+    stored = setting(db, COMPANY_KEY)
+    return str(stored).strip() if isinstance(stored, str) and stored.strip() else DEFAULT_COMPANY_NAME
