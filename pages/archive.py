@@ -9,6 +9,7 @@ import streamlit as st
 from core import archive, cycles, permissions, signoff
 from core.vocabulary import MAX_TEXT
 from ui import session
+from ui import signoff as signoff_view
 from ui.appraisal import run_cycle, stage_label
 from ui.i18n import t
 from ui.navigation import require_app_navigation
@@ -17,8 +18,6 @@ from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash,
 
 ZIP_MIME = "application/zip"
 LIST_COLUMNS = ("employee", "department", "cycle", "issued_at", "status")
-#: up to this many documents are verified (file, record, signature) as the page opens; more on request
-VERIFY_AT_ONCE = 200
 
 
 def status_text(verified: bool | None, problem: str | None) -> str:
@@ -48,7 +47,7 @@ def documents_section() -> None:
     cycle_id = pick_cycle(quick)
     count = quick.height if cycle_id is None else quick.filter(pl.col("cycle_id") == cycle_id).height
     verify_key = f"arc.verify.{cycle_id or '*'}"
-    if count > VERIFY_AT_ONCE and not st.session_state.get(verify_key):
+    if count > signoff_view.VERIFY_AT_ONCE and not st.session_state.get(verify_key):
         st.info(t("arc.verify_later", n=count), icon=":material/schedule:")
         if st.button(t("arc.verify", n=count), key=f"arc.verify_button.{cycle_id or '*'}", icon=":material/verified:"):
             st.session_state[verify_key] = True

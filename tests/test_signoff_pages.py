@@ -19,6 +19,7 @@ from tests.apptest import StartApp, all_text, open_page
 from tests.conftest import PASSWORD
 from tests.test_cycle_hr_pages import dept_id, production_pilot
 from tests.test_pages import CJK, chrome
+from ui import signoff as signoff_view
 
 SIGNOFF = "pages/signoff.py"
 OBJECTIONS = "pages/objections.py"
@@ -328,3 +329,19 @@ def test_a_changed_pdf_shows_as_failing_verification_in_the_archive(
     assert "有 1 份文件核对未通过" in errors(at)
     (status,) = at.dataframe[0].value["核对结果"].tolist()
     assert status.startswith("✗ ") and status != "✗ 核对未通过"  # core's finding, in words
+
+
+def test_a_large_archive_opens_unverified_and_is_checked_on_request(
+    start_app: StartApp, company_db: Path, pilot: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    appraisal_id = appraisal_of(pilot)
+    confirm_through_core(company_db, "worker", appraisal_id)
+    confirm_through_core(company_db, "head", appraisal_id)
+    monkeypatch.setattr(signoff_view, "VERIFY_AT_ONCE", 0)  # one document is "many" here
+    at = open_page(start_app(company_db, login="hr"), ARCHIVE)
+    assert at.dataframe[0].value["核对结果"].tolist() == ["未核对"]
+    assert any("暂未逐份核对" in i.value for i in at.info)
+    (check,) = [b for b in at.button if b.label == "核对这 1 份文件"]
+    check.click().run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["核对结果"].tolist() == ["✓ 完好"]

@@ -27,6 +27,8 @@ from ui.rating import one_decimal
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain
 
 PDF_MIME = "application/pdf"
+#: 电子档案 verifies (file, record, signature) up to this many documents as it opens; more on request
+VERIFY_AT_ONCE = 200
 #: the appraisal the user last acted on: still shown after it left the waiting list (its PDF to download)
 CHOSEN_KEY = "so.chosen"
 # the items' short table (fits a 390 px phone); comments and scores in detail go below it as text
