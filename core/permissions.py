@@ -46,6 +46,11 @@ SCREENS: Mapping[str, frozenset[str]] = {
     "users": frozenset({"hr", "admin"}),
     "settings": frozenset({"hr", "admin"}),
     "audit": frozenset({"hr", "admin"}),
+    # sign-off (issue 12): one's own and one's reports' results to confirm, HR's objections, the archive
+    # (its rows are scoped by the read: oneself, one's reports, an HRBP's departments, HR everyone)
+    "signoff": _ALL_PEOPLE_ROLES,
+    "objections": frozenset({"hr"}),
+    "archive": _ALL_PEOPLE_ROLES,
 }
 
 # action -> roles allowed regardless of object (the object-level rules are the functions below)

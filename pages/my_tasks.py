@@ -16,8 +16,8 @@ from ui.widgets import data_table, empty_state, plain
 
 def task_label(row: dict) -> str:
     """A task of core.tasks.my_tasks in the UI language, by its code."""
-    if row["task_code"] == "calibration":
-        return t("tasks.task.calibration", n=row["people"])
+    if row["task_code"] in ("calibration", "objections"):  # one task per department or cycle: how many
+        return t(f"tasks.task.{row['task_code']}", n=row["people"])
     key = f"tasks.task.{row['task_code']}"
     return t(key) if has_text(key) else row["task"]
 
@@ -55,7 +55,8 @@ else:
         label = t("tasks.go", task=labels[index], employee=row["employee"] or "—")
         due = row["due"].isoformat() if row["due"] else "—"
         text = f"{label} · {due}" + (f" · {t('tasks.overdue_mark')}" if row["overdue"] else "")
-        if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:"):
+        # full width: on a phone the whole line is the target, and a long label wraps instead of overflowing
+        if st.button(plain(text), key=f"tasks.go.{index}", icon=":material/arrow_forward:", width="stretch"):
             params = {"appraisal": row["appraisal_id"]} if row["appraisal_id"] else None
             st.switch_page(f"pages/{row['screen']}.py", query_params=params)
 

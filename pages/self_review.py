@@ -156,11 +156,11 @@ def submit() -> None:
     )  # fmt: skip
 
 
-save_col, submit_col = st.columns(2)
-if save_col.button(t("self.save"), key="self.save", icon=":material/save:"):
+save_col, submit_col = st.columns(2)  # side by side on a laptop, stacked full width on a phone
+if save_col.button(t("self.save"), key="self.save", icon=":material/save:", width="stretch"):
     save_draft(draft, save, "self.saved")
 submit_col.button(
-    t("self.submit"), key="self.submit", type="primary", icon=":material/send:",
+    t("self.submit"), key="self.submit", type="primary", icon=":material/send:", width="stretch",
     on_click=ask_first, args=("submit_self", appraisal_id),
 )  # fmt: skip
 confirm_first("submit_self", appraisal_id, t("self.confirm_submit"), submit, key_prefix="rating.")

@@ -224,7 +224,15 @@ def test_navigation_per_role(db) -> None:
         "executive": make(db, "ex", ["executive"]),
         "analyst": make(db, "an", ["analyst"]),
     }
-    assert screens_for(users["employee"]) == ["my_tasks", "my_record", "goals", "midterm", "self_review"]
+    assert screens_for(users["employee"]) == [
+        "my_tasks",
+        "my_record",
+        "goals",
+        "midterm",
+        "self_review",
+        "signoff",
+        "archive",
+    ]
     assert "data_import" not in screens_for(users["manager"]) and "org" in screens_for(users["manager"])
     assert set(screens_for(users["hr"])) == set(SCREENS)
     assert screens_for(users["analyst"]) == ["overview"]

@@ -29,15 +29,20 @@ SCREENS = {
     "users": ("pages/users.py", "用户与权限"),
     "settings": ("pages/settings.py", "系统设置"),
     "audit": ("pages/audit.py", "审计日志"),
+    "signoff": ("pages/signoff.py", "结果确认"),
+    "objections": ("pages/objections.py", "异议处理"),
+    "archive": ("pages/archive.py", "电子档案"),
 }
 # DESIGN.md §1, written out here rather than read from core.permissions so the test checks the table.
 ALLOWED = {
-    "worker": {"my_tasks", "my_record"},
-    "head": {"my_tasks", "my_record", "team_rating", "org", "overview"},
-    "bp": {"my_tasks", "my_record", "team_rating", "cycles", "org", "overview"},  # their departments, read-only
+    "worker": {"my_tasks", "my_record", "signoff", "archive"},
+    "head": {"my_tasks", "my_record", "team_rating", "org", "overview", "signoff", "archive"},
+    # their departments, read-only
+    "bp": {"my_tasks", "my_record", "team_rating", "cycles", "org", "overview", "signoff", "archive"},
     "hr": set(SCREENS),
     "admin": {"users", "settings", "audit", "overview"},  # IT: accounts, settings, the trail, aggregates only
-    "exec": {"my_tasks", "my_record", "team_rating", "org", "overview", "cycles"},  # rates own direct reports
+    # rates own direct reports
+    "exec": {"my_tasks", "my_record", "team_rating", "org", "overview", "cycles", "signoff", "archive"},
     "analyst": {"overview"},
     None: set(),
 }

@@ -114,11 +114,14 @@ def test_a_finished_build_replaces_the_database_under_its_own_key(existing: Path
     proc = _start(existing, tmp, workdir)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, out + err
-    assert sorted(p.name for p in existing.parent.iterdir()) == sorted([existing.name, files.key.name, files.head.name])
+    # the database, its key and heads, and the closed quarter's signing CA and archive beside it
+    assert sorted(p.name for p in existing.parent.iterdir()) == sorted(
+        [existing.name, files.key.name, files.head.name, files.signoff_head.name, "archive", "ca"]
+    )
     assert not any(tmp.iterdir())
     assert files.key.read_bytes() == key  # the trail goes on under the key it was written with
     for p in existing.parent.iterdir():
-        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+        assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
     with open_database(existing) as db:
         assert db.scalar("SELECT x FROM mine") == 42 and db.scalar("SELECT count(*) FROM employees") == 40
         check = audit.verify_chain(db)

@@ -76,7 +76,9 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         "goals",
         "midterm",
         "self_review",
+        "signoff",
         "my_record",
+        "archive",
         "team_rating",
         "org",
         "kpi_library",
@@ -85,6 +87,7 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         "data_import",
         "cycles",
         "calibration",
+        "objections",
         "users",
         "settings",
         "audit",
@@ -95,7 +98,9 @@ def test_navigation_shows_what_core_permissions_allow() -> None:
         "goals",
         "midterm",
         "self_review",
+        "signoff",
         "my_record",
+        "archive",
     ]
     assert [s.screen_id for s in navigation.screens_for(_user("analyst"))] == ["overview"]
     assert navigation.screens_for(None) == []

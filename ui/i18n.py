@@ -1816,6 +1816,292 @@ CATALOG: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
         "audit.action.export_signoff_evidence": ("导出审计证据包", "Evidence package exported"),
         "audit.action.signing_ca_created": ("生成签章 CA", "Signing CA created"),
         "audit.entity.signing_ca": ("签章 CA", "Signing CA"),
+        # ---- sign-off screens (issue 12: pages/signoff.py, pages/objections.py, pages/archive.py, ui/signoff.py) ----
+        "nav.signoff": ("结果确认", "Confirm results"),
+        "nav.objections": ("异议处理", "Objections"),
+        "nav.archive": ("电子档案", "Archive"),
+        "so.intro": (
+            "校准完成后，员工和直属上级分别在这里查看并确认考核结果：确认前请核对每项指标的权重、目标、实际值和得分。"
+            "员工对结果有异议时可以提出申诉，由人力资源部处理。双方都确认后，系统生成带数字签名的 PDF 并归入电子档案。",
+            "Once calibration is final, the employee and the direct manager each review and confirm the result here:"
+            " check every KPI's weight, target, actual and score first. An employee who disagrees can object; HR"
+            " handles the objection. Once both have confirmed, a digitally signed PDF is filed in the archive.",
+        ),
+        "so.empty": (
+            "现在没有等你确认的考核结果。部门校准完成后，需要你确认的结果会出现在这里；已确认的结果及其 PDF 在「电子档案」中。",
+            "Nothing is waiting for your confirmation. Once a department's calibration is final, the results you"
+            " must confirm appear here; confirmed results and their PDFs are in Archive.",
+        ),
+        "so.archive_link": ("打开「电子档案」查看已归档的 PDF", "Open Archive for the filed PDFs"),
+        "so.overdue_warning": (
+            "有 {n} 份结果已超过确认期限，请尽快确认或提出申诉。",
+            "{n} result(s) are past the confirmation deadline: please confirm or object soon.",
+        ),
+        "so.pick": ("待确认的结果", "Result to confirm"),
+        "so.waiting_option": ("{employee} · {cycle} · {party}确认", "{employee} · {cycle} · as {party}"),
+        "so.overdue_suffix": (" · 已逾期 {n} 天", " · {n} days overdue"),
+        "so.done_option": ("刚刚处理：{what}", "Just handled: {what}"),
+        "so.header_who": ("{employee} · {cycle}", "{employee} · {cycle}"),
+        "so.header_where": (
+            "{department} · {position} · 直属上级：{manager}",
+            "{department} · {position} · manager: {manager}",
+        ),
+        "so.header_when": ("当前阶段：{stage} · 确认截止：{due}", "Stage: {stage} · confirm by {due}"),
+        "so.total": ("总分", "Total"),
+        "so.grade": ("等级", "Grade"),
+        "so.grade_moved": ("{after}（校准前 {before}）", "{after} (before calibration: {before})"),
+        "so.calibration_note": ("校准说明", "Calibration note"),
+        "so.items_title": ("考核结果明细", "The result item by item"),
+        "so.no_items": ("这份考核没有考核指标。", "This appraisal has no KPIs."),
+        "so.items_file": ("考核结果明细", "result-items"),
+        "so.item_detail": ("每项指标的来源、评分与评语", "Each KPI's source, scores and comments"),
+        "so.item_line": (
+            "类别：{category} · 实际值来源：{source} · 自评分：{self} · 上级评分：{manager} · 得分：{score}",
+            "Category: {category} · actual from: {source} · self: {self} · manager: {manager} · score: {score}",
+        ),
+        "so.self_comment": ("自评说明", "Self-assessment comment"),
+        "so.manager_comment": ("上级评语", "Manager's comment"),
+        "so.formula": ("总分的计算方法", "How the total was computed"),
+        "so.confirmations_title": ("确认情况", "Confirmations"),
+        "so.not_confirmed": ("{party}：尚未确认", "{party}: not confirmed yet"),
+        "so.deemed": (
+            "{party}：超过确认期限，于 {at} 视为已确认",
+            "{party}: past the deadline, deemed confirmed on {at}",
+        ),
+        "so.confirmed_by": ("{party}：{name} 于 {at} 确认", "{party}: confirmed by {name} on {at}"),
+        "so.party.employee": ("员工", "employee"),
+        "so.party.manager": ("直属上级", "manager"),
+        "so.role.hr": ("人力资源部", "HR"),
+        "so.role.system": ("系统", "system"),
+        "so.objection.open": ("待处理", "Open"),
+        "so.objection.upheld": ("维持原结果", "Result upheld"),
+        "so.objection.returned": ("退回上级重新评定", "Returned to the manager"),
+        "so.objections_title": ("申诉记录", "Objections"),
+        "so.objection_head": ("{at} 提出申诉 · {status}", "Objection raised {at} · {status}"),
+        "so.reply_head": ("人力资源部答复（{by}，{at}）", "HR's reply ({by}, {at})"),
+        "so.trail_title": ("签字确认全过程记录", "The whole sign-off trail"),
+        "so.action.confirmation": ("确认结果", "Confirmed"),
+        "so.action.objection": ("提出申诉", "Objected"),
+        "so.action.resolution": ("处理申诉", "Resolved the objection"),
+        "so.action.pdf_issued": ("生成并签署 PDF", "Signed PDF issued"),
+        "so.action.cycle_closed": ("关闭考核周期", "Cycle closed"),
+        "so.action.deemed_confirmation": ("超期视为确认", "Deemed confirmed"),
+        "col.so.kpi": ("指标", "KPI"),
+        "col.so.weight": ("权重", "Weight"),
+        "col.so.target": ("目标", "Target"),
+        "col.so.actual": ("实际", "Actual"),
+        "col.so.item_score": ("得分", "Score"),
+        "col.so_trail.ts": ("时间", "Time"),
+        "col.so_trail.who": ("操作人", "By"),
+        "col.so_trail.role": ("身份", "As"),
+        "col.so_trail.action": ("操作", "Action"),
+        "col.so_trail.note": ("理由或答复", "Reason or reply"),
+        "tasks.task.objections": ("异议处理（{n} 条）", "Objections ({n})"),
+        "so.confirm_title": ("以{party}身份确认这份结果", "Confirm this result as {party}"),
+        "so.confirm_help": (
+            "确认表示你已核对以上结果。为证明是你本人操作，请再次输入你的登录密码；确认后不能撤回。",
+            "Confirming says you have checked the result above. Re-enter your login password to show it is you;"
+            " a confirmation cannot be withdrawn.",
+        ),
+        "so.password": ("登录密码", "Login password"),
+        "so.confirm": ("确认结果", "Confirm the result"),
+        "so.password_required": ("请输入你的登录密码后再确认。", "Enter your login password, then confirm."),
+        "so.confirmed": (
+            "你已于 {at} 以{party}身份确认「{cycle}」的考核结果。",
+            "You confirmed the result of {cycle} as {party} on {at}.",
+        ),
+        "so.both_confirmed": (
+            "双方都已确认：带数字签名的 PDF 已归档，可以在下方下载。",
+            "Both have confirmed: the signed PDF is filed and can be downloaded below.",
+        ),
+        "so.other_next": ("现在等待{party}确认。", "It now waits for the {party} to confirm."),
+        "so.object_title": ("对结果有异议？", "Do you disagree with the result?"),
+        "so.object_help": (
+            "写明你不认同的指标或评分及理由，申诉会交给人力资源部处理：维持原结果并答复你，或退回上级重新评定。",
+            "Say which KPI or score you disagree with and why. HR handles the objection: it upholds the result with"
+            " a reply to you, or returns the appraisal to your manager's rating.",
+        ),
+        "so.reason": ("申诉理由（必填）", "Reason (required)"),
+        "so.object": ("提出申诉", "Object"),
+        "so.reason_required": ("请先写明申诉理由，再提出申诉。", "Write the reason for your objection first."),
+        "so.object_confirm": (
+            "确定要对这份结果提出申诉吗？提交后结果将等待人力资源部处理，在处理前不能确认。",
+            "Object to this result? It then waits for HR, and cannot be confirmed until HR has decided.",
+        ),
+        "so.objected": (
+            "你对「{cycle}」结果的申诉已提交给人力资源部。处理结果会显示在这里的申诉记录中。",
+            "Your objection to the result of {cycle} has gone to HR. Its outcome will show in the objections here.",
+        ),
+        "so.document_ready": (
+            "双方都已确认，这份结果的 PDF 已签名并归档。",
+            "Both have confirmed: the PDF of this result is signed and filed.",
+        ),
+        "so.download": ("下载签名 PDF", "Download the signed PDF"),
+        "so.pdf_file": ("绩效确认书-{employee}-{cycle}.pdf", "appraisal-{employee}-{cycle}.pdf"),
+        "so.nothing_to_do": (
+            "这份结果现在不需要你操作：等待另一方确认或人力资源部处理申诉。",
+            "Nothing for you to do on this result now: it waits for the other party or for HR's decision.",
+        ),
+        "obj.intro": (
+            "员工对考核结果提出的申诉。逐条查看结果与理由后，维持原结果并给员工答复，或退回直属上级重新评定并写明说明。"
+            "本人的考核申诉须由另一位人力资源同事处理。",
+            "Employees' objections to their results. Read the result and the reason, then uphold the result with a"
+            " reply to the employee, or return it to the manager's rating with a note. An objection to your own"
+            " appraisal must be handled by another HR colleague.",
+        ),
+        "obj.empty": (
+            "还没有申诉。员工在「结果确认」中提出的申诉会出现在这里。",
+            "No objections yet. Objections employees raise on Confirm results appear here.",
+        ),
+        "obj.metric.open": ("待处理申诉", "Open objections"),
+        "obj.file": ("申诉记录", "objections"),
+        "col.obj.raised_at": ("提出时间", "Raised"),
+        "col.obj.employee": ("员工", "Employee"),
+        "col.obj.department": ("部门", "Department"),
+        "col.obj.cycle": ("考核周期", "Cycle"),
+        "col.obj.status": ("状态", "Status"),
+        "col.obj.resolved_at": ("处理时间", "Resolved"),
+        "obj.option": ("{employee} · {cycle} · {status} · {at}", "{employee} · {cycle} · {status} · {at}"),
+        "obj.own_mark": (" · 你本人的考核", " · your own appraisal"),
+        "obj.pick": ("要处理的申诉", "Objection"),
+        "obj.reason_title": ("申诉理由", "The employee's reason"),
+        "obj.closed": ("这条申诉已处理：{status}（{at}）。", "This objection is resolved: {status} ({at})."),
+        "obj.own": (
+            "这是你本人的考核申诉，你不能处理自己的申诉，请由另一位人力资源同事处理。",
+            "This objection is about your own appraisal: you cannot resolve it. Another HR colleague must.",
+        ),
+        "obj.decide_title": ("处理这条申诉", "Resolve this objection"),
+        "obj.decision": ("处理结论", "Decision"),
+        "obj.decision.uphold": ("维持原结果", "Uphold the result"),
+        "obj.decision.return": ("退回上级重新评定", "Return to the manager's rating"),
+        "obj.help.uphold": (
+            "结果不变，员工会看到你的答复，然后再确认结果。",
+            "The result stands; the employee reads your reply, then confirms.",
+        ),
+        "obj.help.return": (
+            "考核退回到「上级评定」阶段，直属上级会看到你的说明并重新评分，之后再次校准和确认。",
+            "The appraisal goes back to the manager's rating; the manager reads your note and rates again, then it is"
+            " calibrated and confirmed once more.",
+        ),
+        "obj.reply.uphold": ("给员工的答复（必填）", "Reply to the employee (required)"),
+        "obj.reply.return": ("给直属上级的说明（必填）", "Note for the manager (required)"),
+        "obj.reply_required.uphold": (
+            "请写下给员工的答复：维持原结果时，员工需要知道理由。",
+            "Write a reply to the employee: when the result stands, they need to know why.",
+        ),
+        "obj.reply_required.return": (
+            "请写下给直属上级的说明：退回时，上级需要知道要重新评定什么。",
+            "Write a note for the manager: when it is returned, they need to know what to rate again.",
+        ),
+        "obj.submit": ("提交处理结论", "Submit the decision"),
+        "obj.confirm.uphold": (
+            "确定维持 {employee} 的原结果吗？答复提交后员工即可看到。",
+            "Uphold {employee}'s result? The employee sees your reply at once.",
+        ),
+        "obj.confirm.return": (
+            "确定把 {employee} 的考核退回上级重新评定吗？已有的确认将作废。",
+            "Return {employee}'s appraisal to the manager's rating? Confirmations so far no longer count.",
+        ),
+        "obj.done.uphold": (
+            "已维持 {employee} 的原结果，并把答复发给员工。",
+            "{employee}'s result is upheld; the reply went to them.",
+        ),
+        "obj.done.return": (
+            "已把 {employee} 的考核退回上级重新评定，说明已发给直属上级。",
+            "{employee}'s appraisal is back in the manager's rating; the note went to the manager.",
+        ),
+        "arc.intro": (
+            "双方确认后生成的带数字签名的考核结果 PDF。每份文件都会核对：文件是否被改动、结果记录是否与签署时一致、签名是否有效。"
+            "你能看到的范围：本人的，以及你有权查看的员工的。",
+            "The digitally signed PDFs of confirmed results. Each is checked: the file unchanged, the record as it"
+            " was when signed, the signature valid. You see your own and those of the people you may read.",
+        ),
+        "arc.list_title": ("已归档的文件", "Filed documents"),
+        "arc.empty": (
+            "还没有归档的文件。考核结果经员工和直属上级双方确认后，签名 PDF 会归档到这里。",
+            "Nothing is filed yet. Once the employee and the manager have both confirmed a result, its signed PDF"
+            " is filed here.",
+        ),
+        "arc.not_ok": (
+            "有 {n} 份文件核对未通过，请联系人力资源部处理。",
+            "{n} document(s) failed verification: please contact HR.",
+        ),
+        "arc.file": ("电子档案", "archive"),
+        "col.arc.employee": ("员工", "Employee"),
+        "col.arc.department": ("部门", "Department"),
+        "col.arc.cycle": ("考核周期", "Cycle"),
+        "col.arc.issued_at": ("归档时间", "Filed"),
+        "col.arc.status": ("核对结果", "Verification"),
+        "arc.status.ok": ("✓ 完好", "✓ Intact"),
+        "arc.status.bad": ("✗ {problem}", "✗ {problem}"),
+        "arc.status.unchecked": ("未核对", "not checked"),
+        "arc.all_cycles": ("全部考核周期", "All cycles"),
+        "arc.filter_cycle": ("列出哪个考核周期的文件", "Documents of"),
+        "arc.verify_later": (
+            "这里有 {n} 份文件：为了快速打开，暂未逐份核对。需要时点下面的按钮核对（文件、记录与签名）。",
+            "There are {n} documents: to open quickly they are not checked yet. Press the button below to check"
+            " each one (file, record and signature).",
+        ),
+        "arc.verify": ("核对这 {n} 份文件", "Check these {n} documents"),
+        "arc.verifying": ("正在核对 {n} 份文件…", "Checking {n} documents…"),
+        "arc.status.unknown": ("核对未通过", "failed verification"),
+        "arc.option": ("{employee} · {cycle}", "{employee} · {cycle}"),
+        "arc.pick": ("选择文件", "Document"),
+        "arc.chosen_status": ("核对结果：{status} · 归档于 {at}", "Verification: {status} · filed {at}"),
+        "arc.download": ("下载这份 PDF", "Download this PDF"),
+        "arc.hr_title": ("周期关闭与证据包", "Closing cycles and evidence packages"),
+        "arc.no_cycles": (
+            "还没有考核周期 — 在「考核周期」里新建一个。",
+            "No cycles yet — open one on Appraisal cycles.",
+        ),
+        "arc.cycle": ("考核周期", "Cycle"),
+        "arc.close_title": ("关闭考核周期", "Close the cycle"),
+        "arc.already_closed": (
+            "「{name}」已关闭，结果已成为历史记录，不能再修改。",
+            "{name} is closed: its results are history and read-only.",
+        ),
+        "arc.metric.done": ("已确认或已处理", "Confirmed or resolved"),
+        "arc.metric.left": ("尚未完成", "Outstanding"),
+        "arc.all_done": (
+            "每份考核都已确认或处理完毕，可以关闭这个周期。",
+            "Every appraisal is confirmed or resolved: the cycle can close.",
+        ),
+        "arc.outstanding": (
+            "还有 {n} 份考核没有完成确认（见下表）。可以等它们完成后再关闭，或写明理由后带着它们关闭。",
+            "{n} appraisal(s) are not confirmed yet (below). Wait for them, or close with them listed and a reason.",
+        ),
+        "arc.outstanding_file": ("未完成确认", "outstanding"),
+        "col.arc_left.employee": ("员工", "Employee"),
+        "col.arc_left.department": ("部门", "Department"),
+        "col.arc_left.stage": ("阶段", "Stage"),
+        "col.arc_left.missing": ("还缺什么", "Missing"),
+        "col.arc_left.days_overdue": ("逾期天数", "Days overdue"),
+        "arc.reason": ("带着未完成的考核关闭的理由（必填）", "Reason to close with these outstanding (required)"),
+        "arc.reason_required": (
+            "还有 {n} 份考核没有完成确认：请写明关闭的理由，或等它们完成后再关闭。",
+            "{n} appraisal(s) are outstanding: write the reason for closing, or wait until they are done.",
+        ),
+        "arc.close": ("关闭周期", "Close the cycle"),
+        "arc.confirm": (
+            "确定关闭「{name}」吗？关闭后这个周期只读，结果成为历史记录。",
+            "Close {name}? The cycle becomes read-only and its results become history.",
+        ),
+        "arc.confirm_left": (
+            "未完成的 {n} 份考核将连同理由记录在案。",
+            " The {n} outstanding appraisal(s) are recorded with your reason.",
+        ),
+        "arc.closed": (
+            "「{name}」已关闭：{n} 份考核已完成，{left} 份未完成的已连同理由记录。",
+            "{name} is closed: {n} appraisal(s) done, {left} outstanding recorded with the reason.",
+        ),
+        "arc.evidence_title": ("审核证据包", "Evidence package for auditors"),
+        "arc.evidence_help": (
+            "一个 zip 文件：本周期全部签名 PDF、签字确认记录摘录、核对报告和签名证书，供 ISO 9001 §7.5 / ISO 27001 审核使用。",
+            "One zip file: the cycle's signed PDFs, an extract of the sign-off ledger, the verification report and"
+            " the signing certificate, for ISO 9001 §7.5 / ISO 27001 auditors.",
+        ),
+        "arc.evidence": ("下载证据包", "Download the evidence package"),
+        "arc.evidence_file": ("证据包", "evidence"),
     }
 )
 

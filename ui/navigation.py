@@ -54,7 +54,9 @@ SCREENS = MappingProxyType(
             Screen(
                 "self_review", "pages/self_review.py", "nav.self_review", ":material/rate_review:", "nav.section.mine"
             ),
+            Screen("signoff", "pages/signoff.py", "nav.signoff", ":material/approval_delegation:", "nav.section.mine"),
             Screen("my_record", "pages/my_record.py", "nav.my_record", ":material/assignment_ind:", "nav.section.mine"),
+            Screen("archive", "pages/archive.py", "nav.archive", ":material/folder_managed:", "nav.section.mine"),
             Screen("team_rating", "pages/team_rating.py", "nav.team_rating", ":material/groups:", "nav.section.team"),
             Screen("org", "pages/org.py", "nav.org", ":material/account_tree:", "nav.section.team"),
             Screen(
@@ -67,6 +69,7 @@ SCREENS = MappingProxyType(
             ),
             Screen("cycles", "pages/cycles.py", "nav.cycles", ":material/event_repeat:", "nav.section.hr"),
             Screen("calibration", "pages/calibration.py", "nav.calibration", ":material/balance:", "nav.section.hr"),
+            Screen("objections", "pages/objections.py", "nav.objections", ":material/gavel:", "nav.section.hr"),
             Screen("users", "pages/users.py", "nav.users", ":material/manage_accounts:", "nav.section.hr"),
             Screen("settings", "pages/settings.py", "nav.settings", ":material/settings:", "nav.section.hr"),
             Screen("audit", "pages/audit.py", "nav.audit", ":material/policy:", "nav.section.hr"),
