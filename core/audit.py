@@ -122,6 +122,17 @@ ACTIONS = {
     "guideline_update": "修改等级分布指引",
     "audit_keyed": "审计日志启用密钥",
     "audit_rekeyed": "审计日志开始新的密钥链段",
+    # sign-off (issue 12: core.signoff, core.closing, core.settings)
+    "stage_sign": "签字确认结果",
+    "stage_uphold_objection": "维持原结果（异议）",
+    "stage_return_objection": "退回主管重新评定（异议）",
+    "stage_complete_signoff": "完成签字确认",
+    "signoff_confirmation": "确认考核结果",
+    "signoff_deemed_confirmation": "逾期视为确认",
+    "signoff_objection": "对考核结果提出异议",
+    "signoff_resolution": "处理异议",
+    "signoff_deadline_update": "修改结果确认期限",
+    "company_name_update": "修改公司名称",
     # sign-off archive and evidence (issue 12: core.archive)
     "signoff_pdf_issued": "出具签字确认 PDF",
     "download_signoff_pdf": "下载签字确认 PDF",

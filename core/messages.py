@@ -1157,6 +1157,7 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType(
         "field.objection_reply": ("处理意见", "the reply"),
         "field.close_reason": ("关闭原因", "the reason for closing"),
         "field.deadline_days": ("确认期限（天）", "the confirmation deadline (days)"),
+        "field.company_name": ("公司名称", "the company name"),
         "own.resolve_objection": ("处理对自己考核的异议", "resolve an objection to your own appraisal"),
         "perm.signoff_hr": (
             "只有人力资源管理员可以处理异议和关闭考核周期。",

@@ -217,3 +217,19 @@ def company_name(db: Database | Cursor) -> str:
     :data:`DEFAULT_COMPANY_NAME` while none is set."""
     stored = setting(db, COMPANY_KEY)
     return str(stored).strip() if isinstance(stored, str) and stored.strip() else DEFAULT_COMPANY_NAME
+
+
+MAX_COMPANY_NAME = 60  # characters: the PDF's heading line
+
+
+def set_company_name(db: Database, user: User | None, name: object) -> str:
+    """HR sets the company's name printed on every sign-off PDF issued from now on. Audited."""
+    user = require_action(user, "signoff_hr", "perm.signoff_settings")
+    text = text_input(name, Text("field.company_name"), required=True, limit=MAX_COMPANY_NAME, error=CycleError)
+    before = company_name(db)
+    with db.transaction() as cur:
+        put_setting(cur, COMPANY_KEY, text, user.username)
+        audit.record(
+            cur, user.username, "company_name_update", "settings", COMPANY_KEY, {"before": before, "after": text}
+        )
+    return text

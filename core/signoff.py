@@ -227,10 +227,11 @@ def _may_confirm(found: dict[str, Any], party: str, current: RoundState) -> None
 
 
 def confirm(db: Database, user: User | None, appraisal_id: str, password: str, *, version: int,
-            source: str | None = None) -> Confirmed:  # fmt: skip
+            source: str | None = None, lang: str = "zh-CN") -> Confirmed:  # fmt: skip
     """``user`` confirms as employee or manager after re-entering their password (a wrong password is
     refused, recorded, and counts like a failed login from ``source``, the client's address). When both have
-    confirmed, the signed PDF is issued and the appraisal closes in the same transaction."""
+    confirmed, the signed PDF is issued (labels in ``lang``, the confirming user's language) and the
+    appraisal closes in the same transaction."""
     user = require_user(user)
     party = _party_or_refuse(db, user, header(db, appraisal_id), appraisal_id)
     # what would refuse the confirmation is said before the password is checked (reads only)
@@ -244,7 +245,7 @@ def confirm(db: Database, user: User | None, appraisal_id: str, password: str, *
         current = state(cur, appraisal_id)
         _may_confirm(found, party, current)
         record_confirmation(cur, user, found, party, current.round, now)
-        document = complete_if_both(cur, found, current.round, user.username, now)
+        document = complete_if_both(cur, found, current.round, user.username, now, lang=lang)
     return Confirmed(appraisal_id, party, now, document is not None, document)
 
 

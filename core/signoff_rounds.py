@@ -127,24 +127,26 @@ def record_confirmation(cur: Cursor, user: User, found: Mapping[str, Any], party
                  {"party": party, "round": rnd, "record_sha256": digest})  # fmt: skip
 
 
-def complete_if_both(cur: Cursor, found: Mapping[str, Any], rnd: int, actor: str, now: dt.datetime) -> str | None:
-    """When both parties have confirmed round ``rnd``: the signed PDF is issued and archived and the
-    appraisal closes (by the system). Returns the document's archive path, or None while one is missing."""
+def complete_if_both(cur: Cursor, found: Mapping[str, Any], rnd: int, actor: str, now: dt.datetime, *,
+                     lang: str = "zh-CN") -> str | None:  # fmt: skip
+    """When both parties have confirmed round ``rnd``: the signed PDF is issued (its labels in ``lang``, the
+    language of whoever completed it) and archived and the appraisal closes (by the system). Returns the
+    document's archive path, or None while one is missing."""
     parties = {r[0] for r in cur.execute(
         "SELECT party FROM signoff_confirmations WHERE appraisal_id = ? AND round = ?", [found["appraisal_id"], rnd]
     ).fetchall()}  # fmt: skip
     if not set(PARTIES) <= parties:
         return None
-    return close_with_document(cur, found, actor, now, None)
+    return close_with_document(cur, found, actor, now, None, lang=lang)
 
 
 def close_with_document(cur: Cursor, found: Mapping[str, Any], actor: str, now: dt.datetime,
-                        comment: str | None) -> str:  # fmt: skip
+                        comment: str | None, *, lang: str = "zh-CN") -> str:  # fmt: skip
     """Issue the appraisal's signed PDF and move it to 已关闭 (a system step). Returns the archive path.
     A failure to render or sign is logged with its cause and refused as CycleError (the caller's whole
     transaction then rolls back: the confirmation is not half-recorded)."""
     try:
-        issued = archive.issue(cur, found["appraisal_id"], actor)
+        issued = archive.issue(cur, found["appraisal_id"], actor, lang=lang)
     except CoreError:
         raise
     except Exception as err:  # a renderer's or signer's own error: logged, never shown to people

@@ -1,7 +1,8 @@
 """系统设置 (HR and IT admins): the numbers HR changes without code — the distribution guideline per
 department, the grade scale (open appraisals not yet past 校准 are regraded at once), the weight band
-of each KPI category that templates are checked against, and the grade words the importer reads a
-等级 cell written as a word with (HR only). Every change is core's, audited."""
+of each KPI category that templates are checked against, the grade words the importer reads a
+等级 cell written as a word with, and the sign-off deadline and the company name on the PDF (HR only).
+Every change is core's, audited."""
 
 from collections.abc import Mapping
 
@@ -109,6 +110,37 @@ def grade_words_form(scale: tuple[tuple[str, float], ...]) -> None:
             st.rerun()
 
 
+def signoff_form() -> None:
+    """The confirmation deadline, what happens after it, and the company name on the PDF (HR)."""
+    st.subheader(t("settings.signoff_title"), anchor=False)
+    st.caption(t("settings.signoff_help"))
+    days, rule = settings.signoff_deadline(db)
+    with st.form("settings.signoff_form"):
+        chosen_days = st.number_input(
+            t("settings.deadline_days"), min_value=1, max_value=settings.MAX_SIGNOFF_DAYS, value=days, step=1,
+            key="settings.deadline_days",
+        )  # fmt: skip
+        chosen_rule = st.radio(
+            t("settings.deadline_rule"), settings.SIGNOFF_RULES, index=settings.SIGNOFF_RULES.index(rule),
+            format_func=lambda r: t(f"settings.rule.{r}"), key="settings.deadline_rule",
+        )  # fmt: skip
+        if st.form_submit_button(t("settings.save_deadline"), icon=":material/save:"):
+            saved = run_cycle(settings.set_signoff_deadline, db, user, chosen_days, chosen_rule)
+            if saved is not None:
+                flash(t("settings.deadline_saved", days=saved[0], rule=t(f"settings.rule.{saved[1]}")))
+                st.rerun()
+    with st.form("settings.company_form"):
+        name = st.text_input(
+            t("settings.company_name"), value=settings.company_name(db), max_chars=settings.MAX_COMPANY_NAME,
+            key="settings.company_name",
+        )  # fmt: skip
+        if st.form_submit_button(t("settings.save_company"), icon=":material/save:"):
+            saved_name = run_cycle(settings.set_company_name, db, user, name)
+            if saved_name is not None:
+                flash(t("settings.company_saved", name=plain(saved_name)))
+                st.rerun()
+
+
 require_app_navigation()
 user, db = session.require_screen("settings")
 st.title(t("nav.settings"), anchor=False)
@@ -124,3 +156,6 @@ with st.container(border=True):
     bands_form()
 with st.container(border=True):
     grade_words_form(scale)
+if permissions.allowed(user, "signoff_hr"):
+    with st.container(border=True):
+        signoff_form()

@@ -326,3 +326,17 @@ def test_hr_cannot_resolve_an_objection_to_their_own_appraisal(db: Database) -> 
         signoff.resolve(db, hr_self, objection_id, "uphold", "维持")
     assert db.scalar("SELECT status FROM signoff_objections WHERE objection_id = ?", [objection_id]) == "open"
     signoff.resolve(db, c.u["hr"], objection_id, "uphold", "已复核，维持")  # another HR user may
+
+
+def test_the_pdf_is_issued_in_the_language_of_whoever_completes_the_sign_off(db: Database) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    c = to_signoff(db)
+    confirm(db, c, "worker", c.worker)
+    done = signoff.confirm(db, c.u["head"], c.worker, PASSWORD, version=version(db, c.worker), lang="en")
+    assert done.both
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO((db.path.parent / "archive" / done.document)
+                                                                  .read_bytes())).pages).replace("\x00", "")  # fmt: skip
+    assert "Performance appraisal result" in text and "绩效考核结果确认书" not in text

@@ -22,7 +22,7 @@ from core.db import Database
 from core.vocabulary import MAX_TEXT
 from ui import session
 from ui.appraisal import run_cycle, stage_label
-from ui.i18n import error_text, has_text, t
+from ui.i18n import current_language, error_text, has_text, t
 from ui.rating import one_decimal
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain
 
@@ -217,6 +217,7 @@ def confirm_form(db: Database, user: User, result: dict[str, Any], appraisal_id:
         password,
         version=result["row_version"],
         source=session.client_address(),
+        lang=current_language(),  # the PDF, when this confirmation completes it, in the reader's language
     )  # a wrong password counts like a failed login from there
     if done is None:
         return
