@@ -155,3 +155,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+#: the browser pages a journey opened, for :func:`screenshots_on_failure` (each journey appends to it)
+JOURNEY_PAGES: list[Page] = []
+
+
+@pytest.fixture
+def screenshots_on_failure(request: pytest.FixtureRequest, tmp_path: Path, streamlit_server: object) -> Iterator[None]:
+    """Keep a screenshot of every browser page of a failed journey (in the test's tmp folder) for the log,
+    taken while the server still runs (this fixture depends on it, so it is torn down first); then close
+    them. A journey module uses it with ``pytestmark = pytest.mark.usefixtures("screenshots_on_failure")``."""
+    JOURNEY_PAGES.clear()
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or report.failed:
+        for i, page in enumerate(JOURNEY_PAGES):
+            try:
+                page.screenshot(path=str(tmp_path / f"page-{i}.png"), full_page=True)
+                print(f"screenshot: {tmp_path / f'page-{i}.png'}")
+            except Exception:  # a closed page has nothing to show
+                pass
+    for page in JOURNEY_PAGES:
+        page.context.close()
+    JOURNEY_PAGES.clear()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,9 @@ from core.auth import get_user
 from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.e2e.conftest import CHROMIUM, StreamlitServer, _stop, log_in
+from tests.e2e.conftest import CHROMIUM, JOURNEY_PAGES, StreamlitServer, _stop, log_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("screenshots_on_failure")]
 
 Server = Callable[..., StreamlitServer]
 HEADER_HEIGHT = 35
@@ -45,34 +45,12 @@ def cycle_company(tmp_path: Path, access_company: Path) -> Path:
     return path
 
 
-PAGES: list[Page] = []
-
-
 def new_page(browser: Browser) -> Page:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1500, "height": 2400})
     context.set_default_timeout(90_000)
     page = context.new_page()
-    PAGES.append(page)
+    JOURNEY_PAGES.append(page)
     return page
-
-
-@pytest.fixture(autouse=True)
-def screenshots_on_failure(request: pytest.FixtureRequest, tmp_path: Path, streamlit_server: Server) -> Iterator[None]:
-    """Keep a screenshot of every browser of a failed journey (in the test's tmp folder) for the log,
-    taken while the server still runs (this fixture depends on it, so it is torn down first)."""
-    PAGES.clear()
-    yield
-    report = getattr(request.node, "rep_call", None)
-    if report is None or report.failed:
-        for i, page in enumerate(PAGES):
-            try:
-                page.screenshot(path=str(tmp_path / f"page-{i}.png"), full_page=True)
-                print(f"screenshot: {tmp_path / f'page-{i}.png'}")
-            except Exception:  # a closed page has nothing to show
-                pass
-    for page in PAGES:
-        page.context.close()
-    PAGES.clear()
 
 
 SETTLED = (

@@ -8,7 +8,7 @@ Screenshots of failed runs are kept in the test's tmp folder."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,10 +20,10 @@ from core.auth import get_user
 from core.db import copy_database, open_database
 from tests.conftest import PASSWORD
 from tests.cycles import install_templates
-from tests.e2e.conftest import CHROMIUM, StreamlitServer, _stop, log_in
+from tests.e2e.conftest import CHROMIUM, JOURNEY_PAGES, StreamlitServer, _stop, log_in
 from tests.test_cycle_hr_pages import dept_id, to_calibration, to_self_assessment
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("screenshots_on_failure")]
 
 Server = Callable[..., StreamlitServer]
 PHONE = {"width": 390, "height": 844}
@@ -84,34 +84,13 @@ def cycles_day(db, cycle_id: str):
     return db.scalar("SELECT period_start FROM cycles WHERE cycle_id = ?", [cycle_id])
 
 
-PAGES: list[Page] = []
-
-
 def browser_page(browser: Browser, viewport: dict[str, int], *, phone: bool = False) -> Page:
     options = {"is_mobile": True, "has_touch": True, "device_scale_factor": 3} if phone else {}
     context = browser.new_context(locale="zh-CN", viewport=viewport, accept_downloads=True, **options)
     context.set_default_timeout(90_000)
     page = context.new_page()
-    PAGES.append(page)
+    JOURNEY_PAGES.append(page)
     return page
-
-
-@pytest.fixture(autouse=True)
-def screenshots_on_failure(request: pytest.FixtureRequest, tmp_path: Path, streamlit_server: Server) -> Iterator[None]:
-    """Keep a screenshot of every browser of a failed journey (taken while the server still runs)."""
-    PAGES.clear()
-    yield
-    report = getattr(request.node, "rep_call", None)
-    if report is None or report.failed:
-        for i, page in enumerate(PAGES):
-            try:
-                page.screenshot(path=str(tmp_path / f"page-{i}.png"))
-                print(f"screenshot: {tmp_path / f'page-{i}.png'}")
-            except Exception:  # a closed page has nothing to show
-                pass
-    for page in PAGES:
-        page.context.close()
-    PAGES.clear()
 
 
 def settle(page: Page) -> None:
