@@ -307,6 +307,12 @@ def query_frame(cur: Cursor, sql: str, params: Sequence[Any] | dict[str, Any] | 
 INSERT_SLICE = 100_000
 
 
+def _arrow(frame: pl.DataFrame) -> Any:
+    """``frame`` as an Arrow table without copying its text: Arrow's string views, which DuckDB reads
+    as they are (the oldest Arrow layout would copy every string: 0.15 s of a 100k-row import)."""
+    return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+
+
 def insert_frame(cur: Cursor, table: str, frame: pl.DataFrame) -> int:
     """Append a Polars frame to ``table`` by column name (one vectorised statement)."""
     if frame.height == 0:
@@ -316,7 +322,7 @@ def insert_frame(cur: Cursor, table: str, frame: pl.DataFrame) -> int:
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     # in slices: a 1M-row frame converted and inserted at once doubles the peak memory of an import
     for start in range(0, frame.height, INSERT_SLICE):
-        cur.register("_jixiao_frame", frame.slice(start, INSERT_SLICE).to_arrow())
+        cur.register("_jixiao_frame", _arrow(frame.slice(start, INSERT_SLICE)))
         try:
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _jixiao_frame")
         finally:
@@ -326,7 +332,7 @@ def insert_frame(cur: Cursor, table: str, frame: pl.DataFrame) -> int:
 
 def register_frame(cur: Cursor, name: str, frame: pl.DataFrame) -> None:
     """Make a Polars frame queryable as ``name`` on this cursor until :func:`unregister_frame`."""
-    cur.register(name, frame.to_arrow())
+    cur.register(name, _arrow(frame))
 
 
 def unregister_frame(cur: Cursor, name: str) -> None:

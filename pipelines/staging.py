@@ -4,6 +4,7 @@ notes are dropped here (and counted), never guessed into data."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,33 +75,36 @@ def _row_kinds(
         or [pl.lit(0)]
     )
     ids_empty = pl.all_horizontal([~filled[c] for c in id_cols]) if id_cols else pl.lit(True)
-    # materialise the first cell once: expressions reused below would otherwise be recomputed per use
+    # materialise the first cell (and its lower case) once: expressions reused below would otherwise be
+    # recomputed per use
     sentence = (
         pl.col(name_col).str.contains(SENTENCE).fill_null(False) & (~filled[id_col] if id_col else pl.lit(True))
         if name_col
         else pl.lit(False)
     )
-    base = frame.select(_n=n_filled, _first=first, _hits=header_hits, _ids_empty=ids_empty, _sentence=sentence)
-    first_l = pl.col("_first").str.to_lowercase()
-    rubric = (
-        pl.any_horizontal([first_l.str.starts_with(w) for w in RUBRIC_STARTS]).fill_null(False)
-        if rubric_block
-        else pl.lit(False)
-    )
+    base = frame.select(
+        _n=n_filled, _first=first, _hits=header_hits, _ids_empty=ids_empty, _sentence=sentence
+    ).with_columns(_first_l=pl.col("_first").str.to_lowercase())
+    first_l = pl.col("_first_l")
+    rubric = starts_with_any(first_l, RUBRIC_STARTS).fill_null(False) if rubric_block else pl.lit(False)
     return base.select(
         _blank=pl.col("_n") == 0,
         _total=first_l.str.replace_all(r"[\s:：()（）]", "").is_in(list(TOTAL_WORDS)).fill_null(False),
         _header=pl.col("_hits") >= 2,
-        _note=first_l.str.starts_with(NOTE_STARTS[0]).fill_null(False)
+        _note=starts_with_any(first_l, NOTE_STARTS).fill_null(False)
         | pl.col("_sentence")
         | rubric.cast(pl.Int8).cum_max().cast(pl.Boolean)
-        | pl.any_horizontal([first_l.str.starts_with(w) for w in NOTE_STARTS[1:]]).fill_null(False)
         | (
             (pl.col("_n") == 1)
             & pl.col("_first").cast(pl.Float64, strict=False).is_null()
             & (pl.col("_ids_empty") | (pl.col("_first").str.len_chars() > 15))
         ),
     )
+
+
+def starts_with_any(text: pl.Expr, prefixes: tuple[str, ...]) -> pl.Expr:
+    """``text`` starts with one of ``prefixes``: one anchored pass instead of one per prefix."""
+    return text.str.contains("^(?:" + "|".join(re.escape(p) for p in prefixes) + ")")
 
 
 def stage_table(grid: Grid, table: Table, fields: tuple[str, ...], *, people: bool = False) -> Staged:

@@ -309,6 +309,8 @@ def _csv_grid(path: Path, info: FileInfo) -> Grid:
 
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\sref="([A-Z]+\d+):([A-Z]+\d+)"')
+_MERGE_END = re.compile(rb"</(?:\w+:)?mergeCells>")
 
 
 def _merged_ranges(data: bytes, info: FileInfo, n_sheets: int) -> dict[int, list[tuple[int, int, int, int]]]:
@@ -352,7 +354,10 @@ def _xlsx_merged(data: bytes, tails: dict[str, bytes]) -> dict[int, list[tuple[i
             if member not in names or xml is None:
                 continue
             ranges = []
-            for ref in re.findall(rb'ref="([A-Z]+\d+):([A-Z]+\d+)"', xml):
+            # only the mergeCell elements: a conditional format or a validation after them (sqref="C3:C8")
+            # names a range too, and filling it down would copy one person's score onto the next
+            end = _MERGE_END.search(xml)
+            for ref in _MERGE_REF.findall(xml, 0, end.start() if end else len(xml)):
                 (c0, r0), (c1, r1) = (_REF.fullmatch(x.decode()).groups() for x in ref)
                 ranges.append((int(r0) - 1, column_index(c0), int(r1) - 1, column_index(c1)))
             out[i] = ranges

@@ -221,6 +221,30 @@ def test_period_wide_layout_with_merged_period_groups(db, tmp_path: Path) -> Non
     ]  # fmt: skip
 
 
+def test_conditional_formats_and_drop_downs_are_no_merged_cells(db, tmp_path: Path) -> None:
+    """A colour rule over the scores and a drop-down over the grades name ranges too (sqref="E3:E6"):
+    they are not merged cells, so each person keeps their own score and grade."""
+    path = tmp_path / "2024年Q1考核.xlsx"
+    with xlsxwriter.Workbook(path) as wb:
+        ws = wb.add_worksheet("Q1")
+        ws.merge_range(0, 0, 0, 5, "2024年第一季度考核结果")
+        ws.write_row(1, 0, ["工号", "姓名", "部门", "岗位", "得分", "等级"])
+        people = [("000003", "丙二", 88, "B"), ("000004", "丁三", 95, "A"), ("000005", "戊四", 61, "C")]
+        for r, (eid, name, score, grade) in enumerate(people, start=2):
+            ws.write_row(r, 0, [eid, name, None, None, score, grade])
+        bold = wb.add_format({"bold": True})
+        ws.conditional_format("E3:E6", {"type": "cell", "criteria": ">", "value": 90, "format": bold})
+        ws.data_validation("F3:F6", {"validate": "list", "source": ["A", "B", "C"]})
+    grid = read_grids(path, inspect_file(path))[0]
+    assert grid.merged == [(0, 0, 0, 5)]
+    report = import_file(db, path)
+    assert report.status == "loaded", report.rejects
+    got = db.rows("SELECT employee_id, final_score, grade FROM appraisals ORDER BY 1")
+    assert [(g["employee_id"], g["final_score"], g["grade"]) for g in got] == [
+        ("000003", 88, "B"), ("000004", 95, "A"), ("000005", 61, "C"),
+    ]  # fmt: skip
+
+
 def form_sheet(name: str, eid: str | None, items: list[tuple], total: str, month: str = "2024年3月") -> list[list]:
     rows = [
         ["员工月度绩效考核表"],

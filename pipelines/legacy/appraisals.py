@@ -180,23 +180,35 @@ def build_appraisals(
     if over.height:
         apps = apps.filter(pl.col("final_score") <= 120)
         items = items.join(over_keys, on=KEY, how="anti")
-    items = items.select(
-        appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
-        kpi_id="kpi_id",
-        weight="weight_v",
-        target_as_written="target",
-        target_value=parse_number(pl.col("target")).value,
-        actual_as_written="actual",
-        actual_value=parse_number(pl.col("actual")).value,
-        self_score="self_item",
-        manager_score="item_score",
-        item_score="item_score",
-        manager_comment="comment",
-        category="category",  # dictionaries (records.SMALL): DuckDB takes them as text
-        item_kind="item_kind",
-        _rid="_rid",
-    ).collect()
+    items = (
+        _with_number(_with_number(items, "target", frame), "actual", frame)
+        .select(
+            appraisal_id=pl.col("_cycle") + ":" + pl.col("employee_id"),
+            kpi_id="kpi_id",
+            weight="weight_v",
+            target_as_written="target",
+            target_value="_target_n",
+            actual_as_written="actual",
+            actual_value="_actual_n",
+            self_score="self_item",
+            manager_score="item_score",
+            item_score="item_score",
+            manager_comment="comment",
+            category="category",  # dictionaries (records.SMALL): DuckDB takes them as text
+            item_kind="item_kind",
+            _rid="_rid",
+        )
+        .collect()
+    )
     return apps, items, more_errors
+
+
+def _with_number(items: pl.LazyFrame, column: str, frame: pl.DataFrame) -> pl.LazyFrame:
+    """``_{column}_n``: the number a text column of the items reads as, parsed once per distinct text
+    (targets and actuals repeat: 95%, 良好) and joined back in the items' order."""
+    values = frame.select(pl.col(column).unique().alias(column)).drop_nulls()
+    numbers = values.with_columns(parse_number(pl.col(column)).value.alias(f"_{column}_n"))
+    return items.join(numbers.lazy(), on=column, how="left", maintain_order="left")
 
 
 def _item_sums(items: pl.LazyFrame) -> pl.DataFrame:
