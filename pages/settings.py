@@ -13,7 +13,7 @@ from core import grade_words, permissions, settings
 from core.vocabulary import CATEGORIES
 from ui import session
 from ui.appraisal import run_cycle
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.kpi import run_core
 from ui.navigation import require_app_navigation
 from ui.widgets import EMPTY_CELL, flash, plain, show_flash
@@ -120,10 +120,12 @@ def signoff_form() -> None:
             t("settings.deadline_days"), min_value=1, max_value=settings.MAX_SIGNOFF_DAYS, value=days, step=1,
             key="settings.deadline_days",
         )  # fmt: skip
-        chosen_rule = st.radio(
-            t("settings.deadline_rule"), settings.SIGNOFF_RULES, index=settings.SIGNOFF_RULES.index(rule),
-            format_func=lambda r: t(f"settings.rule.{r}"), key="settings.deadline_rule",
+        rules = {t(f"settings.rule.{r}"): r for r in settings.SIGNOFF_RULES}  # label → code, in this language
+        chosen_label = st.radio(
+            t("settings.deadline_rule"), list(rules), index=settings.SIGNOFF_RULES.index(rule),
+            key=f"settings.deadline_rule.{current_language()}",  # one widget per language: its labels differ
         )  # fmt: skip
+        chosen_rule = rules[chosen_label]
         if st.form_submit_button(t("settings.save_deadline"), icon=":material/save:"):
             saved = run_cycle(settings.set_signoff_deadline, db, user, chosen_days, chosen_rule)
             if saved is not None:

@@ -22,7 +22,7 @@ def test_hr_sets_the_deadline_rule_and_company_name_on_the_settings_page(start_a
     at = open_page(start_app(company_db, login="hr"), SETTINGS)
     assert "结果确认与签章 PDF" in all_text(at)
     at.number_input(key="settings.deadline_days").set_value(10)
-    at.radio(key="settings.deadline_rule").set_value("deemed")
+    at.radio(key="settings.deadline_rule.zh-CN").set_value("视为已确认（PDF 上注明）")
     at.button(key="FormSubmitter:settings.signoff_form-保存确认期限").click().run()
     assert "已保存：校准完成后 10 天内确认；期限过后视为已确认（PDF 上注明）。" in all_text(at)
     at.text_input(key="settings.company_name").input("示例装备有限公司")
