@@ -85,7 +85,8 @@ def test_manager_sees_only_the_team_cannot_open_another_by_url_stays_logged_in_a
     assert_the_page_never_holds_the_token(page, cookie["value"])
     menu = [link.inner_text().splitlines()[-1] for link in sidebar.get_by_role("link").all()]  # after the icon
     assert menu == [
-        "我的待办", "目标制定", "中期回顾", "自评", "我的绩效", "团队评分", "组织与人员", "指标库", "岗位模板", "变更审批", "绩效总览",
+        "我的待办", "目标制定", "中期回顾", "自评", "结果确认", "我的绩效", "电子档案", "团队评分", "组织与人员", "指标库", "岗位模板",
+        "变更审批", "绩效总览",
     ]  # fmt: skip
 
     # Another person logs in on another computer at the same time.
