@@ -6,16 +6,19 @@ Builds the synthetic company of ``bench/cycle.py`` (``--people`` people, templat
 in a temporary folder, opens its 2026-Q4 cycle, records actuals and ratings so that every appraisal has
 its scores, and moves every appraisal to 签字确认 (a bench shortcut). Then times:
 
-(a) render: ``core.signoff_document.render_appraisal`` of every appraisal, in this process;
-(b) sign: ``core.signing.sign_pdf`` of every rendered PDF (the local CA, made first, untimed) on a
-    process pool of ``--workers`` (each worker loads the signing key once), writing each signed file
-    into the archive; then the ``signoff_documents`` rows and ``pdf_issued`` ledger rows are written in
-    one transaction (timed apart: (b') record);
+(a) read: ``core.signoff_document.document`` of every appraisal (what the PDF prints, from the
+    database), in this process, which holds the database;
+(b) render and sign: ``core.pdf_render.render`` of each document and ``core.signing.sign_pdf`` of the
+    result (the local CA, made first, untimed) on a process pool of ``--workers`` (each worker parses the
+    font and loads the signing key once), writing each signed file into the archive; then the
+    ``signoff_documents`` rows and ``pdf_issued`` ledger rows are written in one transaction (timed
+    apart: (b') record);
 (c) verify: ``core.signoff_verify.verify`` (what ``python -m core.admin verify-signoffs`` runs) over
     everything, in this process: the ledger's chain and head, each record recomputed from the
     database, each file re-hashed, each signature validated offline.
 
-It prints documents per second for each step with the wall-clock and CPU time per document, and the
+Side by side, the same run renders ``--sample`` documents with ``render_appraisal`` in this one process
+(what a confirmation does) and prints the pool's speed-up over it. It prints documents per second for each step with the wall-clock and CPU time per document, and the
 projected time of a 420-person cycle on this machine: as measured (the per-document wall-clock times
 times 420), and from the CPU times (signing shared by the workers), which is what an idle machine would
 take when others share it now. A bench, never a test: the numbers depend on the machine and its load.
@@ -44,7 +47,9 @@ from core import (  # noqa: E402
     archive,
     clock,
     cycles,
+    pdf_render,
     signing,
+    signoff_document,
     signoff_ledger,
     signoff_record,
     signoff_verify,
@@ -82,11 +87,11 @@ def prepare(db: Database, people: int, items: int, seed: int) -> tuple[str, list
     return report.cycle_id, ids
 
 
-def _sign_file(job: tuple[str, str, str]) -> tuple[str, str, int, float]:
-    """In a worker: sign the rendered file ``source`` into ``target``; returns (target, sha256, bytes, CPU s)."""
-    source, target, ca = job
+def _render_and_sign(job: tuple[dict, str, str]) -> tuple[str, str, int, float]:
+    """In a worker: render ``doc``, sign it and write it to ``target``; returns (target, sha256, bytes, CPU s)."""
+    doc, target, ca = job
     cpu = time.process_time()
-    signed = signing.sign_pdf(Path(source).read_bytes(), folder=Path(ca))
+    signed = signing.sign_pdf(pdf_render.render(doc), folder=Path(ca))
     archive.write_private(Path(target), signed)
     return target, hashlib.sha256(signed).hexdigest(), len(signed), time.process_time() - cpu
 
@@ -116,29 +121,32 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         print(f"company and cycle: {len(ids)} appraisals in 签字确认, built in {time.perf_counter() - t0:.1f} s")
         root, ca = archive.archive_root(db), signing.ca_dir(db.path)
         signing.init_ca(ca)
-        rendered = folder / "rendered"
-        rendered.mkdir()
         n = len(ids)
-
-        with Step() as render:
+        sample = ids[: max(1, min(args.sample, n))]
+        with Step() as alone:
             cur = db.cursor()
-            for appraisal_id in ids:
-                (rendered / f"{appraisal_id.replace(':', '_')}.pdf").write_bytes(render_appraisal(cur, appraisal_id))
-        _line("(a) render", n, render, "1 process")
+            for appraisal_id in sample:
+                render_appraisal(cur, appraisal_id)
+        _line("render alone", len(sample), alone, "render_appraisal, 1 process (the baseline)")
 
-        jobs = []
-        for appraisal_id in ids:
-            target = root / archive.relative_path(appraisal_id.split(":")[1], cycle_id)
-            jobs.append((str(rendered / f"{appraisal_id.replace(':', '_')}.pdf"), str(target), str(ca)))
+        with Step() as read:
+            cur = db.cursor()
+            docs = [signoff_document.document(cur, appraisal_id) for appraisal_id in ids]
+        _line("(a) read", n, read, "documents from the database, 1 process")
+
+        jobs = [(doc, str(root / archive.relative_path(a.split(":")[1], cycle_id)), str(ca))
+                for a, doc in zip(ids, docs, strict=True)]  # fmt: skip
         with Step() as sign, ProcessPoolExecutor(max_workers=args.workers) as pool:
-            signed = list(pool.map(_sign_file, jobs, chunksize=max(1, n // (args.workers * 8))))
+            signed = list(pool.map(_render_and_sign, jobs, chunksize=max(1, n // (args.workers * 8))))
         sign.cpu = sum(s[3] for s in signed)  # the workers' CPU, not this process's
         _line(
-            "(b) sign",
+            "(b) render+sign",
             n,
             sign,
             f"{args.workers} worker processes; {sum(s[2] for s in signed) / n / 1024:.0f} KB a file",
         )
+        print(f"render+sign on the pool vs rendering alone: {alone.wall / len(sample) / (sign.wall / n):.2f}× the"
+              f" documents per second")  # fmt: skip
 
         with Step() as record, db.transaction() as cur:
             for appraisal_id, (target, digest, _, _) in zip(ids, signed, strict=True):
@@ -158,11 +166,11 @@ def run(folder: Path, args: argparse.Namespace) -> None:
         _line("(c) verify", n, verify, f"1 process; problems={len(report.findings)}")
         assert report.ok and len(report.documents) == n, report.lines()[:5]
 
-    steps = (render, sign, record, verify)
+    steps = (read, sign, record, verify)
     wall = sum(s.wall for s in steps) / n * CYCLE_SIZE
-    idle = (render.cpu + sign.cpu / args.workers + record.cpu + verify.cpu) / n * CYCLE_SIZE
-    print(f"projected for a {CYCLE_SIZE}-person cycle: {wall:.1f} s as measured (render {render.wall / n * CYCLE_SIZE:.1f}"
-          f" + sign {sign.wall / n * CYCLE_SIZE:.1f} + record {record.wall / n * CYCLE_SIZE:.1f}"
+    idle = (read.cpu + sign.cpu / args.workers + record.cpu + verify.cpu) / n * CYCLE_SIZE
+    print(f"projected for a {CYCLE_SIZE}-person cycle: {wall:.1f} s as measured (read {read.wall / n * CYCLE_SIZE:.1f}"
+          f" + render+sign {sign.wall / n * CYCLE_SIZE:.1f} + record {record.wall / n * CYCLE_SIZE:.1f}"
           f" + verify {verify.wall / n * CYCLE_SIZE:.1f}); {idle:.1f} s from the CPU times on an idle machine"
           f" (signing shared by {args.workers} processes); target < 60 s")  # fmt: skip
     print(f"peak RSS {_peak_mb():.0f} MB (this process); load average (1 min) {os.getloadavg()[0]:.2f}"
@@ -173,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=5000, help="appraisals in the cycle (default 5,000)")
     parser.add_argument("--items", type=int, default=10, help="items per appraisal (default 10)")
-    parser.add_argument("--workers", type=int, default=2, help="signing processes (default 2)")
+    parser.add_argument("--workers", type=int, default=2, help="rendering and signing processes (default 2)")
+    parser.add_argument("--sample", type=int, default=100, help="documents the one-process baseline renders")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", help="build in this folder (it must not exist) and keep it")
     args = parser.parse_args(argv)
