@@ -169,9 +169,10 @@ LISTING_SQL = """
 """
 
 
-def listing(db: Database, user: User | None, *, cycle_id: str | None = None, verify: bool = True) -> pl.DataFrame:
+def listing(db: Database, user: User | None, *, cycle_id: str | None = None, verify: bool = True,
+            lang: str = "zh-CN") -> pl.DataFrame:  # fmt: skip
     """The archived documents ``user`` may read (of ``cycle_id``, or all), newest first, each with its
-    verification status: ``verified`` (bool) and ``problem`` (the first finding's sentence, or None);
+    verification status: ``verified`` (bool) and ``problem`` (the first finding's sentence in ``lang``, or None);
     ``verify=False`` leaves them (and signer, signed_at) null, for a quick first look at a large archive.
     Columns: appraisal_id, employee_id, employee, department, cycle_id, cycle, round, issued_at, path,
     verified, problem, signer, signed_at. The listing is audited once per session (``read_signoff_archive``)."""
@@ -189,7 +190,7 @@ def listing(db: Database, user: User | None, *, cycle_id: str | None = None, ver
         if status is None:
             out.append({**r, "verified": None, "problem": None, "signer": None, "signed_at": None})
             continue
-        out.append({**r, "verified": status.ok, "problem": str(status.findings[0].text) if status.findings else None,
+        out.append({**r, "verified": status.ok, "problem": status.findings[0].text.render(lang) if status.findings else None,
                     "signer": status.signer, "signed_at": status.signed_at})  # fmt: skip
     schema = {"appraisal_id": pl.String, "employee_id": pl.String, "employee": pl.String, "department": pl.String,
               "cycle_id": pl.String, "cycle": pl.String, "round": pl.Int64, "issued_at": pl.Datetime,

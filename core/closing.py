@@ -78,7 +78,7 @@ def _resolved(row: dict[str, Any]) -> bool:
     return row["stage"] == SIGNOFF and row["objection"] == "upheld" and MANAGER in confirmed
 
 
-def _missing(row: dict[str, Any]) -> str:
+def _missing(row: dict[str, Any]) -> Text:
     """What an outstanding appraisal still needs, in words."""
     if row["stage"] != SIGNOFF:
         return Text("signoff.missing_stage", stage=row["stage"])
@@ -88,7 +88,7 @@ def _missing(row: dict[str, Any]) -> str:
     return Text("signoff.missing_confirmations", parties=[p for p in PARTIES if p not in confirmed])
 
 
-def _readiness(cur: Cursor, cycle_id: str, today: dt.date, days: int) -> dict[str, Any]:
+def _readiness(cur: Cursor, cycle_id: str, today: dt.date, days: int, lang: str = "zh-CN") -> dict[str, Any]:
     rows = _appraisals(cur, cycle_id)
     done = [r for r in rows if r["stage"] == CLOSED]
     resolved = [r for r in rows if _resolved(r)]
@@ -102,8 +102,8 @@ def _readiness(cur: Cursor, cycle_id: str, today: dt.date, days: int) -> dict[st
               "missing": pl.String, "days_overdue": pl.Int64}  # fmt: skip
     return {
         "total": len(rows), "done": len(done), "resolved": [r["appraisal_id"] for r in resolved],
-        "outstanding": pl.DataFrame([{k: str(v) if k == "missing" else v for k, v in o.items()} for o in outstanding],
-                                    schema=schema),
+        "outstanding": pl.DataFrame([{k: v.render(lang) if k == "missing" else v for k, v in o.items()}
+                                     for o in outstanding], schema=schema),
     }  # fmt: skip
 
 
@@ -114,14 +114,15 @@ def _cycle(cur: Cursor, cycle_id: str) -> dict[str, Any]:
     return found[0]
 
 
-def close_readiness(db: Database, user: User | None, cycle_id: str) -> dict[str, Any]:
+def close_readiness(db: Database, user: User | None, cycle_id: str, *, lang: str = "zh-CN") -> dict[str, Any]:
     """HR: ``total``, ``done`` (closed), ``resolved`` (ids of upheld objections with the manager's
     confirmation: closed with their PDF when the cycle closes), ``outstanding`` (frame: appraisal_id,
-    employee, department, stage, missing (what is missing, in words), days_overdue), ``cycle`` (its row)."""
+    employee, department, stage, missing (what is missing, in words of ``lang``), days_overdue), ``cycle``
+    (its row)."""
     require_action(user, "signoff_hr", "perm.signoff_hr")
     cur = db.cursor()
     info = _cycle(cur, cycle_id)
-    out = _readiness(cur, cycle_id, clock.today(), settings.signoff_deadline(db)[0])
+    out = _readiness(cur, cycle_id, clock.today(), settings.signoff_deadline(db)[0], lang)
     return {**out, "cycle": info}
 
 

@@ -11,7 +11,7 @@ from core.vocabulary import MAX_TEXT
 from ui import session
 from ui import signoff as signoff_view
 from ui.appraisal import run_cycle, stage_label
-from ui.i18n import t
+from ui.i18n import current_language, t
 from ui.navigation import require_app_navigation
 from ui.signoff import pdf_download, safe_file_name, when
 from ui.widgets import ask_first, confirm_first, data_table, empty_state, flash, plain, show_flash
@@ -40,7 +40,9 @@ def pick_cycle(quick: pl.DataFrame) -> str | None:
 
 def documents_section() -> None:
     st.subheader(t("arc.list_title"), anchor=False)
-    quick = run_cycle(archive.listing, db, user, verify=False)  # names only: the signatures are checked below
+    quick = run_cycle(
+        archive.listing, db, user, verify=False, lang=current_language()
+    )  # names only: the signatures are checked below
     if quick is None or quick.is_empty():
         empty_state(t("arc.empty"))
         return
@@ -55,7 +57,7 @@ def documents_section() -> None:
         listing = quick if cycle_id is None else quick.filter(pl.col("cycle_id") == cycle_id)
     else:
         with st.spinner(t("arc.verifying", n=count)):
-            listing = run_cycle(archive.listing, db, user, cycle_id=cycle_id)
+            listing = run_cycle(archive.listing, db, user, cycle_id=cycle_id, lang=current_language())
         if listing is None:
             return
     bad = listing.filter(pl.col("verified").not_()).height  # unchecked (null) rows are not counted
@@ -111,7 +113,7 @@ def cycle_section() -> None:
 
 
 def closing_form(cycle_id: str, name: str) -> None:
-    ready = run_cycle(signoff.close_readiness, db, user, cycle_id)
+    ready = run_cycle(signoff.close_readiness, db, user, cycle_id, lang=current_language())
     if ready is None:
         return
     outstanding: pl.DataFrame = ready["outstanding"]

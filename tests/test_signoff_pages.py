@@ -329,6 +329,9 @@ def test_a_changed_pdf_shows_as_failing_verification_in_the_archive(
     assert "有 1 份文件核对未通过" in errors(at)
     (status,) = at.dataframe[0].value["核对结果"].tolist()
     assert status.startswith("✗ ") and status != "✗ 核对未通过"  # core's finding, in words
+    english = open_page(start_app(company_db, login="worker", lang="en"), ARCHIVE)
+    (status,) = [v for v in english.dataframe[0].value.iloc[0].tolist() if isinstance(v, str) and v.startswith("✗ ")]
+    assert not CJK.search(status), status  # the finding in the reader's language
 
 
 def test_a_large_archive_opens_unverified_and_is_checked_on_request(
