@@ -77,16 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 class _ProgressLines:
-    """Progress as lines: one per file imported, and otherwise one per 5 %."""
+    """Progress as lines: one per file imported, one per step of the work after the import (each says
+    what it is doing), and otherwise one per 5 %."""
 
     def __init__(self) -> None:
-        self.step, self.file = -1, ""
+        self.step, self.file, self.message = -1, "", ""
 
     def __call__(self, fraction: float, message: str) -> None:
         file_part = message.split("：", 1)[0] if message.startswith("正在导入") else ""
         step = int(fraction * 20)
-        if (file_part and file_part != self.file) or (not file_part and step != self.step):
-            self.step, self.file = step, file_part
+        after_import = fraction >= 1.0 and message != self.message
+        if (file_part and file_part != self.file) or (not file_part and (step != self.step or after_import)):
+            self.step, self.file, self.message = step, file_part, message
             _say(f"[{fraction:4.0%}] {message}")
 
 

@@ -123,7 +123,7 @@ def _build(db: Database, employees: int, years: int, seed: int, workdir: Path, d
         if history != company.quarters:
             if progress:
                 progress(1.0, "正在完成上季度考核并签发电子档案")
-            summary.closed = close_previous_quarter(db, today=day, seed=seed)
+            summary.closed = close_previous_quarter(db, today=day, seed=seed, progress=progress)
         if progress:
             progress(1.0, "正在开启本季度考核周期")
         summary.cycle = open_demo_cycle(db, today=day, seed=seed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from core import auth, calibration, cycles, errors, periods, permissions, settings, signoff
@@ -44,10 +45,13 @@ def _hr(db: Database) -> auth.User:
     return hr
 
 
-def close_previous_quarter(db: Database, *, today: dt.date, seed: int = 0) -> ClosedQuarter | None:
+def close_previous_quarter(db: Database, *, today: dt.date, seed: int = 0,
+                           progress: Callable[[float, str], None] | None = None) -> ClosedQuarter | None:  # fmt: skip
     """Open last quarter for the whole company, take every appraisal through the four stages and
     calibration, have both parties confirm (each PDF is issued, signed and archived), and close the cycle.
-    None when that quarter already has an app cycle, or nobody can be appraised."""
+    None when that quarter already has an app cycle, or nobody can be appraised. ``progress`` hears each
+    step (at 100 %: the import is done) and the confirmations every tenth of the way."""
+    say = progress or (lambda fraction, message: None)
     t0 = time.perf_counter()
     q = previous_quarter(today)
     period, start, end, _ = periods.period_of("quarterly", q.year, q.q)
@@ -65,10 +69,12 @@ def close_previous_quarter(db: Database, *, today: dt.date, seed: int = 0) -> Cl
         return None
     rng = random.Random(seed * 7919 + q.year * 10 + q.q + 1)
     record_demo_actuals(db, report.cycle_id, start, end, rng)
+    say(1.0, f"上季度「{report.name}」：{report.appraisals} 份考核正在走完目标、中期、自评和上级评定")
     move_along(db, report.cycle_id, rng, to="calibration")
     backdate(db, report.cycle_id, start, end + dt.timedelta(days=20), rng)
+    say(1.0, f"上季度「{report.name}」：正在校准各部门")
     _finalise(db, hr, report.cycle_id)
-    _confirm_all(db, report.cycle_id)
+    _confirm_all(db, report.cycle_id, say)
     signoff.close_cycle(db, hr, report.cycle_id, reason=_leftover_reason(db, report.cycle_id))
     row = db.one(
         "SELECT count(*) AS n, (SELECT count(*) FROM signoff_documents d JOIN appraisals x USING (appraisal_id)"
@@ -94,7 +100,7 @@ def _finalise(db: Database, hr: auth.User, cycle_id: str) -> None:
                                             override_reason=OVERRIDE)  # fmt: skip
 
 
-def _confirm_all(db: Database, cycle_id: str) -> None:
+def _confirm_all(db: Database, cycle_id: str, say: Callable[[float, str], None]) -> None:
     rows = db.rows(
         "SELECT appraisal_id, employee_id, manager_id FROM appraisals WHERE cycle_id = ? AND stage = 'signoff'"
         " ORDER BY appraisal_id",
@@ -108,7 +114,10 @@ def _confirm_all(db: Database, cycle_id: str) -> None:
     def actor(employee_id: str, role: str) -> auth.User:
         return users.get(employee_id) or auth.User(employee_id, frozenset({role}), employee_id)
 
-    for r in rows:
+    tenth = max(1, len(rows) // 10)
+    for i, r in enumerate(rows):
+        if i % tenth == 0:
+            say(1.0, f"上季度：员工和主管确认结果、签发 PDF（{i}/{len(rows)}）")
         for who, role in ((r["employee_id"], "employee"), (r["manager_id"], "manager")):
             version = db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [r["appraisal_id"]])
             signoff.confirm_reauthenticated(db, actor(who, role), r["appraisal_id"], version=version, how="demo")

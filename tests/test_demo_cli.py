@@ -52,6 +52,8 @@ def test_demo_builds_a_database_and_if_missing_leaves_it_alone(tmp_path: Path) -
         r"上季度「\d{4}年第.季度考核」已走完并关闭：(\d+) 份考核经员工和主管确认，(\d+) 份签章 PDF", built.stdout
     )
     assert closed and closed.group(1) == closed.group(2) and int(closed.group(1)) > 30, built.stdout
+    # the minutes after the import say what they are doing: the four stages, calibration, confirmations
+    assert "正在校准各部门" in built.stdout and "员工和主管确认结果、签发 PDF（0/" in built.stdout, built.stdout
     # the CA, the archive and the ledger's head moved into place with the database: the evidence verifies there
     assert len(list((tmp_path / "archive").rglob("*.pdf"))) == int(closed.group(1))
     assert (tmp_path / "ca").is_dir()
