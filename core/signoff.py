@@ -238,6 +238,12 @@ def confirm(db: Database, user: User | None, appraisal_id: str, password: str, *
     found = lock_appraisal(db.cursor(), user, appraisal_id, version)
     _may_confirm(found, party, state(db.cursor(), appraisal_id, store=False))
     confirm_password(db, user, password, during="signoff_confirm", source=source)
+    return _confirm(db, user, appraisal_id, version, lang)
+
+
+def _confirm(db: Database, user: User, appraisal_id: str, version: int, lang: str) -> Confirmed:
+    """Record ``user``'s confirmation in one transaction, checked again inside it; with the other party's
+    already in, issue the PDF and close the appraisal."""
     now = clock.now()
     with db.transaction() as cur:
         found = lock_appraisal(cur, user, appraisal_id, version)
@@ -255,15 +261,8 @@ def confirm_reauthenticated(db: Database, user: User | None, appraisal_id: str, 
     here (``how``: the demo build, whose synthetic people have no login). Never reachable from a page
     (tests/test_structure.py checks that pages/ and ui/ do not name it); ``how`` is in the audit row."""
     user = require_user(user)
-    now = clock.now()
-    with audit.annotated(reauth=how), db.transaction() as cur:
-        found = lock_appraisal(cur, user, appraisal_id, version)
-        party = _still_party(user, found)
-        current = state(cur, appraisal_id)
-        _may_confirm(found, party, current)
-        record_confirmation(cur, user, found, party, current.round, now)
-        document = complete_if_both(cur, found, current.round, user.username, now)
-    return Confirmed(appraisal_id, party, now, document is not None, document)
+    with audit.annotated(reauth=how):
+        return _confirm(db, user, appraisal_id, version, "zh-CN")
 
 
 def object_to(db: Database, user: User | None, appraisal_id: str, reason: str, *, version: int) -> str:
