@@ -50,7 +50,6 @@ from core import (  # noqa: E402
     pdf_render,
     signing,
     signoff_document,
-    signoff_ledger,
     signoff_record,
     signoff_verify,
     vocabulary,
@@ -149,17 +148,10 @@ def run(folder: Path, args: argparse.Namespace) -> None:
               f" documents per second")  # fmt: skip
 
         with Step() as record, db.transaction() as cur:
-            for appraisal_id, (target, digest, _, _) in zip(ids, signed, strict=True):
+            for appraisal_id, (target, _, _, _) in zip(ids, signed, strict=True):
                 rec = signoff_record.record(cur, appraisal_id)
-                record_hash = signoff_record.sha256(rec)
-                cur.execute(
-                    "INSERT INTO signoff_documents VALUES (?, 1, ?, ?, ?, ?, ?, 'bench')",
-                    [appraisal_id, str(Path(target).relative_to(root)), record_hash,
-                     signoff_record.canonical_bytes(rec).decode(), digest, clock.now()],
-                )  # fmt: skip
-                signoff_ledger.append(cur, actor="bench", role="system", action="pdf_issued", appraisal_id=appraisal_id,
-                                      cycle_id=cycle_id, record_sha256=record_hash, pdf_sha256=digest)  # fmt: skip
-        _line("(b') record", n, record, "documents and ledger rows, one transaction")
+                archive.record_issued(cur, rec, str(Path(target).relative_to(root)), Path(target).read_bytes(), "bench")
+        _line("(b') record", n, record, "documents, ledger and audit rows, one transaction")
 
         with Step() as verify:
             report = signoff_verify.verify(db, root)

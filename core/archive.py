@@ -92,15 +92,25 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
     rec = signoff_record.record(cur, appraisal_id)
     if rec is None:
         raise CoreError("archive.unknown_appraisal", appraisal=appraisal_id)
-    employee_id, cycle_id, rnd = rec["employee_id"], rec["cycle_id"], rec["signoff_round"] or 0
     tx = transaction_of(cur)
     ca = signing.ca_dir(tx.database.path)
     had_ca = (ca / signing.SIGNING_P12).exists()
     pdf = sign_pdf(render_appraisal(cur, appraisal_id, lang=lang), folder=ca)
     if not had_ca and (ca / signing.SIGNING_P12).exists():  # this first signing made the local CA
         audit.record(cur, actor, "signing_ca_created", "signing_ca", str(ca), {"automatic": True})
+    rel = relative_path(rec["employee_id"], rec["cycle_id"])
+    issued = record_issued(cur, rec, rel, pdf, actor)
+    root = archive_dir(cur)
+    tx.after_commit(f"archive:{rel}", lambda: write_private(root / rel, pdf, root=root))
+    return issued
+
+
+def record_issued(cur: Cursor, rec: dict[str, Any], rel: str, pdf: bytes, actor: str) -> Issued:
+    """The rows of one issued PDF, inside the caller's transaction: its ``signoff_documents`` row (the
+    record as issued, replacing an earlier round's), the ledger's ``pdf_issued`` row and the audit row.
+    ``rec`` is the canonical record the PDF was made from, ``rel`` its path in the archive."""
+    appraisal_id, rnd = rec["appraisal_id"], rec["signoff_round"] or 0
     digest = hashlib.sha256(pdf).hexdigest()
-    rel = relative_path(employee_id, cycle_id)
     record_hash = signoff_record.sha256(rec)
     cur.execute("DELETE FROM signoff_documents WHERE appraisal_id = ?", [appraisal_id])
     cur.execute(
@@ -110,12 +120,10 @@ def issue(cur: Cursor, appraisal_id: str, actor: str, *, lang: str = "zh-CN") ->
          clock.now(), actor],
     )  # fmt: skip
     signoff_ledger.append(cur, actor=actor, role="system", action="pdf_issued", appraisal_id=appraisal_id,
-                          cycle_id=cycle_id, record_sha256=record_hash, pdf_sha256=digest,
+                          cycle_id=rec["cycle_id"], record_sha256=record_hash, pdf_sha256=digest,
                           detail={"round": rnd, "path": rel, "bytes": len(pdf)})  # fmt: skip
     audit.record(cur, actor, "signoff_pdf_issued", "appraisal", appraisal_id,
                  {"path": rel, "round": rnd, "pdf_sha256": digest})  # fmt: skip
-    root = archive_dir(cur)
-    tx.after_commit(f"archive:{rel}", lambda: write_private(root / rel, pdf, root=root))
     return Issued(appraisal_id, rel, record_hash, digest)
 
 
