@@ -189,20 +189,29 @@ class _Mover:
     rng: random.Random
 
     def actor(self, employee_id: str, role: str) -> auth.User:
-        """The person's own demo login when they have one, else a synthetic actor for them (their 工号)."""
-        return self.users.get(employee_id) or auth.User(employee_id, frozenset({role}), employee_id)
+        return as_person(self.users, employee_id, role)
 
     def version(self, appraisal_id: str) -> int:
         return self.db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [appraisal_id])
 
 
-def move_along(db: Database, cycle_id: str, rng: random.Random, *, to: str | None = None) -> None:
-    """Move each appraisal of the cycle to its planned stage (:func:`planned_stages`), or every one of them
-    to ``to``, through ``core.appraisal_edits``, acting as its employee and manager."""
-    users = {
+def people_logins(db: Database) -> dict[str, auth.User]:
+    """工号 -> the person's own (enabled) login, for the people who have one."""
+    return {
         r["employee_id"]: auth.get_user(db, r["username"])
         for r in db.rows("SELECT username, employee_id FROM users WHERE employee_id IS NOT NULL AND NOT disabled")
     }
+
+
+def as_person(users: dict[str, auth.User], employee_id: str, role: str) -> auth.User:
+    """The person's own demo login when they have one, else a synthetic actor for them (their 工号)."""
+    return users.get(employee_id) or auth.User(employee_id, frozenset({role}), employee_id)
+
+
+def move_along(db: Database, cycle_id: str, rng: random.Random, *, to: str | None = None) -> None:
+    """Move each appraisal of the cycle to its planned stage (:func:`planned_stages`), or every one of them
+    to ``to``, through ``core.appraisal_edits``, acting as its employee and manager."""
+    users = people_logins(db)
     logins = {
         r["username"]: r["employee_id"]
         for r in db.rows(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from core import auth, calibration, cycles, errors, periods, permissions, settings, signoff
 from core.db import Database
 from demo.company import COMPANY_NAME, Quarter
-from demo.cycle import ACTOR, backdate, move_along, record_demo_actuals
+from demo.cycle import ACTOR, as_person, backdate, move_along, people_logins, record_demo_actuals
 
 OVERRIDE = "演示数据：上季度按实际分布定稿"
 
@@ -106,21 +106,16 @@ def _confirm_all(db: Database, cycle_id: str, say: Callable[[float, str], None])
         " ORDER BY appraisal_id",
         [cycle_id],
     )
-    users = {
-        r["employee_id"]: auth.get_user(db, r["username"])
-        for r in db.rows("SELECT username, employee_id FROM users WHERE employee_id IS NOT NULL AND NOT disabled")
-    }
-
-    def actor(employee_id: str, role: str) -> auth.User:
-        return users.get(employee_id) or auth.User(employee_id, frozenset({role}), employee_id)
-
+    users = people_logins(db)
     tenth = max(1, len(rows) // 10)
     for i, r in enumerate(rows):
         if i % tenth == 0:
             say(1.0, f"上季度：员工和主管确认结果、签发 PDF（{i}/{len(rows)}）")
         for who, role in ((r["employee_id"], "employee"), (r["manager_id"], "manager")):
             version = db.scalar("SELECT row_version FROM appraisals WHERE appraisal_id = ?", [r["appraisal_id"]])
-            signoff.confirm_reauthenticated(db, actor(who, role), r["appraisal_id"], version=version, how="demo")
+            signoff.confirm_reauthenticated(
+                db, as_person(users, who, role), r["appraisal_id"], version=version, how="demo"
+            )
 
 
 def _leftover_reason(db: Database, cycle_id: str) -> str | None:
